@@ -1,0 +1,3 @@
+from cognitia.cli import main
+
+main()

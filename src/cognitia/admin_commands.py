@@ -1,0 +1,33 @@
+"""What `cognitia admin ...` does, as plain async functions (the CLI only parses)."""
+
+from __future__ import annotations
+
+from cognitia.auth import service as auth
+from cognitia.auth.schemas import RegisterRequest
+from cognitia.config import Settings
+from cognitia.models.user import Role
+from cognitia.runtime import build_runtime
+
+
+async def create_user(
+    settings: Settings, *, email: str, password: str, first_name: str, is_admin: bool
+) -> str:
+    runtime = build_runtime(settings)
+    try:
+        data = RegisterRequest(email=email, password=password, first_name=first_name)
+        async with runtime.db.unit_of_work() as session:
+            role = Role.ADMIN if is_admin else Role.USER
+            user = await auth.register(session, runtime, data=data, role=role, verified=True)
+        return user.id
+    finally:
+        await runtime.close()
+
+
+async def verify_email(settings: Settings, *, email: str) -> bool:
+    runtime = build_runtime(settings)
+    try:
+        async with runtime.db.unit_of_work() as session:
+            user = await auth.mark_verified(session, email=email)
+        return user is not None
+    finally:
+        await runtime.close()

@@ -1,0 +1,92 @@
+"""The FastAPI application factory and its lifespan."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+
+from cognitia import __version__
+from cognitia.auth.router import keys_router
+from cognitia.auth.router import router as auth_router
+from cognitia.config import Settings
+from cognitia.http import errors
+from cognitia.http.middleware import RequestContextMiddleware
+from cognitia.jobs.providers.embedded import EmbeddedJobQueue, EmbeddedRunner
+from cognitia.jobs.scheduler import run_schedule
+from cognitia.observability import logging as cognitia_logging
+from cognitia.observability.health import router as health_router
+from cognitia.runtime import Runtime, build_runtime
+from cognitia.users.router import admin_router
+from cognitia.users.router import router as users_router
+
+
+def start_embedded_jobs(runtime: Runtime) -> list[asyncio.Task[None]]:
+    """Run the embedded runner and the periodic scheduler as tasks of this process."""
+    assert isinstance(runtime.queue, EmbeddedJobQueue)
+    jobs = runtime.settings.jobs
+    runner = EmbeddedRunner(
+        runtime,
+        runtime.queue,
+        concurrency=jobs.concurrency,
+        poll_seconds=jobs.poll_seconds,
+        lease_seconds=jobs.lease_seconds,
+    )
+    return [
+        asyncio.create_task(runner.run_forever(), name="job-runner"),
+        asyncio.create_task(run_schedule(runtime.queue, runtime.schedule), name="job-scheduler"),
+    ]
+
+
+async def stop_tasks(tasks: list[asyncio.Task[None]]) -> None:
+    for task in tasks:
+        task.cancel()
+    for task in tasks:
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await task
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    settings: Settings = app.state.settings
+    runtime = build_runtime(settings)
+    app.state.runtime = runtime
+    tasks: list[asyncio.Task[None]] = []
+    if settings.job_backend == "embedded" and settings.jobs.run_in_api:
+        tasks = start_embedded_jobs(runtime)
+        app.state.runner_task = tasks[0]
+    try:
+        yield
+    finally:
+        await stop_tasks(tasks)
+        await runtime.close()
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings()
+    cognitia_logging.configure(settings.log_level, json=settings.log_json)
+    app = FastAPI(
+        title="Cognitia",
+        version=__version__,
+        description="A self-hostable platform for AI characters.",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.runner_task = None
+    errors.install(app)
+    for router in (health_router, auth_router, keys_router, users_router, admin_router):
+        app.include_router(router)
+    if settings.http.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.http.cors_origins,
+            allow_credentials=True,
+            allow_methods=["*"],
+            allow_headers=["*"],
+        )
+    app.add_middleware(RequestContextMiddleware)
+    return app

@@ -1,0 +1,57 @@
+"""API keys: created once and shown once, stored as SHA-256, revocable."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from cognitia.auth import repository
+from cognitia.auth.service import Principal
+from cognitia.errors import AccountDisabled, InvalidToken, NotFound
+from cognitia.kit.clock import utcnow
+from cognitia.kit.ids import new_secret, sha256_hex
+from cognitia.models.api_key import ApiKey
+from cognitia.models.user import User
+
+KEY_PREFIX = "cgk_"
+# Writing last_used_at on every call would make each read a write; once a minute is enough.
+LAST_USED_RESOLUTION = timedelta(minutes=1)
+
+
+def looks_like_key(token: str) -> bool:
+    return token.startswith(KEY_PREFIX)
+
+
+async def create(session: AsyncSession, *, user: User, name: str) -> tuple[ApiKey, str]:
+    raw = new_secret(KEY_PREFIX)
+    key = ApiKey(user_id=user.id, name=name, prefix=raw[:12], key_hash=sha256_hex(raw))
+    session.add(key)
+    await session.flush()
+    return key, raw
+
+
+async def list_for_user(session: AsyncSession, *, user: User) -> list[ApiKey]:
+    return await repository.list_api_keys(session, user.id)
+
+
+async def revoke(session: AsyncSession, *, user: User, key_id: str) -> ApiKey:
+    key = await repository.get_api_key(session, key_id, user.id)
+    if key is None:
+        raise NotFound("No such API key.")
+    if key.revoked_at is None:
+        key.revoked_at = utcnow()
+    return key
+
+
+async def authenticate(session: AsyncSession, *, raw_key: str) -> Principal:
+    found = await repository.get_api_key_by_hash(session, sha256_hex(raw_key))
+    if found is None or found[0].revoked_at is not None:
+        raise InvalidToken("The API key is invalid or has been revoked.")
+    key, user = found
+    if not user.is_active:
+        raise AccountDisabled()
+    now = utcnow()
+    if key.last_used_at is None or now - key.last_used_at > LAST_USED_RESOLUTION:
+        key.last_used_at = now
+    return Principal(user=user, api_key_id=key.id)

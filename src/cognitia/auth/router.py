@@ -1,0 +1,113 @@
+"""/api/v2/auth and /api/v2/api-keys."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request, status
+
+from cognitia.auth import api_keys, service
+from cognitia.auth.dependencies import CurrentPrincipal, CurrentUser
+from cognitia.auth.schemas import (
+    Accepted,
+    ApiKeyCreate,
+    ApiKeyCreated,
+    ApiKeyRead,
+    EmailRequest,
+    LoginRequest,
+    RefreshRequest,
+    RegisterRequest,
+    ResetPasswordRequest,
+    TokenPair,
+    TokenRequest,
+    UserRead,
+)
+from cognitia.http.deps import ClientIp, RuntimeDep, SessionDep
+
+router = APIRouter(prefix="/api/v2/auth", tags=["auth"])
+keys_router = APIRouter(prefix="/api/v2/api-keys", tags=["api keys"])
+
+
+def _errors(*codes: int) -> dict[int | str, dict[str, object]]:
+    return {code: {"description": "Error body: {error, detail}"} for code in codes}
+
+
+@router.post("/register", status_code=status.HTTP_201_CREATED, responses=_errors(409, 422))
+async def register(data: RegisterRequest, session: SessionDep, runtime: RuntimeDep) -> UserRead:
+    user = await service.register(session, runtime, data=data)
+    return UserRead.model_validate(user)
+
+
+@router.post("/verify-email", responses=_errors(401))
+async def verify_email(data: TokenRequest, session: SessionDep) -> UserRead:
+    return UserRead.model_validate(await service.verify_email(session, token=data.token))
+
+
+@router.get("/verify-email", responses=_errors(401), summary="Verify from the e-mailed link")
+async def verify_email_link(token: str, session: SessionDep) -> UserRead:
+    return UserRead.model_validate(await service.verify_email(session, token=token))
+
+
+@router.post("/resend-verification", status_code=status.HTTP_202_ACCEPTED)
+async def resend_verification(
+    data: EmailRequest, session: SessionDep, runtime: RuntimeDep
+) -> Accepted:
+    await service.resend_verification(session, runtime, email=data.email)
+    return Accepted(detail="If the address has an unverified account, a new link is on its way.")
+
+
+@router.post("/login", responses=_errors(401, 403, 429))
+async def login(
+    data: LoginRequest, request: Request, session: SessionDep, runtime: RuntimeDep, ip: ClientIp
+) -> TokenPair:
+    client = service.Client(ip=ip, user_agent=request.headers.get("user-agent", ""))
+    return await service.login(
+        session, runtime, email=data.email, password=data.password, client=client
+    )
+
+
+@router.post("/refresh", responses=_errors(401, 403))
+async def refresh(data: RefreshRequest, session: SessionDep, runtime: RuntimeDep) -> TokenPair:
+    return await service.refresh(session, runtime, refresh_token=data.refresh_token)
+
+
+@router.post("/logout", status_code=status.HTTP_204_NO_CONTENT, responses=_errors(401))
+async def logout(principal: CurrentPrincipal, session: SessionDep) -> None:
+    await service.logout(session, principal=principal)
+
+
+@router.post("/request-password-reset", status_code=status.HTTP_202_ACCEPTED)
+async def request_password_reset(
+    data: EmailRequest, session: SessionDep, runtime: RuntimeDep
+) -> Accepted:
+    await service.request_password_reset(session, runtime, email=data.email)
+    return Accepted(detail="If the address has an account, a reset link is on its way.")
+
+
+@router.post("/reset-password", status_code=status.HTTP_204_NO_CONTENT, responses=_errors(401, 422))
+async def reset_password(
+    data: ResetPasswordRequest, session: SessionDep, runtime: RuntimeDep
+) -> None:
+    await service.reset_password(session, runtime, token=data.token, new_password=data.new_password)
+
+
+@router.get("/me", responses=_errors(401))
+async def me(user: CurrentUser) -> UserRead:
+    return UserRead.model_validate(user)
+
+
+@keys_router.post("", status_code=status.HTTP_201_CREATED, responses=_errors(401, 422))
+async def create_api_key(
+    data: ApiKeyCreate, user: CurrentUser, session: SessionDep
+) -> ApiKeyCreated:
+    key, raw = await api_keys.create(session, user=user, name=data.name)
+    return ApiKeyCreated(**ApiKeyRead.model_validate(key).model_dump(), key=raw)
+
+
+@keys_router.get("", responses=_errors(401))
+async def list_api_keys(user: CurrentUser, session: SessionDep) -> list[ApiKeyRead]:
+    keys = await api_keys.list_for_user(session, user=user)
+    return [ApiKeyRead.model_validate(k) for k in keys]
+
+
+@keys_router.delete("/{key_id}", responses=_errors(401, 404))
+async def revoke_api_key(key_id: str, user: CurrentUser, session: SessionDep) -> ApiKeyRead:
+    return ApiKeyRead.model_validate(await api_keys.revoke(session, user=user, key_id=key_id))

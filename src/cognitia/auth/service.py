@@ -1,0 +1,286 @@
+"""Accounts and sessions: register, verify, log in, refresh, log out, reset, authenticate."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from cognitia.auth import emails, passwords, repository, tokens
+from cognitia.auth.schemas import RegisterRequest, TokenPair
+from cognitia.cache.ports import RateLimit
+from cognitia.errors import (
+    AccountDisabled,
+    EmailNotVerified,
+    EmailTaken,
+    InvalidCredentials,
+    InvalidToken,
+    TooManyRequests,
+)
+from cognitia.kit.clock import utcnow
+from cognitia.models.auth_session import AuthSession
+from cognitia.models.email_token import EmailTokenPurpose
+from cognitia.models.refresh_token import RefreshToken
+from cognitia.models.user import Role, User
+from cognitia.runtime import Runtime
+
+# Verifying a password against this keeps a login for an unknown address as slow as
+# one for a known address, so timing does not reveal which addresses have accounts.
+_DUMMY_HASH: dict[str, str] = {}
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is calling: a user, through a login session or an API key."""
+
+    user: User
+    session_id: str | None = None
+    api_key_id: str | None = None
+
+
+async def register(
+    session: AsyncSession,
+    runtime: Runtime,
+    *,
+    data: RegisterRequest,
+    role: Role = Role.USER,
+    verified: bool = False,
+) -> User:
+    """Create an account; unless `verified`, mail a link to confirm its address."""
+    settings = runtime.settings.auth
+    passwords.check_policy(settings, data.password, email=data.email)
+    if await repository.get_user_by_email(session, data.email):
+        raise EmailTaken()
+    user = User(
+        email=data.email,
+        password_hash=await passwords.hash_password(settings, data.password),
+        first_name=data.first_name,
+        last_name=data.last_name,
+        role=role,
+        email_verified_at=utcnow() if verified else None,
+    )
+    await repository.add_user(session, user)
+    if not verified:
+        await emails.send_verification(session, runtime, user=user, email=user.email)
+    return user
+
+
+async def mark_verified(session: AsyncSession, *, email: str) -> User | None:
+    user = await repository.get_user_by_email(session, email.strip().lower())
+    if user is not None and user.email_verified_at is None:
+        user.email_verified_at = utcnow()
+    return user
+
+
+async def verify_email(session: AsyncSession, *, token: str) -> User:
+    """Confirm an address: a new account's, or the new one of an e-mail change."""
+    record = await emails.consume(session, token, EmailTokenPurpose.VERIFY)
+    user = await repository.get_user(session, record.user_id)
+    if user is None:
+        raise InvalidToken()
+    if record.email != user.email:
+        user.email = record.email
+        await repository.flush_email_change(session)
+    if user.email_verified_at is None:
+        user.email_verified_at = utcnow()
+    return user
+
+
+async def resend_verification(session: AsyncSession, runtime: Runtime, *, email: str) -> None:
+    """Send a fresh link; says nothing about whether the address has an account."""
+    user = await repository.get_user_by_email(session, email)
+    if user is not None and not user.is_verified and user.is_active:
+        await emails.send_verification(session, runtime, user=user, email=user.email)
+
+
+@dataclass(frozen=True)
+class Client:
+    """Where a login comes from: rate limits use the IP, the session keeps the agent."""
+
+    ip: str
+    user_agent: str = ""
+
+
+async def login(
+    session: AsyncSession, runtime: Runtime, *, email: str, password: str, client: Client
+) -> TokenPair:
+    settings = runtime.settings.auth
+    account_rate = RateLimit(settings.login_attempts_per_account, settings.login_window_seconds)
+    await _limit(
+        runtime,
+        f"login:ip:{client.ip}",
+        RateLimit(settings.login_attempts_per_ip, settings.login_window_seconds),
+    )
+    await _limit(runtime, f"login:account:{email}", account_rate)
+    user = await repository.get_user_by_email(session, email)
+    if user is None:
+        await passwords.verify_password(settings, await _dummy_hash(runtime), password)
+        raise InvalidCredentials()
+    if not await passwords.verify_password(settings, user.password_hash, password):
+        raise InvalidCredentials()
+    if not user.is_active:
+        raise AccountDisabled()
+    if not user.is_verified:
+        raise EmailNotVerified()
+    await runtime.rate_limiter.clear(f"login:account:{email}", account_rate)
+    return await _start_session(session, runtime, user=user, user_agent=client.user_agent)
+
+
+async def _limit(runtime: Runtime, key: str, rate: RateLimit) -> None:
+    decision = await runtime.rate_limiter.hit(key, rate)
+    if not decision.allowed:
+        raise TooManyRequests(
+            "Too many login attempts; try again later.", retry_after=decision.retry_after_seconds
+        )
+
+
+async def _dummy_hash(runtime: Runtime) -> str:
+    settings = runtime.settings.auth
+    key = f"{settings.argon2_time_cost}:{settings.argon2_memory_kib}"
+    if key not in _DUMMY_HASH:
+        _DUMMY_HASH[key] = await passwords.hash_password(settings, "not-a-real-password-0")
+    return _DUMMY_HASH[key]
+
+
+async def _start_session(
+    session: AsyncSession, runtime: Runtime, *, user: User, user_agent: str
+) -> TokenPair:
+    refresh_ttl = timedelta(days=runtime.settings.auth.refresh_token_days)
+    auth_session = AuthSession(
+        user_id=user.id, expires_at=utcnow() + refresh_ttl, user_agent=user_agent[:255]
+    )
+    session.add(auth_session)
+    await session.flush()
+    return await _issue_pair(session, runtime, user_id=user.id, session_id=auth_session.id)
+
+
+async def _issue_pair(
+    session: AsyncSession, runtime: Runtime, *, user_id: str, session_id: str
+) -> TokenPair:
+    settings = runtime.settings
+    secret = settings.jwt_secret.get_secret_value()
+    access_ttl = timedelta(minutes=settings.auth.access_token_minutes)
+    refresh_ttl = timedelta(days=settings.auth.refresh_token_days)
+    refresh_claims = tokens.new_claims(user_id, session_id, "refresh")
+    session.add(
+        RefreshToken(
+            jti=refresh_claims.jti, session_id=session_id, expires_at=utcnow() + refresh_ttl
+        )
+    )
+    return TokenPair(
+        access_token=tokens.issue(
+            secret, tokens.new_claims(user_id, session_id, "access"), access_ttl
+        ),
+        refresh_token=tokens.issue(secret, refresh_claims, refresh_ttl),
+        expires_in=int(access_ttl.total_seconds()),
+    )
+
+
+async def refresh(session: AsyncSession, runtime: Runtime, *, refresh_token: str) -> TokenPair:
+    """Rotate: the presented token is spent and a new pair issued.
+
+    A spent token presented again means it was copied: the whole session (every token
+    descended from the same login) is revoked, in its own unit of work so that the
+    revocation survives this request's error response.
+    """
+    claims = tokens.decode(runtime.settings.jwt_secret.get_secret_value(), refresh_token, "refresh")
+    record = await repository.get_refresh_token(session, claims.jti)
+    found = await repository.get_session_with_user(session, claims.session_id)
+    if record is None or found is None or record.session_id != claims.session_id:
+        raise InvalidToken()
+    auth_session, user = found
+    if record.used_at is not None:
+        async with runtime.db.unit_of_work() as other:
+            await repository.revoke_session(
+                other, auth_session.id, reason="refresh_reuse", now=utcnow()
+            )
+        raise InvalidToken("This refresh token was used before; the session has been ended.")
+    _check_usable(auth_session, user)
+    record.used_at = utcnow()
+    return await _issue_pair(session, runtime, user_id=user.id, session_id=auth_session.id)
+
+
+def _check_usable(auth_session: AuthSession, user: User) -> None:
+    if auth_session.revoked_at is not None or auth_session.expires_at < utcnow():
+        raise InvalidToken()
+    if not user.is_active:
+        raise AccountDisabled()
+
+
+async def logout(session: AsyncSession, *, principal: Principal) -> None:
+    if principal.session_id:
+        await repository.revoke_session(
+            session, principal.session_id, reason="logout", now=utcnow()
+        )
+
+
+async def request_password_reset(session: AsyncSession, runtime: Runtime, *, email: str) -> None:
+    user = await repository.get_user_by_email(session, email)
+    if user is not None and user.is_active:
+        await emails.send_password_reset(session, runtime, user=user)
+
+
+async def reset_password(
+    session: AsyncSession, runtime: Runtime, *, token: str, new_password: str
+) -> None:
+    """Set a new password from a reset link and end every session of the account."""
+    record = await emails.consume(session, token, EmailTokenPurpose.RESET)
+    user = await repository.get_user(session, record.user_id)
+    if user is None or not user.is_active:
+        raise InvalidToken()
+    await set_password(session, runtime, user=user, new_password=new_password)
+    await repository.use_email_tokens(session, user.id, EmailTokenPurpose.RESET, now=utcnow())
+    if user.email_verified_at is None:
+        # The link reached the inbox, which proves the address as well as verification would.
+        user.email_verified_at = utcnow()
+
+
+async def set_password(
+    session: AsyncSession,
+    runtime: Runtime,
+    *,
+    user: User,
+    new_password: str,
+    keep_session: str | None = None,
+) -> None:
+    settings = runtime.settings.auth
+    passwords.check_policy(settings, new_password, email=user.email)
+    user.password_hash = await passwords.hash_password(settings, new_password)
+    await repository.revoke_user_sessions(
+        session, user.id, reason="password_changed", now=utcnow(), keep=keep_session
+    )
+
+
+async def check_password(runtime: Runtime, *, user: User, password: str) -> bool:
+    return await passwords.verify_password(runtime.settings.auth, user.password_hash, password)
+
+
+async def authenticate_access_token(
+    session: AsyncSession, runtime: Runtime, *, token: str
+) -> Principal:
+    """Check a bearer JWT and that its session is still open (logout ends it at once)."""
+    claims = tokens.decode(runtime.settings.jwt_secret.get_secret_value(), token, "access")
+    found = await repository.get_session_with_user(session, claims.session_id)
+    if found is None or found[1].id != claims.user_id:
+        raise InvalidToken()
+    auth_session, user = found
+    _check_usable(auth_session, user)
+    return Principal(user=user, session_id=auth_session.id)
+
+
+async def revoke_all_sessions(session: AsyncSession, *, user: User, reason: str) -> None:
+    await repository.revoke_user_sessions(session, user.id, reason=reason, now=utcnow())
+
+
+async def start_email_change(
+    session: AsyncSession, runtime: Runtime, *, user: User, email: str
+) -> None:
+    """Mail a link to the new address; the account keeps the old one until it is used."""
+    if await repository.get_user_by_email(session, email):
+        raise EmailTaken()
+    await emails.send_verification(session, runtime, user=user, email=email)
+
+
+async def get_user(session: AsyncSession, user_id: str) -> User | None:
+    return await repository.get_user(session, user_id)

@@ -1,0 +1,1 @@
+"""Cache and rate-limit ports with in-process and Redis adapters."""

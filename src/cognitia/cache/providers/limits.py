@@ -1,0 +1,44 @@
+"""Rate limiting with the `limits` library: memory storage or Redis storage."""
+
+from __future__ import annotations
+
+import math
+import time
+
+from limits import RateLimitItemPerSecond
+from limits.aio.storage import MemoryStorage, RedisStorage, Storage
+from limits.aio.strategies import MovingWindowRateLimiter
+
+from cognitia.cache.ports import RateDecision, RateLimit
+
+
+class LimitsRateLimiter:
+    def __init__(self, storage: Storage, prefix: str = "cognitia") -> None:
+        self.storage = storage
+        self.limiter = MovingWindowRateLimiter(storage)
+        self.prefix = prefix
+
+    @classmethod
+    def in_memory(cls) -> LimitsRateLimiter:
+        return cls(MemoryStorage())
+
+    @classmethod
+    def on_redis(cls, redis_url: str) -> LimitsRateLimiter:
+        uri = redis_url.replace("redis://", "async+redis://", 1).replace(
+            "rediss://", "async+rediss://", 1
+        )
+        return cls(RedisStorage(uri, implementation="redispy"))
+
+    @staticmethod
+    def _item(rate: RateLimit) -> RateLimitItemPerSecond:
+        return RateLimitItemPerSecond(rate.limit, rate.window_seconds)
+
+    async def hit(self, key: str, rate: RateLimit) -> RateDecision:
+        item = self._item(rate)
+        allowed = await self.limiter.hit(item, self.prefix, key)
+        stats = await self.limiter.get_window_stats(item, self.prefix, key)
+        retry_after = 0 if allowed else max(1, math.ceil(stats.reset_time - time.time()))
+        return RateDecision(allowed, stats.remaining, retry_after)
+
+    async def clear(self, key: str, rate: RateLimit) -> None:
+        await self.limiter.clear(self._item(rate), self.prefix, key)

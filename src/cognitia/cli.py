@@ -1,0 +1,105 @@
+"""The `cognitia` command: serve, worker, migrate, admin."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Annotated
+
+import typer
+
+from cognitia.config import Settings
+
+app = typer.Typer(
+    help="Cognitia: a self-hostable platform for AI characters.", no_args_is_help=True
+)
+admin = typer.Typer(help="Account administration.", no_args_is_help=True)
+app.add_typer(admin, name="admin")
+
+
+def _settings() -> Settings:
+    settings = Settings()
+    if settings.is_sqlite:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+    return settings
+
+
+@app.command()
+def migrate(revision: Annotated[str, typer.Argument(help="Target revision.")] = "head") -> None:
+    """Bring the database schema up to date."""
+    from cognitia.migrations import runner
+
+    settings = _settings()
+    runner.upgrade(settings.resolved_database_url, revision)
+    typer.echo(f"database at {revision}")
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to bind.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    workers: Annotated[int, typer.Option(help="API processes (PostgreSQL + Redis only).")] = 1,
+) -> None:
+    """Run the API server. On SQLite it migrates the database first."""
+    import uvicorn
+
+    from cognitia.migrations import runner
+
+    settings = _settings()
+    if settings.is_sqlite:
+        runner.upgrade(settings.resolved_database_url)
+        if workers > 1:
+            raise typer.BadParameter(
+                "several API processes need PostgreSQL and Redis", param_hint="--workers"
+            )
+    uvicorn.run(
+        "cognitia.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        access_log=False,
+        log_config=None,
+    )
+
+
+@app.command()
+def worker() -> None:
+    """Run background jobs (taskiq on Redis, or the embedded runner against the database)."""
+    from cognitia.worker import run_worker
+
+    asyncio.run(run_worker(_settings()))
+
+
+@admin.command("create-user")
+def create_user(
+    email: str,
+    password: Annotated[str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True)],
+    first_name: str = "",
+    is_admin: Annotated[
+        bool, typer.Option("--admin", help="Give the user the admin role.")
+    ] = False,
+) -> None:
+    """Create a verified account."""
+    from cognitia.admin_commands import create_user as create
+
+    user_id = asyncio.run(
+        create(
+            _settings(), email=email, password=password, first_name=first_name, is_admin=is_admin
+        )
+    )
+    typer.echo(f"created {user_id}")
+
+
+@admin.command("verify-email")
+def verify_email(email: str) -> None:
+    """Mark an account's e-mail address as verified."""
+    from cognitia.admin_commands import verify_email as verify
+
+    if not asyncio.run(verify(_settings(), email=email)):
+        typer.echo(f"no account for {email}", err=True)
+        raise typer.Exit(1)
+    typer.echo(f"verified {email}")
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,137 @@
+"""Settings, read from the environment with the COGNITIA_ prefix.
+
+Nested groups use a double underscore: COGNITIA_AUTH__ACCESS_TOKEN_MINUTES=15.
+Nothing here is built at import time; create_app() and the CLI call Settings().
+Every field is documented in docs/configuration.md (a test keeps the two in step).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_JWT_SECRET = "change-me-in-production"
+
+
+class AuthSettings(BaseModel):
+    access_token_minutes: int = Field(60, ge=1, description="Lifetime of an access token.")
+    refresh_token_days: int = Field(30, ge=1, description="Lifetime of a refresh token.")
+    email_token_hours: int = Field(24, ge=1, description="Lifetime of verify/reset links.")
+    password_min_length: int = Field(8, ge=8, le=128, description="Shortest accepted password.")
+    login_attempts_per_account: int = Field(
+        10, ge=1, description="Failed logins allowed per e-mail address per window."
+    )
+    login_attempts_per_ip: int = Field(50, ge=1, description="Logins allowed per IP per window.")
+    login_window_seconds: int = Field(900, ge=1, description="Login rate-limit window.")
+    argon2_time_cost: int = Field(3, ge=1, description="argon2id iterations.")
+    argon2_memory_kib: int = Field(65536, ge=8, description="argon2id memory in KiB.")
+
+
+class JobSettings(BaseModel):
+    backend: Literal["auto", "embedded", "taskiq"] = Field(
+        "auto",
+        description="auto: taskiq when a Redis URL is set, else the embedded runner.",
+    )
+    run_in_api: bool = Field(
+        True,
+        description="Run the embedded job runner inside `cognitia serve` (embedded backend only).",
+    )
+    concurrency: int = Field(4, ge=1, le=256, description="Jobs one runner executes at once.")
+    poll_seconds: float = Field(1.0, gt=0, description="Embedded runner: idle poll interval.")
+    lease_seconds: float = Field(
+        60.0, gt=0, description="A claimed job returns to the queue if not renewed in this time."
+    )
+    redelivery_seconds: float = Field(
+        600.0,
+        gt=0,
+        description="taskiq: a message unacknowledged this long (its worker died) is run again;"
+        " jobs must finish within it.",
+    )
+    queue_name: str = Field("cognitia:jobs", description="taskiq: Redis stream name.")
+    extra_modules: list[str] = Field(
+        default_factory=list, description="Modules imported at start that register more jobs."
+    )
+    cleanup_interval_seconds: int = Field(
+        3600, ge=1, description="Period of the expired-token cleanup job."
+    )
+
+
+class MailSettings(BaseModel):
+    backend: Literal["console", "smtp"] = Field("console", description="Where e-mail goes.")
+    sender: str = Field("Cognitia <noreply@localhost>", description="From: header.")
+    smtp_host: str = Field("localhost", description="SMTP server host.")
+    smtp_port: int = Field(587, ge=1, le=65535, description="SMTP server port.")
+    smtp_username: str | None = Field(None, description="SMTP login, if the server needs one.")
+    smtp_password: SecretStr | None = Field(None, description="SMTP password.")
+    smtp_starttls: bool = Field(True, description="Upgrade the SMTP connection with STARTTLS.")
+    smtp_timeout_seconds: float = Field(10.0, gt=0, description="SMTP connect/send timeout.")
+
+
+class HttpSettings(BaseModel):
+    cors_origins: list[str] = Field(
+        default_factory=list, description="Origins allowed by CORS; empty disables CORS."
+    )
+    trusted_proxies: int = Field(
+        0, ge=0, description="How many proxies in front set X-Forwarded-For (for client IPs)."
+    )
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="COGNITIA_", env_nested_delimiter="__", extra="ignore"
+    )
+
+    environment: Literal["development", "production"] = Field(
+        "development", description="production refuses default secrets."
+    )
+    data_dir: Path = Field(Path("data"), description="Where embedded data lives.")
+    database_url: str | None = Field(
+        None, description="SQLAlchemy URL; default sqlite+aiosqlite:///<data_dir>/cognitia.db."
+    )
+    database_pool_size: int = Field(10, ge=1, description="PostgreSQL connection pool size.")
+    redis_url: str | None = Field(
+        None, description="Redis URL; enables shared cache, rate limits and the taskiq queue."
+    )
+    jwt_secret: SecretStr = Field(
+        SecretStr(DEFAULT_JWT_SECRET), description="HMAC key for tokens; must be set in production."
+    )
+    public_url: str = Field(
+        "http://localhost:8000", description="Base URL used in links sent by e-mail."
+    )
+    log_level: str = Field("INFO", description="Root log level.")
+    log_json: bool = Field(True, description="Log as JSON lines (false: human-readable).")
+
+    auth: AuthSettings = Field(default_factory=AuthSettings)
+    jobs: JobSettings = Field(default_factory=JobSettings)
+    mail: MailSettings = Field(default_factory=MailSettings)
+    http: HttpSettings = Field(default_factory=HttpSettings)
+
+    @model_validator(mode="after")
+    def _refuse_default_secret_in_production(self) -> Settings:
+        if self.environment == "production":
+            secret = self.jwt_secret.get_secret_value()
+            if secret == DEFAULT_JWT_SECRET or len(secret) < 32:
+                raise ValueError(
+                    "COGNITIA_JWT_SECRET must be set to a random value of 32+ characters"
+                    " in production"
+                )
+        return self
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite+aiosqlite:///{self.data_dir / 'cognitia.db'}"
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.resolved_database_url.startswith("sqlite")
+
+    @property
+    def job_backend(self) -> Literal["embedded", "taskiq"]:
+        if self.jobs.backend == "auto":
+            return "taskiq" if self.redis_url else "embedded"
+        return self.jobs.backend

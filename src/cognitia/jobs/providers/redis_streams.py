@@ -1,0 +1,112 @@
+"""The distributed queue: taskiq on Redis Streams.
+
+Why taskiq: it is asyncio-native (our handlers are async and share the API's code),
+and its Redis Streams broker acknowledges a message only after the task ran; a
+message whose worker died stays pending in the consumer group and is claimed again
+by a live worker once it has been idle `redelivery_seconds` (XAUTOCLAIM). Celery's
+async story is threads, and arq re-runs a lost job only after its whole timeout.
+
+Retries with backoff happen inside the task (the message stays unacknowledged, so a
+worker killed between tries still loses nothing).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import TYPE_CHECKING, Any
+
+from redis.asyncio import Redis
+from sqlalchemy.ext.asyncio import AsyncSession
+from taskiq.acks import AcknowledgeType
+from taskiq.api import run_receiver_task
+from taskiq_redis import RedisStreamBroker
+
+from cognitia.jobs import deferred, registry
+from cognitia.jobs.execution import run_attempt
+from cognitia.observability.metrics import JOBS_ENQUEUED
+
+if TYPE_CHECKING:
+    from cognitia.runtime import Runtime
+
+log = logging.getLogger(__name__)
+
+TASK_NAME = "cognitia.run_job"
+# Acknowledged messages stay in the stream until trimmed; keep a generous tail.
+STREAM_MAXLEN = 1_000_000
+
+
+class RedisStreamJobQueue:
+    def __init__(self, redis_url: str, *, queue_name: str, redelivery_seconds: float) -> None:
+        idle_ms = int(redelivery_seconds * 1000)
+        self.broker = RedisStreamBroker(
+            redis_url,
+            queue_name=queue_name,
+            consumer_group_name="cognitia",
+            # Read from the stream's start so messages sent before a group exists are not skipped.
+            consumer_id="0",
+            idle_timeout=idle_ms,
+            xread_block=max(100, min(2000, idle_ms // 2)),
+            unacknowledged_lock_timeout=max(1.0, redelivery_seconds),
+            maxlen=STREAM_MAXLEN,
+        )
+        self.redis: Redis = Redis.from_url(redis_url)
+        self.runtime: Runtime | None = None
+        self._task = self.broker.register_task(self._run, task_name=TASK_NAME)
+        self._started = False
+
+    async def start(self) -> None:
+        if not self._started:
+            await self.broker.startup()
+            self._started = True
+
+    async def enqueue(
+        self, name: str, payload: dict[str, Any], *, dedup_key: str | None = None
+    ) -> bool:
+        registry.get(name)
+        if dedup_key and not await self.redis.set(
+            f"cognitia:dedup:{dedup_key}", 1, nx=True, ex=86400
+        ):
+            return False
+        await self.start()
+        await self._task.kiq(name, payload)
+        JOBS_ENQUEUED.labels(name).inc()
+        return True
+
+    async def before_commit(self, session: AsyncSession) -> None:
+        return None
+
+    async def after_commit(self, session: AsyncSession) -> None:
+        for job in deferred.take(session):
+            await self.enqueue(job.name, job.payload)
+
+    async def _run(self, name: str, payload: dict[str, Any]) -> None:
+        """The taskiq task: every try of one job, with backoff between them."""
+        if self.runtime is None:
+            raise RuntimeError("worker started without a runtime")
+        spec = registry.get(name)
+        for attempt in range(1, spec.max_tries + 1):
+            try:
+                await run_attempt(self.runtime, name, payload, attempt)
+                return
+            except Exception:
+                if attempt == spec.max_tries:
+                    log.error("job gave up", extra={"job": name, "attempts": attempt})
+                    return
+                await asyncio.sleep(spec.retry_delay(attempt))
+
+    async def work(self, runtime: Runtime, *, concurrency: int) -> None:
+        """Consume jobs until cancelled (the `cognitia worker` process)."""
+        self.runtime = runtime
+        await self.start()
+        await run_receiver_task(
+            self.broker,
+            max_async_tasks=concurrency,
+            ack_time=AcknowledgeType.WHEN_EXECUTED,
+            run_startup=False,
+        )
+
+    async def close(self) -> None:
+        if self._started:
+            await self.broker.shutdown()
+        await self.redis.aclose()

@@ -1,0 +1,11 @@
+"""Queueing e-mail from a unit of work."""
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from cognitia.jobs.deferred import defer
+from cognitia.mail import tasks
+
+
+def send_later(session: AsyncSession, *, to: str, subject: str, body: str) -> None:
+    """Send once the transaction commits, by a job that retries (3 tries)."""
+    defer(session, tasks.SEND_EMAIL, to=to, subject=subject, body=body)

@@ -1,0 +1,68 @@
+"""/health, /healthz (alive), /readyz (dependencies reachable), /metrics."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import JSONResponse
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from sqlalchemy import text
+
+from cognitia import __version__
+from cognitia.http.deps import RuntimeDep
+
+router = APIRouter(tags=["health"])
+
+
+@router.get("/health")
+async def health() -> dict[str, str]:
+    return {"status": "healthy", "version": __version__}
+
+
+@router.get("/healthz")
+async def liveness() -> dict[str, str]:
+    return {"status": "ok"}
+
+
+async def _check(name: str, checks: dict[str, Any], probe: Any) -> None:
+    try:
+        await probe()
+        checks[name] = "ok"
+    except Exception as exc:
+        checks[name] = f"failed: {type(exc).__name__}"
+
+
+@router.get("/readyz")
+async def readiness(request: Request, runtime: RuntimeDep) -> JSONResponse:
+    checks: dict[str, Any] = {}
+
+    async def database() -> None:
+        async with runtime.db.engine.connect() as conn:
+            await conn.execute(text("SELECT 1"))
+
+    await _check("database", checks, database)
+    if runtime.redis is not None:
+        redis = runtime.redis
+
+        async def ping() -> None:
+            await redis.ping()
+
+        await _check("redis", checks, ping)
+    checks["jobs"] = _job_runner_state(request)
+    ready = all(value == "ok" or value == "external" for value in checks.values())
+    return JSONResponse(
+        {"status": "ready" if ready else "not_ready", "checks": checks}, 200 if ready else 503
+    )
+
+
+def _job_runner_state(request: Request) -> str:
+    task = getattr(request.app.state, "runner_task", None)
+    if task is None:
+        return "external"  # jobs run in `cognitia worker` processes
+    return "failed: runner stopped" if task.done() else "ok"
+
+
+@router.get("/metrics", include_in_schema=False)
+async def metrics() -> Response:
+    return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)

@@ -1,0 +1,90 @@
+"""JSON logs through structlog; every line carries the request id of its request."""
+
+from __future__ import annotations
+
+import logging
+import re
+import sys
+from typing import Any
+
+import structlog
+
+# Anything that looks like a credential is masked before a line is written.
+_SECRET_PATTERNS = [
+    re.compile(r"(token=)[^&\s\"']+", re.IGNORECASE),
+    re.compile(r"(bearer\s+)[A-Za-z0-9._~+/=-]+", re.IGNORECASE),
+    re.compile(r"(cgk_)[A-Za-z0-9_-]+"),
+    re.compile(r"(password[\"']?\s*[:=]\s*[\"']?)[^\"',\s}]+", re.IGNORECASE),
+]
+_SECRET_KEYS = {
+    "password",
+    "token",
+    "access_token",
+    "refresh_token",
+    "authorization",
+    "key",
+    "secret",
+}
+
+
+def redact(text: str) -> str:
+    for pattern in _SECRET_PATTERNS:
+        text = pattern.sub(r"\1[redacted]", text)
+    return text
+
+
+def _redact_event(_: Any, __: str, event: dict[str, Any]) -> dict[str, Any]:
+    for key, value in list(event.items()):
+        if key.lower() in _SECRET_KEYS:
+            event[key] = "[redacted]"
+        elif isinstance(value, str):
+            event[key] = redact(value)
+    return event
+
+
+def _copy_extra(_: Any, __: str, event: dict[str, Any]) -> dict[str, Any]:
+    """Lift `extra={...}` fields of stdlib log calls into the JSON line."""
+    record: logging.LogRecord | None = event.get("_record")
+    if record is not None:
+        for key, value in record.__dict__.items():
+            if key not in _STD_ATTRS and not key.startswith("_") and key not in event:
+                event[key] = value
+    return event
+
+
+_STD_ATTRS = set(logging.LogRecord("", 0, "", 0, "", None, None).__dict__) | {
+    "message",
+    "asctime",
+    "color_message",
+}
+
+
+def configure(level: str = "INFO", *, json: bool = True) -> None:
+    shared: list[Any] = [
+        structlog.contextvars.merge_contextvars,
+        structlog.stdlib.add_log_level,
+        structlog.stdlib.add_logger_name,
+        structlog.processors.TimeStamper(fmt="iso", utc=True),
+        _copy_extra,
+        _redact_event,
+    ]
+    renderer: Any = (
+        structlog.processors.JSONRenderer() if json else structlog.dev.ConsoleRenderer(colors=False)
+    )
+    formatter = structlog.stdlib.ProcessorFormatter(
+        foreign_pre_chain=shared,
+        processors=[
+            structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+            structlog.processors.format_exc_info,
+            renderer,
+        ],
+    )
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(formatter)
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level.upper())
+    for name in ("uvicorn", "uvicorn.error", "taskiq"):
+        logging.getLogger(name).handlers[:] = []
+        logging.getLogger(name).propagate = True
+    logging.getLogger("uvicorn.access").disabled = True  # our middleware logs requests

@@ -1,0 +1,17 @@
+"""Prometheus metrics, defined once per process on the default registry."""
+
+from prometheus_client import Counter, Histogram
+
+HTTP_REQUESTS = Counter(
+    "cognitia_http_requests_total",
+    "HTTP requests by route template, method and status.",
+    ["route", "method", "status"],
+)
+HTTP_LATENCY = Histogram(
+    "cognitia_http_request_duration_seconds",
+    "HTTP request latency by route template and method.",
+    ["route", "method"],
+)
+JOBS = Counter("cognitia_jobs_total", "Jobs run, by name and outcome.", ["name", "outcome"])
+JOB_DURATION = Histogram("cognitia_job_duration_seconds", "Job run time by name.", ["name"])
+JOBS_ENQUEUED = Counter("cognitia_jobs_enqueued_total", "Jobs handed to the queue.", ["name"])

@@ -1,0 +1,1 @@
+"""Profiles, account deletion, and administration of users."""

@@ -1,0 +1,63 @@
+"""/api/v2/users/me and /api/v2/admin/users."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, status
+
+from cognitia.auth.dependencies import AdminUser, CurrentPrincipal, CurrentUser
+from cognitia.auth.schemas import UserRead
+from cognitia.http.deps import RuntimeDep, SessionDep
+from cognitia.users import service
+from cognitia.users.schemas import UserPage, UserUpdate, UserUpdated
+
+router = APIRouter(prefix="/api/v2/users", tags=["users"])
+admin_router = APIRouter(prefix="/api/v2/admin/users", tags=["admin"])
+
+_ERRORS: dict[int | str, dict[str, object]] = {
+    401: {"description": "Not authenticated"},
+    404: {"description": "Not found"},
+}
+
+
+@router.get("/me", responses=_ERRORS)
+async def get_me(user: CurrentUser) -> UserRead:
+    return UserRead.model_validate(user)
+
+
+@router.patch("/me", responses={**_ERRORS, 409: {"description": "E-mail taken"}})
+async def update_me(
+    data: UserUpdate, principal: CurrentPrincipal, session: SessionDep, runtime: RuntimeDep
+) -> UserUpdated:
+    pending = await service.update_me(session, runtime, principal=principal, data=data)
+    base = UserRead.model_validate(principal.user)
+    return UserUpdated(**base.model_dump(), pending_email=pending)
+
+
+@router.delete("/me", status_code=status.HTTP_204_NO_CONTENT, responses=_ERRORS)
+async def delete_me(user: CurrentUser, session: SessionDep) -> None:
+    await service.delete_me(session, user=user)
+
+
+@admin_router.get("", responses=_ERRORS)
+async def list_users(
+    _: AdminUser,
+    session: SessionDep,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    offset: Annotated[int, Query(ge=0)] = 0,
+    q: Annotated[str | None, Query(max_length=254)] = None,
+) -> UserPage:
+    users, total = await service.page(session, limit=limit, offset=offset, query=q)
+    items = [UserRead.model_validate(u) for u in users]
+    return UserPage(items=items, total=total, limit=limit, offset=offset)
+
+
+@admin_router.post("/{user_id}/disable", responses=_ERRORS)
+async def disable_user(user_id: str, _: AdminUser, session: SessionDep) -> UserRead:
+    return UserRead.model_validate(await service.set_active(session, user_id=user_id, active=False))
+
+
+@admin_router.post("/{user_id}/enable", responses=_ERRORS)
+async def enable_user(user_id: str, _: AdminUser, session: SessionDep) -> UserRead:
+    return UserRead.model_validate(await service.set_active(session, user_id=user_id, active=True))
