@@ -60,7 +60,9 @@ class JobSettings(BaseModel):
 
 
 class MailSettings(BaseModel):
-    backend: Literal["console", "smtp"] = Field("console", description="Where e-mail goes.")
+    backend: Literal["console", "smtp", "memory"] = Field(
+        "console", description="console prints links; smtp sends; memory keeps them (tests)."
+    )
     sender: str = Field("Cognitia <noreply@localhost>", description="From: header.")
     smtp_host: str = Field("localhost", description="SMTP server host.")
     smtp_port: int = Field(587, ge=1, le=65535, description="SMTP server port.")

@@ -23,6 +23,7 @@ from cognitia.jobs.providers.redis_streams import RedisStreamJobQueue
 from cognitia.jobs.scheduler import Periodic
 from cognitia.mail.ports import Mailer
 from cognitia.mail.providers.console import ConsoleMailer
+from cognitia.mail.providers.memory import MemoryMailer
 from cognitia.mail.providers.smtp import SmtpMailer
 
 # Modules whose import registers job handlers.
@@ -67,6 +68,8 @@ def build_queue(settings: Settings, db: Database) -> JobQueue:
 def build_mailer(settings: Settings) -> Mailer:
     if settings.mail.backend == "smtp":
         return SmtpMailer(settings.mail)
+    if settings.mail.backend == "memory":
+        return MemoryMailer()
     return ConsoleMailer(settings.mail.sender)
 
 

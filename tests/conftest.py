@@ -1,0 +1,137 @@
+"""Shared fixtures: real SQLite and PostgreSQL (with pgvector), real Redis, the app.
+
+Every database test runs twice, on SQLite and on PostgreSQL (`db_backend`). The schema
+comes from `alembic upgrade head`, so the migrations are tested too. Tests see each
+other's data never: SQLite gets a fresh copy of a migrated file per test; PostgreSQL
+is truncated after each test. (A rolled-back outer transaction would be faster, but
+the job runner and the CLI use their own connections and must see committed rows.)
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+import pytest_asyncio
+from asgi_lifespan import LifespanManager
+from fastapi import FastAPI
+from redis import Redis as SyncRedis
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import create_async_engine
+from sqlalchemy.pool import NullPool
+
+from cognitia.app import create_app
+from cognitia.config import Settings
+from cognitia.db import Base
+from cognitia.migrations import runner
+from cognitia.runtime import Runtime
+from tests.support import postgres
+
+# Parallel runs (several checkouts on one machine) can pick another database number.
+REDIS_TEST_URL = os.environ.get("COGNITIA_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+
+
+@pytest.fixture(scope="session")
+def postgres_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A migrated database on the embedded PostgreSQL 18 (pgvector included)."""
+    with postgres.server(tmp_path_factory.mktemp("pg")) as url:
+        runner.upgrade(url)
+        yield url
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("sqlite") / "template.db"
+    runner.upgrade(f"sqlite+aiosqlite:///{path}")
+    return path
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def db_backend(request: pytest.FixtureRequest) -> str:
+    backend: str = request.param
+    return backend
+
+
+@pytest.fixture
+def database_url(
+    db_backend: str, request: pytest.FixtureRequest, tmp_path: Path
+) -> Iterator[str]:
+    if db_backend == "sqlite":
+        template: Path = request.getfixturevalue("sqlite_template")
+        target = tmp_path / "cognitia.db"
+        shutil.copy(template, target)
+        yield f"sqlite+aiosqlite:///{target}"
+        return
+    url: str = request.getfixturevalue("postgres_url")
+    yield url
+    truncate_all(url)
+
+
+def truncate_all(async_url: str) -> None:
+    names = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+
+    async def truncate() -> None:
+        engine = create_async_engine(async_url, poolclass=NullPool)
+        async with engine.begin() as conn:
+            await conn.execute(text(f"TRUNCATE TABLE {names} RESTART IDENTITY CASCADE"))
+        await engine.dispose()
+
+    asyncio.run(truncate())
+
+
+@pytest.fixture
+def redis_url() -> Iterator[str]:
+    """The machine's real Redis, database 15, emptied before and after each test."""
+    client = SyncRedis.from_url(REDIS_TEST_URL)
+    client.flushdb()
+    yield REDIS_TEST_URL
+    client.flushdb()
+    client.close()
+
+
+def make_settings(database_url: str, data_dir: Path, **overrides: object) -> Settings:
+    values: dict[str, object] = {
+        "database_url": database_url,
+        "data_dir": data_dir,
+        "jwt_secret": "test-secret-that-is-long-enough-for-hs256",
+        "log_json": True,
+        "mail": {"backend": "memory"},
+        "auth": {"argon2_time_cost": 1, "argon2_memory_kib": 1024},
+        "jobs": {"poll_seconds": 0.05, "lease_seconds": 5},
+    }
+    for key, value in overrides.items():
+        if isinstance(value, dict) and isinstance(values.get(key), dict):
+            values[key] = {**values[key], **value}  # type: ignore[dict-item]
+        else:
+            values[key] = value
+    return Settings(**values)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def settings(database_url: str, tmp_path: Path) -> Settings:
+    return make_settings(database_url, tmp_path)
+
+
+@pytest_asyncio.fixture
+async def app(settings: Settings) -> AsyncIterator[FastAPI]:
+    application = create_app(settings)
+    async with LifespanManager(application):
+        yield application
+
+
+@pytest.fixture
+def runtime(app: FastAPI) -> Runtime:
+    rt: Runtime = app.state.runtime
+    return rt
+
+
+@pytest_asyncio.fixture
+async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
+        yield http

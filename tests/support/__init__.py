@@ -1,0 +1,1 @@
+"""Helpers for tests: servers, factories, waiting for conditions."""
