@@ -58,9 +58,7 @@ def db_backend(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture
-def database_url(
-    db_backend: str, request: pytest.FixtureRequest, tmp_path: Path
-) -> Iterator[str]:
+def database_url(db_backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     if db_backend == "sqlite":
         template: Path = request.getfixturevalue("sqlite_template")
         target = tmp_path / "cognitia.db"

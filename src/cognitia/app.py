@@ -18,6 +18,8 @@ from cognitia.http import errors
 from cognitia.http.middleware import RequestContextMiddleware
 from cognitia.jobs.providers.embedded import EmbeddedJobQueue, EmbeddedRunner
 from cognitia.jobs.scheduler import run_schedule
+from cognitia.llm.openai_router import router as openai_router
+from cognitia.llm.router import router as llm_router
 from cognitia.observability import logging as cognitia_logging
 from cognitia.observability.health import router as health_router
 from cognitia.runtime import Runtime, build_runtime
@@ -78,7 +80,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.runner_task = None
     errors.install(app)
-    for router in (health_router, auth_router, keys_router, users_router, admin_router):
+    routers = (
+        health_router,
+        auth_router,
+        keys_router,
+        users_router,
+        admin_router,
+        llm_router,
+        openai_router,
+    )
+    for router in routers:
         app.include_router(router)
     if settings.http.cors_origins:
         app.add_middleware(

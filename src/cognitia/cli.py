@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import os
 from typing import Annotated
 
 import typer
+from pydantic import ValidationError
 
 from cognitia.config import Settings
 
@@ -17,10 +19,26 @@ app.add_typer(admin, name="admin")
 
 
 def _settings() -> Settings:
-    settings = Settings()
+    try:
+        settings = Settings()
+    except ValidationError as exc:
+        # One line naming the variables, not a traceback (and never the values: secrets).
+        typer.echo(f"cognitia: invalid settings: {_describe(exc)}", err=True)
+        raise typer.Exit(2) from None
     if settings.is_sqlite:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
     return settings
+
+
+def _describe(exc: ValidationError) -> str:
+    problems = []
+    for error in exc.errors():
+        message = error["msg"].removeprefix("Value error, ")
+        if error["loc"]:
+            name = "COGNITIA_" + "__".join(str(part).upper() for part in error["loc"])
+            message = f"{name}: {message}"
+        problems.append(message)
+    return "; ".join(problems)
 
 
 @app.command()
@@ -45,6 +63,10 @@ def serve(
     from cognitia.migrations import runner
 
     settings = _settings()
+    # Links in e-mail should point at this server unless the operator says otherwise;
+    # the app (built in the uvicorn process from the environment) reads it from there.
+    link_host = "localhost" if host in {"127.0.0.1", "0.0.0.0", "::"} else host
+    os.environ.setdefault("COGNITIA_PUBLIC_URL", f"http://{link_host}:{port}")
     if settings.is_sqlite:
         runner.upgrade(settings.resolved_database_url)
         if workers > 1:

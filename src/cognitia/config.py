@@ -13,7 +13,7 @@ from typing import Literal
 from pydantic import BaseModel, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-DEFAULT_JWT_SECRET = "change-me-in-production"
+DEFAULT_JWT_SECRET = "change-me-in-production-not-a-secret"
 
 
 class AuthSettings(BaseModel):
@@ -81,6 +81,27 @@ class HttpSettings(BaseModel):
     )
 
 
+class LlmSettings(BaseModel):
+    catalogue_path: Path | None = Field(
+        None, description="TOML model catalogue merged over the built-in one (docs/models.md)."
+    )
+    default_model: str | None = Field(
+        None, description="A catalogue model put first in every lane: one setting to switch models."
+    )
+    breaker_failure_threshold: int = Field(
+        5, ge=1, description="Consecutive failures that open a provider's circuit breaker."
+    )
+    breaker_cooldown_seconds: float = Field(
+        30.0, gt=0, description="How long an open breaker skips its provider before a probe."
+    )
+    max_request_messages: int = Field(
+        1000, ge=1, description="Most messages accepted in one chat completion request."
+    )
+    max_message_chars: int = Field(
+        200_000, ge=1, description="Longest single message accepted, in characters."
+    )
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="COGNITIA_", env_nested_delimiter="__", extra="ignore"
@@ -110,6 +131,7 @@ class Settings(BaseSettings):
     jobs: JobSettings = Field(default_factory=JobSettings)
     mail: MailSettings = Field(default_factory=MailSettings)
     http: HttpSettings = Field(default_factory=HttpSettings)
+    llm: LlmSettings = Field(default_factory=LlmSettings)
 
     @model_validator(mode="after")
     def _refuse_default_secret_in_production(self) -> Settings:

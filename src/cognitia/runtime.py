@@ -21,6 +21,9 @@ from cognitia.jobs.ports import JobQueue
 from cognitia.jobs.providers.embedded import EmbeddedJobQueue
 from cognitia.jobs.providers.redis_streams import RedisStreamJobQueue
 from cognitia.jobs.scheduler import Periodic
+from cognitia.llm.catalogue import load as load_catalogue
+from cognitia.llm.registry import ModelRegistry
+from cognitia.llm.service import UsageRecorder
 from cognitia.mail.ports import Mailer
 from cognitia.mail.providers.console import ConsoleMailer
 from cognitia.mail.providers.memory import MemoryMailer
@@ -38,11 +41,16 @@ class Runtime:
     mailer: Mailer
     cache: Cache
     rate_limiter: RateLimiter
+    models: ModelRegistry
+    usage: UsageRecorder
     redis: Redis | None = None
     schedule: list[Periodic] = field(default_factory=list)
 
     async def close(self) -> None:
+        await self.usage.drain()
+        await self.models.close()
         await self.queue.close()
+        await self.rate_limiter.close()
         if self.redis is not None:
             await self.redis.aclose()
         await self.db.dispose()
@@ -88,4 +96,25 @@ def build_runtime(settings: Settings) -> Runtime:
         else LimitsRateLimiter.in_memory()
     )
     schedule = [Periodic("auth.cleanup", settings.jobs.cleanup_interval_seconds)]
-    return Runtime(settings, db, queue, build_mailer(settings), cache, limiter, redis, schedule)
+    return Runtime(
+        settings=settings,
+        db=db,
+        queue=queue,
+        mailer=build_mailer(settings),
+        cache=cache,
+        rate_limiter=limiter,
+        models=build_models(settings),
+        usage=UsageRecorder(db),
+        redis=redis,
+        schedule=schedule,
+    )
+
+
+def build_models(settings: Settings) -> ModelRegistry:
+    llm = settings.llm
+    catalogue = load_catalogue(llm.catalogue_path, default_model=llm.default_model)
+    return ModelRegistry(
+        catalogue,
+        breaker_threshold=llm.breaker_failure_threshold,
+        breaker_cooldown_seconds=llm.breaker_cooldown_seconds,
+    )

@@ -23,4 +23,3 @@ def server(data_dir: Path) -> Iterator[str]:
         yield f"postgresql+asyncpg://postgres@/{DATABASE}?host={socket_dir}"
     finally:
         pg.cleanup()
-

@@ -27,7 +27,9 @@ async def eventually(
         await asyncio.sleep(interval)
 
 
-def eventually_sync(probe: Callable[[], T | None], *, timeout: float = 30.0, interval: float = 0.1) -> T:
+def eventually_sync(
+    probe: Callable[[], T | None], *, timeout: float = 30.0, interval: float = 0.1
+) -> T:
     deadline = time.monotonic() + timeout
     while True:
         result = probe()

@@ -16,6 +16,7 @@ from cognitia.auth.schemas import (
     RefreshRequest,
     RegisterRequest,
     ResetPasswordRequest,
+    ResourceId,
     TokenPair,
     TokenRequest,
     UserRead,
@@ -109,5 +110,7 @@ async def list_api_keys(user: CurrentUser, session: SessionDep) -> list[ApiKeyRe
 
 
 @keys_router.delete("/{key_id}", responses=_errors(401, 404))
-async def revoke_api_key(key_id: str, user: CurrentUser, session: SessionDep) -> ApiKeyRead:
+async def revoke_api_key(
+    key_id: ResourceId, user: CurrentUser, session: SessionDep
+) -> ApiKeyRead:
     return ApiKeyRead.model_validate(await api_keys.revoke(session, user=user, key_id=key_id))

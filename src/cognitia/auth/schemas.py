@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import datetime
 from typing import Annotated, Literal
 
@@ -14,9 +15,18 @@ def _normalise_email(value: str) -> str:
     return value.strip().lower()
 
 
+def _no_control_characters(value: str) -> str:
+    # PostgreSQL text cannot hold NUL, and no name, id or search term needs a control character.
+    if any(unicodedata.category(c) == "Cc" for c in value):
+        raise ValueError("Control characters are not allowed.")
+    return value
+
+
 Email = Annotated[EmailStr, Field(max_length=254), AfterValidator(_normalise_email)]
 Password = Annotated[str, Field(min_length=1, max_length=MAX_PASSWORD_LENGTH)]
-Name = Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)]
+Text = Annotated[str, AfterValidator(_no_control_characters)]
+Name = Annotated[Text, StringConstraints(strip_whitespace=True, max_length=100)]
+ResourceId = Annotated[Text, Field(min_length=1)]
 Token = Annotated[str, Field(min_length=1, max_length=4096)]
 
 
@@ -78,7 +88,7 @@ class UserRead(BaseModel):
 
 
 class ApiKeyCreate(Strict):
-    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+    name: Annotated[Text, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 
 
 class ApiKeyRead(BaseModel):

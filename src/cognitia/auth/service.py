@@ -191,9 +191,12 @@ async def refresh(session: AsyncSession, runtime: Runtime, *, refresh_token: str
         raise InvalidToken()
     auth_session, user = found
     if record.used_at is not None:
+        # This request has only read so far; end its transaction before opening another,
+        # since on SQLite it holds the database's write lock until it ends.
+        await session.rollback()
         async with runtime.db.unit_of_work() as other:
             await repository.revoke_session(
-                other, auth_session.id, reason="refresh_reuse", now=utcnow()
+                other, claims.session_id, reason="refresh_reuse", now=utcnow()
             )
         raise InvalidToken("This refresh token was used before; the session has been ended.")
     _check_usable(auth_session, user)
@@ -202,10 +205,11 @@ async def refresh(session: AsyncSession, runtime: Runtime, *, refresh_token: str
 
 
 def _check_usable(auth_session: AuthSession, user: User) -> None:
-    if auth_session.revoked_at is not None or auth_session.expires_at < utcnow():
-        raise InvalidToken()
+    # Disabling also ends the sessions; checked first, so the client learns why.
     if not user.is_active:
         raise AccountDisabled()
+    if auth_session.revoked_at is not None or auth_session.expires_at < utcnow():
+        raise InvalidToken()
 
 
 async def logout(session: AsyncSession, *, principal: Principal) -> None:

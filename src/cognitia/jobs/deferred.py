@@ -18,7 +18,7 @@ class DeferredJob:
     payload: dict[str, Any] = field(default_factory=dict)
 
 
-def defer(session: AsyncSession, name: str, **payload: Any) -> None:
+def defer(session: AsyncSession, name: str, /, **payload: Any) -> None:
     """Run job `name` once the session's transaction commits (never if it rolls back)."""
     registry.get(name)  # fail now, in the request, for a misspelt name
     session.info.setdefault(_KEY, []).append(DeferredJob(name, payload))

@@ -4,7 +4,8 @@ from cognitia.models.api_key import ApiKey
 from cognitia.models.auth_session import AuthSession
 from cognitia.models.email_token import EmailToken
 from cognitia.models.job import Job
+from cognitia.models.llm_call import LlmCall
 from cognitia.models.refresh_token import RefreshToken
 from cognitia.models.user import User
 
-__all__ = ["ApiKey", "AuthSession", "EmailToken", "Job", "RefreshToken", "User"]
+__all__ = ["ApiKey", "AuthSession", "EmailToken", "Job", "LlmCall", "RefreshToken", "User"]

@@ -10,11 +10,15 @@ from typing import Any
 import structlog
 
 # Anything that looks like a credential is masked before a line is written.
+# Keys are matched in query strings (token=...), key=value text and JSON ("access_token": "...").
 _SECRET_PATTERNS = [
-    re.compile(r"(token=)[^&\s\"']+", re.IGNORECASE),
+    re.compile(r"(token[\"']?\s*[:=]\s*[\"']?)[^&\s\"',}]+", re.IGNORECASE),
     re.compile(r"(bearer\s+)[A-Za-z0-9._~+/=-]+", re.IGNORECASE),
     re.compile(r"(cgk_)[A-Za-z0-9_-]+"),
-    re.compile(r"(password[\"']?\s*[:=]\s*[\"']?)[^\"',\s}]+", re.IGNORECASE),
+    # A quoted password may hold spaces: mask up to its closing quote.
+    re.compile(r"(password[\"']?\s*[:=]\s*\")[^\"]*", re.IGNORECASE),
+    re.compile(r"(password[\"']?\s*[:=]\s*')[^']*", re.IGNORECASE),
+    re.compile(r"(password[\"']?\s*[:=]\s*)[^\"',\s}]+", re.IGNORECASE),
 ]
 _SECRET_KEYS = {
     "password",
@@ -96,6 +100,7 @@ def configure(level: str = "INFO", *, json: bool = True) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
+    logging.captureWarnings(True)  # warnings become JSON lines too, not bare text on stderr
     for name in ("uvicorn", "uvicorn.error", "taskiq"):
         logging.getLogger(name).handlers[:] = []
         logging.getLogger(name).propagate = True

@@ -7,13 +7,16 @@ from typing import Annotated
 from fastapi import APIRouter, Query, status
 
 from cognitia.auth.dependencies import AdminUser, CurrentPrincipal, CurrentUser
-from cognitia.auth.schemas import UserRead
+from cognitia.auth.schemas import ResourceId, Text, UserRead
 from cognitia.http.deps import RuntimeDep, SessionDep
 from cognitia.users import service
 from cognitia.users.schemas import UserPage, UserUpdate, UserUpdated
 
 router = APIRouter(prefix="/api/v2/users", tags=["users"])
 admin_router = APIRouter(prefix="/api/v2/admin/users", tags=["admin"])
+
+# PostgreSQL takes OFFSET as a 32-bit integer.
+MAX_OFFSET = 2**31 - 1
 
 _ERRORS: dict[int | str, dict[str, object]] = {
     401: {"description": "Not authenticated"},
@@ -45,8 +48,8 @@ async def list_users(
     _: AdminUser,
     session: SessionDep,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
-    q: Annotated[str | None, Query(max_length=254)] = None,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
+    q: Annotated[Text | None, Query(max_length=254)] = None,
 ) -> UserPage:
     users, total = await service.page(session, limit=limit, offset=offset, query=q)
     items = [UserRead.model_validate(u) for u in users]
@@ -54,10 +57,10 @@ async def list_users(
 
 
 @admin_router.post("/{user_id}/disable", responses=_ERRORS)
-async def disable_user(user_id: str, _: AdminUser, session: SessionDep) -> UserRead:
+async def disable_user(user_id: ResourceId, _: AdminUser, session: SessionDep) -> UserRead:
     return UserRead.model_validate(await service.set_active(session, user_id=user_id, active=False))
 
 
 @admin_router.post("/{user_id}/enable", responses=_ERRORS)
-async def enable_user(user_id: str, _: AdminUser, session: SessionDep) -> UserRead:
+async def enable_user(user_id: ResourceId, _: AdminUser, session: SessionDep) -> UserRead:
     return UserRead.model_validate(await service.set_active(session, user_id=user_id, active=True))

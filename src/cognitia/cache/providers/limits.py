@@ -8,15 +8,19 @@ import time
 from limits import RateLimitItemPerSecond
 from limits.aio.storage import MemoryStorage, RedisStorage, Storage
 from limits.aio.strategies import MovingWindowRateLimiter
+from redis.asyncio import ConnectionPool
 
 from cognitia.cache.ports import RateDecision, RateLimit
 
 
 class LimitsRateLimiter:
-    def __init__(self, storage: Storage, prefix: str = "cognitia") -> None:
+    def __init__(
+        self, storage: Storage, prefix: str = "cognitia", *, pool: ConnectionPool | None = None
+    ) -> None:
         self.storage = storage
         self.limiter = MovingWindowRateLimiter(storage)
         self.prefix = prefix
+        self._pool = pool
 
     @classmethod
     def in_memory(cls) -> LimitsRateLimiter:
@@ -27,7 +31,11 @@ class LimitsRateLimiter:
         uri = redis_url.replace("redis://", "async+redis://", 1).replace(
             "rediss://", "async+rediss://", 1
         )
-        return cls(RedisStorage(uri, implementation="redispy"))
+        # Our own pool, so close() can release the connections (limits has no close).
+        # limits documents `connection_pool` but annotates its **options as scalars.
+        pool = ConnectionPool.from_url(redis_url)
+        storage = RedisStorage(uri, implementation="redispy", connection_pool=pool)  # type: ignore[arg-type]
+        return cls(storage, pool=pool)
 
     @staticmethod
     def _item(rate: RateLimit) -> RateLimitItemPerSecond:
@@ -42,3 +50,7 @@ class LimitsRateLimiter:
 
     async def clear(self, key: str, rate: RateLimit) -> None:
         await self.limiter.clear(self._item(rate), self.prefix, key)
+
+    async def close(self) -> None:
+        if self._pool is not None:
+            await self._pool.disconnect()

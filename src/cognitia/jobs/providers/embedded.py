@@ -124,8 +124,11 @@ class EmbeddedRunner:
         self.queue.wake.set()
 
     async def _wait(self) -> None:
+        # Not asyncio.wait_for: on Python 3.11 it swallows a cancellation that arrives as the
+        # wake-up does, and the runner would then never stop.
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self.queue.wake.wait(), self.poll_seconds)
+            async with asyncio.timeout(self.poll_seconds):
+                await self.queue.wake.wait()
         self.queue.wake.clear()
 
     async def _execute(self, job: Job) -> None:

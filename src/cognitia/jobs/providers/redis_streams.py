@@ -14,10 +14,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import TYPE_CHECKING, Any
+from collections.abc import AsyncGenerator
+from typing import TYPE_CHECKING, Any, cast
 
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncSession
+from taskiq import AckableMessage
 from taskiq.acks import AcknowledgeType
 from taskiq.api import run_receiver_task
 from taskiq_redis import RedisStreamBroker
@@ -35,11 +37,53 @@ TASK_NAME = "cognitia.run_job"
 # Acknowledged messages stay in the stream until trimmed; keep a generous tail.
 STREAM_MAXLEN = 1_000_000
 
+_Entry = tuple[bytes, dict[bytes, bytes]]  # a stream entry: id and fields
+
+
+class ReclaimingStreamBroker(RedisStreamBroker):
+    """RedisStreamBroker that looks for abandoned messages after every read, empty or not.
+
+    taskiq-redis (1.2) runs XAUTOCLAIM only after a read that returned new messages, so a
+    job whose worker died would wait for the next job to be queued. XAUTOCLAIM needs no
+    lock: claiming resets a message's idle time, so only one consumer gets it.
+    """
+
+    async def listen(self) -> AsyncGenerator[AckableMessage, None]:
+        async with Redis(connection_pool=self.connection_pool) as redis:
+            while True:
+                fetched = await redis.xreadgroup(
+                    self.consumer_group_name,
+                    self.consumer_name,
+                    {self.queue_name: ">"},
+                    block=self.block,
+                    count=self.count,
+                )
+                for _stream, entries in cast(list[tuple[bytes, list[_Entry]]], fetched or []):
+                    for message in self._ackable(entries):
+                        yield message
+                reclaimed = await redis.xautoclaim(
+                    self.queue_name,
+                    self.consumer_group_name,
+                    self.consumer_name,
+                    min_idle_time=self.idle_timeout,
+                    count=self.unacknowledged_batch_size,
+                )
+                for message in self._ackable(cast(list[_Entry], reclaimed[1])):
+                    yield message
+
+    def _ackable(self, entries: list[_Entry]) -> list[AckableMessage]:
+        return [
+            AckableMessage(
+                data=fields[b"data"], ack=self._ack_generator(entry_id.decode(), self.queue_name)
+            )
+            for entry_id, fields in entries
+        ]
+
 
 class RedisStreamJobQueue:
     def __init__(self, redis_url: str, *, queue_name: str, redelivery_seconds: float) -> None:
         idle_ms = int(redelivery_seconds * 1000)
-        self.broker = RedisStreamBroker(
+        self.broker = ReclaimingStreamBroker(
             redis_url,
             queue_name=queue_name,
             consumer_group_name="cognitia",
@@ -47,12 +91,20 @@ class RedisStreamJobQueue:
             consumer_id="0",
             idle_timeout=idle_ms,
             xread_block=max(100, min(2000, idle_ms // 2)),
-            unacknowledged_lock_timeout=max(1.0, redelivery_seconds),
+            # One message per read, and only when a task slot is free: a message read but not
+            # started would grow idle, and another worker would take it and run it too.
+            xread_count=1,
+            unacknowledged_batch_size=1,
             maxlen=STREAM_MAXLEN,
         )
         self.redis: Redis = Redis.from_url(redis_url)
         self.runtime: Runtime | None = None
-        self._task = self.broker.register_task(self._run, task_name=TASK_NAME)
+
+        # A plain function: taskiq renames what it registers, which a bound method refuses.
+        async def run_job(name: str, payload: dict[str, Any]) -> None:
+            await self._run(name, payload)
+
+        self._task = self.broker.register_task(run_job, task_name=TASK_NAME)
         self._started = False
 
     async def start(self) -> None:

@@ -1,0 +1,75 @@
+"""The OpenAI-compatible surface: /v1/models, /v1/chat/completions, /v1/embeddings.
+
+Authenticated like the rest of the API (access token or API key as Bearer). Errors on
+these paths take OpenAI's shape (http/errors.py), so OpenAI SDKs raise their usual types.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import AsyncGenerator, AsyncIterator
+from typing import Any
+
+from fastapi import APIRouter
+from fastapi.responses import JSONResponse
+from sse_starlette import EventSourceResponse
+
+from cognitia.auth.dependencies import CurrentUser
+from cognitia.http.deps import RuntimeDep
+from cognitia.kit.ids import new_id
+from cognitia.llm import openai_format, service
+from cognitia.llm.logic import LANE_PREFIX, parse_target
+from cognitia.llm.openai_schemas import ChatCompletionRequest, EmbeddingRequest
+from cognitia.llm.service import CallContext, GenerationEvent, Generator
+
+router = APIRouter(prefix="/v1", tags=["openai-compatible"])
+
+
+@router.get("/models")
+async def list_models(_: CurrentUser, runtime: RuntimeDep) -> dict[str, Any]:
+    catalogue = runtime.models.catalogue
+    ids = [*catalogue.models, *(f"{LANE_PREFIX}{lane}" for lane in catalogue.lanes)]
+    return {"object": "list", "data": [openai_format.model_entry(i) for i in ids]}
+
+
+@router.post("/chat/completions", response_model=None)
+async def chat_completions(
+    body: ChatCompletionRequest, user: CurrentUser, runtime: RuntimeDep
+) -> JSONResponse | EventSourceResponse:
+    service.check_limits(body.to_request(), runtime.settings.llm)
+    context = CallContext(user_id=user.id)
+    target = parse_target(body.model)
+    if not body.stream:
+        result = await service.complete(
+            runtime.models, runtime.usage, request=body.to_request(), target=target, context=context
+        )
+        return openai_format.completion_response(result)
+    events = Generator(runtime.models, runtime.usage, context).stream(body.to_request(), target)
+    first = await anext(events)  # errors before the first event become plain HTTP errors
+    include_usage = bool(body.stream_options and body.stream_options.include_usage)
+    chunks = _sse(first, events, include_usage=include_usage)
+    return EventSourceResponse(chunks, sep="\n", ping=15)
+
+
+async def _sse(
+    first: GenerationEvent, rest: AsyncGenerator[GenerationEvent, None], *, include_usage: bool
+) -> AsyncIterator[dict[str, str]]:
+    stream = openai_format.ChunkStream(new_id(), int(time.time()), include_usage=include_usage)
+    try:
+        for chunk in stream.feed(first):
+            yield {"data": json.dumps(chunk)}
+        async for event in rest:
+            for chunk in stream.feed(event):
+                yield {"data": json.dumps(chunk)}
+        yield {"data": "[DONE]"}
+    finally:
+        await rest.aclose()
+
+
+@router.post("/embeddings")
+async def embeddings(body: EmbeddingRequest, _: CurrentUser, runtime: RuntimeDep) -> dict[str, Any]:
+    texts = body.texts()
+    service.check_embedding_limits(texts, runtime.settings.llm)
+    name, vectors = await service.embed(runtime.models, model=body.model, texts=texts)
+    return openai_format.embedding_response(name, vectors, texts, body.encoding_format)

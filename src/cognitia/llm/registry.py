@@ -1,0 +1,111 @@
+"""Provider and embedder instances by name, built lazily from the catalogue.
+
+Adapters are registered by provider type; a provider is constructed on first use so
+that an unused local model never loads and an unused hosted provider opens no client.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+
+from cognitia.llm.breaker import CircuitBreaker
+from cognitia.llm.catalogue import Catalogue, EmbedderConfig, ModelConfig, ProviderConfig
+from cognitia.llm.ports import ChatModel, Embedder
+
+ChatFactory = Callable[[str, ProviderConfig], ChatModel]
+
+
+def _local(name: str, config: ProviderConfig) -> ChatModel:
+    from cognitia.llm.providers.local_llama import LocalLlama
+
+    return LocalLlama(name, config)
+
+
+def _openai(name: str, config: ProviderConfig) -> ChatModel:
+    from cognitia.llm.providers.openai_compat import OpenAICompatible
+
+    return OpenAICompatible(name, config)
+
+
+def _anthropic(name: str, config: ProviderConfig) -> ChatModel:
+    from cognitia.llm.providers.anthropic import AnthropicMessages
+
+    return AnthropicMessages(name, config)
+
+
+CHAT_FACTORIES: dict[str, ChatFactory] = {
+    "local": _local,
+    "openai": _openai,
+    "anthropic": _anthropic,
+}
+
+
+class UnknownModel(LookupError):
+    pass
+
+
+class ModelRegistry:
+    def __init__(
+        self,
+        catalogue: Catalogue,
+        *,
+        breaker_threshold: int = 5,
+        breaker_cooldown_seconds: float = 30.0,
+    ) -> None:
+        self.catalogue = catalogue
+        self._providers: dict[str, ChatModel] = {}
+        self._embedders: dict[str, Embedder] = {}
+        self._breakers: dict[str, CircuitBreaker] = {}
+        self._breaker_threshold = breaker_threshold
+        self._breaker_cooldown = breaker_cooldown_seconds
+        self._lock = asyncio.Lock()
+
+    def model(self, name: str) -> ModelConfig:
+        try:
+            return self.catalogue.models[name]
+        except KeyError:
+            raise UnknownModel(name) from None
+
+    def provider(self, name: str) -> ChatModel:
+        if name not in self._providers:
+            config = self.catalogue.providers[name]
+            self._providers[name] = CHAT_FACTORIES[config.type](name, config)
+        return self._providers[name]
+
+    def register_provider(self, provider: ChatModel) -> None:
+        """Install a ready-made provider under its name (tests, plugins)."""
+        self._providers[provider.name] = provider
+
+    def breaker(self, provider_name: str) -> CircuitBreaker:
+        if provider_name not in self._breakers:
+            self._breakers[provider_name] = CircuitBreaker(
+                failure_threshold=self._breaker_threshold,
+                cooldown_seconds=self._breaker_cooldown,
+            )
+        return self._breakers[provider_name]
+
+    def embedder(self, name: str | None = None) -> Embedder:
+        name = name or self.catalogue.default_embedder
+        if name not in self.catalogue.embedders:
+            raise UnknownModel(name)
+        if name not in self._embedders:
+            self._embedders[name] = self._build_embedder(name, self.catalogue.embedders[name])
+        return self._embedders[name]
+
+    def _build_embedder(self, name: str, config: EmbedderConfig) -> Embedder:
+        if config.type == "local":
+            from cognitia.llm.embedders.local import LocalEmbedder
+
+            return LocalEmbedder(name, config)
+        from cognitia.llm.embedders.openai_compat import OpenAIEmbedder
+
+        if config.provider is None or config.provider not in self.catalogue.providers:
+            raise UnknownModel(f"embedder {name!r} needs a known provider")
+        return OpenAIEmbedder(name, config, self.catalogue.providers[config.provider])
+
+    async def close(self) -> None:
+        for provider in self._providers.values():
+            await provider.close()
+        for embedder in self._embedders.values():
+            await embedder.close()

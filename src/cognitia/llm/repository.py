@@ -1,0 +1,47 @@
+"""SQL for usage records."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import case, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from cognitia.models.llm_call import LlmCall
+
+
+def add_calls(session: AsyncSession, rows: list[LlmCall]) -> None:
+    session.add_all(rows)
+
+
+def _day(session: AsyncSession) -> Any:
+    """The UTC calendar day of a call, as text 'YYYY-MM-DD' on both backends."""
+    if session.get_bind().dialect.name == "postgresql":
+        return func.to_char(func.timezone("UTC", LlmCall.created_at), "YYYY-MM-DD")
+    return func.strftime("%Y-%m-%d", LlmCall.created_at)
+
+
+async def usage_by_day_and_model(
+    session: AsyncSession, *, since: datetime, user_id: str | None = None, by_user: bool = False
+) -> list[dict[str, Any]]:
+    day = _day(session).label("day")
+    keys = [day, LlmCall.model]
+    if by_user:
+        keys.append(LlmCall.user_id)
+    query = (
+        select(
+            *keys,
+            func.count().label("calls"),
+            func.sum(LlmCall.prompt_tokens).label("prompt_tokens"),
+            func.sum(LlmCall.completion_tokens).label("completion_tokens"),
+            func.sum(LlmCall.cost_nanousd).label("cost_nanousd"),
+            func.sum(case((LlmCall.outcome != "ok", 1), else_=0)).label("failed"),
+        )
+        .where(LlmCall.created_at >= since)
+        .group_by(*keys)
+        .order_by(day, LlmCall.model)
+    )
+    if user_id is not None:
+        query = query.where(LlmCall.user_id == user_id)
+    return [dict(row._mapping) for row in (await session.execute(query)).all()]
