@@ -91,15 +91,28 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        # Writers take the write lock up front, so a read-then-write transaction never
+        # fails to upgrade; read-only work (Database.read) takes no lock at all.
+        readonly = connection.get_execution_options().get(READ_ONLY, False)
+        connection.exec_driver_sql("BEGIN" if readonly else "BEGIN IMMEDIATE")
+
+
+READ_ONLY = "cognitia_read_only"
+
+
+class ReadOnlySessionError(RuntimeError):
+    pass
 
 
 class Database:
-    """An engine, its session factory, and the hooks that run around every commit."""
+    """An engine, its session factories, and the hooks that run around every commit."""
 
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
         self.sessionmaker = async_sessionmaker(engine, expire_on_commit=False)
+        self._reader = async_sessionmaker(
+            engine.execution_options(**{READ_ONLY: True}), expire_on_commit=False
+        )
         self.hooks: list[TransactionHooks] = []
 
     @property
@@ -120,6 +133,16 @@ class Database:
                 raise
             for hook in self.hooks:
                 await hook.after_commit(session)
+
+    @asynccontextmanager
+    async def read(self) -> AsyncIterator[AsyncSession]:
+        """A session for reads only: on SQLite it takes no write lock, so any number of
+        them run beside a writer. Anything it would write is refused."""
+        # Closing (not rolling back) ends the transaction and keeps loaded objects usable.
+        async with self._reader() as session:
+            yield session
+            if session.new or session.dirty or session.deleted:
+                raise ReadOnlySessionError("a read-only session has changes")
 
     async def dispose(self) -> None:
         await self.engine.dispose()

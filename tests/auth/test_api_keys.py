@@ -170,6 +170,15 @@ async def test_key_of_a_disabled_user_is_refused(
     assert (await client.get("/api/v2/auth/me", headers=bearer(key["key"]))).status_code == 200
 
 
+async def test_a_key_id_with_a_nul_is_invalid(client: httpx.AsyncClient, runtime: Runtime) -> None:
+    _, headers = await user_with_token(runtime, client)
+
+    response = await client.delete(f"{KEYS}/abc%00def", headers=headers)
+
+    assert response.status_code == 422
+    assert response.json()["error"] == "validation_error"
+
+
 @pytest.mark.parametrize("fake", ["cgk_", "cgk_not-a-real-key", "cgk_" + "A" * 43])
 async def test_made_up_keys_are_refused(client: httpx.AsyncClient, fake: str) -> None:
     response = await client.get("/api/v2/auth/me", headers=bearer(fake))
@@ -206,7 +215,15 @@ async def test_logout_with_a_key_ends_no_login(client: httpx.AsyncClient, runtim
 
 @pytest.mark.parametrize(
     "body",
-    [{}, {"name": ""}, {"name": "   "}, {"name": "n" * 101}, {"name": 3}, {"name": "a", "x": 1}],
+    [
+        {},
+        {"name": ""},
+        {"name": "   "},
+        {"name": "n" * 101},
+        {"name": 3},
+        {"name": "a", "x": 1},
+        {"name": "nul\x00"},
+    ],
 )
 async def test_create_body_is_validated(
     client: httpx.AsyncClient, runtime: Runtime, body: object

@@ -25,7 +25,8 @@ pytestmark = pytest.mark.asyncio
 class Endpoint:
     method: str
     path: str  # "{user}" and "{key}" become the ids of a real user and API key
-    body: dict[str, Any] | None = None  # a valid body, mutated field by field; "{n}" numbered
+    # A valid body, mutated field by field: "{n}" is numbered, "{admin}" the caller's e-mail.
+    body: dict[str, Any] | None = None
     query: dict[str, str] = field(default_factory=dict)  # valid query parameters
 
     def __str__(self) -> str:
@@ -41,9 +42,9 @@ ENDPOINTS = [
     Endpoint("POST", "/api/v2/auth/verify-email", {"token": "abc"}),
     Endpoint("GET", "/api/v2/auth/verify-email", query={"token": "abc"}),
     Endpoint("POST", "/api/v2/auth/resend-verification", {"email": "a@example.com"}),
-    Endpoint("POST", "/api/v2/auth/login", {"email": "a@example.com", "password": PASSWORD}),
+    Endpoint("POST", "/api/v2/auth/login", {"email": "{admin}", "password": PASSWORD}),
     Endpoint("POST", "/api/v2/auth/refresh", {"refresh_token": "abc"}),
-    Endpoint("POST", "/api/v2/auth/request-password-reset", {"email": "a@example.com"}),
+    Endpoint("POST", "/api/v2/auth/request-password-reset", {"email": "{admin}"}),
     Endpoint("POST", "/api/v2/auth/reset-password", {"token": "abc", "new_password": PASSWORD}),
     Endpoint("GET", "/api/v2/auth/me"),
     Endpoint("POST", "/api/v2/api-keys", {"name": "key"}),
@@ -142,8 +143,9 @@ class Case:
 class Cases:
     """Every bad request for one endpoint; the rest of each request is valid."""
 
-    def __init__(self, endpoint: Endpoint, *, user_id: str, key_id: str) -> None:
+    def __init__(self, endpoint: Endpoint, *, email: str, user_id: str, key_id: str) -> None:
         self.endpoint = endpoint
+        self.email = email
         self.url = endpoint.path.replace("{user}", user_id).replace("{key}", key_id)
         self.numbered = 0
 
@@ -151,10 +153,13 @@ class Cases:
         """The valid body with `changes`, as JSON (ASCII, so NULs and lone surrogates travel)."""
         self.numbered += 1
         valid = {
-            name: value.replace("{n}", str(self.numbered)) if isinstance(value, str) else value
+            name: self._fill(value) if isinstance(value, str) else value
             for name, value in (self.endpoint.body or {}).items()
         }
         return json.dumps({**valid, **changes}).encode()
+
+    def _fill(self, value: str) -> str:
+        return value.replace("{n}", str(self.numbered)).replace("{admin}", self.email)
 
     def __iter__(self) -> Iterator[Case]:
         yield from self._bodies()
@@ -196,13 +201,14 @@ def _generous_limits(settings: Settings, tmp_path: Path) -> Settings:
     return make_settings(settings.database_url, tmp_path, auth=limits)
 
 
-async def _fixtures(runtime: Runtime, client: httpx.AsyncClient) -> tuple[dict[str, str], str, str]:
-    """An administrator's headers, another user's id, and the administrator's API key id."""
+async def _cases(runtime: Runtime, client: httpx.AsyncClient, endpoint: Endpoint) -> Cases:
+    """Cases that reach the code behind the checks: as an administrator, with real ids."""
     admin = await create_user(runtime, admin=True)
     headers = bearer((await login(client, admin.email))["access_token"])
     other = await create_user(runtime)
     key = await client.post("/api/v2/api-keys", json={"name": "k"}, headers=headers)
-    return headers, other.id, key.json()["id"]
+    client.headers.update(headers)
+    return Cases(endpoint, email=admin.email, user_id=other.id, key_id=key.json()["id"])
 
 
 @pytest.mark.parametrize("endpoint", ENDPOINTS, ids=str)
@@ -215,9 +221,8 @@ async def test_bad_input_never_causes_a_server_error(
         # Server errors come back as responses, so that one run lists all of them.
         transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
         async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
-            auth, user_id, key_id = await _fixtures(app.state.runtime, client)
-            for case in Cases(endpoint, user_id=user_id, key_id=key_id):
-                headers = {"Content-Type": "application/json", **auth, **case.headers}
+            for case in await _cases(app.state.runtime, client, endpoint):
+                headers = {"Content-Type": "application/json", **case.headers}
                 response = await client.request(
                     endpoint.method,
                     case.url,

@@ -110,6 +110,8 @@ INVALID_BODIES: list[tuple[str, dict[str, Any]]] = [
     ("last name > 100", {"email": "a@example.com", "password": PASSWORD, "last_name": "x" * 101}),
     ("e-mail > 254", {"email": LONG_EMAIL, "password": PASSWORD}),
     ("password > 128", {"email": "a@example.com", "password": "Ab1" * 43}),
+    ("NUL in a name", {"email": "a@example.com", "password": PASSWORD, "first_name": "A\x00B"}),
+    ("newline in a name", {"email": "a@example.com", "password": PASSWORD, "last_name": "A\nB"}),
     ("unknown field", {"email": "a@example.com", "password": PASSWORD, "is_admin": True}),
     ("role smuggled in", {"email": "a@example.com", "password": PASSWORD, "role": "admin"}),
 ]

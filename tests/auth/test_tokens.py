@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
 from datetime import timedelta
@@ -10,6 +11,7 @@ import httpx
 import pytest
 
 from cognitia.auth import tokens
+from cognitia.auth.tokens import TokenType
 from cognitia.config import Settings
 from cognitia.runtime import Runtime
 from tests.support.apps import running_app
@@ -110,6 +112,19 @@ async def test_reuse_ends_only_that_session(client: httpx.AsyncClient, runtime: 
     assert (await _refresh(client, other_device["refresh_token"])).status_code == 200
 
 
+async def test_a_refresh_token_replayed_in_parallel_is_spent_once(
+    client: httpx.AsyncClient, runtime: Runtime
+) -> None:
+    pair = await _logged_in(client, runtime)
+
+    responses = await asyncio.gather(*[_refresh(client, pair["refresh_token"]) for _ in range(5)])
+
+    assert sorted(r.status_code for r in responses) == [200, 401, 401, 401, 401]
+    # Spending it twice is reuse: the session has ended, for the winner's tokens too.
+    winner = next(r.json() for r in responses if r.status_code == 200)
+    _assert_refused(await _refresh(client, winner["refresh_token"]))
+
+
 async def test_access_token_is_not_a_refresh_token(
     client: httpx.AsyncClient, runtime: Runtime
 ) -> None:
@@ -130,12 +145,12 @@ async def test_refresh_token_is_not_a_bearer_token(
 
 @pytest.mark.parametrize("kind", ["access", "refresh"])
 async def test_tampered_tokens_are_refused(
-    client: httpx.AsyncClient, runtime: Runtime, kind: str
+    client: httpx.AsyncClient, runtime: Runtime, kind: TokenType
 ) -> None:
     pair = await _logged_in(client, runtime)
     other = await _logged_in(client, runtime)
     original = pair[f"{kind}_token"]
-    someone_else = tokens.decode(_secret(runtime), other[f"{kind}_token"], kind)  # type: ignore[arg-type]
+    someone_else = tokens.decode(_secret(runtime), other[f"{kind}_token"], kind)
     forgeries = [
         _with_flipped_signature(original),
         _with_payload(original, sub=someone_else.user_id, sid=someone_else.session_id),
@@ -167,10 +182,10 @@ async def test_token_signed_with_another_secret_is_refused(
 
 @pytest.mark.parametrize("kind", ["access", "refresh"])
 async def test_expired_tokens_are_token_expired(
-    client: httpx.AsyncClient, runtime: Runtime, kind: str
+    client: httpx.AsyncClient, runtime: Runtime, kind: TokenType
 ) -> None:
     pair = await _logged_in(client, runtime)
-    claims = tokens.decode(_secret(runtime), pair[f"{kind}_token"], kind)  # type: ignore[arg-type]
+    claims = tokens.decode(_secret(runtime), pair[f"{kind}_token"], kind)
 
     expired = tokens.issue(_secret(runtime), claims, timedelta(minutes=-1))
 

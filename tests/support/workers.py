@@ -13,6 +13,8 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
+from pydantic import SecretStr
+
 from cognitia.config import Settings
 from cognitia.jobs.providers.redis_streams import RedisStreamJobQueue
 from cognitia.runtime import Runtime, build_runtime
@@ -23,15 +25,21 @@ ROOT = Path(__file__).resolve().parents[2]  # so the processes can import `tests
 
 def settings_env(settings: Settings) -> dict[str, str]:
     """COGNITIA_* variables that make `Settings()` in another process equal `settings`."""
-    values: dict[str, Any] = settings.model_dump(mode="json", exclude_unset=True)
-    values["jwt_secret"] = settings.jwt_secret.get_secret_value()
     env = {}
-    for key, value in values.items():
+    for key, value in settings.model_dump(exclude_unset=True).items():
         pairs = value.items() if isinstance(value, dict) else [(None, value)]
         for sub, item in pairs:
             name = f"COGNITIA_{key}__{sub}" if sub else f"COGNITIA_{key}"
-            env[name.upper()] = item if isinstance(item, str) else json.dumps(item)
+            env[name.upper()] = _env_value(item)
     return env
+
+
+def _env_value(value: Any) -> str:
+    if isinstance(value, SecretStr):
+        return value.get_secret_value()
+    if isinstance(value, str | Path):
+        return str(value)
+    return json.dumps(value)
 
 
 class WorkerProcesses:

@@ -95,10 +95,13 @@ async def test_q_wildcards_are_matched_literally(
         {"limit": "ten"},
         {"offset": "1.5"},
         {"q": "x" * 255},
+        {"q": "a\x00"},
+        {"offset": 2**31},
+        {"offset": 10**30},
     ],
 )
 async def test_list_parameters_are_validated(
-    client: httpx.AsyncClient, runtime: Runtime, params: dict[str, object]
+    client: httpx.AsyncClient, runtime: Runtime, params: dict[str, str | int]
 ) -> None:
     _, headers = await user_with_token(runtime, client, admin=True)
 

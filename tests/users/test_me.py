@@ -78,6 +78,8 @@ async def test_patch_changes_only_what_is_given(
         {"first_name": "x" * 101},
         {"last_name": "x" * 101},
         {"first_name": 5},
+        {"first_name": "A\x00"},
+        {"last_name": "\x1b[31mred"},
         {"role": "admin"},
         {"is_active": False},
         {"email": "not-an-email"},
@@ -220,26 +222,20 @@ async def test_email_change_waits_for_the_new_address_to_be_confirmed(
     assert await _login_status(client, user.email, PASSWORD) == 401
 
 
-@pytest.mark.parametrize(
-    ("password", "status", "error"),
-    [(None, 401, "invalid_credentials"), ("WrongPass123", 401, "invalid_credentials")],
-)
+@pytest.mark.parametrize("password", [None, "WrongPass123"])
 async def test_email_change_needs_the_current_password(
-    client: httpx.AsyncClient,
-    runtime: Runtime,
-    password: str | None,
-    status: int,
-    error: str,
+    client: httpx.AsyncClient, runtime: Runtime, password: str | None
 ) -> None:
-    _, headers = await user_with_token(runtime, client)
+    user, headers = await user_with_token(runtime, client)
     body: dict[str, Any] = {"email": "elsewhere@example.com"}
     if password is not None:
         body["current_password"] = password
 
     response = await client.patch(ME, json=body, headers=headers)
 
-    assert response.status_code == status
-    assert response.json()["error"] == error
+    assert response.status_code == 401
+    assert response.json()["error"] == "invalid_credentials"
+    assert (await client.get(ME, headers=headers)).json()["email"] == user.email
     assert await mail_jobs_to(runtime, "elsewhere@example.com") == 0
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -15,7 +15,6 @@ from cognitia.models.api_key import ApiKey
 from cognitia.models.user import User
 
 KEY_PREFIX = "cgk_"
-# Writing last_used_at on every call would make each read a write; once a minute is enough.
 LAST_USED_RESOLUTION = timedelta(minutes=1)
 
 
@@ -51,7 +50,13 @@ async def authenticate(session: AsyncSession, *, raw_key: str) -> Principal:
     key, user = found
     if not user.is_active:
         raise AccountDisabled()
-    now = utcnow()
-    if key.last_used_at is None or now - key.last_used_at > LAST_USED_RESOLUTION:
-        key.last_used_at = now
-    return Principal(user=user, api_key_id=key.id)
+    return Principal(user=user, api_key_id=key.id, api_key_last_used_at=key.last_used_at)
+
+
+def needs_touch(key_last_used: datetime | None) -> bool:
+    """Writing last_used_at on every call would make each read a write; once a minute."""
+    return key_last_used is None or utcnow() - key_last_used > LAST_USED_RESOLUTION
+
+
+async def touch(session: AsyncSession, *, key_id: str) -> None:
+    await repository.touch_api_key(session, key_id, now=utcnow())

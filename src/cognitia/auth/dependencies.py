@@ -6,12 +6,14 @@ from typing import Annotated
 
 from fastapi import Depends
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from cognitia.auth import api_keys, service
 from cognitia.auth.service import Principal
 from cognitia.errors import AdminRequired, Unauthorized
 from cognitia.http.deps import RuntimeDep, SessionDep
 from cognitia.models.user import User
+from cognitia.runtime import Runtime
 
 _bearer = HTTPBearer(auto_error=False, description="An access token or an API key (cgk_...).")
 
@@ -20,6 +22,15 @@ async def get_principal(
     session: SessionDep,
     runtime: RuntimeDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Principal:
+    principal = await _authenticate(session, runtime, credentials)
+    if principal.api_key_id and api_keys.needs_touch(principal.api_key_last_used_at):
+        await api_keys.touch(session, key_id=principal.api_key_id)
+    return principal
+
+
+async def _authenticate(
+    session: AsyncSession, runtime: Runtime, credentials: HTTPAuthorizationCredentials | None
 ) -> Principal:
     if credentials is None or not credentials.credentials:
         raise Unauthorized()
@@ -30,6 +41,28 @@ async def get_principal(
 
 
 CurrentPrincipal = Annotated[Principal, Depends(get_principal, scope="function")]
+
+
+async def get_caller(
+    runtime: RuntimeDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Principal:
+    """Authenticate in a read-only session of its own, closed before the endpoint runs.
+
+    For endpoints that hold the request open while a model answers (streams): they must
+    not keep a transaction open meanwhile (on SQLite a writer holds the write lock), and
+    a read-only session lets any number of callers authenticate beside a writer. The user
+    object is detached: read it, don't change it.
+    """
+    async with runtime.db.read() as session:
+        principal = await _authenticate(session, runtime, credentials)
+    if principal.api_key_id and api_keys.needs_touch(principal.api_key_last_used_at):
+        async with runtime.db.unit_of_work() as session:
+            await api_keys.touch(session, key_id=principal.api_key_id)
+    return principal
+
+
+Caller = Annotated[Principal, Depends(get_caller)]
 
 
 async def get_user(principal: CurrentPrincipal) -> User:

@@ -57,7 +57,8 @@ async def get_session_with_user(
 
 
 async def get_refresh_token(session: AsyncSession, jti: str) -> RefreshToken | None:
-    return await session.get(RefreshToken, jti)
+    """Locked until the transaction ends, so two requests cannot both spend the token."""
+    return await session.get(RefreshToken, jti, with_for_update=True)
 
 
 async def revoke_session(
@@ -137,3 +138,7 @@ async def delete_expired(session: AsyncSession, now: datetime) -> None:
             or_(AuthSession.expires_at < now, AuthSession.revoked_at.is_not(None))
         )
     )
+
+
+async def touch_api_key(session: AsyncSession, key_id: str, *, now: datetime) -> None:
+    await session.execute(update(ApiKey).where(ApiKey.id == key_id).values(last_used_at=now))

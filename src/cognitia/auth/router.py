@@ -110,7 +110,5 @@ async def list_api_keys(user: CurrentUser, session: SessionDep) -> list[ApiKeyRe
 
 
 @keys_router.delete("/{key_id}", responses=_errors(401, 404))
-async def revoke_api_key(
-    key_id: ResourceId, user: CurrentUser, session: SessionDep
-) -> ApiKeyRead:
+async def revoke_api_key(key_id: ResourceId, user: CurrentUser, session: SessionDep) -> ApiKeyRead:
     return ApiKeyRead.model_validate(await api_keys.revoke(session, user=user, key_id=key_id))

@@ -24,9 +24,10 @@ def _no_control_characters(value: str) -> str:
 
 Email = Annotated[EmailStr, Field(max_length=254), AfterValidator(_normalise_email)]
 Password = Annotated[str, Field(min_length=1, max_length=MAX_PASSWORD_LENGTH)]
-Text = Annotated[str, AfterValidator(_no_control_characters)]
-Name = Annotated[Text, StringConstraints(strip_whitespace=True, max_length=100)]
-ResourceId = Annotated[Text, Field(min_length=1)]
+NoControlCharacters = AfterValidator(_no_control_characters)
+Text = Annotated[str, NoControlCharacters]
+Name = Annotated[str, StringConstraints(strip_whitespace=True, max_length=100), NoControlCharacters]
+ResourceId = Annotated[str, Field(min_length=1), NoControlCharacters]
 Token = Annotated[str, Field(min_length=1, max_length=4096)]
 
 
@@ -88,7 +89,11 @@ class UserRead(BaseModel):
 
 
 class ApiKeyCreate(Strict):
-    name: Annotated[Text, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+    name: Annotated[
+        str,
+        StringConstraints(strip_whitespace=True, min_length=1, max_length=100),
+        NoControlCharacters,
+    ]
 
 
 class ApiKeyRead(BaseModel):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -37,6 +37,7 @@ class Principal:
     user: User
     session_id: str | None = None
     api_key_id: str | None = None
+    api_key_last_used_at: datetime | None = None
 
 
 async def register(
@@ -147,9 +148,9 @@ async def _start_session(
     session: AsyncSession, runtime: Runtime, *, user: User, user_agent: str
 ) -> TokenPair:
     refresh_ttl = timedelta(days=runtime.settings.auth.refresh_token_days)
-    auth_session = AuthSession(
-        user_id=user.id, expires_at=utcnow() + refresh_ttl, user_agent=user_agent[:255]
-    )
+    # The header is the client's to write: keep what can be shown (PostgreSQL refuses NUL).
+    agent = "".join(c for c in user_agent if c.isprintable())[:255]
+    auth_session = AuthSession(user_id=user.id, expires_at=utcnow() + refresh_ttl, user_agent=agent)
     session.add(auth_session)
     await session.flush()
     return await _issue_pair(session, runtime, user_id=user.id, session_id=auth_session.id)

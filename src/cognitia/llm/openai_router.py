@@ -15,7 +15,7 @@ from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 from sse_starlette import EventSourceResponse
 
-from cognitia.auth.dependencies import CurrentUser
+from cognitia.auth.dependencies import Caller
 from cognitia.http.deps import RuntimeDep
 from cognitia.kit.ids import new_id
 from cognitia.llm import openai_format, service
@@ -27,7 +27,7 @@ router = APIRouter(prefix="/v1", tags=["openai-compatible"])
 
 
 @router.get("/models")
-async def list_models(_: CurrentUser, runtime: RuntimeDep) -> dict[str, Any]:
+async def list_models(_: Caller, runtime: RuntimeDep) -> dict[str, Any]:
     catalogue = runtime.models.catalogue
     ids = [*catalogue.models, *(f"{LANE_PREFIX}{lane}" for lane in catalogue.lanes)]
     return {"object": "list", "data": [openai_format.model_entry(i) for i in ids]}
@@ -35,10 +35,10 @@ async def list_models(_: CurrentUser, runtime: RuntimeDep) -> dict[str, Any]:
 
 @router.post("/chat/completions", response_model=None)
 async def chat_completions(
-    body: ChatCompletionRequest, user: CurrentUser, runtime: RuntimeDep
+    body: ChatCompletionRequest, caller: Caller, runtime: RuntimeDep
 ) -> JSONResponse | EventSourceResponse:
     service.check_limits(body.to_request(), runtime.settings.llm)
-    context = CallContext(user_id=user.id)
+    context = CallContext(user_id=caller.user.id)
     target = parse_target(body.model)
     if not body.stream:
         result = await service.complete(
@@ -68,7 +68,7 @@ async def _sse(
 
 
 @router.post("/embeddings")
-async def embeddings(body: EmbeddingRequest, _: CurrentUser, runtime: RuntimeDep) -> dict[str, Any]:
+async def embeddings(body: EmbeddingRequest, _: Caller, runtime: RuntimeDep) -> dict[str, Any]:
     texts = body.texts()
     service.check_embedding_limits(texts, runtime.settings.llm)
     name, vectors = await service.embed(runtime.models, model=body.model, texts=texts)

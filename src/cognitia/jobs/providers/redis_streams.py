@@ -116,12 +116,16 @@ class RedisStreamJobQueue:
         self, name: str, payload: dict[str, Any], *, dedup_key: str | None = None
     ) -> bool:
         registry.get(name)
-        if dedup_key and not await self.redis.set(
-            f"cognitia:dedup:{dedup_key}", 1, nx=True, ex=86400
-        ):
+        marker = f"cognitia:dedup:{dedup_key}" if dedup_key else None
+        if marker and not await self.redis.set(marker, 1, nx=True, ex=86400):
             return False
-        await self.start()
-        await self._task.kiq(name, payload)
+        try:
+            await self.start()
+            await self._task.kiq(name, payload)
+        except BaseException:
+            if marker:  # not sent: let the next scheduler tick try this period again
+                await self.redis.delete(marker)
+            raise
         JOBS_ENQUEUED.labels(name).inc()
         return True
 
