@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import httpx
 import pytest
 
@@ -106,6 +108,22 @@ async def test_a_reset_token_works_once(client: httpx.AsyncClient, runtime: Runt
     assert again.status_code == 401
     assert again.json()["error"] == "invalid_token"
     assert (await _login(client, user.email, NEW_PASSWORD)).status_code == 200
+
+
+async def test_a_reset_token_used_in_parallel_works_once(
+    client: httpx.AsyncClient, runtime: Runtime
+) -> None:
+    user = await create_user(runtime)
+    token = await _reset_token(client, runtime, user.email)
+    passwords = [f"Parallel{i}234" for i in range(4)]
+
+    responses = await asyncio.gather(
+        *[client.post(RESET, json={"token": token, "new_password": p}) for p in passwords]
+    )
+
+    assert sorted(r.status_code for r in responses) == [204, 401, 401, 401]
+    (winner,) = [p for p, r in zip(passwords, responses, strict=True) if r.status_code == 204]
+    assert (await _login(client, user.email, winner)).status_code == 200
 
 
 async def test_a_newer_link_replaces_the_older(client: httpx.AsyncClient, runtime: Runtime) -> None:

@@ -85,8 +85,11 @@ async def revoke_user_sessions(
 async def get_email_token(
     session: AsyncSession, token_hash: str, purpose: EmailTokenPurpose
 ) -> EmailToken | None:
-    query = select(EmailToken).where(
-        EmailToken.token_hash == token_hash, EmailToken.purpose == purpose
+    """Locked until the transaction ends, so two requests cannot both spend the link."""
+    query = (
+        select(EmailToken)
+        .where(EmailToken.token_hash == token_hash, EmailToken.purpose == purpose)
+        .with_for_update()
     )
     return (await session.scalars(query)).one_or_none()
 

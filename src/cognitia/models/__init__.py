@@ -2,10 +2,34 @@
 
 from cognitia.models.api_key import ApiKey
 from cognitia.models.auth_session import AuthSession
+from cognitia.models.character import Character, CharacterTag, VoicePermission
+from cognitia.models.chat import Chat, ChatCharacter, ChatLorebook, ChatParticipant
 from cognitia.models.email_token import EmailToken
 from cognitia.models.job import Job
 from cognitia.models.llm_call import LlmCall
+from cognitia.models.lorebook import Lorebook, LorebookEntry
+from cognitia.models.message import Message, MessageSwipe
+from cognitia.models.persona import Persona
 from cognitia.models.refresh_token import RefreshToken
 from cognitia.models.user import User
 
-__all__ = ["ApiKey", "AuthSession", "EmailToken", "Job", "LlmCall", "RefreshToken", "User"]
+__all__ = [
+    "ApiKey",
+    "AuthSession",
+    "Character",
+    "CharacterTag",
+    "Chat",
+    "ChatCharacter",
+    "ChatLorebook",
+    "ChatParticipant",
+    "EmailToken",
+    "Job",
+    "LlmCall",
+    "Lorebook",
+    "LorebookEntry",
+    "Message",
+    "MessageSwipe",
+    "Persona",
+    "RefreshToken",
+    "User",
+]

@@ -1,0 +1,1 @@
+"""Live events for chats: who sees new messages and tokens as they happen."""

@@ -1,0 +1,85 @@
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import BigInteger, Enum, ForeignKey, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from cognitia.db import Base, UTCDateTime
+from cognitia.kit.clock import utcnow
+from cognitia.kit.ids import new_id
+
+
+class TurnStrategy(enum.StrEnum):
+    NATURAL = "natural"  # mentions first, then talkativeness; nobody twice in a row
+    LIST = "list"  # characters in list order
+    POOLED = "pooled"  # each character once before anyone speaks again
+    MANUAL = "manual"  # the user picks who speaks
+
+
+def _enum(cls: type[enum.Enum]) -> Enum:
+    return Enum(cls, native_enum=False, length=16, values_callable=lambda e: [m.value for m in e])
+
+
+class Chat(Base):
+    __tablename__ = "chat"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    owner_id: Mapped[str] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    title: Mapped[str] = mapped_column(String(200), default="")
+    strategy: Mapped[TurnStrategy] = mapped_column(
+        _enum(TurnStrategy), default=TurnStrategy.NATURAL
+    )
+    # Replies characters add on their own after one user message (group chats).
+    auto_turns: Mapped[int] = mapped_column(Integer, default=0)
+    persona_id: Mapped[str | None] = mapped_column(
+        ForeignKey("persona.id", ondelete="SET NULL"), default=None
+    )
+    # Messages are numbered per chat (allocated by incrementing this under the row lock).
+    last_seq: Mapped[int] = mapped_column(BigInteger, default=0)
+    branched_from_message_id: Mapped[str | None] = mapped_column(String(36), default=None)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class ChatCharacter(Base):
+    __tablename__ = "chat_character"
+
+    chat_id: Mapped[str] = mapped_column(
+        ForeignKey("chat.id", ondelete="CASCADE"), primary_key=True
+    )
+    character_id: Mapped[str] = mapped_column(
+        ForeignKey("character.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    added_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ChatParticipant(Base):
+    """A person in a chat. The owner is a participant too."""
+
+    __tablename__ = "chat_participant"
+
+    chat_id: Mapped[str] = mapped_column(
+        ForeignKey("chat.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[str] = mapped_column(
+        ForeignKey("user.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    # Unread = messages with seq above this.
+    last_read_seq: Mapped[int] = mapped_column(BigInteger, default=0)
+    joined_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ChatLorebook(Base):
+    """A standalone lorebook attached to a chat."""
+
+    __tablename__ = "chat_lorebook"
+
+    chat_id: Mapped[str] = mapped_column(
+        ForeignKey("chat.id", ondelete="CASCADE"), primary_key=True
+    )
+    lorebook_id: Mapped[str] = mapped_column(
+        ForeignKey("lorebook.id", ondelete="CASCADE"), primary_key=True
+    )

@@ -1,0 +1,1 @@
+"""Instruct templates, macros, lorebook activation and context assembly: pure functions."""

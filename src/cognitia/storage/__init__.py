@@ -1,0 +1,1 @@
+"""Files (avatars, documents) behind the BlobStore port."""
