@@ -25,7 +25,12 @@ class AuthSettings(BaseModel):
         10, ge=1, description="Failed logins allowed per e-mail address per window."
     )
     login_attempts_per_ip: int = Field(50, ge=1, description="Logins allowed per IP per window.")
-    login_window_seconds: int = Field(900, ge=1, description="Login rate-limit window.")
+    login_window_seconds: int = Field(
+        900, ge=1, description="Window of the per-IP limits on logins and e-mail requests."
+    )
+    emails_per_address_per_hour: int = Field(
+        5, ge=1, description="Verification/reset e-mails one address can be sent per hour."
+    )
     argon2_time_cost: int = Field(3, ge=1, description="argon2id iterations.")
     argon2_memory_kib: int = Field(65536, ge=8, description="argon2id memory in KiB.")
 

@@ -49,9 +49,9 @@ async def verify_email_link(token: str, session: SessionDep) -> UserRead:
 
 @router.post("/resend-verification", status_code=status.HTTP_202_ACCEPTED)
 async def resend_verification(
-    data: EmailRequest, session: SessionDep, runtime: RuntimeDep
+    data: EmailRequest, session: SessionDep, runtime: RuntimeDep, ip: ClientIp
 ) -> Accepted:
-    await service.resend_verification(session, runtime, email=data.email)
+    await service.resend_verification(session, runtime, email=data.email, client=service.Client(ip))
     return Accepted(detail="If the address has an unverified account, a new link is on its way.")
 
 
@@ -77,9 +77,10 @@ async def logout(principal: CurrentPrincipal, session: SessionDep) -> None:
 
 @router.post("/request-password-reset", status_code=status.HTTP_202_ACCEPTED)
 async def request_password_reset(
-    data: EmailRequest, session: SessionDep, runtime: RuntimeDep
+    data: EmailRequest, session: SessionDep, runtime: RuntimeDep, ip: ClientIp
 ) -> Accepted:
-    await service.request_password_reset(session, runtime, email=data.email)
+    client = service.Client(ip)
+    await service.request_password_reset(session, runtime, email=data.email, client=client)
     return Accepted(detail="If the address has an account, a reset link is on its way.")
 
 

@@ -88,11 +88,29 @@ async def verify_email(session: AsyncSession, *, token: str) -> User:
     return user
 
 
-async def resend_verification(session: AsyncSession, runtime: Runtime, *, email: str) -> None:
+async def resend_verification(
+    session: AsyncSession, runtime: Runtime, *, email: str, client: Client
+) -> None:
     """Send a fresh link; says nothing about whether the address has an account."""
+    if not await _may_mail(runtime, email=email, client=client):
+        return
     user = await repository.get_user_by_email(session, email)
     if user is not None and not user.is_verified and user.is_active:
         await emails.send_verification(session, runtime, user=user, email=user.email)
+
+
+async def _may_mail(runtime: Runtime, *, email: str, client: Client) -> bool:
+    """Limit e-mail a stranger can trigger: per IP a 429, per address silently.
+
+    Silently, because a 429 for one address and not another would tell which have accounts.
+    """
+    settings = runtime.settings.auth
+    window = settings.login_window_seconds
+    await _limit(runtime, f"mail:ip:{client.ip}", RateLimit(settings.login_attempts_per_ip, window))
+    decision = await runtime.rate_limiter.hit(
+        f"mail:address:{email}", RateLimit(settings.emails_per_address_per_hour, 3600)
+    )
+    return decision.allowed
 
 
 @dataclass(frozen=True)
@@ -132,7 +150,7 @@ async def _limit(runtime: Runtime, key: str, rate: RateLimit) -> None:
     decision = await runtime.rate_limiter.hit(key, rate)
     if not decision.allowed:
         raise TooManyRequests(
-            "Too many login attempts; try again later.", retry_after=decision.retry_after_seconds
+            "Too many attempts; try again later.", retry_after=decision.retry_after_seconds
         )
 
 
@@ -220,7 +238,11 @@ async def logout(session: AsyncSession, *, principal: Principal) -> None:
         )
 
 
-async def request_password_reset(session: AsyncSession, runtime: Runtime, *, email: str) -> None:
+async def request_password_reset(
+    session: AsyncSession, runtime: Runtime, *, email: str, client: Client
+) -> None:
+    if not await _may_mail(runtime, email=email, client=client):
+        return
     user = await repository.get_user_by_email(session, email)
     if user is not None and user.is_active:
         await emails.send_password_reset(session, runtime, user=user)
