@@ -275,3 +275,21 @@ async def test_a_pool_serves_concurrent_streams() -> None:
         usage, _ = tail(events)
         assert usage.completion_tokens > 0
     assert provider.active_generations == 0
+
+
+@pytest.mark.asyncio
+async def test_raw_prompt_completes_text(llama: LocalLlama) -> None:
+    """An instruct-template rendering goes to llama.cpp as raw text, not the chat template."""
+    request = ChatRequest(
+        messages=[ChatMessage("user", "ignored when a prompt is given")],
+        sampling=Sampling(max_tokens=6, temperature=0),
+        prompt="The capital of France is",
+    )
+    events = [event async for event in llama.stream(request, model="smollm2")]
+    text = "".join(e.text for e in events if isinstance(e, TextDelta))
+    usage = next(e for e in events if isinstance(e, Usage))
+    assert text.strip()
+    counted = await llama.count_tokens("The capital of France is", model="smollm2")
+    assert counted is not None
+    assert counted <= usage.prompt_tokens <= counted + 1  # the prompt, and BOS if the model has one
+    assert isinstance(events[-1], Finish)

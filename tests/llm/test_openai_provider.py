@@ -312,3 +312,22 @@ async def test_sequential_streams_reuse_the_connection(
         events = await collect(provider.stream(HELLO, model=MODEL))
         assert events[-1] == Finish("stop")
     assert len({r.peer for r in upstream.requests_for(MODEL)}) == 1
+
+
+async def test_raw_prompt_goes_to_the_completions_endpoint(
+    provider: OpenAICompatible, upstream: FakeUpstream
+) -> None:
+    upstream.script(MODEL, reply="Once upon a time", prompt_tokens=9)
+    request = ChatRequest(
+        messages=[ChatMessage("user", "unused")],
+        sampling=Sampling(max_tokens=20, stop=("\nYou:",)),
+        prompt="### Instruction:\nTell a story.\n### Response:\n",
+    )
+    events = await collect(provider.stream(request, model=MODEL))
+    assert text_of(events) == "Once upon a time"
+    assert Usage(9, 4) in events
+    sent = upstream.last(MODEL)
+    assert sent.path == "/v1/completions"
+    assert sent.body["prompt"].startswith("### Instruction:")
+    assert "messages" not in sent.body
+    assert sent.body["stop"] == ["\nYou:"]

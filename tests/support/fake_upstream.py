@@ -152,6 +152,8 @@ def _text(content: Any) -> str:
 def _plan(script: Script, body: dict[str, Any]) -> _Plan:
     messages = [m for m in body.get("messages") or [] if isinstance(m, dict)]
     users = [_text(m.get("content")) for m in messages if m.get("role") == "user"]
+    if isinstance(body.get("prompt"), str):  # legacy /completions: the prompt is the text
+        users.append(body["prompt"].strip().splitlines()[-1] if body["prompt"].strip() else "")
     text = script.reply if script.reply is not None else f"You said: {users[-1] if users else ''}"
     finish, matched = "stop", None
     stops = body.get("stop") or body.get("stop_sequences") or []
@@ -163,7 +165,13 @@ def _plan(script: Script, body: dict[str, Any]) -> _Plan:
     limit = body.get("max_tokens") or body.get("max_completion_tokens")
     if isinstance(limit, int) and len(pieces) > limit:
         pieces, finish, matched = pieces[:limit], "length", None
-    prompt = " ".join([_text(body.get("system")), *(_text(m.get("content")) for m in messages)])
+    prompt = " ".join(
+        [
+            _text(body.get("system")),
+            _text(body.get("prompt")),
+            *(_text(m.get("content")) for m in messages),
+        ]
+    )
     prompt_tokens = script.prompt_tokens
     if prompt_tokens is None:
         prompt_tokens = len(prompt.split())
@@ -274,6 +282,7 @@ class FakeUpstream:
         self.app = Starlette(
             routes=[
                 Route("/v1/chat/completions", self._chat_completions, methods=["POST"]),
+                Route("/v1/completions", self._completions, methods=["POST"]),
                 Route("/v1/messages", self._messages, methods=["POST"]),
                 Route("/v1/embeddings", self._embeddings, methods=["POST"]),
                 Route("/v1/models", self._models, methods=["GET"]),
@@ -523,6 +532,31 @@ class FakeUpstream:
         if include_usage:
             await _write(send, _event({**base, "choices": [], "usage": _usage(plan)}))
         await _write(send, _event("[DONE]"), more=False)
+
+    async def _completions(self, request: Request) -> Response:
+        """Legacy text completions (raw prompts), streamed only."""
+        record, script = await self._receive(request)
+        plan = _plan(script, record.body)
+        model = record.model or "fake-model"
+        base = {"id": f"cmpl-{uuid.uuid4().hex[:24]}", "object": "text_completion", "model": model}
+
+        def chunk(text: str, finish: str | None = None) -> bytes:
+            return _event(
+                {**base, "choices": [{"index": 0, "text": text, "finish_reason": finish}]}
+            )
+
+        async def work(send: Send) -> None:
+            if await self._preamble(send, script, _openai_error):
+                return
+            await _start(send, 200, SSE, {})
+            error = _event(_openai_error(dataclasses.replace(script, status=script.status or 500)))
+            if not await self._pieces(send, script, plan, chunk, error):
+                return
+            await _write(send, chunk("", _OPENAI_FINISH.get(plan.finish, plan.finish)))
+            await _write(send, _event({**base, "choices": [], "usage": _usage(plan)}))
+            await _write(send, _event("[DONE]"), more=False)
+
+        return self._reply(record, work)
 
     async def _embeddings(self, request: Request) -> Response:
         record, script = await self._receive(request)

@@ -117,7 +117,7 @@ def default_catalogue_data() -> dict[str, object]:
                 "provider": "local",
                 "upstream": "SmolLM2-135M-Instruct",
                 "context_window": 2048,
-                "capabilities": ["chat", "json"],
+                "capabilities": ["chat", "json", "completion"],
             }
         },
         "lanes": {lane: [LOCAL_MODEL] for lane in LANES},

@@ -42,6 +42,10 @@ class ChatRequest:
     sampling: Sampling = field(default_factory=Sampling)
     response_format: dict[str, Any] | None = None
     tools: list[dict[str, Any]] | None = None
+    # The same prompt rendered as raw text with an instruct template (Pygmalion, Alpaca...).
+    # Providers that complete raw text use it instead of `messages` when it is set (models
+    # with the "completion" capability); the others use `messages`.
+    prompt: str | None = None
 
 
 @dataclass(frozen=True)

@@ -222,9 +222,13 @@ class LocalLlama:
     def _drive(
         self, generation: _Generation, llama: Llama, kwargs: dict[str, Any]
     ) -> tuple[FinishReason, int]:
-        chunks = cast(
-            Generator[Any, None, None], llama.create_chat_completion(stream=True, **kwargs)
-        )
+        if "prompt" in kwargs:  # raw text completion (an instruct-template rendering)
+            raw = llama.create_completion(stream=True, **kwargs)
+            chunks = (_as_chat_chunk(c) for c in cast(Generator[Any, None, None], raw))
+        else:
+            chunks = cast(
+                Generator[Any, None, None], llama.create_chat_completion(stream=True, **kwargs)
+            )
         reason: FinishReason = "length"
         completion_tokens = 0
         try:
@@ -251,6 +255,8 @@ class LocalLlama:
             self._tokens_generated += 1
 
     def _prompt_tokens(self, llama: Llama, kwargs: dict[str, Any]) -> int:
+        if "prompt" in kwargs:
+            return len(llama.tokenize(kwargs["prompt"].encode("utf-8"), add_bos=True))
         formatted = self._formatters[id(llama)](
             messages=kwargs["messages"], tools=kwargs.get("tools")
         )
@@ -280,14 +286,26 @@ def _token_text(llama: Llama, token: int) -> str:
     return llama.detokenize([token], special=True).decode("utf-8", errors="ignore")
 
 
+def _as_chat_chunk(chunk: dict[str, Any]) -> dict[str, Any]:
+    """A create_completion chunk in create_chat_completion's shape."""
+    choice = chunk["choices"][0]
+    return {
+        "choices": [
+            {"delta": {"content": choice["text"]}, "finish_reason": choice["finish_reason"]}
+        ]
+    }
+
+
 def _completion_kwargs(request: ChatRequest) -> dict[str, Any]:
-    """create_chat_completion's arguments; only what the request sets."""
-    kwargs: dict[str, Any] = {
-        "messages": [
+    """create_(chat_)completion's arguments; only what the request sets."""
+    kwargs: dict[str, Any] = {}
+    if request.prompt is not None:
+        kwargs["prompt"] = request.prompt
+    else:
+        kwargs["messages"] = [
             {"role": m.role, "content": m.content, **({"name": m.name} if m.name else {})}
             for m in request.messages
-        ],
-    }
+        ]
     sampling = request.sampling
     optional = {
         "temperature": sampling.temperature,
@@ -295,9 +313,10 @@ def _completion_kwargs(request: ChatRequest) -> dict[str, Any]:
         "max_tokens": sampling.max_tokens,
         "seed": sampling.seed,
         "stop": list(sampling.stop) or None,
-        "tools": request.tools,
-        "response_format": _response_format(request.response_format),
     }
+    if request.prompt is None:  # raw completion takes neither
+        optional["tools"] = request.tools
+        optional["response_format"] = _response_format(request.response_format)
     kwargs.update({key: value for key, value in optional.items() if value is not None})
     return kwargs
 

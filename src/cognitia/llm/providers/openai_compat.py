@@ -260,7 +260,8 @@ class _ChunkParser:
         for choice in chunk.get("choices") or []:
             if not isinstance(choice, dict) or choice.get("index", 0) != 0:
                 continue
-            content = (choice.get("delta") or {}).get("content")
+            # chat chunks carry delta.content; legacy text completions carry text
+            content = (choice.get("delta") or {}).get("content", choice.get("text"))
             if isinstance(content, str) and content:
                 events.append(TextDelta(content))
             if choice.get("finish_reason"):
@@ -275,11 +276,16 @@ class _ChunkParser:
 
 
 def request_body(request: ChatRequest, model: str) -> dict[str, Any]:
-    """The /chat/completions body: messages, sampling, response_format and tools."""
-    messages = [
-        {"role": m.role, "content": m.content, **({"name": m.name} if m.name else {})}
-        for m in request.messages
-    ]
+    """The /chat/completions body (or /completions with a raw prompt)."""
+    if request.prompt is not None:
+        text: dict[str, Any] = {"prompt": request.prompt}
+    else:
+        text = {
+            "messages": [
+                {"role": m.role, "content": m.content, **({"name": m.name} if m.name else {})}
+                for m in request.messages
+            ]
+        }
     sampling = request.sampling
     optional = {
         "temperature": sampling.temperature,
@@ -290,9 +296,12 @@ def request_body(request: ChatRequest, model: str) -> dict[str, Any]:
         "response_format": request.response_format,
         "tools": request.tools,
     }
+    if request.prompt is not None:  # legacy completions take neither
+        optional.pop("response_format")
+        optional.pop("tools")
     return {
         "model": model,
-        "messages": messages,
+        **text,
         "stream": True,
         "stream_options": {"include_usage": True},
         **{key: value for key, value in optional.items() if value is not None},
@@ -312,4 +321,5 @@ class OpenAICompatible(SSEChatModel):
         )
 
     def stream(self, request: ChatRequest, *, model: str) -> AsyncIterator[StreamEvent]:
-        return self._events("chat/completions", request_body(request, model), _ChunkParser(self))
+        path = "completions" if request.prompt is not None else "chat/completions"
+        return self._events(path, request_body(request, model), _ChunkParser(self))
