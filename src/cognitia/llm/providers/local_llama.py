@@ -307,7 +307,7 @@ def _completion_kwargs(request: ChatRequest) -> dict[str, Any]:
             for m in request.messages
         ]
     sampling = request.sampling
-    optional = {
+    optional: dict[str, Any] = {
         "temperature": sampling.temperature,
         "top_p": sampling.top_p,
         "max_tokens": sampling.max_tokens,
