@@ -34,6 +34,7 @@ ROOT = Path(__file__).resolve().parent.parent
 REPLY = " ".join(f"word{i}" for i in range(32))
 TOKEN_DELAY = 0.002
 LITELLM = ROOT / ".bench-venv" / "bin" / "litellm"
+LITELLM_KEY = "sk-benchmark-master-key-0123456789abcdef"
 
 
 @dataclass
@@ -204,11 +205,17 @@ def litellm(port: int, upstream_port: int, data: Path, *, enabled: bool) -> Iter
         return
     config = data / "litellm.yaml"
     litellm_config(config, upstream_port)
-    env = dict(os.environ, LITELLM_LOCAL_MODEL_COST_MAP="True", LITELLM_LOG="ERROR")
+    # Authenticated like Cognitia's side (a master key checked on every request).
+    env = dict(
+        os.environ,
+        LITELLM_LOCAL_MODEL_COST_MAP="True",
+        LITELLM_LOG="ERROR",
+        LITELLM_MASTER_KEY=LITELLM_KEY,
+    )
     cmd = [str(LITELLM), "--config", str(config), "--port", str(port), "--num_workers", "1"]
     with process(cmd, env=env):
         wait_http(f"http://127.0.0.1:{port}/health/liveliness", timeout=180)
-        yield Target("litellm", f"http://127.0.0.1:{port}/v1", "fake", "unused")
+        yield Target("litellm", f"http://127.0.0.1:{port}/v1", "fake", LITELLM_KEY)
 
 
 if __name__ == "__main__":
