@@ -13,6 +13,11 @@ from fastapi.middleware.cors import CORSMiddleware
 from cognitia import __version__
 from cognitia.auth.router import keys_router
 from cognitia.auth.router import router as auth_router
+from cognitia.characters.lorebooks.router import router as lorebooks_router
+from cognitia.characters.personas.router import router as personas_router
+from cognitia.characters.router import router as characters_router
+from cognitia.chats.events_router import router as chat_events_router
+from cognitia.chats.router import router as chats_router
 from cognitia.config import Settings
 from cognitia.http import errors
 from cognitia.http.middleware import RequestContextMiddleware
@@ -57,6 +62,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     settings: Settings = app.state.settings
     runtime = build_runtime(settings)
     app.state.runtime = runtime
+    await runtime.generations.listen(runtime)  # stop commands from other API processes
     tasks: list[asyncio.Task[None]] = []
     if settings.job_backend == "embedded" and settings.jobs.run_in_api:
         tasks = start_embedded_jobs(runtime)
@@ -88,6 +94,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         admin_router,
         llm_router,
         openai_router,
+        characters_router,
+        lorebooks_router,
+        personas_router,
+        chats_router,
+        chat_events_router,
     )
     for router in routers:
         app.include_router(router)

@@ -87,6 +87,12 @@ provider = "up_b"
 upstream = "model-tiny"
 context_window = 256
 
+[models.raw]
+provider = "up_b"
+upstream = "model-raw"
+context_window = 4096
+capabilities = ["chat", "completion"]
+
 [lanes]
 chat = ["a", "b"]
 roleplay = ["c", "a"]

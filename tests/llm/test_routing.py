@@ -227,3 +227,28 @@ async def test_stopping_early_cancels_upstream_and_records_the_call(
 
 async def _async(value: bool) -> bool:
     return value
+
+
+async def test_raw_prompt_reaches_only_models_that_complete_text(
+    llm_app: LLM, upstream: FakeUpstream
+) -> None:
+    """Model a has no "completion" capability: it gets the role messages, not the prompt."""
+    runtime = runtime_of(llm_app)
+    upstream.script("model-a", reply="from messages")
+    request = ChatRequest(messages=[ChatMessage("user", "hi")], prompt="<|user|>hi<|model|>")
+    events = await run(runtime, Target(lane="chat"), request)
+    assert text_of(events) == "from messages"
+    sent = upstream.last("model-a")
+    assert sent.path == "/v1/chat/completions"
+    assert "prompt" not in sent.body
+
+
+async def test_raw_prompt_goes_to_a_completion_model(llm_app: LLM, upstream: FakeUpstream) -> None:
+    runtime = runtime_of(llm_app)
+    upstream.script("model-raw", reply="from the prompt")
+    request = ChatRequest(messages=[ChatMessage("user", "hi")], prompt="<|user|>hi<|model|>")
+    events = await run(runtime, Target(model="raw"), request)
+    assert text_of(events) == "from the prompt"
+    sent = upstream.last("model-raw")
+    assert sent.path == "/v1/completions"
+    assert sent.body["prompt"] == "<|user|>hi<|model|>"

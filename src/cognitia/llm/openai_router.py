@@ -16,6 +16,7 @@ from fastapi.responses import JSONResponse
 from sse_starlette import EventSourceResponse
 
 from cognitia.auth.dependencies import Caller
+from cognitia.chats import as_model
 from cognitia.http.deps import RuntimeDep
 from cognitia.kit.ids import new_id
 from cognitia.llm import openai_format, service
@@ -27,9 +28,11 @@ router = APIRouter(prefix="/v1", tags=["openai-compatible"])
 
 
 @router.get("/models")
-async def list_models(_: Caller, runtime: RuntimeDep) -> dict[str, Any]:
+async def list_models(caller: Caller, runtime: RuntimeDep) -> dict[str, Any]:
+    """Catalogue models, lanes (`lane/<name>`) and the caller's characters (`character/<id>`)."""
     catalogue = runtime.models.catalogue
     ids = [*catalogue.models, *(f"{LANE_PREFIX}{lane}" for lane in catalogue.lanes)]
+    ids += await as_model.list_ids(runtime, user=caller.user)
     return {"object": "list", "data": [openai_format.model_entry(i) for i in ids]}
 
 
@@ -37,15 +40,21 @@ async def list_models(_: Caller, runtime: RuntimeDep) -> dict[str, Any]:
 async def chat_completions(
     body: ChatCompletionRequest, caller: Caller, runtime: RuntimeDep
 ) -> JSONResponse | EventSourceResponse:
-    service.check_limits(body.to_request(), runtime.settings.llm)
+    request = body.to_request()
+    service.check_limits(request, runtime.settings.llm)
     context = CallContext(user_id=caller.user.id)
     target = parse_target(body.model)
+    character_id = as_model.character_id_of(body.model)
+    if character_id is not None:
+        request, target, context = await as_model.request_for(
+            runtime, user=caller.user, character_id=character_id, request=request
+        )
     if not body.stream:
         result = await service.complete(
-            runtime.models, runtime.usage, request=body.to_request(), target=target, context=context
+            runtime.models, runtime.usage, request=request, target=target, context=context
         )
         return openai_format.completion_response(result)
-    events = Generator(runtime.models, runtime.usage, context).stream(body.to_request(), target)
+    events = Generator(runtime.models, runtime.usage, context).stream(request, target)
     first = await anext(events)  # errors before the first event become plain HTTP errors
     include_usage = bool(body.stream_options and body.stream_options.include_usage)
     chunks = _sse(first, events, include_usage=include_usage)

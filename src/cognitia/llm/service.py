@@ -14,7 +14,7 @@ import asyncio
 import time
 from collections.abc import AsyncGenerator, AsyncIterator, Sequence
 from contextlib import aclosing
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from cognitia.config import LlmSettings
@@ -37,6 +37,8 @@ from cognitia.llm.registry import ModelRegistry
 from cognitia.models.llm_call import LlmCall
 
 DEFAULT_LANE = "chat"
+# The capability of models that complete raw text (instruct-template prompts).
+COMPLETION = "completion"
 
 
 class UnknownModelError(NotFound):
@@ -207,6 +209,8 @@ class Generator:
         self, request: ChatRequest, attempt: _Attempt
     ) -> AsyncGenerator[GenerationEvent, None]:
         provider = self.registry.provider(attempt.config.provider)
+        if request.prompt is not None and COMPLETION not in attempt.config.capabilities:
+            request = replace(request, prompt=None)  # this model gets the role messages
         first = True
         self._partial = ""
         stream = provider.stream(request, model=attempt.config.upstream)

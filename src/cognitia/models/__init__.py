@@ -32,4 +32,5 @@ __all__ = [
     "Persona",
     "RefreshToken",
     "User",
+    "VoicePermission",
 ]

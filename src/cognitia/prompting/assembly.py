@@ -155,31 +155,35 @@ def _select(context: _Context, budget: int) -> list[_Unit]:
     base = _parts(context, [])
     remaining = budget - _measure(context, base)
     admitted: list[_Unit] = []
-
-    def admit(unit: _Unit) -> bool:
-        nonlocal remaining
-        if unit.cost > remaining:
-            return False
-        admitted.append(unit)
-        remaining -= unit.cost
-        return True
-
-    for unit in _fixed_units(context, base):
-        admit(unit)
-    history = _history_units(context, base)
-    if context.continuing:  # the message being continued comes before everything optional
-        admit(next(history))
-    if context.post_history:
-        admit(_Unit("post_history", cost=_turn_cost(context, base, _instruction(context))))
-    for unit in _example_units(context, base):
-        if not admit(unit):
-            break
-    for unit in history:
-        if not admit(unit):
-            break
+    closed: set[str] = set()  # runs (examples, history) end at their first misfit
+    for unit, run in _candidates(context, base):
+        if run in closed:
+            continue
+        if unit.cost <= remaining:
+            admitted.append(unit)
+            remaining -= unit.cost
+        elif run == "history":
+            break  # the last run: stop measuring the rest of a long chat
+        elif run:
+            closed.add(run)
     while admitted and _measure(context, _parts(context, admitted)) > budget:
         admitted.pop()
     return admitted
+
+
+def _candidates(context: _Context, base: PromptParts) -> Iterator[tuple[_Unit, str]]:
+    """Every item in priority order, with the run it belongs to ("" for single items)."""
+    for unit in _fixed_units(context, base):
+        yield unit, ""
+    history = _history_units(context, base)
+    if context.continuing:  # the message being continued comes before everything optional
+        yield next(history), ""
+    if context.post_history:
+        yield _Unit("post_history", cost=_turn_cost(context, base, _instruction(context))), ""
+    for unit in _example_units(context, base):
+        yield unit, "examples"
+    for unit in history:
+        yield unit, "history"
 
 
 def _fixed_units(context: _Context, base: PromptParts) -> list[_Unit]:

@@ -6,6 +6,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from cognitia.auth import service as auth
 from cognitia.auth.service import Principal
+from cognitia.characters import service as characters
 from cognitia.errors import InvalidCredentials, NotFound
 from cognitia.models.user import User
 from cognitia.runtime import Runtime
@@ -44,6 +45,8 @@ async def _require_current_password(runtime: Runtime, user: User, password: str 
 
 
 async def delete_me(session: AsyncSession, *, user: User) -> None:
+    # Rows cascade with the user; files in the blob store go once the deletion commits.
+    await characters.forget_blobs_of(session, owner=user)
     await repository.delete_user(session, user.id)
 
 

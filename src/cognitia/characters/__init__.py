@@ -1,0 +1,1 @@
+"""Characters, their cards, avatars and voice permissions; lorebooks; user personas."""

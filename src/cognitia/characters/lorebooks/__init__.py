@@ -1,0 +1,1 @@
+"""Lorebooks (world info) and their entries: /api/v2/lorebooks."""

@@ -1,0 +1,212 @@
+"""What one reply is generated from: the prompt inputs read from the database, and the
+model request built from them.
+
+Reading happens inside the unit of work that creates the reply's message; building the
+request (prompt assembly, the model's budget) happens after it, with plain data only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from cognitia.chats import repository
+from cognitia.kit.clock import utcnow
+from cognitia.llm import logic
+from cognitia.llm.logic import Target, parse_target
+from cognitia.llm.ports import ChatRequest, Sampling
+from cognitia.llm.registry import ModelRegistry
+from cognitia.llm.service import resolve_chain
+from cognitia.models.character import Character
+from cognitia.models.chat import Chat
+from cognitia.models.lorebook import Lorebook as LorebookRow
+from cognitia.models.lorebook import LorebookEntry
+from cognitia.models.message import AuthorType, Message
+from cognitia.models.user import User
+from cognitia.prompting import assembly
+from cognitia.prompting.types import (
+    AssembledPrompt,
+    CharacterCard,
+    HistoryMessage,
+    Lorebook,
+    LoreEntry,
+    PromptInputs,
+)
+
+# Characters without a model of their own speak through this lane.
+DEFAULT_LANE = "roleplay"
+# Tokens kept for the reply when the character sets no `max_tokens`.
+DEFAULT_REPLY_TOKENS = 512
+# Messages read for a prompt; assembly keeps as many of the latest as fit the budget.
+HISTORY_LIMIT = 400
+FALLBACK_USER_NAME = "User"
+# OpenAI-compatible servers accept at most four stop sequences.
+MAX_STOP_SEQUENCES = 4
+
+
+@dataclass(frozen=True)
+class ReplySource:
+    """Everything a reply's prompt is made of, as plain data."""
+
+    character: CharacterCard
+    model: str | None
+    temperature: float | None
+    top_p: float | None
+    max_tokens: int | None
+    user_name: str
+    persona_description: str
+    history: Sequence[HistoryMessage]
+    other_characters: Sequence[CharacterCard]
+    lorebooks: Sequence[Lorebook]
+    continue_last: bool
+
+
+def card(character: Character) -> CharacterCard:
+    return CharacterCard(
+        id=character.id,
+        name=character.name,
+        description=character.description,
+        personality=character.personality,
+        scenario=character.scenario,
+        system_prompt=character.system_prompt,
+        post_history_instructions=character.post_history_instructions,
+        example_dialogue=character.example_dialogue,
+        prompt_template=character.prompt_template,
+    )
+
+
+def history_message(message: Message) -> HistoryMessage | None:
+    """A message as the prompt sees it; failed and empty ones are left out."""
+    if not message.content.strip():
+        return None
+    role = {AuthorType.USER: "user", AuthorType.CHARACTER: "character"}.get(
+        message.author_type, "system"
+    )
+    return HistoryMessage(
+        role=role,  # type: ignore[arg-type]
+        name=message.name,
+        content=message.content,
+        character_id=message.character_id,
+    )
+
+
+def lorebook(book: LorebookRow, entries: Sequence[LorebookEntry]) -> Lorebook:
+    return Lorebook(
+        id=book.id,
+        scan_depth=book.scan_depth,
+        token_budget=book.token_budget,
+        recursive_scanning=book.recursive_scanning,
+        entries=[
+            LoreEntry(
+                id=e.id,
+                keys=list(e.keys),
+                secondary_keys=list(e.secondary_keys),
+                selective_logic=e.selective_logic.value,
+                content=e.content,
+                constant=e.constant,
+                enabled=e.enabled,
+                use_regex=e.use_regex,
+                case_sensitive=e.case_sensitive,
+                insertion_order=e.insertion_order,
+                position=e.position.value,
+                depth=e.depth,
+            )
+            for e in entries
+        ],
+    )
+
+
+async def user_identity(session: AsyncSession, *, chat: Chat, user: User) -> tuple[str, str]:
+    """{{user}} and its description: the chat's persona for its owner, else the first name."""
+    if chat.persona_id and chat.owner_id == user.id:
+        persona = await repository.get_persona_by_id(session, chat.persona_id)
+        if persona is not None:
+            return persona.name, persona.description
+    return user.first_name.strip() or FALLBACK_USER_NAME, ""
+
+
+async def read_source(  # noqa: PLR0913 - one reply's coordinates, all needed
+    session: AsyncSession,
+    *,
+    chat: Chat,
+    speaker: Character,
+    user: User | None,
+    below_seq: int,
+    continue_last: bool = False,
+) -> ReplySource:
+    """Read what the reply to messages below `below_seq` is generated from."""
+    rows = await repository.history(
+        session, chat_id=chat.id, below_seq=below_seq, limit=HISTORY_LIMIT
+    )
+    roster = await repository.characters_of(session, [chat.id])
+    books = await repository.lorebooks_for(
+        session, chat_id=chat.id, character_lorebook_id=speaker.lorebook_id
+    )
+    if user is not None:
+        user_name, persona = await user_identity(session, chat=chat, user=user)
+    else:
+        user_name, persona = FALLBACK_USER_NAME, ""
+    return ReplySource(
+        character=card(speaker),
+        model=speaker.model,
+        temperature=speaker.temperature,
+        top_p=speaker.top_p,
+        max_tokens=speaker.max_tokens,
+        user_name=user_name,
+        persona_description=persona,
+        history=[h for h in map(history_message, rows) if h is not None],
+        other_characters=[card(c) for _, c in roster if c.id != speaker.id],
+        lorebooks=[lorebook(book, entries) for book, entries in books],
+        continue_last=continue_last,
+    )
+
+
+def target_of(model: str | None) -> Target:
+    """The character's model or lane, else the roleplay lane."""
+    return parse_target(model) if model else Target(lane=DEFAULT_LANE)
+
+
+def budget(registry: ModelRegistry, target: Target, reply_tokens: int) -> int:
+    """The first model's context window minus the reply's tokens.
+
+    Fallback models with a smaller window are then left out by the model layer when the
+    prompt does not fit them.
+    """
+    chain, _ = resolve_chain(registry, target)
+    window = registry.model(chain[0]).context_window
+    return max(0, window - reply_tokens)
+
+
+def build_request(registry: ModelRegistry, source: ReplySource) -> tuple[ChatRequest, Target]:
+    """Assemble the prompt under the model's budget; raises the model layer's errors."""
+    target = target_of(source.model)
+    reply_tokens = source.max_tokens or DEFAULT_REPLY_TOKENS
+    prompt = assemble(source, budget(registry, target, reply_tokens))
+    sampling = Sampling(
+        temperature=source.temperature,
+        top_p=source.top_p,
+        max_tokens=reply_tokens,
+        stop=prompt.stop[:MAX_STOP_SEQUENCES],
+    )
+    # The instruct-template text goes to models that complete raw text; the model layer
+    # gives the others the role messages.
+    request = ChatRequest(messages=prompt.messages, sampling=sampling, prompt=prompt.text)
+    return request, target
+
+
+def assemble(source: ReplySource, budget_tokens: int) -> AssembledPrompt:
+    inputs = PromptInputs(
+        character=source.character,
+        user_name=source.user_name,
+        history=source.history,
+        budget_tokens=budget_tokens,
+        count_tokens=logic.estimate_tokens,
+        now=utcnow(),
+        persona_description=source.persona_description,
+        other_characters=source.other_characters,
+        lorebooks=source.lorebooks,
+        continue_last=source.continue_last,
+    )
+    return assembly.assemble(inputs)

@@ -1,0 +1,154 @@
+"""A reply's message in the database while it is generated: opened, saved as it grows,
+finished. Each step is its own short unit of work, so what was generated survives a
+client that went away, a stop, or a model that failed half-way.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from cognitia.chats import context, repository
+from cognitia.chats.context import ReplySource
+from cognitia.chats.errors import ChatNotFound, MessageBusy, MessageNotFound, NotLastReply
+from cognitia.chats.schemas import MessageRead
+from cognitia.db import Database
+from cognitia.models.character import Character
+from cognitia.models.message import AuthorType, Message, MessageStatus, MessageSwipe
+
+Mode = Literal["reply", "regenerate", "continue"]
+
+
+@dataclass(frozen=True)
+class OpenedReply:
+    message: dict[str, Any]  # the message as the API shows it, at the start
+    source: ReplySource
+    swipe_index: int  # the alternative being written
+    base_text: str  # text the generation appends to (a continued reply's)
+
+
+def as_json(message: Message) -> dict[str, Any]:
+    return MessageRead.model_validate(message).model_dump(mode="json")
+
+
+async def open_reply(  # noqa: PLR0913 - a reply's coordinates
+    db: Database,
+    *,
+    chat_id: str,
+    user_id: str,
+    character_id: str,
+    mode: Mode,
+    message_id: str | None,
+) -> OpenedReply:
+    """Create the reply's message (or claim the one regenerated or continued), status
+    streaming, and read what its prompt is made of."""
+    async with db.unit_of_work() as session:
+        chat = await repository.get_chat(session, chat_id)
+        speaker = await session.get(Character, character_id)
+        if chat is None or speaker is None:
+            raise ChatNotFound("The chat or the character is gone.")
+        user = await repository.get_user(session, user_id)
+        if mode == "reply":
+            message = await _new_reply(session, chat_id=chat_id, speaker=speaker)
+            below, base = message.seq, ""
+        else:
+            message = await _claim(session, chat_id=chat_id, message_id=message_id)
+            if mode == "regenerate":
+                await _new_swipe(session, message)
+                below, base = message.seq, ""
+            else:
+                below, base = message.seq + 1, message.content
+        await session.flush()
+        source = await context.read_source(
+            session,
+            chat=chat,
+            speaker=speaker,
+            user=user,
+            below_seq=below,
+            continue_last=mode == "continue",
+        )
+        return OpenedReply(as_json(message), source, message.swipe_index, base)
+
+
+async def _new_reply(session: AsyncSession, *, chat_id: str, speaker: Character) -> Message:
+    seq = await repository.allocate_seq(session, chat_id)
+    message = Message(
+        chat_id=chat_id,
+        seq=seq,
+        author_type=AuthorType.CHARACTER,
+        character_id=speaker.id,
+        name=speaker.name,
+        content="",
+        status=MessageStatus.STREAMING,
+        swipe_index=0,
+        swipe_count=1,
+        usage={},
+        context_sources=[],
+    )
+    session.add(message)
+    await session.flush()
+    session.add(MessageSwipe(message_id=message.id, index=0, status=MessageStatus.STREAMING))
+    return message
+
+
+async def _claim(session: AsyncSession, *, chat_id: str, message_id: str | None) -> Message:
+    """The chat's last message, a character's, locked and not being generated."""
+    message = await session.get(Message, message_id, with_for_update=True) if message_id else None
+    if message is None or message.chat_id != chat_id:
+        raise MessageNotFound()
+    last = await repository.last_message(session, chat_id)
+    if last is None or last.id != message.id or message.author_type != AuthorType.CHARACTER:
+        raise NotLastReply()
+    if message.status == MessageStatus.STREAMING:
+        raise MessageBusy()
+    await ensure_swipes(session, message)
+    message.status = MessageStatus.STREAMING
+    message.error = None
+    return message
+
+
+async def ensure_swipes(session: AsyncSession, message: Message) -> None:
+    """Give the chosen text a swipe row if it lacks one (messages written by hand)."""
+    if await repository.get_swipe(session, message_id=message.id, index=message.swipe_index):
+        return
+    session.add(
+        MessageSwipe(
+            message_id=message.id,
+            index=message.swipe_index,
+            content=message.content,
+            status=message.status,
+            model=message.model,
+            usage=message.usage,
+        )
+    )
+
+
+async def _new_swipe(session: AsyncSession, message: Message) -> None:
+    index = message.swipe_count
+    session.add(MessageSwipe(message_id=message.id, index=index, status=MessageStatus.STREAMING))
+    message.swipe_index = index
+    message.swipe_count = index + 1
+    message.content = ""
+    message.model = None
+    message.usage = {}
+
+
+async def save(db: Database, *, message_id: str, swipe_index: int, content: str) -> None:
+    async with db.unit_of_work() as session:
+        await repository.save_progress(
+            session, message_id=message_id, swipe_index=swipe_index, values={"content": content}
+        )
+
+
+async def finish(
+    db: Database, *, message_id: str, swipe_index: int, values: dict[str, Any]
+) -> dict[str, Any] | None:
+    """Write the reply's final state; the message as the API shows it (None if deleted)."""
+    async with db.unit_of_work() as session:
+        await repository.save_progress(
+            session, message_id=message_id, swipe_index=swipe_index, values=values
+        )
+        message = await session.get(Message, message_id, populate_existing=True)
+        return as_json(message) if message is not None else None

@@ -1,0 +1,1 @@
+"""BlobStore adapters: `local` (a folder under the data directory)."""

@@ -1,0 +1,66 @@
+"""An app whose catalogue points every chat model at the fake upstream, and helpers."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+import pytest_asyncio
+from fastapi import FastAPI
+
+from cognitia.config import Settings
+from tests.conftest import make_settings
+from tests.support.apps import running_app
+from tests.support.fake_upstream import FakeUpstream
+
+
+@pytest.fixture(scope="module")
+def upstream_server() -> Iterator[FakeUpstream]:
+    with FakeUpstream() as fake:
+        yield fake
+
+
+@pytest.fixture
+def upstream(upstream_server: FakeUpstream) -> Iterator[FakeUpstream]:
+    upstream_server.reset()
+    yield upstream_server
+    upstream_server.reset()
+
+
+def catalogue_text(upstream: FakeUpstream) -> str:
+    """The roleplay lane on model `rp`; `alpha`, `beta`, `gamma` for characters that name
+    their own model. Upstream ids end in -model, so tests script them apart."""
+    models = "\n".join(
+        f"""
+[models.{name}]
+provider = "fake"
+upstream = "{name}-model"
+context_window = 8192
+"""
+        for name in ("rp", "alpha", "beta", "gamma")
+    )
+    return f"""
+[providers.fake]
+type = "openai"
+base_url = "{upstream.openai_url}"
+first_token_timeout_seconds = 5
+{models}
+[lanes]
+chat = ["rp"]
+roleplay = ["rp"]
+"""
+
+
+@pytest.fixture
+def chat_settings(database_url: str, tmp_path: Path, upstream: FakeUpstream) -> Settings:
+    path = tmp_path / "models.toml"
+    path.write_text(catalogue_text(upstream))
+    return make_settings(database_url, tmp_path, llm={"catalogue_path": path})
+
+
+@pytest_asyncio.fixture
+async def chat_app(chat_settings: Settings) -> AsyncIterator[tuple[FastAPI, httpx.AsyncClient]]:
+    async with running_app(chat_settings) as pair:
+        yield pair

@@ -1,0 +1,41 @@
+"""Sentences out of a reply that arrives in pieces (pure; no database)."""
+
+from __future__ import annotations
+
+from cognitia.chats.sentences import SentenceStream
+
+
+def feed_all(pieces: list[str]) -> tuple[list[list[str]], list[str]]:
+    stream = SentenceStream()
+    return [stream.feed(p) for p in pieces], stream.close()
+
+
+def test_a_sentence_is_emitted_once_the_next_one_begins() -> None:
+    steps, rest = feed_all(["Hello", " there.", " How", " are", " you?", " Fine."])
+
+    assert steps == [[], [], ["Hello there."], [], [], ["How are you?"]]
+    assert rest == ["Fine."]
+
+
+def test_abbreviations_decimals_and_ellipses_do_not_end_sentences_early() -> None:
+    text = "Dr. Smith paid 3.5 dollars... then left. Really? Yes"
+    steps, rest = feed_all(list(text))  # one character at a time
+
+    emitted = [s for step in steps for s in step]
+    assert emitted == ["Dr. Smith paid 3.5 dollars... then left.", "Really?"]
+    assert rest == ["Yes"]
+
+
+def test_nothing_but_whitespace_gives_no_sentence() -> None:
+    steps, rest = feed_all(["  ", "\n"])
+
+    assert steps == [[], []]
+    assert rest == []
+
+
+def test_the_count_numbers_sentences() -> None:
+    stream = SentenceStream()
+    stream.feed("One. Two. Three")
+    assert stream.count == 2
+    stream.close()
+    assert stream.count == 3
