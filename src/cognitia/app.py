@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
+from fastapi_offline import FastAPIOffline
 
 from cognitia import __version__
 from cognitia.auth.router import keys_router
@@ -77,7 +78,8 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     cognitia_logging.configure(settings.log_level, json=settings.log_json)
-    app = FastAPI(
+    # The docs pages load Swagger UI and ReDoc from the package, not a CDN: they work offline.
+    app = FastAPIOffline(
         title="Cognitia",
         version=__version__,
         description="A self-hostable platform for AI characters.",

@@ -118,3 +118,19 @@ async def test_api_docs_pages(client: httpx.AsyncClient, path: str, marker: str)
     assert response.headers["content-type"].startswith("text/html")
     assert marker in response.text.lower()
     assert "/openapi.json" in response.text
+
+
+@pytest.mark.parametrize(
+    ("path", "asset"),
+    [("/docs", "swagger-ui-bundle.js"), ("/redoc", "redoc.standalone.js")],
+)
+async def test_api_docs_work_offline(client: httpx.AsyncClient, path: str, asset: str) -> None:
+    """The docs pages load their scripts from this server, never from a CDN."""
+    page = (await client.get(path)).text
+    assert "cdn.jsdelivr" not in page
+    assert "unpkg.com" not in page
+    script = f"/static-offline-docs/{asset}"
+    assert script in page
+    served = await client.get(script)
+    assert served.status_code == 200
+    assert len(served.content) > 10_000
