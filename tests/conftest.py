@@ -118,7 +118,9 @@ def settings(database_url: str, tmp_path: Path) -> Settings:
 @pytest_asyncio.fixture
 async def app(settings: Settings) -> AsyncIterator[FastAPI]:
     application = create_app(settings)
-    async with LifespanManager(application):
+    # Hang guards, not performance bounds: on a loaded 2-core machine a shutdown (job
+    # runner, generations, pools) once took longer than asgi-lifespan's default 5 s.
+    async with LifespanManager(application, startup_timeout=60, shutdown_timeout=60):
         yield application
 
 

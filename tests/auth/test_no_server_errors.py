@@ -217,7 +217,7 @@ async def test_bad_input_never_causes_a_server_error(
 ) -> None:
     server_errors = []
     app = create_app(_generous_limits(settings, tmp_path))
-    async with LifespanManager(app):
+    async with LifespanManager(app, startup_timeout=60, shutdown_timeout=60):
         # Server errors come back as responses, so that one run lists all of them.
         transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
         async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:

@@ -290,7 +290,7 @@ async def test_bad_input_never_causes_a_server_error(
 ) -> None:
     server_errors = []
     app = create_app(settings)
-    async with LifespanManager(app):
+    async with LifespanManager(app, startup_timeout=60, shutdown_timeout=60):
         transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
         async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
             runtime = app.state.runtime
