@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from cognitia.auth import service as auth
 from cognitia.auth.schemas import RegisterRequest
 from cognitia.config import Settings
 from cognitia.models.user import Role
+from cognitia.retrieval import service as retrieval
 from cognitia.runtime import build_runtime
 
 
@@ -29,5 +32,15 @@ async def verify_email(settings: Settings, *, email: str) -> bool:
         async with runtime.db.unit_of_work() as session:
             user = await auth.mark_verified(session, email=email)
         return user is not None
+    finally:
+        await runtime.close()
+
+
+async def reindex(
+    settings: Settings, *, batch_size: int, progress: Callable[[int, int], None]
+) -> int:
+    runtime = build_runtime(settings)
+    try:
+        return await retrieval.reindex(runtime, batch_size=batch_size, progress=progress)
     finally:
         await runtime.close()

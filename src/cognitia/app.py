@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import io
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -24,6 +26,8 @@ from cognitia.http import errors
 from cognitia.http.middleware import RequestContextMiddleware
 from cognitia.jobs.providers.embedded import EmbeddedJobQueue, EmbeddedRunner
 from cognitia.jobs.scheduler import run_schedule
+from cognitia.knowledge.router import bank_router as documents_router
+from cognitia.knowledge.router import character_router as character_documents_router
 from cognitia.llm.openai_router import router as openai_router
 from cognitia.llm.router import router as llm_router
 from cognitia.observability import logging as cognitia_logging
@@ -31,6 +35,8 @@ from cognitia.observability.health import router as health_router
 from cognitia.runtime import Runtime, build_runtime
 from cognitia.users.router import admin_router
 from cognitia.users.router import router as users_router
+
+log = logging.getLogger(__name__)
 
 
 def start_embedded_jobs(runtime: Runtime) -> list[asyncio.Task[None]]:
@@ -71,8 +77,31 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     try:
         yield
     finally:
-        await stop_tasks(tasks)
-        await runtime.close()
+        async with _bounded("stopping background tasks", SHUTDOWN_STEP_SECONDS):
+            await stop_tasks(tasks)
+        async with _bounded("closing the runtime", SHUTDOWN_STEP_SECONDS):
+            await runtime.close()
+
+
+# A shutdown step that hangs (a connection stuck behind a lock, say) must not keep the
+# process from exiting; it is logged with every task's stack so the cause can be found.
+SHUTDOWN_STEP_SECONDS = 20.0
+
+
+@asynccontextmanager
+async def _bounded(step: str, seconds: float) -> AsyncIterator[None]:
+    try:
+        async with asyncio.timeout(seconds):
+            yield
+    except TimeoutError:
+        stacks = {t.get_name(): _stack(t) for t in asyncio.all_tasks()}
+        log.error("shutdown step timed out", extra={"step": step, "tasks": stacks})
+
+
+def _stack(task: asyncio.Task[object]) -> str:
+    buffer = io.StringIO()
+    task.print_stack(file=buffer)
+    return buffer.getvalue()
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -101,6 +130,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         personas_router,
         chats_router,
         chat_events_router,
+        character_documents_router,
+        documents_router,
     )
     for router in routers:
         app.include_router(router)

@@ -92,6 +92,20 @@ def worker() -> None:
     asyncio.run(run_worker(_settings()))
 
 
+@app.command()
+def reindex(
+    batch_size: Annotated[int, typer.Option(help="Chunks embedded per batch.", min=1)] = 64,
+) -> None:
+    """Re-embed every chunk with the current embedder (after changing the embedding model)."""
+    from cognitia.admin_commands import reindex as run
+
+    def progress(done: int, total: int) -> None:
+        typer.echo(f"reindexed {done}/{total}")
+
+    count = asyncio.run(run(_settings(), batch_size=batch_size, progress=progress))
+    typer.echo(f"reindexed {count} chunks")
+
+
 @admin.command("create-user")
 def create_user(
     email: str,

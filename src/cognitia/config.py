@@ -107,6 +107,27 @@ class LlmSettings(BaseModel):
     )
 
 
+class KnowledgeSettings(BaseModel):
+    max_document_bytes: int = Field(
+        20 * 1024 * 1024, ge=1, description="Largest document accepted for upload, in bytes."
+    )
+    chunk_tokens: int = Field(
+        256, ge=16, le=8192, description="Most tokens in one chunk of a document."
+    )
+    chunk_overlap_tokens: int = Field(
+        32, ge=0, le=1024, description="Tokens a chunk repeats from the one before it."
+    )
+    index_batch_size: int = Field(
+        32, ge=1, le=1024, description="Chunks indexed per step of an ingestion job."
+    )
+
+    @model_validator(mode="after")
+    def _overlap_below_chunk(self) -> KnowledgeSettings:
+        if self.chunk_overlap_tokens >= self.chunk_tokens:
+            raise ValueError("knowledge.chunk_overlap_tokens must be below chunk_tokens")
+        return self
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="COGNITIA_", env_nested_delimiter="__", extra="ignore"
@@ -137,6 +158,7 @@ class Settings(BaseSettings):
     mail: MailSettings = Field(default_factory=MailSettings)
     http: HttpSettings = Field(default_factory=HttpSettings)
     llm: LlmSettings = Field(default_factory=LlmSettings)
+    knowledge: KnowledgeSettings = Field(default_factory=KnowledgeSettings)
 
     @model_validator(mode="after")
     def _refuse_default_secret_in_production(self) -> Settings:

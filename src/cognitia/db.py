@@ -10,10 +10,11 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import Any, Protocol
+from weakref import WeakSet
 
 from sqlalchemy import JSON, DateTime, MetaData, TypeDecorator, event
 from sqlalchemy.dialects.postgresql import JSONB
-from sqlalchemy.engine import Dialect
+from sqlalchemy.engine import Dialect, Engine
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -66,10 +67,71 @@ class TransactionHooks(Protocol):
 
 def create_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
     if url.startswith("sqlite"):
-        engine = create_async_engine(url, connect_args={"timeout": 30})
+        engine = _sqlite_vec_engine(url) or create_async_engine(url, connect_args={"timeout": 30})
         _configure_sqlite(engine)
         return engine
     return create_async_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+
+
+def sqlite_vec_loaded(engine: AsyncEngine) -> bool:
+    """Whether this SQLite engine's connections carry the sqlite-vec extension."""
+    return engine.sync_engine in _VEC_ENGINES
+
+
+def _sqlite_vec_engine(url: str) -> AsyncEngine | None:
+    """An aiosqlite engine on pysqlite3 (a recent SQLite that can load extensions) with
+    sqlite-vec loaded into every connection; None when either package is missing, and
+    the stdlib driver is used instead (vector search then takes the exact slow path).
+
+    Python's own sqlite3 is often built without extension loading, so the connections
+    are built on pysqlite3 through SQLAlchemy's `async_creator`, the way aiosqlite.connect
+    builds them. The DBAPI adapter's exception classes are pysqlite3's, so SQLAlchemy
+    still turns driver errors into IntegrityError, OperationalError...
+    """
+    try:
+        import aiosqlite
+        import sqlite_vec
+        from pysqlite3 import dbapi2 as pysqlite3
+        from sqlalchemy.dialects.sqlite.aiosqlite import AsyncAdapt_aiosqlite_dbapi
+        from sqlalchemy.engine import make_url
+    except ImportError:
+        return None
+
+    path = make_url(url).database or ":memory:"
+
+    def connector() -> Any:
+        connection = pysqlite3.connect(path, timeout=30, check_same_thread=False)
+        connection.enable_load_extension(True)
+        sqlite_vec.load(connection)
+        connection.enable_load_extension(False)
+        return connection
+
+    async def creator() -> Any:
+        connection = aiosqlite.Connection(connector, 64)
+        connection._thread.daemon = True  # as SQLAlchemy does for aiosqlite.connect
+        return await connection  # starts its thread and opens the database
+
+    module = AsyncAdapt_aiosqlite_dbapi(aiosqlite, pysqlite3)
+    for name in _DBAPI_ERRORS:
+        setattr(module, name, getattr(pysqlite3, name))
+    engine = create_async_engine(url, async_creator=creator, module=module)
+    _VEC_ENGINES.add(engine.sync_engine)
+    return engine
+
+
+_VEC_ENGINES: WeakSet[Engine] = WeakSet()
+
+
+_DBAPI_ERRORS = (
+    "DatabaseError",
+    "Error",
+    "IntegrityError",
+    "NotSupportedError",
+    "OperationalError",
+    "ProgrammingError",
+    "sqlite_version",
+    "sqlite_version_info",
+)
 
 
 def _configure_sqlite(engine: AsyncEngine) -> None:

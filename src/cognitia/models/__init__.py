@@ -4,6 +4,8 @@ from cognitia.models.api_key import ApiKey
 from cognitia.models.auth_session import AuthSession
 from cognitia.models.character import Character, CharacterTag, VoicePermission
 from cognitia.models.chat import Chat, ChatCharacter, ChatLorebook, ChatParticipant
+from cognitia.models.chunk import Chunk
+from cognitia.models.document import Document
 from cognitia.models.email_token import EmailToken
 from cognitia.models.job import Job
 from cognitia.models.llm_call import LlmCall
@@ -22,6 +24,8 @@ __all__ = [
     "ChatCharacter",
     "ChatLorebook",
     "ChatParticipant",
+    "Chunk",
+    "Document",
     "EmailToken",
     "Job",
     "LlmCall",

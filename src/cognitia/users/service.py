@@ -8,6 +8,7 @@ from cognitia.auth import service as auth
 from cognitia.auth.service import Principal
 from cognitia.characters import service as characters
 from cognitia.errors import InvalidCredentials, NotFound
+from cognitia.knowledge import service as knowledge
 from cognitia.models.user import User
 from cognitia.runtime import Runtime
 from cognitia.users import repository
@@ -47,6 +48,7 @@ async def _require_current_password(runtime: Runtime, user: User, password: str 
 async def delete_me(session: AsyncSession, *, user: User) -> None:
     # Rows cascade with the user; files in the blob store go once the deletion commits.
     await characters.forget_blobs_of(session, owner=user)
+    await knowledge.forget_documents_of(session, owner=user)
     await repository.delete_user(session, user.id)
 
 

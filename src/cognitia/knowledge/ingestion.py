@@ -1,0 +1,175 @@
+"""One ingestion of a document: read the original, extract, chunk, index, in short steps.
+
+Each step runs in its own unit of work, so the status and progress are visible while the
+job runs. Every write names the blob key the job was started for: a document replaced
+(new file, new key) or deleted meanwhile is left to the newer job, or to its deletion.
+
+A document that cannot be read (an `InvalidDocument`) fails at once. Any other error
+(an embedder that is down, say) is retried by the queue; the reason is shown while it
+waits, and the last allowed attempt marks the document failed. `POST .../retry` starts
+again from zero.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from cognitia.knowledge import repository
+from cognitia.knowledge.chunking import Chunk, chunk_blocks
+from cognitia.knowledge.extract import extract_blocks
+from cognitia.knowledge.formats import DocumentFormat, InvalidDocument
+from cognitia.models.document import DocumentStatus
+from cognitia.retrieval import service as retrieval
+from cognitia.retrieval.types import ChunkInput, Scope, SourceKind
+from cognitia.storage.ports import BlobNotFound
+
+if TYPE_CHECKING:
+    from cognitia.runtime import Runtime
+
+log = logging.getLogger(__name__)
+
+MAX_TRIES = 3
+SOURCE_KIND: SourceKind = "document"
+# Progress: reading and extracting take up to here; indexing fills the rest.
+EXTRACTED = 30
+MAX_ERROR_CHARS = 500
+_FORMATS = {fmt.media_type: fmt for fmt in DocumentFormat}
+
+
+class _Superseded(Exception):
+    """The document was replaced or deleted while this job ran."""
+
+
+@dataclass(frozen=True)
+class _Work:
+    document_id: str
+    blob_key: str
+    owner_id: str
+    character_id: str | None
+    filename: str
+    format: DocumentFormat
+    attempt: int
+
+    @property
+    def scope(self) -> Scope:
+        if self.character_id is not None:
+            return Scope(character_id=self.character_id)
+        return Scope(user_id=self.owner_id)
+
+
+async def ingest(runtime: Runtime, *, document_id: str, blob_key: str) -> None:
+    """Run one attempt; raises only when the queue should try again."""
+    work = await _start(runtime, document_id, blob_key)
+    if work is None:
+        return
+    try:
+        count = await _index(runtime, work)
+        await _update(runtime, work, status=DocumentStatus.READY, progress=100, chunk_count=count)
+    except _Superseded:
+        await _forget_if_deleted(runtime, work)
+    except InvalidDocument as error:
+        await _fail(runtime, work, error.detail)
+    except Exception as error:
+        reason = _reason(error)
+        if work.attempt >= MAX_TRIES:
+            await _fail(runtime, work, reason)
+            return
+        note = f"Attempt {work.attempt} of {MAX_TRIES} failed ({reason}); trying again."
+        await _write(runtime, work, status=DocumentStatus.QUEUED, error=note, progress=0)
+        raise
+
+
+async def _start(runtime: Runtime, document_id: str, blob_key: str) -> _Work | None:
+    async with runtime.db.unit_of_work() as session:
+        document = await repository.get(session, document_id)
+        if document is None or document.blob_key != blob_key:
+            return None  # deleted, or replaced: a newer job has the new file
+        if document.status in (DocumentStatus.READY, DocumentStatus.FAILED):
+            return None  # a redelivered job that already finished
+        document.attempts += 1
+        document.status, document.progress, document.error = DocumentStatus.PROCESSING, 5, None
+        return _Work(
+            document_id=document.id,
+            blob_key=blob_key,
+            owner_id=document.owner_id,
+            character_id=document.character_id,
+            filename=document.filename,
+            format=_FORMATS[document.content_type],
+            attempt=document.attempts,
+        )
+
+
+async def _index(runtime: Runtime, work: _Work) -> int:
+    """Index the document's chunks (replacing any from before); how many there are."""
+    try:
+        data = await runtime.blobs.get(work.blob_key)
+    except BlobNotFound:
+        raise _Superseded() from None
+    settings = runtime.settings.knowledge
+    blocks = await asyncio.to_thread(extract_blocks, data, work.format)
+    chunks = chunk_blocks(
+        blocks, max_tokens=settings.chunk_tokens, overlap_tokens=settings.chunk_overlap_tokens
+    )
+    await _update(runtime, work, progress=EXTRACTED)
+    await retrieval.delete_source(runtime, source_kind=SOURCE_KIND, source_id=work.document_id)
+    batch = settings.index_batch_size
+    for start in range(0, len(chunks), batch):
+        await retrieval.index(runtime, [_input(work, c) for c in chunks[start : start + batch]])
+        done = min(start + batch, len(chunks))
+        await _update(runtime, work, progress=EXTRACTED + (99 - EXTRACTED) * done // len(chunks))
+    return len(chunks)
+
+
+def _input(work: _Work, chunk: Chunk) -> ChunkInput:
+    metadata: dict[str, Any] = {
+        "document_id": work.document_id,
+        "filename": work.filename,
+        "headings": list(chunk.headings),
+    }
+    if chunk.page_start is not None:
+        metadata["page_start"], metadata["page_end"] = chunk.page_start, chunk.page_end
+    return ChunkInput(
+        text=chunk.text,
+        source_kind=SOURCE_KIND,
+        source_id=work.document_id,
+        scope=work.scope,
+        position=chunk.index,
+        metadata=metadata,
+    )
+
+
+async def _write(runtime: Runtime, work: _Work, **values: Any) -> bool:
+    async with runtime.db.unit_of_work() as session:
+        return await repository.update_current(
+            session, document_id=work.document_id, blob_key=work.blob_key, **values
+        )
+
+
+async def _update(runtime: Runtime, work: _Work, **values: Any) -> None:
+    if not await _write(runtime, work, **values):
+        raise _Superseded()
+
+
+async def _fail(runtime: Runtime, work: _Work, reason: str) -> None:
+    log.info("document ingestion failed", extra={"document_id": work.document_id})
+    try:
+        await retrieval.delete_source(runtime, source_kind=SOURCE_KIND, source_id=work.document_id)
+    finally:
+        await _write(
+            runtime, work, status=DocumentStatus.FAILED, error=reason, progress=0, chunk_count=0
+        )
+
+
+async def _forget_if_deleted(runtime: Runtime, work: _Work) -> None:
+    async with runtime.db.unit_of_work() as session:
+        gone = await repository.get(session, work.document_id) is None
+    if gone:  # chunks written after the deletion's own clean-up ran
+        await retrieval.delete_source(runtime, source_kind=SOURCE_KIND, source_id=work.document_id)
+
+
+def _reason(error: Exception) -> str:
+    text = str(error).strip() or type(error).__name__
+    return text[:MAX_ERROR_CHARS]

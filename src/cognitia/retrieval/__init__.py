@@ -1,0 +1,1 @@
+"""Indexing and hybrid retrieval (vectors + keywords) over chunks of text, by scope."""

@@ -1,0 +1,1 @@
+"""VectorIndex adapters: sqlite_vec, pgvector, and exact (SQLite without sqlite-vec)."""

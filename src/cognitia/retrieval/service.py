@@ -1,0 +1,153 @@
+"""Index chunks, delete them by source, search them by scope (vector, keyword, hybrid).
+
+The contract is in types.py; docs/retrieval.md describes the tables and the ranking.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from cognitia.retrieval import repository
+from cognitia.retrieval.logic import reciprocal_rank_fusion
+from cognitia.retrieval.types import ChunkInput, Hit, Scope, SearchMode, SourceKind
+
+if TYPE_CHECKING:
+    from cognitia.runtime import Runtime
+
+EMBED_BATCH = 64
+# Each ranking is fetched deeper than the answer: a chunk ranked 30th by one list and
+# 3rd by the other belongs in a fused top 10, and RRF can only promote what it sees.
+FETCH_FACTOR = 4
+
+
+async def index(
+    runtime: Runtime, chunks: Sequence[ChunkInput], *, session: AsyncSession | None = None
+) -> list[str]:
+    """Embed the chunks (in batches) and store rows and vectors in one unit of work (the
+    caller's `session` when given); returns the new chunk ids in input order."""
+    if not chunks:
+        return []
+    embedder = runtime.models.embedder()
+    vectors: list[list[float]] = []
+    for start in range(0, len(chunks), EMBED_BATCH):
+        vectors.extend(await embedder.embed([c.text for c in chunks[start : start + EMBED_BATCH]]))
+    if session is not None:
+        return await _write(runtime, session, chunks, vectors, embedder.name)
+    async with runtime.db.unit_of_work() as own:
+        return await _write(runtime, own, chunks, vectors, embedder.name)
+
+
+async def _write(
+    runtime: Runtime,
+    session: AsyncSession,
+    chunks: Sequence[ChunkInput],
+    vectors: Sequence[Sequence[float]],
+    model: str,
+) -> list[str]:
+    if vectors:
+        await runtime.vectors.ensure(session, dimensions=len(vectors[0]))
+    rows = await repository.add(session, chunks, embedding_model=model)
+    await runtime.vectors.store(
+        session, [(row.seq, v) for row, v in zip(rows, vectors, strict=True)]
+    )
+    return [row.id for row in rows]
+
+
+async def delete_source(
+    runtime: Runtime,
+    *,
+    source_kind: SourceKind,
+    source_id: str,
+    session: AsyncSession | None = None,
+) -> int:
+    """Remove a source's chunks with their keyword entries and vectors; returns how many."""
+    if session is not None:
+        return await repository.delete_source(session, source_kind=source_kind, source_id=source_id)
+    async with runtime.db.unit_of_work() as own:
+        return await repository.delete_source(own, source_kind=source_kind, source_id=source_id)
+
+
+async def search(  # noqa: PLR0913
+    runtime: Runtime,
+    *,
+    query: str,
+    scopes: Sequence[Scope],
+    limit: int = 10,
+    mode: SearchMode = "hybrid",
+    kinds: Sequence[SourceKind] | None = None,
+) -> list[Hit]:
+    """The chunks of any of `scopes` (and of `kinds`) that best answer `query`, best
+    first. Vector scores are cosine similarities, keyword scores the backend's rank,
+    hybrid scores reciprocal-rank-fusion sums."""
+    if not scopes or limit <= 0 or not query.strip():
+        return []
+    where = repository.chunk_filter(scopes, kinds)
+    fetch = limit * FETCH_FACTOR if mode == "hybrid" else limit
+    vector_query: list[float] | None = None
+    embedder = runtime.models.embedder()
+    if mode != "keyword":
+        vector_query = (await embedder.embed([query]))[0]
+    async with runtime.db.read() as session:
+        rankings: list[list[tuple[int, float]]] = []
+        if vector_query is not None:
+            in_model = repository.embedded_with(where, embedder.name)
+            nearest = await runtime.vectors.nearest(
+                session, vector=vector_query, where=in_model, limit=fetch
+            )
+            rankings.append([(seq, 1.0 - distance) for seq, distance in nearest])
+        if mode != "vector":
+            rankings.append(
+                await repository.keyword(session, query=query, where=where, limit=fetch)
+            )
+        ranked = _rank(rankings)[:limit]
+        rows = await repository.by_seq(session, [seq for seq, _ in ranked])
+    return [
+        Hit(
+            chunk_id=rows[seq].id,
+            source_kind=rows[seq].source_kind,  # type: ignore[arg-type]
+            source_id=rows[seq].source_id,
+            text=rows[seq].text,
+            score=score,
+            metadata=rows[seq].meta,
+        )
+        for seq, score in ranked
+        if seq in rows
+    ]
+
+
+def _rank(rankings: list[list[tuple[int, float]]]) -> list[tuple[int, float]]:
+    if len(rankings) == 1:
+        return rankings[0]
+    return reciprocal_rank_fusion([[seq for seq, _ in ranking] for ranking in rankings])
+
+
+async def reindex(
+    runtime: Runtime,
+    *,
+    batch_size: int = EMBED_BATCH,
+    progress: Callable[[int, int], None] | None = None,
+) -> int:
+    """Re-embed every chunk with the current embedder (after a change of embedding
+    model), one short unit of work per batch; calls progress(done, total)."""
+    embedder = runtime.models.embedder()
+    async with runtime.db.unit_of_work() as session:
+        await runtime.vectors.ensure(session, dimensions=embedder.dimensions)
+        total = await repository.count(session)
+    done, after = 0, 0
+    while True:
+        async with runtime.db.read() as session:
+            page = await repository.page_after(session, after=after, size=batch_size)
+        if not page:
+            break
+        vectors = await embedder.embed([value for _, value in page])
+        seqs = [seq for seq, _ in page]
+        async with runtime.db.unit_of_work() as session:
+            await runtime.vectors.store(session, list(zip(seqs, vectors, strict=True)))
+            await repository.set_embedding_model(session, seqs, embedder.name)
+        done, after = done + len(page), seqs[-1]
+        if progress is not None:
+            progress(done, max(total, done))
+    return done

@@ -1,0 +1,42 @@
+"""The contract of the retrieval domain, shared by knowledge (documents), memory and chats.
+
+A chunk belongs to exactly one scope; a search names one or more scopes (any of them
+matches). Typical scopes: a character's documents (character_id), a user's data bank
+(user_id), what one person told one character (character_id + user_id), one chat (chat_id).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+SourceKind = Literal["document", "message", "memory", "summary"]
+SearchMode = Literal["hybrid", "vector", "keyword"]
+
+
+@dataclass(frozen=True)
+class Scope:
+    character_id: str | None = None
+    user_id: str | None = None
+    chat_id: str | None = None
+
+
+@dataclass(frozen=True)
+class ChunkInput:
+    text: str
+    source_kind: SourceKind
+    source_id: str  # the document, message or memory the chunk comes from
+    scope: Scope
+    position: int = 0  # order within its source
+    metadata: dict[str, Any] = field(default_factory=dict)
+    token_count: int | None = None  # None: estimated from the text
+
+
+@dataclass(frozen=True)
+class Hit:
+    chunk_id: str
+    source_kind: SourceKind
+    source_id: str
+    text: str
+    score: float
+    metadata: dict[str, Any] = field(default_factory=dict)
