@@ -244,3 +244,34 @@ async def test_the_index_and_the_exact_search_agree(runtime: Runtime) -> None:
             assert [d for _, d in exact] == pytest.approx([d for _, d in found], abs=1e-5)
     assert [rows[seq] for seq in seqs] == expected
     assert found[0][1] == pytest.approx(1 - cosine(query, vectors[expected[0]]), abs=1e-5)
+
+
+async def test_embed_text_drives_vectors_and_text_drives_keywords(runtime: Runtime) -> None:
+    """A chunk can be keyword-indexed with context but embedded on its own words."""
+    scope = Scope(character_id=CHARACTER)
+    await index_facts(runtime, scope)
+    [special] = await retrieval.index(
+        runtime,
+        [
+            ChunkInput(
+                text="Earlier: the weather. Now: zebra crossings painted yellow",
+                embed_text="zebra crossings painted yellow",
+                source_kind="message",
+                source_id="m-9",
+                scope=scope,
+            )
+        ],
+    )
+    by_vector = await retrieval.search(
+        runtime, query="zebra crossings painted yellow", scopes=[scope], mode="vector"
+    )
+    assert by_vector[0].chunk_id == special
+    by_keyword = await retrieval.search(runtime, query="weather", scopes=[scope], mode="keyword")
+    assert [h.chunk_id for h in by_keyword] == [special]
+    # Reindexing embeds the same input again, not the keyword text.
+    await retrieval.reindex(runtime)
+    again = await retrieval.search(
+        runtime, query="zebra crossings painted yellow", scopes=[scope], mode="vector"
+    )
+    assert again[0].chunk_id == special
+    assert again[0].score == pytest.approx(by_vector[0].score, rel=1e-4)

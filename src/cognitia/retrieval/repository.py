@@ -31,6 +31,8 @@ from cognitia.retrieval.types import ChunkInput, Scope, SourceKind
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 _SCOPE_FIELDS = ("character_id", "user_id", "chat_id")
+# Metadata key keeping a chunk's embedding input when it differs from its text (reindex).
+EMBED_TEXT = "embed_text"
 # Roughly one token per word piece or punctuation mark (for budgets, not billing).
 _TOKEN = re.compile(r"\w+|[^\w\s]", re.UNICODE)
 
@@ -79,7 +81,7 @@ async def add(
             token_count=(
                 chunk.token_count if chunk.token_count is not None else estimate_tokens(chunk.text)
             ),
-            meta=dict(chunk.metadata),
+            meta={**chunk.metadata, **({EMBED_TEXT: chunk.embed_text} if chunk.embed_text else {})},
             embedding_model=embedding_model,
         )
         for chunk in chunks
@@ -111,11 +113,14 @@ async def count(session: AsyncSession) -> int:
 
 
 async def page_after(session: AsyncSession, *, after: int, size: int) -> list[tuple[int, str]]:
-    """(seq, text) of the next `size` chunks in seq order (reindexing walks them all)."""
+    """(seq, text to embed) of the next `size` chunks in seq order (reindexing walks them)."""
     rows = await session.execute(
-        select(Chunk.seq, Chunk.text).where(Chunk.seq > after).order_by(Chunk.seq).limit(size)
+        select(Chunk.seq, Chunk.text, Chunk.meta)
+        .where(Chunk.seq > after)
+        .order_by(Chunk.seq)
+        .limit(size)
     )
-    return [(int(seq), value) for seq, value in rows.all()]
+    return [(int(seq), (meta or {}).get(EMBED_TEXT) or value) for seq, value, meta in rows.all()]
 
 
 async def set_embedding_model(session: AsyncSession, seqs: Sequence[int], name: str) -> None:

@@ -33,7 +33,8 @@ async def index(
     embedder = runtime.models.embedder()
     vectors: list[list[float]] = []
     for start in range(0, len(chunks), EMBED_BATCH):
-        vectors.extend(await embedder.embed([c.text for c in chunks[start : start + EMBED_BATCH]]))
+        batch = chunks[start : start + EMBED_BATCH]
+        vectors.extend(await embedder.embed([c.embed_text or c.text for c in batch]))
     if session is not None:
         return await _write(runtime, session, chunks, vectors, embedder.name)
     async with runtime.db.unit_of_work() as own:

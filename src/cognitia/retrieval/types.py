@@ -29,6 +29,10 @@ class ChunkInput:
     scope: Scope
     position: int = 0  # order within its source
     metadata: dict[str, Any] = field(default_factory=dict)
+    # What the embedder sees when it should differ from `text` (which keyword search
+    # indexes): e.g. a chat turn is keyword-indexed with the turn before it for context,
+    # but embedded alone, so its vector is about what it says.
+    embed_text: str | None = None
     token_count: int | None = None  # None: estimated from the text
 
 
