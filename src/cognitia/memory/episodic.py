@@ -11,9 +11,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from cognitia.retrieval.types import ChunkInput, Scope
+from cognitia.retrieval.types import ChunkInput, Scope, SourceKind
 
-SOURCE_KIND = "message"
+SOURCE_KIND: SourceKind = "message"
 
 
 @dataclass(frozen=True)
