@@ -30,6 +30,7 @@ from cognitia.knowledge.router import bank_router as documents_router
 from cognitia.knowledge.router import character_router as character_documents_router
 from cognitia.llm.openai_router import router as openai_router
 from cognitia.llm.router import router as llm_router
+from cognitia.memory.router import router as memories_router
 from cognitia.observability import logging as cognitia_logging
 from cognitia.observability.health import router as health_router
 from cognitia.runtime import Runtime, build_runtime
@@ -132,6 +133,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         chat_events_router,
         character_documents_router,
         documents_router,
+        memories_router,
     )
     for router in routers:
         app.include_router(router)

@@ -46,6 +46,8 @@ JOB_MODULES = [
     "cognitia.storage.tasks",
     "cognitia.chats.tasks",
     "cognitia.knowledge.tasks",
+    "cognitia.memory.extraction_tasks",
+    "cognitia.memory.tasks",
 ]
 
 

@@ -42,6 +42,14 @@ context_window = 8192
         for name in ("rp", "alpha", "beta", "gamma")
     )
     return f"""
+default_embedder = "fake"
+
+[embedders.fake]
+type = "openai"
+provider = "fake"
+upstream = "embed-fake"
+dimensions = 384
+
 [providers.fake]
 type = "openai"
 base_url = "{upstream.openai_url}"

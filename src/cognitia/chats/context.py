@@ -8,7 +8,8 @@ request (prompt assembly, the model's budget) happens after it, with plain data 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -29,6 +30,7 @@ from cognitia.prompting import assembly
 from cognitia.prompting.types import (
     AssembledPrompt,
     CharacterCard,
+    ContextSection,
     HistoryMessage,
     Lorebook,
     LoreEntry,
@@ -61,6 +63,22 @@ class ReplySource:
     other_characters: Sequence[CharacterCard]
     lorebooks: Sequence[Lorebook]
     continue_last: bool
+    message_ids: Sequence[str] = ()  # of `history`'s rows, for leaving them out of recall
+    sections: Sequence[ContextSection] = ()  # recalled memories, knowledge, summary
+
+    @property
+    def query(self) -> str:
+        """What recall searches with: the person's latest message."""
+        said = [m.content for m in self.history if m.role == "user"]
+        return said[-1] if said else ""
+
+
+@dataclass(frozen=True)
+class Built:
+    request: ChatRequest
+    target: Target
+    # The recalled sections the prompt used, as a reply records them: {id, kind, text}.
+    context_sources: list[dict[str, Any]] = field(default_factory=list)
 
 
 def card(character: Character) -> CharacterCard:
@@ -160,6 +178,7 @@ async def read_source(  # noqa: PLR0913 - one reply's coordinates, all needed
         other_characters=[card(c) for _, c in roster if c.id != speaker.id],
         lorebooks=[lorebook(book, entries) for book, entries in books],
         continue_last=continue_last,
+        message_ids=[row.id for row in rows],
     )
 
 
@@ -181,6 +200,12 @@ def budget(registry: ModelRegistry, target: Target, reply_tokens: int) -> int:
 
 def build_request(registry: ModelRegistry, source: ReplySource) -> tuple[ChatRequest, Target]:
     """Assemble the prompt under the model's budget; raises the model layer's errors."""
+    built = build(registry, source)
+    return built.request, built.target
+
+
+def build(registry: ModelRegistry, source: ReplySource) -> Built:
+    """The request, its target and the recalled sections its prompt used."""
     target = target_of(source.model)
     reply_tokens = source.max_tokens or DEFAULT_REPLY_TOKENS
     prompt = assemble(source, budget(registry, target, reply_tokens))
@@ -193,7 +218,9 @@ def build_request(registry: ModelRegistry, source: ReplySource) -> tuple[ChatReq
     # The instruct-template text goes to models that complete raw text; the model layer
     # gives the others the role messages.
     request = ChatRequest(messages=prompt.messages, sampling=sampling, prompt=prompt.text)
-    return request, target
+    used = [source.sections[i] for i in prompt.used_sections]
+    sources = [{"id": s.source_id, "kind": s.kind, "text": s.text} for s in used]
+    return Built(request, target, sources)
 
 
 def assemble(source: ReplySource, budget_tokens: int) -> AssembledPrompt:
@@ -208,5 +235,6 @@ def assemble(source: ReplySource, budget_tokens: int) -> AssembledPrompt:
         other_characters=source.other_characters,
         lorebooks=source.lorebooks,
         continue_last=source.continue_last,
+        sections=source.sections,
     )
     return assembly.assemble(inputs)

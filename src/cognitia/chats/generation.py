@@ -22,7 +22,7 @@ import contextlib
 import logging
 import time
 from contextlib import aclosing
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from cognitia.chats import context, live, replies
@@ -34,6 +34,7 @@ from cognitia.events.ports import EventBus
 from cognitia.llm import logic
 from cognitia.llm.ports import ChatRequest, TextDelta, Usage
 from cognitia.llm.service import CallContext, GenerationFailed, Generator, ModelSelected
+from cognitia.memory import recall
 from cognitia.models.message import MessageStatus
 
 if TYPE_CHECKING:
@@ -92,6 +93,7 @@ class Progress:
     usage: Usage | None = None
     failed: GenerationFailed | None = None
     prompt_estimate: int = 0
+    context_sources: list[dict[str, Any]] = field(default_factory=list)
     unsaved_tokens: int = 0
     saved_at: float = field(default_factory=time.monotonic)
     sentences: SentenceStream = field(default_factory=SentenceStream)
@@ -247,10 +249,21 @@ class Generations:
     ) -> Outcome:
         if reply.stop_requested:
             return Outcome(MessageStatus.STOPPED)
+        source = progress.opened.source
+        recalled = await recall.sections(
+            runtime,
+            character_id=source.character.id,
+            user_id=plan.user_id,
+            chat_id=plan.chat_id,
+            query=source.query,
+            exclude={*source.message_ids, progress.message_id},
+        )
         try:
-            request, target = context.build_request(runtime.models, progress.opened.source)
+            built = context.build(runtime.models, replace(source, sections=recalled))
         except CognitiaError as exc:
             return Outcome(MessageStatus.ERROR, exc.code, exc.detail, exc)
+        request, target = built.request, built.target
+        progress.context_sources = built.context_sources
         progress.prompt_estimate = logic.estimate_prompt_tokens(request.messages)
         call = CallContext(
             user_id=plan.user_id,
@@ -349,6 +362,7 @@ async def _finish(runtime: Runtime, turn: Turn, progress: Progress, outcome: Out
         "model": progress.model,
         "usage": usage,
         "error": f"{outcome.code}: {outcome.detail}" if outcome.code else None,
+        "context_sources": progress.context_sources,
     }
     final = await replies.finish(
         runtime.db,

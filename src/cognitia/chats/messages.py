@@ -38,6 +38,7 @@ from cognitia.chats.schemas import (
     TurnRead,
 )
 from cognitia.chats.turns import Speaker, choose_speakers
+from cognitia.memory import tasks as memory
 from cognitia.models.chat import Chat, ChatCharacter, ChatParticipant
 from cognitia.models.message import AuthorType, Message, MessageStatus, MessageSwipe
 from cognitia.models.user import User
@@ -262,6 +263,7 @@ async def edit(  # noqa: PLR0913 - the edit's coordinates
         if swipe is not None:
             swipe.content = data.content
     message.content = data.content
+    memory.reindex_after_commit(session, message_id=message.id)
     return await _updated(session, runtime, message)
 
 
@@ -285,6 +287,7 @@ async def delete(
     elif message.status == MessageStatus.STREAMING:
         raise MessageBusy()
     await repository.delete_message(session, message.id)
+    await memory.forget_message(session, runtime, message_id=message.id)
     await live.publish(runtime.events, chat.id, live.message_deleted(message.id))
 
 

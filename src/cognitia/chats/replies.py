@@ -15,6 +15,7 @@ from cognitia.chats.context import ReplySource
 from cognitia.chats.errors import ChatNotFound, MessageBusy, MessageNotFound, NotLastReply
 from cognitia.chats.schemas import MessageRead
 from cognitia.db import Database
+from cognitia.memory import tasks as memory
 from cognitia.models.character import Character
 from cognitia.models.message import AuthorType, Message, MessageStatus, MessageSwipe
 
@@ -151,4 +152,8 @@ async def finish(
             session, message_id=message_id, swipe_index=swipe_index, values=values
         )
         message = await session.get(Message, message_id, populate_existing=True)
-        return as_json(message) if message is not None else None
+        if message is None:
+            return None
+        if message.status == MessageStatus.COMPLETE:
+            memory.index_after_commit(session, message_id=message.id)
+        return as_json(message)

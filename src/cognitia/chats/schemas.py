@@ -107,6 +107,8 @@ class MessageRead(BaseModel):
     model: str | None
     error: str | None
     usage: dict[str, Any]
+    # What the reply's prompt drew on: memories, knowledge chunks, the summary ({id, kind, text}).
+    context_sources: list[dict[str, Any]]
     created_at: datetime
     updated_at: datetime
 

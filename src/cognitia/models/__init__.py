@@ -4,12 +4,14 @@ from cognitia.models.api_key import ApiKey
 from cognitia.models.auth_session import AuthSession
 from cognitia.models.character import Character, CharacterTag, VoicePermission
 from cognitia.models.chat import Chat, ChatCharacter, ChatLorebook, ChatParticipant
+from cognitia.models.chat_summary import ChatSummary
 from cognitia.models.chunk import Chunk
 from cognitia.models.document import Document
 from cognitia.models.email_token import EmailToken
 from cognitia.models.job import Job
 from cognitia.models.llm_call import LlmCall
 from cognitia.models.lorebook import Lorebook, LorebookEntry
+from cognitia.models.memory_fact import MemoryFact
 from cognitia.models.message import Message, MessageSwipe
 from cognitia.models.persona import Persona
 from cognitia.models.refresh_token import RefreshToken
@@ -24,6 +26,7 @@ __all__ = [
     "ChatCharacter",
     "ChatLorebook",
     "ChatParticipant",
+    "ChatSummary",
     "Chunk",
     "Document",
     "EmailToken",
@@ -31,6 +34,7 @@ __all__ = [
     "LlmCall",
     "Lorebook",
     "LorebookEntry",
+    "MemoryFact",
     "Message",
     "MessageSwipe",
     "Persona",

@@ -92,8 +92,15 @@ def assemble(inputs: PromptInputs) -> AssembledPrompt:
         stop=_stops(context, inputs),
         used_entries=[context.lore[u.index].id for u in admitted if u.kind == "lore"],
         history_included=sum(1 for u in admitted if u.kind == "history"),
+        used_sections=_used_sections(inputs, admitted),
         tokens=_measure(context, parts),
     )
+
+
+def _used_sections(inputs: PromptInputs, admitted: Sequence[_Unit]) -> list[int]:
+    """Indexes into inputs.sections of those that fit (blank ones are never placed)."""
+    placed = [i for i, section in enumerate(inputs.sections) if section.text.strip()]
+    return sorted(placed[u.index] for u in admitted if u.kind == "section")
 
 
 def _context(inputs: PromptInputs) -> _Context:

@@ -95,4 +95,5 @@ class AssembledPrompt:
     stop: tuple[str, ...]  # stop sequences that end the character's turn
     used_entries: list[str] = field(default_factory=list)  # ids of activated lore entries
     history_included: int = 0  # how many history messages fit the budget
+    used_sections: list[int] = field(default_factory=list)  # indexes into inputs.sections
     tokens: int = 0  # the prompt's token count

@@ -1,0 +1,94 @@
+"""Recall into the prompt: what this person told this character before, the character's
+and the person's documents, and the chat's rolling summary, as context sections.
+
+The prompt assembly places them under the token budget (prompting/assembly.py); the reply
+records those it used as its `context_sources`.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Collection
+from typing import TYPE_CHECKING, Literal
+
+from cognitia.memory import summaries
+from cognitia.prompting.types import ContextSection
+from cognitia.retrieval import service as retrieval
+from cognitia.retrieval.types import Hit, Scope
+
+if TYPE_CHECKING:
+    from cognitia.runtime import Runtime
+
+log = logging.getLogger(__name__)
+
+# Hits of each kind offered to the assembly (which keeps what fits its budget).
+MEMORY_LIMIT = 6
+KNOWLEDGE_LIMIT = 6
+# Memories are fetched deeper than they are offered: the chat's own recent turns rank
+# high and are left out (they are in the prompt's history already).
+MEMORY_FETCH = 4 * MEMORY_LIMIT
+SUMMARY_HEADING = "Summary of the conversation so far:"
+
+
+async def sections(  # noqa: PLR0913 - a reply's coordinates
+    runtime: Runtime,
+    *,
+    character_id: str,
+    user_id: str | None,
+    chat_id: str,
+    query: str,
+    exclude: Collection[str] = (),
+) -> list[ContextSection]:
+    """Summary, memories, then knowledge for a reply; nothing (and a log line) if
+    searching fails: a reply never fails for want of recall."""
+    found: list[ContextSection] = []
+    try:
+        found += await _summary(runtime, chat_id)
+        if query.strip():
+            found += await _memories(runtime, character_id, user_id, query, exclude)
+            found += await _knowledge(runtime, character_id, user_id, query)
+    except Exception:
+        log.warning("recall failed; replying without it", exc_info=True)
+        return []
+    return found
+
+
+async def _summary(runtime: Runtime, chat_id: str) -> list[ContextSection]:
+    async with runtime.db.read() as session:
+        summary = await summaries.latest(session, chat_id)
+    if summary is None or not summary.content.strip():
+        return []
+    text = f"{SUMMARY_HEADING}\n{summary.content.strip()}"
+    return [ContextSection(kind="summary", text=text, source_id=summary.id)]
+
+
+async def _memories(
+    runtime: Runtime, character_id: str, user_id: str | None, query: str, exclude: Collection[str]
+) -> list[ContextSection]:
+    if user_id is None:
+        return []
+    hits = await retrieval.search(
+        runtime,
+        query=query,
+        scopes=[Scope(character_id=character_id, user_id=user_id)],
+        limit=MEMORY_FETCH,
+        kinds=["message", "memory"],
+    )
+    kept = [h for h in hits if h.source_id not in exclude][:MEMORY_LIMIT]
+    return [_section("memory", hit) for hit in kept]
+
+
+async def _knowledge(
+    runtime: Runtime, character_id: str, user_id: str | None, query: str
+) -> list[ContextSection]:
+    scopes = [Scope(character_id=character_id)]
+    if user_id is not None:
+        scopes.append(Scope(user_id=user_id))  # the person's data bank
+    hits = await retrieval.search(
+        runtime, query=query, scopes=scopes, limit=KNOWLEDGE_LIMIT, kinds=["document"]
+    )
+    return [_section("knowledge", hit) for hit in hits]
+
+
+def _section(kind: Literal["memory", "knowledge"], hit: Hit) -> ContextSection:
+    return ContextSection(kind=kind, text=hit.text, source_id=hit.chunk_id)

@@ -1,0 +1,126 @@
+"""Rolling chat summaries: once a chat has grown well past its last summary, the older
+messages are folded (with that summary) into a new one by the `summarize` lane, so a
+prompt can carry the summary plus the recent messages instead of the whole history."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from cognitia.jobs.deferred import defer
+from cognitia.llm import service as llm
+from cognitia.llm.logic import Target
+from cognitia.llm.ports import ChatMessage, ChatRequest, Sampling
+from cognitia.models.chat_summary import ChatSummary
+from cognitia.models.message import Message, MessageStatus
+
+if TYPE_CHECKING:
+    from cognitia.runtime import Runtime
+
+log = logging.getLogger(__name__)
+
+SUMMARIZE_CHAT = "memory.summarize_chat"
+LANE = "summarize"
+# Summarize once more than THRESHOLD messages follow the last summary, keeping the newest
+# KEEP_RECENT out of it (the prompt carries those verbatim).
+THRESHOLD = 40
+KEEP_RECENT = 20
+MAX_PER_PASS = 100  # a long imported chat is folded in several passes
+MAX_OUTPUT_TOKENS = 512
+MAX_MESSAGE_CHARS = 2000
+
+INSTRUCTIONS = """Summarize the conversation for someone who will continue it: who the
+people are, what happened, what was decided or promised, and facts worth remembering,
+with dates when given. Write plain prose, at most 250 words. Fold the earlier summary in."""
+
+
+async def latest(session: AsyncSession, chat_id: str) -> ChatSummary | None:
+    """The chat's newest summary, if any."""
+    newest: ChatSummary | None = await session.scalar(
+        select(ChatSummary)
+        .where(ChatSummary.chat_id == chat_id)
+        .order_by(ChatSummary.covers_up_to_seq.desc(), ChatSummary.created_at.desc())
+        .limit(1)
+    )
+    return newest
+
+
+def _covered(summary: ChatSummary | None) -> int:
+    return summary.covers_up_to_seq if summary is not None else 0
+
+
+async def _unsummarized_count(session: AsyncSession, chat_id: str, after: int) -> int:
+    count = await session.scalar(
+        select(func.count()).where(Message.chat_id == chat_id, Message.seq > after)
+    )
+    return int(count or 0)
+
+
+async def maybe_summarize(session: AsyncSession, *, chat_id: str) -> bool:
+    """Queue a summary (after the session commits) when the chat has outgrown its last one."""
+    after = _covered(await latest(session, chat_id))
+    if await _unsummarized_count(session, chat_id, after) <= THRESHOLD:
+        return False
+    defer(session, SUMMARIZE_CHAT, chat_id=chat_id)
+    return True
+
+
+async def summarize_chat(runtime: Runtime, *, chat_id: str) -> ChatSummary | None:
+    """Fold the older unsummarized messages into a new summary; None when not due."""
+    async with runtime.db.read() as session:
+        previous = await latest(session, chat_id)
+        after = _covered(previous)
+        messages = list(
+            await session.scalars(
+                select(Message)
+                .where(Message.chat_id == chat_id, Message.seq > after)
+                .order_by(Message.seq)
+            )
+        )
+    if len(messages) <= THRESHOLD:
+        return None
+    batch = messages[: len(messages) - KEEP_RECENT][:MAX_PER_PASS]
+    result = await llm.complete(
+        runtime.models,
+        runtime.usage,
+        request=build_request(previous.content if previous else "", batch),
+        target=Target(lane=LANE),
+        context=llm.CallContext(user_id=None, chat_id=chat_id, lane=LANE),
+    )
+    text = result["text"].strip()
+    if result["failed"] is not None or not text:
+        log.warning("chat summary failed for %s: %s", chat_id, result["failed"])
+        return None
+    return await _save(runtime, chat_id=chat_id, content=text, covers=batch[-1].seq)
+
+
+async def _save(runtime: Runtime, *, chat_id: str, content: str, covers: int) -> ChatSummary | None:
+    async with runtime.db.unit_of_work() as session:
+        if _covered(await latest(session, chat_id)) >= covers:
+            return None  # a concurrent job got there first
+        summary = ChatSummary(chat_id=chat_id, content=content, covers_up_to_seq=covers)
+        session.add(summary)
+        await session.flush()
+        if await _unsummarized_count(session, chat_id, covers) > THRESHOLD:
+            defer(session, SUMMARIZE_CHAT, chat_id=chat_id)
+    return summary
+
+
+def build_request(previous: str, messages: Sequence[Message]) -> ChatRequest:
+    lines = "\n".join(
+        f"{m.name or m.author_type.value}: {m.content[:MAX_MESSAGE_CHARS]}"
+        for m in messages
+        if m.content and m.status != MessageStatus.STREAMING
+    )
+    earlier = f"Earlier summary:\n{previous}\n\n" if previous else ""
+    return ChatRequest(
+        messages=[
+            ChatMessage(role="system", content=INSTRUCTIONS),
+            ChatMessage(role="user", content=f"{earlier}Conversation:\n{lines}"),
+        ],
+        sampling=Sampling(temperature=0.2, max_tokens=MAX_OUTPUT_TOKENS),
+    )

@@ -1,0 +1,151 @@
+"""Background jobs of the memory domain: indexing a finished exchange (episodic memory),
+re-indexing an edited message."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from cognitia.jobs.deferred import defer
+from cognitia.jobs.registry import job
+from cognitia.memory import repository, semantic, summaries
+from cognitia.memory.episodic import Turn, turn_chunks
+from cognitia.models.message import Message, MessageStatus
+from cognitia.retrieval import service as retrieval
+from cognitia.retrieval.types import Scope
+
+if TYPE_CHECKING:
+    from cognitia.runtime import Runtime
+
+INDEX_EXCHANGE = "memory.index_exchange"
+REINDEX_MESSAGE = "memory.reindex_message"
+
+
+def index_after_commit(session: AsyncSession, *, message_id: str) -> None:
+    """Index a finished reply and the person's message it answers, once it is saved."""
+    defer(session, INDEX_EXCHANGE, message_id=message_id)
+
+
+def reindex_after_commit(session: AsyncSession, *, message_id: str) -> None:
+    """Replace an edited message's episode chunks once the edit commits."""
+    defer(session, REINDEX_MESSAGE, message_id=message_id)
+
+
+async def forget_message(session: AsyncSession, runtime: Runtime, *, message_id: str) -> None:
+    """Remove a message's episode chunks in the caller's unit of work (it is being deleted)."""
+    await retrieval.delete_source(
+        runtime, source_kind="message", source_id=message_id, session=session
+    )
+
+
+def _turn(message: Message) -> Turn:
+    return Turn(id=message.id, speaker=message.name, text=message.content, at=message.created_at)
+
+
+@job(INDEX_EXCHANGE, max_tries=3)
+async def index_exchange(runtime: Runtime, payload: dict[str, Any]) -> None:
+    """Index the reply (again, if it was regenerated) and the person's message it answers
+    (unless another speaker's reply indexed it already), under Scope(character, person)."""
+    async with runtime.db.read() as session:
+        reply = await repository.get_message(session, payload["message_id"])
+        if reply is None or reply.status != MessageStatus.COMPLETE or not reply.character_id:
+            return
+        person = await repository.latest_user_message(
+            session, chat_id=reply.chat_id, below_seq=reply.seq
+        )
+        if person is None or person.user_id is None:
+            return
+        before = await repository.messages_before(
+            session, chat_id=reply.chat_id, below_seq=reply.seq, limit=2
+        )
+        done = await repository.indexed(
+            session,
+            character_id=reply.character_id,
+            user_id=person.user_id,
+            message_ids=[person.id],
+        )
+    turns, previous = [reply], before[0] if before else None
+    if previous is not None and previous.id == person.id and person.id not in done:
+        turns, previous = [person, reply], before[1] if len(before) > 1 else None
+    await _replace(
+        runtime,
+        [m for m in turns if m.content.strip()],
+        scope=(reply.character_id, person.user_id),
+        previous=previous,
+    )
+    await _after_indexing(
+        runtime, reply=reply, person=person, scope=(reply.character_id, person.user_id)
+    )
+
+
+async def _after_indexing(
+    runtime: Runtime, *, reply: Message, person: Message, scope: tuple[str, str]
+) -> None:
+    """Then the work that needs a capable model: facts about the person, and a summary
+    of a long chat (each queued as its own job, so a weak model delays nothing else)."""
+    character_id, user_id = scope
+    async with runtime.db.unit_of_work() as session:
+        semantic.after_exchange(
+            session,
+            chat_id=reply.chat_id,
+            character_id=character_id,
+            user_id=user_id,
+            message_ids=[person.id, reply.id],
+        )
+        await summaries.maybe_summarize(session, chat_id=reply.chat_id)
+
+
+@job(REINDEX_MESSAGE, max_tries=3)
+async def reindex_message(runtime: Runtime, payload: dict[str, Any]) -> None:
+    """Re-index an edited message in each scope it was indexed in."""
+    async with runtime.db.read() as session:
+        message = await repository.get_message(session, payload["message_id"])
+        if message is None:
+            return
+        scopes = await repository.episode_scopes(session, message.id)
+        before = await repository.messages_before(
+            session, chat_id=message.chat_id, below_seq=message.seq, limit=1
+        )
+    for character_id, user_id in scopes:
+        await _replace(
+            runtime,
+            [message] if message.content.strip() else [],
+            scope=(character_id, user_id),
+            previous=before[0] if before else None,
+            drop=[message.id],
+        )
+
+
+async def _replace(
+    runtime: Runtime,
+    turns: list[Message],
+    *,
+    scope: tuple[str, str],  # (character, person)
+    previous: Message | None,
+    drop: list[str] | None = None,
+) -> None:
+    """Index the turns, then remove their older chunks in the scope (embedding happens
+    before any write, so no write lock waits for the embedder)."""
+    usable = previous if previous is not None and previous.content.strip() else None
+    character_id, user_id = scope
+    chunks = turn_chunks(
+        [_turn(m) for m in turns],
+        scope=Scope(character_id=character_id, user_id=user_id),
+        previous=_turn(usable) if usable else None,
+    )
+    # The turn's own text, for showing the memory (the chunk's text carries the turn before).
+    chunks = [
+        replace(chunk, metadata={**chunk.metadata, "content": m.content})
+        for chunk, m in zip(chunks, turns, strict=True)
+    ]
+    new_ids = await retrieval.index(runtime, chunks)
+    async with runtime.db.unit_of_work() as session:
+        await repository.delete_episodes(
+            session,
+            character_id=character_id,
+            user_id=user_id,
+            message_ids=[m.id for m in turns] + (drop or []),
+            keep=new_ids,
+        )
