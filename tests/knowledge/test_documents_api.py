@@ -5,7 +5,8 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from cognitia.retrieval.types import Scope
+from cognitia.retrieval import service as retrieval
+from cognitia.retrieval.types import ChunkInput, Scope
 from cognitia.runtime import Runtime
 from tests.knowledge.conftest import Account
 from tests.knowledge.helpers import (
@@ -224,3 +225,34 @@ async def _true(value: bool) -> bool:
 
 async def _none_left(runtime: Runtime, query: str, scope: Scope) -> bool:
     return not await hits(runtime, query, scope)
+
+
+async def test_deleting_the_character_removes_its_documents_and_memories(
+    client: httpx.AsyncClient, runtime: Runtime, owner: Account
+) -> None:
+    _, headers = owner
+    character_id = await create_character(client, headers)
+    _, content, _ = KINDS["txt"]
+    created = await uploaded(client, headers, character_id, content)
+    await settled(client, headers, document_url(character_id, created["id"]))
+    scope = Scope(character_id=character_id)
+    assert await hits_of(runtime, QUERIES["txt"], scope, created["id"])
+    episode_scope = Scope(character_id=character_id, user_id=owner[0].id)
+    await retrieval.index(
+        runtime,
+        [
+            ChunkInput(
+                text="I keep bees on the roof",
+                source_kind="message",
+                source_id="m-1",
+                scope=episode_scope,
+            )
+        ],
+    )
+
+    response = await client.delete(f"/api/v2/characters/{character_id}", headers=headers)
+
+    assert response.status_code == 204
+    assert await hits(runtime, QUERIES["txt"], scope) == []
+    assert await hits(runtime, "bees on the roof", episode_scope) == []
+    await eventually(lambda: _true(not blob_files(runtime)))

@@ -101,6 +101,14 @@ async def delete_source(session: AsyncSession, *, source_kind: str, source_id: s
     return len(result.all())
 
 
+async def delete_of_character(session: AsyncSession, character_id: str) -> int:
+    """Every chunk in a scope of this character (documents, episodes, facts)."""
+    result = await session.execute(
+        delete(Chunk).where(Chunk.character_id == character_id).returning(Chunk.seq)
+    )
+    return len(result.all())
+
+
 async def by_seq(session: AsyncSession, seqs: Sequence[int]) -> dict[int, Chunk]:
     if not seqs:
         return {}

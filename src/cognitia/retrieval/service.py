@@ -152,3 +152,8 @@ async def reindex(
         if progress is not None:
             progress(done, max(total, done))
     return done
+
+
+async def forget_character(session: AsyncSession, *, character_id: str) -> int:
+    """Remove everything indexed in the character's scopes (it is being deleted)."""
+    return await repository.delete_of_character(session, character_id)

@@ -26,6 +26,7 @@ from cognitia.llm import service as llm
 from cognitia.llm.logic import parse_target
 from cognitia.models.character import Character, Visibility
 from cognitia.models.user import User
+from cognitia.retrieval import service as retrieval
 from cognitia.runtime import Runtime
 from cognitia.storage.tasks import delete_after_commit
 
@@ -132,10 +133,16 @@ async def update(
 
 
 async def delete(session: AsyncSession, *, owner: User, character_id: str) -> None:
-    """The character goes; its lorebook stays (a lorebook of the owner's own)."""
+    """The character goes, with its documents' originals and everything indexed in its
+    scopes (documents, memories); its lorebook stays (a lorebook of the owner's own)."""
+    # Imported here: knowledge builds on characters (it checks ownership through us).
+    from cognitia.knowledge import service as knowledge
+
     character = await get_owned(session, user=owner, character_id=character_id)
     if character.avatar_key:
         delete_after_commit(session, [character.avatar_key])
+    await knowledge.forget_documents_of_character(session, character_id=character.id)
+    await retrieval.forget_character(session, character_id=character.id)
     await repository.delete_character(session, character)
 
 
