@@ -128,6 +128,29 @@ class KnowledgeSettings(BaseModel):
         return self
 
 
+class StorageSettings(BaseModel):
+    backend: Literal["local", "s3"] = Field(
+        "local", description="local: files under <data_dir>/blobs; s3: an S3-compatible store."
+    )
+    s3_bucket: str | None = Field(None, description="s3: the bucket (must exist).")
+    s3_endpoint_url: str | None = Field(
+        None, description="s3: URL of an S3-compatible store (MinIO, R2...); unset for AWS."
+    )
+    s3_region: str | None = Field(None, description="s3: region name.")
+    s3_access_key_id: str | None = Field(None, description="s3: access key id.")
+    s3_secret_access_key: SecretStr | None = Field(None, description="s3: secret access key.")
+    s3_prefix: str = Field("", description="s3: put in front of every key, e.g. cognitia/.")
+    s3_addressing_style: Literal["auto", "path", "virtual"] = Field(
+        "auto", description="s3: path for most self-hosted stores."
+    )
+
+    @model_validator(mode="after")
+    def _s3_needs_a_bucket(self) -> StorageSettings:
+        if self.backend == "s3" and not self.s3_bucket:
+            raise ValueError("COGNITIA_STORAGE__S3_BUCKET is required with the s3 backend")
+        return self
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="COGNITIA_", env_nested_delimiter="__", extra="ignore"
@@ -158,6 +181,7 @@ class Settings(BaseSettings):
     mail: MailSettings = Field(default_factory=MailSettings)
     http: HttpSettings = Field(default_factory=HttpSettings)
     llm: LlmSettings = Field(default_factory=LlmSettings)
+    storage: StorageSettings = Field(default_factory=StorageSettings)
     knowledge: KnowledgeSettings = Field(default_factory=KnowledgeSettings)
 
     @model_validator(mode="after")

@@ -38,6 +38,7 @@ from cognitia.retrieval.providers.pgvector import PgVectorIndex
 from cognitia.retrieval.providers.sqlite_vec import SqliteVecIndex
 from cognitia.storage.ports import BlobStore
 from cognitia.storage.providers.local import LocalBlobStore
+from cognitia.storage.providers.s3 import S3BlobStore, S3Config
 
 # Modules whose import registers job handlers.
 JOB_MODULES = [
@@ -76,9 +77,29 @@ class Runtime:
         await self.queue.close()
         await self.rate_limiter.close()
         await self.events.close()
+        await self.blobs.close()
         if self.redis is not None:
             await self.redis.aclose()
         await self.db.dispose()
+
+
+def build_blobs(settings: Settings) -> BlobStore:
+    storage = settings.storage
+    if storage.backend == "s3":
+        assert storage.s3_bucket is not None  # checked by StorageSettings
+        secret = storage.s3_secret_access_key
+        return S3BlobStore(
+            S3Config(
+                bucket=storage.s3_bucket,
+                endpoint_url=storage.s3_endpoint_url,
+                region=storage.s3_region,
+                access_key_id=storage.s3_access_key_id,
+                secret_access_key=secret.get_secret_value() if secret else None,
+                prefix=storage.s3_prefix,
+                addressing_style=storage.s3_addressing_style,
+            )
+        )
+    return LocalBlobStore(settings.data_dir / "blobs")
 
 
 def import_job_modules(settings: Settings) -> None:
@@ -134,7 +155,7 @@ def build_runtime(settings: Settings) -> Runtime:
         models=build_models(settings),
         usage=UsageRecorder(db),
         events=RedisEventBus(redis) if redis else InMemoryEventBus(),
-        blobs=LocalBlobStore(settings.data_dir / "blobs"),
+        blobs=build_blobs(settings),
         vectors=build_vector_index(db),
         redis=redis,
         schedule=schedule,

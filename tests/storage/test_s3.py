@@ -2,17 +2,25 @@
 
 from __future__ import annotations
 
+import io
 import socket
 from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 
 import boto3
 import pytest
 import pytest_asyncio
 from moto.server import ThreadedMotoServer
+from PIL import Image
+from pydantic import ValidationError
 
+from cognitia.config import Settings
 from cognitia.storage.ports import BlobNotFound, BlobStore
 from cognitia.storage.providers.local import InvalidBlobKey
 from cognitia.storage.providers.s3 import BlobStoreError, S3BlobStore, S3Config
+from tests.conftest import make_settings
+from tests.support.apps import running_app
+from tests.support.factories import runtime_of, user_with_token
 
 pytestmark = pytest.mark.asyncio
 
@@ -128,3 +136,42 @@ async def test_an_unreachable_store_is_a_store_error() -> None:
             await store.get("a")
     finally:
         await store.close()
+
+
+async def test_the_app_keeps_avatars_in_s3_when_configured(
+    endpoint: str, database_url: str, tmp_path: Path
+) -> None:
+    storage = {
+        "backend": "s3",
+        "s3_bucket": BUCKET,
+        "s3_endpoint_url": endpoint,
+        "s3_region": "us-east-1",
+        "s3_access_key_id": "testing",
+        "s3_secret_access_key": "testing",
+        "s3_prefix": "app/",
+        "s3_addressing_style": "path",
+    }
+    settings = make_settings(database_url, tmp_path, storage=storage)
+    picture = io.BytesIO()
+    Image.new("RGB", (8, 8), "purple").save(picture, format="PNG")
+    async with running_app(settings) as (app, client):
+        assert isinstance(runtime_of(app).blobs, S3BlobStore)
+        _, headers = await user_with_token(runtime_of(app), client)
+        created = await client.post("/api/v2/characters", json={"name": "Luna"}, headers=headers)
+        character_id = created.json()["id"]
+        upload = await client.put(
+            f"/api/v2/characters/{character_id}/avatar",
+            files={"file": ("a.png", picture.getvalue(), "image/png")},
+            headers=headers,
+        )
+        assert upload.status_code == 200, upload.text
+        served = await client.get(f"/api/v2/characters/{character_id}/avatar", headers=headers)
+        assert served.content == picture.getvalue()
+    listed = _admin(endpoint).list_objects_v2(Bucket=BUCKET, Prefix="app/")  # type: ignore[attr-defined]
+    assert [item["Key"] for item in listed.get("Contents", [])], "the avatar is in the bucket"
+    assert not (tmp_path / "blobs").exists(), "nothing written locally"
+
+
+async def test_s3_backend_needs_a_bucket() -> None:
+    with pytest.raises(ValidationError, match="S3_BUCKET"):
+        Settings(storage={"backend": "s3"})  # type: ignore[arg-type]

@@ -19,3 +19,7 @@ class BlobStore(Protocol):
     async def delete(self, key: str) -> None:
         """Remove; a missing key is not an error."""
         ...
+
+    async def close(self) -> None:
+        """Release connections (a no-op for a local folder)."""
+        ...

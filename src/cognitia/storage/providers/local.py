@@ -56,6 +56,9 @@ class LocalBlobStore:
         path = self.path_of(key)
         await asyncio.to_thread(self._remove, path)
 
+    async def close(self) -> None:
+        return None
+
     def _remove(self, path: Path) -> None:
         # Missing, or a folder (which no key names): nothing to delete.
         with contextlib.suppress(FileNotFoundError, NotADirectoryError, IsADirectoryError):
