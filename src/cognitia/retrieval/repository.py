@@ -159,6 +159,9 @@ async def _fts5(
 ) -> list[tuple[int, float]]:
     # Each word quoted, so nothing in a query is FTS5 syntax.
     match = " OR ".join('"' + word.replace('"', '""') + '"' for word in words)
+    # MATERIALIZED: the full-text match runs once. As a plain subquery SQLite's planner put
+    # `chunk` (by scope) in the outer loop and re-ran the match for every chunk in scope:
+    # 300 ms on 600 chunks, seconds at 10k (benchmarks/retrieval_scale.py).
     fts = (
         text(
             "SELECT rowid AS seq, bm25(chunk_fts) AS rank FROM chunk_fts "
@@ -166,7 +169,8 @@ async def _fts5(
         )
         .bindparams(match=match)
         .columns(seq=Integer, rank=Float)
-        .subquery("fts")
+        .cte("fts")
+        .prefix_with("MATERIALIZED")
     )
     rank: ColumnElement[float] = literal_column("fts.rank", Float)
     statement = (
