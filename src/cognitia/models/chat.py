@@ -3,10 +3,10 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Enum, ForeignKey, Integer, String
+from sqlalchemy import BigInteger, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from cognitia.db import Base, UTCDateTime
+from cognitia.db import Base, UTCDateTime, str_enum
 from cognitia.kit.clock import utcnow
 from cognitia.kit.ids import new_id
 
@@ -18,10 +18,6 @@ class TurnStrategy(enum.StrEnum):
     MANUAL = "manual"  # the user picks who speaks
 
 
-def _enum(cls: type[enum.Enum]) -> Enum:
-    return Enum(cls, native_enum=False, length=16, values_callable=lambda e: [m.value for m in e])
-
-
 class Chat(Base):
     __tablename__ = "chat"
 
@@ -29,7 +25,7 @@ class Chat(Base):
     owner_id: Mapped[str] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
     title: Mapped[str] = mapped_column(String(200), default="")
     strategy: Mapped[TurnStrategy] = mapped_column(
-        _enum(TurnStrategy), default=TurnStrategy.NATURAL
+        str_enum(TurnStrategy), default=TurnStrategy.NATURAL
     )
     # Replies characters add on their own after one user message (group chats).
     auto_turns: Mapped[int] = mapped_column(Integer, default=0)

@@ -3,10 +3,10 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import Enum, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from cognitia.db import Base, UTCDateTime
+from cognitia.db import Base, UTCDateTime, str_enum
 from cognitia.kit.clock import utcnow
 from cognitia.kit.ids import new_id
 
@@ -44,12 +44,7 @@ class Document(Base):
     sha256: Mapped[str] = mapped_column(String(64))
     blob_key: Mapped[str] = mapped_column(String(200))
     status: Mapped[DocumentStatus] = mapped_column(
-        Enum(
-            DocumentStatus,
-            native_enum=False,
-            length=16,
-            values_callable=lambda e: [m.value for m in e],
-        ),
+        str_enum(DocumentStatus),
         default=DocumentStatus.QUEUED,
     )
     error: Mapped[str | None] = mapped_column(Text, default=None)

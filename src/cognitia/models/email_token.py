@@ -3,10 +3,10 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import Enum, ForeignKey, String
+from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from cognitia.db import Base, UTCDateTime
+from cognitia.db import Base, UTCDateTime, str_enum
 from cognitia.kit.clock import utcnow
 from cognitia.kit.ids import new_id
 
@@ -23,14 +23,7 @@ class EmailToken(Base):
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
     user_id: Mapped[str] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
-    purpose: Mapped[EmailTokenPurpose] = mapped_column(
-        Enum(
-            EmailTokenPurpose,
-            native_enum=False,
-            length=16,
-            values_callable=lambda e: [m.value for m in e],
-        )
-    )
+    purpose: Mapped[EmailTokenPurpose] = mapped_column(str_enum(EmailTokenPurpose))
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     # The address being verified: differs from user.email during an e-mail change.
     email: Mapped[str] = mapped_column(String(254))

@@ -4,10 +4,10 @@ import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Enum, Index, Integer, String, Text
+from sqlalchemy import Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from cognitia.db import Base, JSONType, UTCDateTime
+from cognitia.db import Base, JSONType, UTCDateTime, str_enum
 from cognitia.kit.clock import utcnow
 from cognitia.kit.ids import new_id
 
@@ -29,9 +29,7 @@ class Job(Base):
     name: Mapped[str] = mapped_column(String(100), index=True)
     payload: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
     status: Mapped[JobStatus] = mapped_column(
-        Enum(
-            JobStatus, native_enum=False, length=16, values_callable=lambda e: [m.value for m in e]
-        ),
+        str_enum(JobStatus),
         default=JobStatus.PENDING,
     )
     attempts: Mapped[int] = mapped_column(Integer, default=0)

@@ -4,10 +4,10 @@ import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Boolean, Enum, ForeignKey, Integer, String, Text
+from sqlalchemy import Boolean, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from cognitia.db import Base, JSONType, UTCDateTime
+from cognitia.db import Base, JSONType, UTCDateTime, str_enum
 from cognitia.kit.clock import utcnow
 from cognitia.kit.ids import new_id
 
@@ -23,10 +23,6 @@ class EntryPosition(enum.StrEnum):
     BEFORE_CHAR = "before_char"
     AFTER_CHAR = "after_char"
     AT_DEPTH = "at_depth"
-
-
-def _enum(cls: type[enum.Enum]) -> Enum:
-    return Enum(cls, native_enum=False, length=16, values_callable=lambda e: [m.value for m in e])
 
 
 class Lorebook(Base):
@@ -57,7 +53,7 @@ class LorebookEntry(Base):
     keys: Mapped[list[str]] = mapped_column(JSONType, default=list)
     secondary_keys: Mapped[list[str]] = mapped_column(JSONType, default=list)
     selective_logic: Mapped[SelectiveLogic] = mapped_column(
-        _enum(SelectiveLogic), default=SelectiveLogic.AND_ANY
+        str_enum(SelectiveLogic), default=SelectiveLogic.AND_ANY
     )
     content: Mapped[str] = mapped_column(Text, default="")
     comment: Mapped[str] = mapped_column(Text, default="")
@@ -67,7 +63,7 @@ class LorebookEntry(Base):
     case_sensitive: Mapped[bool | None] = mapped_column(Boolean, default=None)
     insertion_order: Mapped[int] = mapped_column(Integer, default=100)
     position: Mapped[EntryPosition] = mapped_column(
-        _enum(EntryPosition), default=EntryPosition.BEFORE_CHAR
+        str_enum(EntryPosition), default=EntryPosition.BEFORE_CHAR
     )
     depth: Mapped[int] = mapped_column(Integer, default=4)
     # The entry's id in the card or World Info file it came from, for round trips.

@@ -3,10 +3,10 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import Enum, ForeignKey, Index, String, Text
+from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from cognitia.db import Base, JSONType, UTCDateTime
+from cognitia.db import Base, JSONType, UTCDateTime, str_enum
 from cognitia.kit.clock import utcnow
 from cognitia.kit.ids import new_id
 
@@ -25,10 +25,6 @@ class FactStatus(enum.StrEnum):
     FORGOTTEN = "forgotten"  # the person asked to forget it, or it stopped being true
 
 
-def _enum(cls: type[enum.Enum]) -> Enum:
-    return Enum(cls, native_enum=False, length=16, values_callable=lambda e: [m.value for m in e])
-
-
 class MemoryFact(Base):
     """A durable fact a character knows about one person, extracted from their chats."""
 
@@ -41,10 +37,12 @@ class MemoryFact(Base):
         ForeignKey("character.id", ondelete="CASCADE"), index=True
     )
     content: Mapped[str] = mapped_column(Text)
-    category: Mapped[FactCategory] = mapped_column(_enum(FactCategory), default=FactCategory.OTHER)
+    category: Mapped[FactCategory] = mapped_column(
+        str_enum(FactCategory), default=FactCategory.OTHER
+    )
     # A date or period as the model gave it ("2023-05", "last summer"); not parsed.
     happened_at: Mapped[str | None] = mapped_column(String(100), default=None)
-    status: Mapped[FactStatus] = mapped_column(_enum(FactStatus), default=FactStatus.ACTIVE)
+    status: Mapped[FactStatus] = mapped_column(str_enum(FactStatus), default=FactStatus.ACTIVE)
     superseded_by: Mapped[str | None] = mapped_column(String(36), default=None)
     source_message_ids: Mapped[list[str]] = mapped_column(JSONType, default=list)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -4,10 +4,10 @@ import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, Enum, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from cognitia.db import Base, JSONType, UTCDateTime
+from cognitia.db import Base, JSONType, UTCDateTime, str_enum
 from cognitia.kit.clock import utcnow
 from cognitia.kit.ids import new_id
 
@@ -25,10 +25,6 @@ class MessageStatus(enum.StrEnum):
     ERROR = "error"  # the model failed; partial text kept, `error` says why
 
 
-def _enum(cls: type[enum.Enum]) -> Enum:
-    return Enum(cls, native_enum=False, length=16, values_callable=lambda e: [m.value for m in e])
-
-
 class Message(Base):
     """One turn. A character's turn may have several alternatives (swipes); `content`
     mirrors the chosen one so history reads need no join."""
@@ -42,7 +38,7 @@ class Message(Base):
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
     chat_id: Mapped[str] = mapped_column(ForeignKey("chat.id", ondelete="CASCADE"))
     seq: Mapped[int] = mapped_column(BigInteger)
-    author_type: Mapped[AuthorType] = mapped_column(_enum(AuthorType))
+    author_type: Mapped[AuthorType] = mapped_column(str_enum(AuthorType))
     user_id: Mapped[str | None] = mapped_column(
         ForeignKey("user.id", ondelete="SET NULL"), default=None
     )
@@ -55,7 +51,7 @@ class Message(Base):
     swipe_index: Mapped[int] = mapped_column(Integer, default=0)
     swipe_count: Mapped[int] = mapped_column(Integer, default=1)
     status: Mapped[MessageStatus] = mapped_column(
-        _enum(MessageStatus), default=MessageStatus.COMPLETE
+        str_enum(MessageStatus), default=MessageStatus.COMPLETE
     )
     model: Mapped[str | None] = mapped_column(String(200), default=None)
     error: Mapped[str | None] = mapped_column(Text, default=None)
@@ -78,7 +74,7 @@ class MessageSwipe(Base):
     index: Mapped[int] = mapped_column(Integer)
     content: Mapped[str] = mapped_column(Text, default="")
     status: Mapped[MessageStatus] = mapped_column(
-        _enum(MessageStatus), default=MessageStatus.COMPLETE
+        str_enum(MessageStatus), default=MessageStatus.COMPLETE
     )
     model: Mapped[str | None] = mapped_column(String(200), default=None)
     usage: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
