@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import delete, or_, select, update
 from sqlalchemy.exc import IntegrityError
@@ -130,15 +130,23 @@ async def get_api_key(session: AsyncSession, key_id: str, user_id: str) -> ApiKe
     return (await session.scalars(query)).one_or_none()
 
 
+# Ended sessions are kept this long so a token of a just-ended session still gets its
+# precise answer (account_disabled, reuse detected) instead of a bare invalid_token.
+ENDED_SESSION_RETENTION = timedelta(days=1)
+
+
 async def delete_expired(session: AsyncSession, now: datetime) -> None:
-    """Remove what can no longer be used: expired tokens and ended sessions."""
+    """Remove what can no longer be used: expired tokens and long-ended sessions."""
     await session.execute(delete(RefreshToken).where(RefreshToken.expires_at < now))
     await session.execute(
         delete(EmailToken).where(or_(EmailToken.expires_at < now, EmailToken.used_at.is_not(None)))
     )
     await session.execute(
         delete(AuthSession).where(
-            or_(AuthSession.expires_at < now, AuthSession.revoked_at.is_not(None))
+            or_(
+                AuthSession.expires_at < now,
+                AuthSession.revoked_at < now - ENDED_SESSION_RETENTION,
+            )
         )
     )
 
