@@ -22,7 +22,7 @@ from cognitia.characters.router import router as characters_router
 from cognitia.chats.events_router import router as chat_events_router
 from cognitia.chats.router import router as chats_router
 from cognitia.config import Settings
-from cognitia.http import errors
+from cognitia.http import errors, webui
 from cognitia.http.middleware import RequestContextMiddleware
 from cognitia.jobs.providers.embedded import EmbeddedJobQueue, EmbeddedRunner
 from cognitia.jobs.scheduler import run_schedule
@@ -137,6 +137,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     for router in routers:
         app.include_router(router)
+    webui.install(app, settings)
     if settings.http.cors_origins:
         app.add_middleware(
             CORSMiddleware,

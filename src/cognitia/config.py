@@ -84,6 +84,12 @@ class HttpSettings(BaseModel):
     trusted_proxies: int = Field(
         0, ge=0, description="How many proxies in front set X-Forwarded-For (for client IPs)."
     )
+    web_ui: bool = Field(
+        True, description="Serve the web UI at / (an API-only process can say no)."
+    )
+    web_ui_dir: Path | None = Field(
+        None, description="Folder of a built web UI to serve instead of the one in the package."
+    )
 
 
 class LlmSettings(BaseModel):
@@ -126,6 +132,22 @@ class KnowledgeSettings(BaseModel):
         if self.chunk_overlap_tokens >= self.chunk_tokens:
             raise ValueError("knowledge.chunk_overlap_tokens must be below chunk_tokens")
         return self
+
+
+class RetrievalSettings(BaseModel):
+    index_build_memory_mb: int = Field(
+        1024,
+        ge=64,
+        description="PostgreSQL: maintenance_work_mem for building the HNSW index after a bulk"
+        " load (cognitia reindex), in MiB.",
+    )
+    index_build_workers: int | None = Field(
+        None,
+        ge=0,
+        le=64,
+        description="PostgreSQL: max_parallel_maintenance_workers for that build; unset keeps"
+        " the server's.",
+    )
 
 
 class StorageSettings(BaseModel):
@@ -183,6 +205,7 @@ class Settings(BaseSettings):
     llm: LlmSettings = Field(default_factory=LlmSettings)
     storage: StorageSettings = Field(default_factory=StorageSettings)
     knowledge: KnowledgeSettings = Field(default_factory=KnowledgeSettings)
+    retrieval: RetrievalSettings = Field(default_factory=RetrievalSettings)
 
     @model_validator(mode="after")
     def _refuse_default_secret_in_production(self) -> Settings:

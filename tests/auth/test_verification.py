@@ -183,3 +183,20 @@ async def test_resend_body_is_validated(client: httpx.AsyncClient, body: object)
 
     assert response.status_code == 422
     assert response.json()["error"] == "validation_error"
+
+
+async def test_a_browser_following_the_link_lands_on_the_sign_in_page(
+    client: httpx.AsyncClient, runtime: Runtime
+) -> None:
+    await _register(client, "browser@example.com")
+    token = await mailed_token(runtime, "browser@example.com")
+    browser = {"Accept": "text/html,application/xhtml+xml"}
+
+    first = await client.get(VERIFY, params={"token": token}, headers=browser)
+    again = await client.get(VERIFY, params={"token": token}, headers=browser)
+
+    assert first.status_code == 303
+    assert first.headers["location"] == "/login?verify=ok"
+    assert await _login_status(client, "browser@example.com") == 200
+    assert again.status_code == 303
+    assert again.headers["location"] == "/login?verify=invalid"

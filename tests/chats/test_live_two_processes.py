@@ -25,7 +25,7 @@ from tests.conftest import make_settings, truncate_all
 from tests.support.factories import bearer, create_user, login
 from tests.support.fake_upstream import FakeUpstream
 from tests.support.net import free_port
-from tests.support.processes import COGNITIA, process_env
+from tests.support.processes import COGNITIA, process_env, stop
 from tests.support.waiting import eventually_sync
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.slow]
@@ -59,15 +59,7 @@ def _serve(stack: ExitStack, cwd: Path, env: dict[str, str]) -> Process:
             stderr=subprocess.STDOUT,
         )
 
-    def stop() -> None:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-
-    stack.callback(stop)
+    stack.callback(stop, process)
     base = f"http://127.0.0.1:{port}"
     eventually_sync(lambda: process.poll() is not None or _alive(base), timeout=60)
     assert process.poll() is None, log.read_text()

@@ -15,7 +15,7 @@ import httpx
 import pytest
 
 from tests.support.net import free_port
-from tests.support.processes import COGNITIA, process_env
+from tests.support.processes import COGNITIA, process_env, stop
 from tests.support.waiting import eventually_sync
 
 pytestmark = pytest.mark.slow
@@ -64,12 +64,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         assert process.poll() is None, stderr.read_text()
         yield Server(port, cwd, env, stdout, stderr)
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop(process)
 
 
 def curl(command: str) -> tuple[int, Any]:

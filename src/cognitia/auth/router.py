@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Request, status
+from fastapi.responses import RedirectResponse
 
 from cognitia.auth import api_keys, service
 from cognitia.auth.dependencies import CurrentPrincipal, CurrentUser
@@ -21,6 +22,7 @@ from cognitia.auth.schemas import (
     TokenRequest,
     UserRead,
 )
+from cognitia.errors import InvalidToken
 from cognitia.http.deps import ClientIp, RuntimeDep, SessionDep
 
 router = APIRouter(prefix="/api/v2/auth", tags=["auth"])
@@ -42,9 +44,27 @@ async def verify_email(data: TokenRequest, session: SessionDep) -> UserRead:
     return UserRead.model_validate(await service.verify_email(session, token=data.token))
 
 
-@router.get("/verify-email", responses=_errors(401), summary="Verify from the e-mailed link")
-async def verify_email_link(token: str, session: SessionDep) -> UserRead:
-    return UserRead.model_validate(await service.verify_email(session, token=token))
+@router.get(
+    "/verify-email",
+    response_model=UserRead,
+    responses={**_errors(401), 303: {"description": "A browser is sent to the web UI."}},
+    summary="Verify from the e-mailed link",
+)
+async def verify_email_link(
+    token: str, request: Request, session: SessionDep
+) -> UserRead | RedirectResponse:
+    """JSON for an API client (curl); a browser following the e-mailed link is sent on to
+    the web UI's sign-in page, told whether the link worked."""
+    browser = "text/html" in request.headers.get("accept", "")
+    try:
+        user = await service.verify_email(session, token=token)
+    except InvalidToken:
+        if browser:
+            return RedirectResponse("/login?verify=invalid", status_code=status.HTTP_303_SEE_OTHER)
+        raise
+    if browser:
+        return RedirectResponse("/login?verify=ok", status_code=status.HTTP_303_SEE_OTHER)
+    return UserRead.model_validate(user)
 
 
 @router.post("/resend-verification", status_code=status.HTTP_202_ACCEPTED)

@@ -1,0 +1,153 @@
+"""The web UI in a real browser: each file in web/e2e/ is a node:test suite that drives
+Debian's Chromium with playwright-core against one real `cognitia serve` process.
+
+The server runs on embedded defaults (SQLite, in-process jobs, console mail into a log
+the suites read links from); its models are the fake upstream, a separate process that
+speaks OpenAI's protocol and answers "You said: <the last user message>", word by word
+with a small delay, so a reply visibly streams and its text is predictable.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.support.net import free_port
+from tests.support.processes import COGNITIA, process_env, stop
+from tests.support.waiting import eventually_sync
+
+pytestmark = pytest.mark.slow
+
+ROOT = Path(__file__).resolve().parents[2]
+WEB = ROOT / "web"
+SUITES = sorted((WEB / "e2e").glob("*.test.mjs"))
+CHROMIUM = os.environ.get("COGNITIA_E2E_CHROMIUM", "/usr/bin/chromium")
+SUITE_SECONDS = 300  # a hang guard, not a performance bound
+
+
+@dataclass(frozen=True)
+class Stack:
+    base: str
+    upstream: str
+    server_log: Path
+
+
+def _alive(url: str) -> bool:
+    try:
+        return httpx.get(url, timeout=2).status_code < 500
+    except httpx.TransportError:
+        return False
+
+
+def _start(
+    command: list[str], log: Path, cwd: Path, env: dict[str, str]
+) -> subprocess.Popen[bytes]:
+    with log.open("wb") as out:
+        return subprocess.Popen(command, cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT)
+
+
+def _catalogue(upstream: str) -> str:
+    return f"""
+default_embedder = "fake"
+
+[embedders.fake]
+type = "openai"
+provider = "fake"
+upstream = "embed-fake"
+dimensions = 384
+
+[providers.fake]
+type = "openai"
+base_url = "{upstream}/v1"
+
+[models.fake-chat]
+provider = "fake"
+upstream = "fake-chat"
+context_window = 8192
+"""
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    if not (ROOT / "src/cognitia/webui/index.html").is_file():
+        pytest.fail("the web UI is not built: ./dev test builds it (npm run build in web/)")
+    cwd = tmp_path_factory.mktemp("webui")
+    upstream_port, port = free_port(), free_port()
+    upstream = f"http://127.0.0.1:{upstream_port}"
+    fake = _start(
+        [
+            sys.executable,
+            "-m",
+            "tests.support.fake_upstream",
+            "--port",
+            str(upstream_port),
+            "--token-delay",
+            "0.04",
+        ],
+        cwd / "upstream.log",
+        ROOT,
+        process_env(),
+    )
+    catalogue = cwd / "models.toml"
+    catalogue.write_text(_catalogue(upstream))
+    server_log = cwd / "serve.log"
+    env = process_env(
+        COGNITIA_DATA_DIR=str(cwd / "data"),
+        COGNITIA_PUBLIC_URL=f"http://127.0.0.1:{port}",
+        COGNITIA_LLM__CATALOGUE_PATH=str(catalogue),
+        COGNITIA_LLM__DEFAULT_MODEL="fake-chat",
+        COGNITIA_AUTH__ARGON2_MEMORY_KIB="1024",
+        COGNITIA_AUTH__ARGON2_TIME_COST="1",
+    )
+    server = _start([COGNITIA, "serve", "--port", str(port)], server_log, cwd, env)
+    try:
+        base = f"http://127.0.0.1:{port}"
+        eventually_sync(
+            lambda: fake.poll() is not None or _alive(f"{upstream}/v1/models"), timeout=30
+        )
+        eventually_sync(lambda: server.poll() is not None or _alive(f"{base}/healthz"), timeout=60)
+        assert server.poll() is None, server_log.read_text()
+        yield Stack(base, upstream, server_log)
+    finally:
+        stop(server)
+        stop(fake)
+
+
+@pytest.mark.parametrize("suite", SUITES, ids=[s.name.removesuffix(".test.mjs") for s in SUITES])
+def test_browser_suite(stack: Stack, suite: Path) -> None:
+    node = shutil.which("node")
+    assert node, "Node.js is required for the browser tests (./dev test installs it)"
+    env = process_env(
+        E2E_BASE_URL=stack.base,
+        E2E_UPSTREAM_URL=stack.upstream,
+        E2E_SERVER_LOG=str(stack.server_log),
+        E2E_CHROMIUM=CHROMIUM,
+        E2E_SCREENSHOTS=str(ROOT / "docs" / "screenshots"),
+        E2E_ARTIFACTS=str(WEB / "e2e" / "artifacts"),
+    )
+    result = subprocess.run(
+        [node, "--test", "--test-reporter=spec", str(suite)],
+        cwd=WEB,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=SUITE_SECONDS,
+    )
+    output = f"{result.stdout}\n{result.stderr}"
+    assert result.returncode == 0, output
+    passed = re.search(r"^\S* ?pass (\d+)$", result.stdout, re.MULTILINE)
+    assert passed, f"no test count in the output:\n{output}"
+    assert int(passed.group(1)) > 0, f"the suite ran no test:\n{output}"
+
+
+def test_there_are_browser_suites() -> None:
+    assert {s.name for s in SUITES} >= {"auth.test.mjs"}
