@@ -31,6 +31,8 @@ ROOT = Path(__file__).resolve().parents[2]
 WEB = ROOT / "web"
 SUITES = sorted((WEB / "e2e").glob("*.test.mjs"))
 CHROMIUM = os.environ.get("COGNITIA_E2E_CHROMIUM", "/usr/bin/chromium")
+# A build elsewhere (`npx vite build --outDir DIR`), so parallel work can't clobber it.
+BUILT_UI = Path(os.environ.get("COGNITIA_E2E_WEB_UI_DIR", ROOT / "src/cognitia/webui"))
 SUITE_SECONDS = 300  # a hang guard, not a performance bound
 
 
@@ -78,7 +80,7 @@ context_window = 8192
 
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    if not (ROOT / "src/cognitia/webui/index.html").is_file():
+    if not (BUILT_UI / "index.html").is_file():
         pytest.fail("the web UI is not built: ./dev test builds it (npm run build in web/)")
     cwd = tmp_path_factory.mktemp("webui")
     upstream_port, port = free_port(), free_port()
@@ -103,6 +105,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     env = process_env(
         COGNITIA_DATA_DIR=str(cwd / "data"),
         COGNITIA_PUBLIC_URL=f"http://127.0.0.1:{port}",
+        COGNITIA_HTTP__WEB_UI_DIR=str(BUILT_UI),
         COGNITIA_LLM__CATALOGUE_PATH=str(catalogue),
         COGNITIA_LLM__DEFAULT_MODEL="fake-chat",
         COGNITIA_AUTH__ARGON2_MEMORY_KIB="1024",
