@@ -79,15 +79,27 @@ function init(method: string, options: RequestOptions): RequestInit {
 export async function send(method: string, path: string, options: RequestOptions = {}): Promise<Response> {
   const target = url(path, options.query);
   let response = await fetch(target, init(method, options));
-  if (response.status === 401 && tokens.get() && (await refreshTokens())) {
+  if ((await sessionRefused(response)) && tokens.get() && (await refreshTokens())) {
     response = await fetch(target, init(method, options));
   }
-  if (response.status === 401 && !path.startsWith("/api/v2/auth/login")) {
+  if (await sessionRefused(response)) {
     tokens.clear();
     onSignedOut();
   }
   if (!response.ok) throw await asError(response);
   return response;
+}
+
+/** A 401 about the session itself (expired, revoked, missing token), not a wrong
+ * password given in the request (sign-in, a password change): that one is the
+ * caller's to show, and must not sign anyone out. */
+async function sessionRefused(response: Response): Promise<boolean> {
+  if (response.status !== 401) return false;
+  const body = await response
+    .clone()
+    .json()
+    .catch(() => ({}));
+  return body.error !== "invalid_credentials";
 }
 
 export async function asError(response: Response): Promise<ApiError> {
