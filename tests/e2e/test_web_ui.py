@@ -75,6 +75,20 @@ base_url = "{upstream}/v1"
 provider = "fake"
 upstream = "fake-chat"
 context_window = 8192
+
+# Memory extraction and summaries run after replies: on a model of their own, a reply
+# a suite scripts for fake-chat is never taken by them.
+[models.fake-extract]
+provider = "fake"
+upstream = "fake-extract"
+context_window = 8192
+
+[lanes]
+chat = ["fake-chat"]
+roleplay = ["fake-chat"]
+summarize = ["fake-extract"]
+extract = ["fake-extract"]
+plan = ["fake-extract"]
 """
 
 
@@ -107,9 +121,10 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         COGNITIA_PUBLIC_URL=f"http://127.0.0.1:{port}",
         COGNITIA_HTTP__WEB_UI_DIR=str(BUILT_UI),
         COGNITIA_LLM__CATALOGUE_PATH=str(catalogue),
-        COGNITIA_LLM__DEFAULT_MODEL="fake-chat",
         COGNITIA_AUTH__ARGON2_MEMORY_KIB="1024",
         COGNITIA_AUTH__ARGON2_TIME_COST="1",
+        # Every suite signs people in from 127.0.0.1: more than one IP's usual share.
+        COGNITIA_AUTH__LOGIN_ATTEMPTS_PER_IP="10000",
     )
     server = _start([COGNITIA, "serve", "--port", str(port)], server_log, cwd, env)
     try:

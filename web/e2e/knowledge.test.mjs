@@ -123,14 +123,13 @@ test("a character's documents and what it remembers: list, search, edit, forget,
     json: { name: "Mira", description: "A ship's navigator who never forgets a face." },
   });
 
-  // The chat's reply echoes (the fake's default); then the extract lane, the same fake
-  // model, answers with a fact to remember.
-  await scriptReply({}, { times: 1 });
+  // The chat's reply echoes (the fake's default); the extract lane's model answers with
+  // a fact to remember.
   await scriptReply({
     reply: JSON.stringify({
       operations: [{ op: "add", content: "Pat's sister Ana lives in Lisbon.", category: "relationship" }],
     }),
-  });
+  }, { model: "fake-extract" });
   const chat = await apiCall("POST", "/api/v2/chats", { token: person.token, json: { character_ids: [character.id] } });
   await apiCall("POST", `/api/v2/chats/${chat.id}/messages`, {
     token: person.token,
