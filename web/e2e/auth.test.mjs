@@ -110,3 +110,30 @@ test("an expired access token is refreshed without the person noticing", async (
   page.problems = page.problems.filter((p) => !p.includes("401"));
   expectClean(page);
 });
+
+test("the keyboard alone signs in and reaches the main menu", async (t) => {
+  const page = await openPage(browser);
+  t.after(() => keepEvidence(page, "auth-keyboard"));
+  const { createPerson } = await import("./support.mjs");
+  const person = await createPerson("keys", "Kai");
+
+  await page.goto("/login");
+  await page.keyboard.press("Tab"); // the first field takes the focus from the page
+  await page.keyboard.type(person.email);
+  await page.keyboard.press("Tab");
+  await page.keyboard.type(PASSWORD);
+  await page.keyboard.press("Enter");
+  await page.waitForURL(/\/chats/);
+
+  // Tab from the page's start reaches the menu's links, and Enter follows one.
+  await page.locator("body").focus();
+  let focused = "";
+  for (let i = 0; i < 10 && focused !== "Marketplace"; i++) {
+    await page.keyboard.press("Tab");
+    focused = await page.evaluate(() => document.activeElement?.textContent?.trim() ?? "");
+  }
+  assert.equal(focused, "Marketplace");
+  await page.keyboard.press("Enter");
+  await page.waitForURL(/\/marketplace/);
+  expectClean(page);
+});
