@@ -101,6 +101,8 @@ def make_settings(database_url: str, data_dir: Path, **overrides: object) -> Set
         "mail": {"backend": "memory"},
         "auth": {"argon2_time_cost": 1, "argon2_memory_kib": 1024},
         "jobs": {"poll_seconds": 0.05, "lease_seconds": 5},
+        # API tests see the API alone, whether or not the web UI was built (test_webui.py).
+        "http": {"web_ui": False},
     }
     for key, value in overrides.items():
         if isinstance(value, dict) and isinstance(values.get(key), dict):

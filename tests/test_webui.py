@@ -37,7 +37,7 @@ async def _client(tmp_path: Path, **http: object) -> AsyncIterator[httpx.AsyncCl
 
 @pytest_asyncio.fixture
 async def ui(tmp_path: Path, built: Path) -> AsyncIterator[httpx.AsyncClient]:
-    async for client in _client(tmp_path, web_ui_dir=built):
+    async for client in _client(tmp_path, web_ui=True, web_ui_dir=built):
         yield client
 
 
@@ -61,6 +61,18 @@ async def test_unknown_api_paths_stay_json_404s(ui: httpx.AsyncClient, path: str
     error = response.json()["error"]
     # /v1 answers in OpenAI's error shape, the rest in ours.
     assert (error["code"] if path.startswith("/v1") else error) == "not_found"
+
+
+async def test_a_wrong_method_on_an_api_path_is_still_a_405(ui: httpx.AsyncClient) -> None:
+    response = await ui.get("/api/v2/auth/login")
+
+    assert response.status_code == 405
+    assert response.headers["allow"] == "POST"
+
+
+@pytest.mark.parametrize("path", ["/apiary", "/docsearch", "/v1x"])
+async def test_pages_may_start_like_api_paths(ui: httpx.AsyncClient, path: str) -> None:
+    assert (await ui.get(path)).text == INDEX
 
 
 async def test_api_routes_still_answer(ui: httpx.AsyncClient) -> None:
@@ -88,7 +100,7 @@ async def test_top_level_files_are_served_but_nothing_outside(
 
 
 async def test_an_unbuilt_ui_says_how_to_build_it(tmp_path: Path) -> None:
-    async for client in _client(tmp_path, web_ui_dir=tmp_path / "nothing"):
+    async for client in _client(tmp_path, web_ui=True, web_ui_dir=tmp_path / "nothing"):
         response = await client.get("/")
         assert response.status_code == 503
         assert "./dev serve" in response.text

@@ -13,14 +13,27 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.responses import FileResponse, HTMLResponse, Response
 from fastapi.staticfiles import StaticFiles
+from starlette.convertors import Convertor, register_url_convertor
 
 from cognitia.config import Settings
-from cognitia.errors import NotFound
 
 PACKAGED_UI = Path(__file__).resolve().parent.parent / "webui"
 
-# Paths the UI never owns: an unknown one under these is an API 404, not a page.
-API_PREFIXES = ("api/", "v1/", "docs", "redoc", "openapi.json", "health", "readyz", "metrics")
+
+class _PagePath(Convertor[str]):
+    """Any path but the API's: the page route never matches /api/..., /v1/..., /docs, so
+    those keep the router's own answers (a JSON 404, or 405 for a wrong method)."""
+
+    regex = r"(?!(?:api|v1|docs|redoc|openapi\.json|health|healthz|readyz|metrics)(?:/|$)).*"
+
+    def convert(self, value: str) -> str:
+        return value
+
+    def to_string(self, value: str) -> str:
+        return value
+
+
+register_url_convertor("page", _PagePath())
 
 # The app is one script and one stylesheet of our own; nothing inline, nothing remote.
 # Avatars and pasted images may be data:/blob: URLs.
@@ -44,10 +57,8 @@ def install(app: FastAPI, settings: Settings) -> None:
     if (root / "assets").is_dir():
         app.mount("/assets", _HashedFiles(directory=root / "assets"), name="webui-assets")
 
-    @app.get("/{path:path}", include_in_schema=False)
+    @app.get("/{path:page}", include_in_schema=False)
     async def page(path: str) -> Response:
-        if path.startswith(API_PREFIXES):
-            raise NotFound()
         return _page(root, path)
 
 
