@@ -156,17 +156,20 @@ def build_runtime(settings: Settings) -> Runtime:
         usage=UsageRecorder(db),
         events=RedisEventBus(redis) if redis else InMemoryEventBus(),
         blobs=build_blobs(settings),
-        vectors=build_vector_index(db),
+        vectors=build_vector_index(db, settings),
         redis=redis,
         schedule=schedule,
     )
 
 
-def build_vector_index(db: Database) -> VectorIndex:
+def build_vector_index(db: Database, settings: Settings) -> VectorIndex:
     """pgvector on PostgreSQL; sqlite-vec when the SQLite driver could load it, else the
     exact search in Python (docs/retrieval.md)."""
     if not db.is_sqlite:
-        return PgVectorIndex()
+        return PgVectorIndex(
+            build_memory_mb=settings.retrieval.index_build_memory_mb,
+            build_workers=settings.retrieval.index_build_workers,
+        )
     return SqliteVecIndex() if sqlite_vec_loaded(db.engine) else ExactVectorIndex()
 
 

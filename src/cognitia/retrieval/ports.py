@@ -30,6 +30,17 @@ class VectorIndex(Protocol):
         the vectors of the old size)."""
         ...
 
+    async def begin_bulk_load(self, session: AsyncSession) -> None:
+        """Stop maintaining a search structure that is cheaper built once than row by row
+        (pgvector drops its HNSW index; the SQLite adapters do nothing). Searches stay
+        exact meanwhile, and slower."""
+        ...
+
+    async def end_bulk_load(self, session: AsyncSession) -> None:
+        """Build what `begin_bulk_load` dropped, over every stored vector. Safe to call
+        when nothing was dropped."""
+        ...
+
     async def store(
         self, session: AsyncSession, rows: Sequence[tuple[int, Sequence[float]]]
     ) -> None:

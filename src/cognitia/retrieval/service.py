@@ -5,7 +5,8 @@ The contract is in types.py; docs/retrieval.md describes the tables and the rank
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -125,6 +126,23 @@ def _rank(rankings: list[list[tuple[int, float]]]) -> list[tuple[int, float]]:
     return reciprocal_rank_fusion([[seq for seq, _ in ranking] for ranking in rankings])
 
 
+@asynccontextmanager
+async def bulk_load(runtime: Runtime, *, dimensions: int) -> AsyncIterator[None]:
+    """Around writing many chunks' vectors (of `dimensions` floats) in many units of work:
+    the vector index's search structure is dropped first and built once on leaving, also
+    after an error, so the store never stays without it. On PostgreSQL that is the HNSW
+    index; searches meanwhile scan exactly, and other writes of chunks wait for the build."""
+    async with runtime.db.unit_of_work() as session:
+        # First: a change of size makes the index anew, which must not survive the load.
+        await runtime.vectors.ensure(session, dimensions=dimensions)
+        await runtime.vectors.begin_bulk_load(session)
+    try:
+        yield
+    finally:
+        async with runtime.db.unit_of_work() as session:
+            await runtime.vectors.end_bulk_load(session)
+
+
 async def reindex(
     runtime: Runtime,
     *,
@@ -132,25 +150,25 @@ async def reindex(
     progress: Callable[[int, int], None] | None = None,
 ) -> int:
     """Re-embed every chunk with the current embedder (after a change of embedding
-    model), one short unit of work per batch; calls progress(done, total)."""
+    model), one short unit of work per batch, as a bulk load; calls progress(done, total)."""
     embedder = runtime.models.embedder()
-    async with runtime.db.unit_of_work() as session:
-        await runtime.vectors.ensure(session, dimensions=embedder.dimensions)
+    async with runtime.db.read() as session:
         total = await repository.count(session)
     done, after = 0, 0
-    while True:
-        async with runtime.db.read() as session:
-            page = await repository.page_after(session, after=after, size=batch_size)
-        if not page:
-            break
-        vectors = await embedder.embed([value for _, value in page])
-        seqs = [seq for seq, _ in page]
-        async with runtime.db.unit_of_work() as session:
-            await runtime.vectors.store(session, list(zip(seqs, vectors, strict=True)))
-            await repository.set_embedding_model(session, seqs, embedder.name)
-        done, after = done + len(page), seqs[-1]
-        if progress is not None:
-            progress(done, max(total, done))
+    async with bulk_load(runtime, dimensions=embedder.dimensions):
+        while True:
+            async with runtime.db.read() as session:
+                page = await repository.page_after(session, after=after, size=batch_size)
+            if not page:
+                break
+            vectors = await embedder.embed([value for _, value in page])
+            seqs = [seq for seq, _ in page]
+            async with runtime.db.unit_of_work() as session:
+                await runtime.vectors.store(session, list(zip(seqs, vectors, strict=True)))
+                await repository.set_embedding_model(session, seqs, embedder.name)
+            done, after = done + len(page), seqs[-1]
+            if progress is not None:
+                progress(done, max(total, done))
     return done
 
 

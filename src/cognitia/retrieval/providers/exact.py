@@ -62,6 +62,12 @@ class ExactVectorIndex:
     async def ensure(self, session: AsyncSession, *, dimensions: int) -> None:
         return None  # blobs of any size fit; a search compares vectors of its own size
 
+    async def begin_bulk_load(self, session: AsyncSession) -> None:
+        return None  # no index at all
+
+    async def end_bulk_load(self, session: AsyncSession) -> None:
+        return None
+
     async def store(
         self, session: AsyncSession, rows: Sequence[tuple[int, Sequence[float]]]
     ) -> None:

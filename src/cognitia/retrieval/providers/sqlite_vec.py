@@ -76,6 +76,12 @@ class SqliteVecIndex:
             )
         self._ready.add(dimensions)
 
+    async def begin_bulk_load(self, session: AsyncSession) -> None:
+        return None  # vec0 is a flat table: nothing to build afterwards
+
+    async def end_bulk_load(self, session: AsyncSession) -> None:
+        return None
+
     async def store(
         self, session: AsyncSession, rows: Sequence[tuple[int, Sequence[float]]]
     ) -> None:
