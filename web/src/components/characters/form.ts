@@ -1,34 +1,11 @@
 // The editor's form: the character's fields as the inputs hold them (text for lists and
 // JSON, numbers that may be empty), and back to a body for POST or PATCH.
-import { joinList, splitList, type Character, type CharacterFields, type JsonObject, type Visibility } from "../../lib/characters";
+import { joinList, splitList, type Character, type CharacterFields, type JsonObject } from "../../lib/characters";
 
-export interface CharacterForm {
-  name: string;
-  description: string;
-  personality: string;
-  scenario: string;
-  first_message: string;
-  alternate_greetings: string[];
-  group_only_greetings: string[];
-  example_dialogue: string;
-  system_prompt: string;
-  post_history_instructions: string;
-  prompt_template: string;
-  creator_notes: string;
-  creator: string;
-  character_version: string;
-  tags: string;
-  voice_model: string;
-  voice_settings: string;
-  model: string;
-  temperature: number | null;
-  top_p: number | null;
-  max_tokens: number | null;
-  talkativeness: number;
-  extensions: string;
-  card_extra: string;
-  visibility: Visibility;
-}
+/** The fields as the inputs hold them: text for lists, JSON and optional strings. */
+type AsText = "tags" | "voice_model" | "voice_settings" | "model" | "extensions" | "card_extra";
+
+export type CharacterForm = Omit<CharacterFields, AsText | "lorebook_id"> & Record<AsText, string>;
 
 /** Everything but the lorebook, which the editor's lorebook panel links by itself. */
 export type FormFields = Omit<CharacterFields, "lorebook_id">;
