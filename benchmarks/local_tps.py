@@ -20,7 +20,7 @@ from llama_cpp import Llama
 
 from cognitia.llm.catalogue import ProviderConfig
 from cognitia.llm.ports import ChatMessage, ChatRequest, Sampling, TextDelta, Usage
-from cognitia.llm.providers.local_llama import LocalLlama, bundled_model_path
+from cognitia.llm.runner.llama import LocalLlama, bundled_model_path
 
 PROMPT = "Write a long story about a dragon who learns to cook."
 N_CTX = 2048

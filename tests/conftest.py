@@ -103,6 +103,9 @@ def make_settings(database_url: str, data_dir: Path, **overrides: object) -> Set
         "jobs": {"poll_seconds": 0.05, "lease_seconds": 5},
         # API tests see the API alone, whether or not the web UI was built (test_webui.py).
         "http": {"web_ui": False},
+        # The model runner starts on first use: most tests never touch the local model,
+        # and a runner per test app would load it hundreds of times.
+        "llm": {"runner": {"start_at_boot": False}},
     }
     for key, value in overrides.items():
         if isinstance(value, dict) and isinstance(values.get(key), dict):

@@ -14,6 +14,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi_offline import FastAPIOffline
 
 from cognitia import __version__
+from cognitia.auth.first_user import first_user_notice
 from cognitia.auth.router import keys_router
 from cognitia.auth.router import router as auth_router
 from cognitia.characters.lorebooks.router import router as lorebooks_router
@@ -29,6 +30,7 @@ from cognitia.jobs.scheduler import run_schedule
 from cognitia.knowledge.router import bank_router as documents_router
 from cognitia.knowledge.router import character_router as character_documents_router
 from cognitia.llm.openai_router import router as openai_router
+from cognitia.llm.ports import ProviderError
 from cognitia.llm.router import router as llm_router
 from cognitia.memory.router import router as memories_router
 from cognitia.observability import logging as cognitia_logging
@@ -65,16 +67,31 @@ async def stop_tasks(tasks: list[asyncio.Task[None]]) -> None:
             await task
 
 
+async def announce_ready(runtime: Runtime) -> None:
+    """Start-up's last line: the address to open, once the local models have loaded (so
+    the first message is answered at full speed)."""
+    runner = runtime.settings.llm.runner
+    if runner.start_at_boot and runtime.models.needs_runner():
+        with contextlib.suppress(ProviderError):
+            await runtime.models.runner.ready(runner.start_timeout_seconds)
+    log.info("Cognitia is ready: open %s/", runtime.settings.public_url.rstrip("/"))
+
+
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     settings: Settings = app.state.settings
     runtime = build_runtime(settings)
     app.state.runtime = runtime
+    if notice := await first_user_notice(settings, runtime.db):
+        log.info(notice)
     await runtime.generations.listen(runtime)  # stop commands from other API processes
+    if settings.llm.runner.start_at_boot:
+        await runtime.models.start()  # local models load while the server starts
     tasks: list[asyncio.Task[None]] = []
     if settings.job_backend == "embedded" and settings.jobs.run_in_api:
         tasks = start_embedded_jobs(runtime)
         app.state.runner_task = tasks[0]
+    tasks.append(asyncio.create_task(announce_ready(runtime), name="announce-ready"))
     try:
         yield
     finally:

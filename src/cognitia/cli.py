@@ -92,6 +92,22 @@ def worker() -> None:
     asyncio.run(run_worker(_settings()))
 
 
+@app.command("model-runner")
+def model_runner(
+    host: Annotated[str, typer.Option(help="Interface to bind (shared runner).")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on (shared runner).")] = 8001,
+    uds: Annotated[str | None, typer.Option(help="Unix socket instead of a port.")] = None,
+    watch_parent: Annotated[
+        bool, typer.Option(help="Exit when standard input closes (a supervised child).")
+    ] = False,
+) -> None:
+    """Run the local models (llama.cpp, the embedder) as a service: several API processes
+    share one with COGNITIA_LLM__RUNNER__MODE=external and __URL=http://HOST:PORT."""
+    from cognitia.llm.runner.main import run
+
+    run(_settings(), uds=uds, host=host, port=port, watch_parent=watch_parent)
+
+
 @app.command()
 def reindex(
     batch_size: Annotated[int, typer.Option(help="Chunks embedded per batch.", min=1)] = 64,

@@ -92,6 +92,59 @@ class HttpSettings(BaseModel):
     )
 
 
+class RunnerSettings(BaseModel):
+    """The local model runner: llama.cpp and the embedder in a process of their own."""
+
+    mode: Literal["child", "external"] = Field(
+        "child",
+        description="child: each API or worker process starts and supervises its own runner;"
+        " external: use a shared `cognitia model-runner` at `url`.",
+    )
+    url: str | None = Field(
+        None, description="external: the runner's base URL, e.g. http://127.0.0.1:8001."
+    )
+    command: list[str] | None = Field(
+        None,
+        description="child: the command that starts the runner (it is given --uds PATH);"
+        " default: this Python's `-m cognitia model-runner`.",
+    )
+    start_at_boot: bool = Field(
+        True,
+        description="Start the runner (and load its models) when the process starts, so the"
+        " first reply is as fast as the next; false starts it on first use.",
+    )
+    start_timeout_seconds: float = Field(
+        120.0, gt=0, description="How long a starting runner may take to load its models."
+    )
+    health_interval_seconds: float = Field(
+        2.0, gt=0, description="How often the supervisor asks the runner's /health."
+    )
+    health_failures: int = Field(
+        3, ge=1, description="Health checks in a row that may fail before a restart."
+    )
+    stall_seconds: float = Field(
+        60.0,
+        gt=0,
+        description="A generation with no new token for this long means the runner hangs:"
+        " it is killed and restarted.",
+    )
+    restart_backoff_seconds: float = Field(
+        0.5, gt=0, description="Wait before the first restart; doubles on each crash in a row."
+    )
+    restart_backoff_max_seconds: float = Field(
+        30.0, gt=0, description="The longest wait between restarts."
+    )
+    stop_grace_seconds: float = Field(
+        5.0, gt=0, description="At shutdown, time given to the runner after SIGTERM."
+    )
+
+    @model_validator(mode="after")
+    def _external_needs_a_url(self) -> RunnerSettings:
+        if self.mode == "external" and not self.url:
+            raise ValueError("COGNITIA_LLM__RUNNER__URL is required with the external runner")
+        return self
+
+
 class LlmSettings(BaseModel):
     catalogue_path: Path | None = Field(
         None, description="TOML model catalogue merged over the built-in one (docs/models.md)."
@@ -111,6 +164,7 @@ class LlmSettings(BaseModel):
     max_message_chars: int = Field(
         200_000, ge=1, description="Longest single message accepted, in characters."
     )
+    runner: RunnerSettings = Field(default_factory=RunnerSettings)
 
 
 class KnowledgeSettings(BaseModel):

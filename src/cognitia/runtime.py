@@ -16,7 +16,7 @@ from cognitia.cache.providers.limits import LimitsRateLimiter
 from cognitia.cache.providers.memory import MemoryCache
 from cognitia.cache.providers.redis import RedisCache
 from cognitia.chats.generation import Generations
-from cognitia.config import Settings
+from cognitia.config import RunnerSettings, Settings
 from cognitia.db import Database, create_engine, sqlite_vec_loaded
 from cognitia.events.ports import EventBus
 from cognitia.events.providers.memory import InMemoryEventBus
@@ -27,6 +27,7 @@ from cognitia.jobs.providers.redis_streams import RedisStreamJobQueue
 from cognitia.jobs.scheduler import Periodic
 from cognitia.llm.catalogue import load as load_catalogue
 from cognitia.llm.registry import ModelRegistry
+from cognitia.llm.runner.supervisor import ChildRunner, ExternalRunner, Runner
 from cognitia.llm.service import UsageRecorder
 from cognitia.mail.ports import Mailer
 from cognitia.mail.providers.console import ConsoleMailer
@@ -173,11 +174,19 @@ def build_vector_index(db: Database, settings: Settings) -> VectorIndex:
     return SqliteVecIndex() if sqlite_vec_loaded(db.engine) else ExactVectorIndex()
 
 
+def build_runner(settings: RunnerSettings) -> Runner:
+    if settings.mode == "external":
+        assert settings.url is not None  # checked by RunnerSettings
+        return ExternalRunner(settings.url)
+    return ChildRunner(settings)
+
+
 def build_models(settings: Settings) -> ModelRegistry:
     llm = settings.llm
     catalogue = load_catalogue(llm.catalogue_path, default_model=llm.default_model)
     return ModelRegistry(
         catalogue,
+        runner=build_runner(llm.runner),
         breaker_threshold=llm.breaker_failure_threshold,
         breaker_cooldown_seconds=llm.breaker_cooldown_seconds,
     )

@@ -18,6 +18,8 @@ log = logging.getLogger(__name__)
 async def run_worker(settings: Settings) -> None:
     cognitia_logging.configure(settings.log_level, json=settings.log_json)
     runtime = build_runtime(settings)
+    if settings.llm.runner.start_at_boot:
+        await runtime.models.start()
     queue = runtime.queue
     if isinstance(queue, RedisStreamJobQueue):
         tasks = [

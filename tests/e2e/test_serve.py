@@ -14,6 +14,7 @@ from typing import Any
 import httpx
 import pytest
 
+from cognitia.auth.first_user import NOTICE
 from tests.support.net import free_port
 from tests.support.processes import COGNITIA, process_env, stop
 from tests.support.waiting import eventually_sync
@@ -82,14 +83,15 @@ def curl(command: str) -> tuple[int, Any]:
     return int(status), json.loads(body) if body else None
 
 
-def register(server: Server, email: str) -> None:
+def register(server: Server, email: str) -> dict[str, Any]:
     status, user = curl(
         f"curl -X POST {server.base}/api/v2/auth/register -H 'Content-Type: application/json'"
         f""" -d '{{"email": "{email}", "password": "{PASSWORD}", "first_name": "Test"}}'"""
     )
     assert status == 201, user
     assert user["email"] == email
-    assert user["is_verified"] is False
+    result: dict[str, Any] = user
+    return result
 
 
 def login(server: Server, email: str) -> tuple[int, Any]:
@@ -153,14 +155,25 @@ def test_health(server: Server) -> None:
     assert body["status"] == "healthy"
 
 
+def test_the_first_signup_is_an_admin_verified_at_once(server: Server) -> None:
+    assert NOTICE in server.stderr.read_text()  # the start-up log said it would be
+    user = register(server, "test@example.com")
+    assert (user["role"], user["is_verified"]) == ("admin", True)
+
+    tokens = login_and_me(server, "test@example.com")
+    assert "test@example.com" not in server.stdout.read_text()  # no link was mailed
+    assert_logs_clean(server, [PASSWORD, tokens["access_token"], tokens["refresh_token"]])
+
+
 def test_signup_verified_by_the_admin_command(server: Server) -> None:
-    register(server, "test@example.com")
-    status, refused = login(server, "test@example.com")
+    user = register(server, "later@example.com")
+    assert (user["role"], user["is_verified"]) == ("user", False)
+    status, refused = login(server, "later@example.com")
     assert status == 403
     assert refused["error"] == "email_not_verified"
 
     verified = subprocess.run(
-        [COGNITIA, "admin", "verify-email", "test@example.com"],
+        [COGNITIA, "admin", "verify-email", "later@example.com"],
         cwd=server.cwd,
         env=server.env,
         capture_output=True,
@@ -169,14 +182,14 @@ def test_signup_verified_by_the_admin_command(server: Server) -> None:
         check=False,
     )
     assert verified.returncode == 0, verified.stderr
-    assert "verified test@example.com" in verified.stdout
+    assert "verified later@example.com" in verified.stdout
 
-    tokens = login_and_me(server, "test@example.com")
+    tokens = login_and_me(server, "later@example.com")
     assert_logs_clean(server, [PASSWORD, tokens["access_token"], tokens["refresh_token"]])
 
 
 def test_signup_verified_by_the_mailed_link(server: Server) -> None:
-    register(server, "second@example.com")
+    assert register(server, "second@example.com")["is_verified"] is False
     status, _ = login(server, "second@example.com")
     assert status == 403
 

@@ -11,9 +11,9 @@ import pytest
 import pytest_asyncio
 
 from cognitia.llm.catalogue import EmbedderConfig, ProviderConfig
-from cognitia.llm.embedders.local import LocalEmbedder
 from cognitia.llm.embedders.openai_compat import OpenAIEmbedder
 from cognitia.llm.ports import ProviderRateLimited, ProviderRejected, ProviderUnavailable
+from cognitia.llm.runner.embedding import LocalEmbedder
 from tests.support.fake_upstream import FakeUpstream, embedding
 from tests.support.net import free_port
 

@@ -23,12 +23,13 @@ from cognitia.llm.ports import (
     ChatRequest,
     Finish,
     ProviderRejected,
+    ProviderUnavailable,
     Sampling,
     StreamEvent,
     TextDelta,
     Usage,
 )
-from cognitia.llm.providers.local_llama import BUFFERED_DELTAS, LocalLlama, bundled_model_path
+from cognitia.llm.runner.llama import BUFFERED_DELTAS, LocalLlama, bundled_model_path
 from tests.support.waiting import eventually
 
 LONG_PROMPT = "Write a long story about a dragon."
@@ -293,3 +294,25 @@ async def test_raw_prompt_completes_text(llama: LocalLlama) -> None:
     assert counted is not None
     assert counted <= usage.prompt_tokens <= counted + 1  # the prompt, and BOS if the model has one
     assert isinstance(events[-1], Finish)
+
+
+@pytest.mark.asyncio
+async def test_a_person_preempts_background_work(llama: LocalLlama) -> None:
+    background = ChatRequest(
+        [ChatMessage("user", LONG_PROMPT)],
+        sampling=Sampling(temperature=0.0, max_tokens=300),
+        background=True,
+    )
+    stream = llama.stream(background, model="smollm2-135m")
+    assert isinstance(await anext(stream), TextDelta)  # it holds the only slot now
+
+    async def drain() -> None:
+        async for _ in stream:
+            pass
+
+    drained = asyncio.create_task(drain())
+    person = await collect(llama, ask("Hello", max_tokens=4))
+
+    assert text_of(person)
+    with pytest.raises(ProviderUnavailable, match="preempted"):
+        await drained

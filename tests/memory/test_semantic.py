@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from cognitia.config import Settings
 from cognitia.jobs.deferred import peek
+from cognitia.llm.service import ModelsUnavailable
 from cognitia.memory import extraction_tasks, semantic
 from cognitia.models.memory_fact import FactCategory, FactStatus, MemoryFact
 from cognitia.models.message import Message
@@ -251,3 +252,16 @@ async def test_the_job_reads_the_messages(runtime: Runtime, upstream: FakeUpstre
     assert "Ana: message number 1" in prompt
     assert "Mira: message number 2" in prompt
     assert "Ana" in request.body["messages"][0]["content"]
+
+
+async def test_an_extraction_cut_off_half_way_raises_so_its_job_runs_again(
+    runtime: Runtime, upstream: FakeUpstream
+) -> None:
+    """Preempted by a person's reply on the local model, or a crash: nothing is skipped."""
+    user_id, character_id = await user_and_character(runtime)
+    upstream.script(EXTRACT_MODEL, reply='{"operations": [{"op": "add"', fail_after=2)
+
+    with pytest.raises(ModelsUnavailable, match="fact extraction failed"):
+        await extract(runtime, user_id, character_id)
+
+    assert await facts(runtime, user_id, character_id) == []

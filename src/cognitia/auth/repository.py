@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import delete, exists, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -22,6 +22,26 @@ async def get_user(session: AsyncSession, user_id: str) -> User | None:
 
 async def get_user_by_email(session: AsyncSession, email: str) -> User | None:
     return (await session.scalars(select(User).where(User.email == email))).one_or_none()
+
+
+async def any_user(session: AsyncSession) -> bool:
+    return bool(await session.scalar(select(exists().select_from(User))))
+
+
+# Any constant shared by every process: it names the lock, nothing else uses it.
+_REGISTRATION_LOCK = 0x636F676E  # "cogn"
+
+
+async def lock_registrations(session: AsyncSession) -> None:
+    """Serialise registrations until the transaction ends, so a read of the user table
+    that a registration decides on stays true until it commits.
+
+    PostgreSQL: a transaction-level advisory lock (READ COMMITTED would let two
+    registrations both see an empty table). SQLite: nothing to do, a writing transaction
+    starts with BEGIN IMMEDIATE (db.py) and so already holds the database's one write lock.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        await session.execute(select(func.pg_advisory_xact_lock(_REGISTRATION_LOCK)))
 
 
 async def add_user(session: AsyncSession, user: User) -> User:

@@ -35,7 +35,9 @@ def _errors(*codes: int) -> dict[int | str, dict[str, object]]:
 
 @router.post("/register", status_code=status.HTTP_201_CREATED, responses=_errors(409, 422))
 async def register(data: RegisterRequest, session: SessionDep, runtime: RuntimeDep) -> UserRead:
-    user = await service.register(session, runtime, data=data)
+    """Create an account and mail a verification link; on a development instance with the
+    console mail backend, the first account is an admin verified at once (`is_verified`)."""
+    user = await service.sign_up(session, runtime, data=data)
     return UserRead.model_validate(user)
 
 

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from cognitia.auth import emails, passwords, repository, tokens
+from cognitia.auth import emails, first_user, passwords, repository, tokens
 from cognitia.auth.schemas import RegisterRequest, TokenPair
 from cognitia.cache.ports import RateLimit
 from cognitia.errors import (
@@ -24,6 +25,8 @@ from cognitia.models.email_token import EmailTokenPurpose
 from cognitia.models.refresh_token import RefreshToken
 from cognitia.models.user import Role, User
 from cognitia.runtime import Runtime
+
+log = logging.getLogger(__name__)
 
 # Verifying a password against this keeps a login for an unknown address as slow as
 # one for a known address, so timing does not reveal which addresses have accounts.
@@ -64,6 +67,16 @@ async def register(
     await repository.add_user(session, user)
     if not verified:
         await emails.send_verification(session, runtime, user=user, email=user.email)
+    return user
+
+
+async def sign_up(session: AsyncSession, runtime: Runtime, *, data: RegisterRequest) -> User:
+    """Register through the API: an account to verify by mail, or on a laptop instance's
+    first sign-up an admin verified at once (first_user.py)."""
+    if not await first_user.is_first_account(session, runtime.settings):
+        return await register(session, runtime, data=data)
+    user = await register(session, runtime, data=data, role=Role.ADMIN, verified=True)
+    log.info("the first account is an admin, verified without a mailed link")
     return user
 
 

@@ -39,8 +39,11 @@ from cognitia.prompting.types import (
 
 # Characters without a model of their own speak through this lane.
 DEFAULT_LANE = "roleplay"
-# Tokens kept for the reply when the character sets no `max_tokens`.
-DEFAULT_REPLY_TOKENS = 512
+# Tokens kept for the reply when the character sets no `max_tokens`: a chat turn, a few
+# paragraphs (about 190 words), as SillyTavern's default response length of 250. Longer
+# is rarely better: a small model that runs on fills it with repetition, and every token
+# kept for the reply is one less of the context window for the chat's history.
+DEFAULT_REPLY_TOKENS = 250
 # Messages read for a prompt; assembly keeps as many of the latest as fit the budget.
 HISTORY_LIMIT = 400
 FALLBACK_USER_NAME = "User"
@@ -79,6 +82,8 @@ class Built:
     target: Target
     # The recalled sections the prompt used, as a reply records them: {id, kind, text}.
     context_sources: list[dict[str, Any]] = field(default_factory=list)
+    # Every stop string; the request carries only the first MAX_STOP_SEQUENCES of them.
+    stops: tuple[str, ...] = ()
 
 
 def card(character: Character) -> CharacterCard:
@@ -220,7 +225,7 @@ def build(registry: ModelRegistry, source: ReplySource) -> Built:
     request = ChatRequest(messages=prompt.messages, sampling=sampling, prompt=prompt.text)
     used = [source.sections[i] for i in prompt.used_sections]
     sources = [{"id": s.source_id, "kind": s.kind, "text": s.text} for s in used]
-    return Built(request, target, sources)
+    return Built(request, target, sources, prompt.stop)
 
 
 def assemble(source: ReplySource, budget_tokens: int) -> AssembledPrompt:

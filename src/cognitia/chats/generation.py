@@ -13,6 +13,10 @@ Stopping: `stop(message_id)` ends the reply's pump (cancelled at once, or right 
 save in progress); what was generated is kept with status `stopped`. A stop that reaches
 another API process is published on the bus channel STOP_CHANNEL, which every API process
 listens on (`listen`); the process that runs the reply stops it.
+
+Ending: a reply also ends where the model writes a stop string, such as the start of
+another speaker's line (chats/stops.py); nothing from there on is streamed or saved, and
+the model is not asked for more.
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ from cognitia.chats import context, live, replies
 from cognitia.chats.fanout import Event, Turn, TurnPlan
 from cognitia.chats.replies import OpenedReply
 from cognitia.chats.sentences import SentenceStream
+from cognitia.chats.stops import StopCut
 from cognitia.errors import CognitiaError
 from cognitia.events.ports import EventBus
 from cognitia.llm import logic
@@ -97,6 +102,7 @@ class Progress:
     unsaved_tokens: int = 0
     saved_at: float = field(default_factory=time.monotonic)
     sentences: SentenceStream = field(default_factory=SentenceStream)
+    cut: StopCut = field(default_factory=lambda: StopCut(()))
 
     @property
     def message_id(self) -> str:
@@ -264,6 +270,8 @@ class Generations:
             return Outcome(MessageStatus.ERROR, exc.code, exc.detail, exc)
         request, target = built.request, built.target
         progress.context_sources = built.context_sources
+        base = progress.opened.base_text
+        progress.cut = StopCut(built.stops, line_start=not base or base.endswith("\n"))
         progress.prompt_estimate = logic.estimate_prompt_tokens(request.messages)
         call = CallContext(
             user_id=plan.user_id,
@@ -308,7 +316,9 @@ class _Pump:
                     if isinstance(event, ModelSelected):
                         progress.model = event.model
                     elif isinstance(event, TextDelta):
-                        await self._token(event.text)
+                        await self._token(progress.cut.feed(event.text))
+                        if progress.cut.found:
+                            break  # the reply ends here; leaving closes the stream and the generation
                     elif isinstance(event, Usage):
                         progress.usage = event
                     elif isinstance(event, GenerationFailed):
@@ -318,10 +328,7 @@ class _Pump:
         if not text:
             return
         progress = self.progress
-        progress.new_text += text
-        await _emit(self.runtime, self.turn, live.token(progress.message_id, text))
-        for sentence in progress.sentences.feed(text):
-            await _sentence(self.runtime, self.turn, progress, sentence)
+        await _add_text(self.runtime, self.turn, progress, text)
         progress.unsaved_tokens += 1
         elapsed = time.monotonic() - progress.saved_at
         if progress.unsaved_tokens >= SAVE_EVERY_TOKENS or elapsed >= SAVE_EVERY_SECONDS:
@@ -351,8 +358,17 @@ async def _fail_to_open(runtime: Runtime, turn: Turn, plan: TurnPlan, exc: Cogni
     await _emit(runtime, turn, live.event(live.ERROR, {**payload, "partial_text": ""}))
 
 
+async def _add_text(runtime: Runtime, turn: Turn, progress: Progress, text: str) -> None:
+    progress.new_text += text
+    await _emit(runtime, turn, live.token(progress.message_id, text))
+    for sentence in progress.sentences.feed(text):
+        await _sentence(runtime, turn, progress, sentence)
+
+
 async def _finish(runtime: Runtime, turn: Turn, progress: Progress, outcome: Outcome) -> bool:
     """Save the final state and tell the readers; True if the turn may go on."""
+    if held := progress.cut.close():  # however the reply ended, held-back text is its own
+        await _add_text(runtime, turn, progress, held)
     for sentence in progress.sentences.close():
         await _sentence(runtime, turn, progress, sentence)
     usage = _usage(progress)

@@ -40,6 +40,12 @@ class ProviderConfig(_Strict):
     model_path: str | None = Field(None, description="GGUF file; default: the bundled SmolLM2.")
     n_ctx: int = Field(2048, ge=256)
     threads: int | None = Field(None, ge=1)
+    prompt_cache_mb: int = Field(
+        256,
+        ge=0,
+        description="RAM for saved prompt states (0: off): a chat's evaluated prompt survives"
+        " the other requests in between, so its next reply starts from there.",
+    )
 
     def resolved_api_key(self) -> str | None:
         if self.api_key is not None:

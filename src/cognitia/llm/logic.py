@@ -48,6 +48,8 @@ class Target:
 
 
 LANE_PREFIX = "lane/"
+# Lanes whose work no person waits for: served after interactive requests (ChatRequest).
+BACKGROUND_LANES = frozenset({"summarize", "extract"})
 
 
 def parse_target(name: str) -> Target:

@@ -46,6 +46,9 @@ class ChatRequest:
     # Providers that complete raw text use it instead of `messages` when it is set (models
     # with the "completion" capability); the others use `messages`.
     prompt: str | None = None
+    # Work no person waits for (memory extraction, summaries): a provider that queues
+    # (the local runner) serves interactive requests first and may preempt this one.
+    background: bool = False
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,9 @@
 """Provider and embedder instances by name, built lazily from the catalogue.
 
 Adapters are registered by provider type; a provider is constructed on first use so
-that an unused local model never loads and an unused hosted provider opens no client.
+that an unused hosted provider opens no client. Local models and embedders are clients
+of the model runner (llm/runner), which `start()` launches when the lanes or the default
+embedder need it.
 """
 
 from __future__ import annotations
@@ -12,14 +14,9 @@ from collections.abc import Callable
 from cognitia.llm.breaker import CircuitBreaker
 from cognitia.llm.catalogue import Catalogue, EmbedderConfig, ModelConfig, ProviderConfig
 from cognitia.llm.ports import ChatModel, Embedder
+from cognitia.llm.runner.supervisor import Runner
 
 ChatFactory = Callable[[str, ProviderConfig], ChatModel]
-
-
-def _local(name: str, config: ProviderConfig) -> ChatModel:
-    from cognitia.llm.providers.local_llama import LocalLlama
-
-    return LocalLlama(name, config)
 
 
 def _openai(name: str, config: ProviderConfig) -> ChatModel:
@@ -35,7 +32,6 @@ def _anthropic(name: str, config: ProviderConfig) -> ChatModel:
 
 
 CHAT_FACTORIES: dict[str, ChatFactory] = {
-    "local": _local,
     "openai": _openai,
     "anthropic": _anthropic,
 }
@@ -50,10 +46,12 @@ class ModelRegistry:
         self,
         catalogue: Catalogue,
         *,
+        runner: Runner,
         breaker_threshold: int = 5,
         breaker_cooldown_seconds: float = 30.0,
     ) -> None:
         self.catalogue = catalogue
+        self.runner = runner
         self._providers: dict[str, ChatModel] = {}
         self._embedders: dict[str, Embedder] = {}
         self._breakers: dict[str, CircuitBreaker] = {}
@@ -69,9 +67,28 @@ class ModelRegistry:
 
     def provider(self, name: str) -> ChatModel:
         if name not in self._providers:
-            config = self.catalogue.providers[name]
-            self._providers[name] = CHAT_FACTORIES[config.type](name, config)
+            self._providers[name] = self._build_provider(name, self.catalogue.providers[name])
         return self._providers[name]
+
+    def _build_provider(self, name: str, config: ProviderConfig) -> ChatModel:
+        if config.type == "local":
+            from cognitia.llm.runner.clients import RunnerChatModel
+
+            return RunnerChatModel(name, config, self.runner)
+        return CHAT_FACTORIES[config.type](name, config)
+
+    def needs_runner(self) -> bool:
+        """Whether a lane or the default embedder uses a local model."""
+        catalogue = self.catalogue
+        in_lanes = {model for chain in catalogue.lanes.values() for model in chain}
+        providers = {catalogue.models[model].provider for model in in_lanes}
+        local = any(catalogue.providers[p].type == "local" for p in providers)
+        return local or catalogue.embedders[catalogue.default_embedder].type == "local"
+
+    async def start(self) -> None:
+        """Start the model runner now, so its models load before the first request."""
+        if self.needs_runner():
+            await self.runner.start()
 
     def register_provider(self, provider: ChatModel) -> None:
         """Install a ready-made provider under its name (tests, plugins)."""
@@ -95,9 +112,9 @@ class ModelRegistry:
 
     def _build_embedder(self, name: str, config: EmbedderConfig) -> Embedder:
         if config.type == "local":
-            from cognitia.llm.embedders.local import LocalEmbedder
+            from cognitia.llm.runner.clients import RunnerEmbedder
 
-            return LocalEmbedder(name, config)
+            return RunnerEmbedder(name, config, self.runner)
         from cognitia.llm.embedders.openai_compat import OpenAIEmbedder
 
         if config.provider is None or config.provider not in self.catalogue.providers:
@@ -109,3 +126,4 @@ class ModelRegistry:
             await provider.close()
         for embedder in self._embedders.values():
             await embedder.close()
+        await self.runner.close()

@@ -160,6 +160,8 @@ class Generator:
         self, request: ChatRequest, target: Target
     ) -> AsyncGenerator[GenerationEvent, None]:
         chain, lane = resolve_chain(self.registry, target)
+        if lane in logic.BACKGROUND_LANES:
+            request = replace(request, background=True)
         if lane and not self.context.lane:
             self.context = CallContext(**{**self.context.__dict__, "lane": lane})
         chain = await _fitting(self.registry, chain, request)
@@ -192,11 +194,13 @@ class Generator:
                 return
             except ProviderError as exc:
                 attempt.outcome, attempt.error = "error", str(exc)[:2000]
-                if exc.retryable:
+                if exc.retryable and not request.background:
                     retry_after = exc.retry_after if isinstance(exc, ProviderRateLimited) else None
                     breaker.record_failure(retry_after=retry_after)
-                else:
+                elif not exc.retryable:
                     breaker.record_success()  # it answered: the provider is up
+                # (background work that fails, preempted say, never opens the breaker that
+                # people's replies go through; its job is retried)
                 if attempt.first_token_at is not None:
                     yield GenerationFailed("upstream_failed", str(exc), self._partial)
                     return

@@ -164,8 +164,9 @@ async def extract_facts(  # noqa: PLR0913
         runtime.models, runtime.usage, request=request, target=Target(lane=LANE), context=context
     )
     if result["failed"] is not None:
-        log.warning("fact extraction failed: %s", result["failed"].message)
-        return Applied()
+        # Broken off half-way (a crash, or preempted by a person's reply on a local
+        # model): raising lets the job run again later, so these messages are not skipped.
+        raise llm.ModelsUnavailable(f"fact extraction failed: {result['failed'].message}")
     operations = parse_operations(result["text"], [fact.id for fact in known])
     if not operations:
         return Applied()

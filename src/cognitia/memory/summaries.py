@@ -91,9 +91,11 @@ async def summarize_chat(runtime: Runtime, *, chat_id: str) -> ChatSummary | Non
         target=Target(lane=LANE),
         context=llm.CallContext(user_id=None, chat_id=chat_id, lane=LANE),
     )
+    if result["failed"] is not None:  # broken off half-way: the job runs again later
+        raise llm.ModelsUnavailable(f"chat summary failed: {result['failed'].message}")
     text = result["text"].strip()
-    if result["failed"] is not None or not text:
-        log.warning("chat summary failed for %s: %s", chat_id, result["failed"])
+    if not text:
+        log.warning("chat summary for %s came back empty", chat_id)
         return None
     return await _save(runtime, chat_id=chat_id, content=text, covers=batch[-1].seq)
 

@@ -50,6 +50,8 @@ async def readiness(request: Request, runtime: RuntimeDep) -> JSONResponse:
 
         await _check("redis", checks, ping)
     checks["jobs"] = _job_runner_state(request)
+    if runtime.models.needs_runner():
+        checks["model_runner"] = runtime.models.runner.describe()
     ready = all(value == "ok" or value == "external" for value in checks.values())
     return JSONResponse(
         {"status": "ready" if ready else "not_ready", "checks": checks}, 200 if ready else 503

@@ -105,3 +105,6 @@ def configure(level: str = "INFO", *, json: bool = True) -> None:
         logging.getLogger(name).handlers[:] = []
         logging.getLogger(name).propagate = True
     logging.getLogger("uvicorn.access").disabled = True  # our middleware logs requests
+    # httpx logs every request at INFO: the model runner's health checks every few seconds
+    # would bury everything else. Failures still reach the log through our own lines.
+    logging.getLogger("httpx").setLevel(logging.WARNING)

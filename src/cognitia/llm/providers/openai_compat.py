@@ -116,7 +116,13 @@ class SSEChatModel:
     """A ChatModel over HTTP + SSE; subclasses build the body and the parser."""
 
     def __init__(
-        self, name: str, config: ProviderConfig, *, base_url: str, headers: dict[str, str]
+        self,
+        name: str,
+        config: ProviderConfig,
+        *,
+        base_url: str,
+        headers: dict[str, str],
+        transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
         self.name = name
         self._secret = config.resolved_api_key()
@@ -130,6 +136,7 @@ class SSEChatModel:
             limits=httpx.Limits(
                 max_connections=config.concurrency, max_keepalive_connections=config.concurrency
             ),
+            transport=transport,
         )
 
     def error(

