@@ -35,6 +35,7 @@ from cognitia.llm.router import router as llm_router
 from cognitia.memory.router import router as memories_router
 from cognitia.observability import logging as cognitia_logging
 from cognitia.observability.health import router as health_router
+from cognitia.retrieval import service as retrieval
 from cognitia.runtime import Runtime, build_runtime
 from cognitia.users.router import admin_router
 from cognitia.users.router import router as users_router
@@ -84,6 +85,8 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     app.state.runtime = runtime
     if notice := await first_user_notice(settings, runtime.db):
         log.info(notice)
+    if mismatch := await retrieval.embedder_mismatch(runtime):
+        log.warning(mismatch)
     await runtime.generations.listen(runtime)  # stop commands from other API processes
     if settings.llm.runner.start_at_boot:
         await runtime.models.start()  # local models load while the server starts

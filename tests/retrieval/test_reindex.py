@@ -111,3 +111,23 @@ async def test_the_cli_command_reports_progress(
     assert result.exit_code == 0, result.output
     assert "reindexed 2/3" in result.output
     assert "reindexed 3 chunks" in result.output
+
+
+async def test_start_up_names_chunks_of_another_embedder_until_reindex(
+    runtime: Runtime, database_url: str, tmp_path: Path, upstream_server: FakeUpstream
+) -> None:
+    assert await retrieval.embedder_mismatch(runtime) is None
+    await retrieval.index(
+        runtime,
+        [ChunkInput(text=t, source_kind="document", source_id="d", scope=SCOPE) for t in TEXTS],
+    )
+    assert await retrieval.embedder_mismatch(runtime) is None
+    async with runtime_with(database_url, tmp_path, upstream_server, "other") as other:
+        message = await retrieval.embedder_mismatch(other)
+        assert message is not None
+        assert "3 by 'fake'" in message
+        assert "cognitia reindex" in message
+
+        await retrieval.reindex(other, batch_size=8, progress=lambda done, total: None)
+
+        assert await retrieval.embedder_mismatch(other) is None

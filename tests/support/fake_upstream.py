@@ -90,6 +90,7 @@ class Script:
     hang: bool = False  # never answer at all
     finish: str | None = None  # finish reason: stop/length/stop_sequence/tool_calls or raw
     prompt_tokens: int | None = None  # default: words in the request's messages
+    ignore_stop: bool = False  # write past the request's stop strings, as some servers do
 
 
 @dataclass
@@ -156,7 +157,7 @@ def _plan(script: Script, body: dict[str, Any]) -> _Plan:
         users.append(body["prompt"].strip().splitlines()[-1] if body["prompt"].strip() else "")
     text = script.reply if script.reply is not None else f"You said: {users[-1] if users else ''}"
     finish, matched = "stop", None
-    stops = body.get("stop") or body.get("stop_sequences") or []
+    stops = [] if script.ignore_stop else body.get("stop") or body.get("stop_sequences") or []
     found = [(text.find(s), s) for s in ([stops] if isinstance(stops, str) else stops) if s in text]
     if found:
         at, matched = min(found)

@@ -318,7 +318,7 @@ class _Pump:
                     elif isinstance(event, TextDelta):
                         await self._token(progress.cut.feed(event.text))
                         if progress.cut.found:
-                            break  # the reply ends here; leaving closes the stream and the generation
+                            break  # the reply ends here; leaving closes the model's stream
                     elif isinstance(event, Usage):
                         progress.usage = event
                     elif isinstance(event, GenerationFailed):

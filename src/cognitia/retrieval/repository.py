@@ -120,6 +120,14 @@ async def count(session: AsyncSession) -> int:
     return int(await session.scalar(select(func.count()).select_from(Chunk)) or 0)
 
 
+async def count_by_embedder(session: AsyncSession) -> dict[str, int]:
+    """Chunks per embedder that made their vectors."""
+    rows = await session.execute(
+        select(Chunk.embedding_model, func.count()).group_by(Chunk.embedding_model)
+    )
+    return {name: int(n) for name, n in rows.all()}
+
+
 async def page_after(session: AsyncSession, *, after: int, size: int) -> list[tuple[int, str]]:
     """(seq, text to embed) of the next `size` chunks in seq order (reindexing walks them)."""
     rows = await session.execute(

@@ -172,6 +172,23 @@ async def reindex(
     return done
 
 
+async def embedder_mismatch(runtime: Runtime) -> str | None:
+    """A line for the start-up log when chunks were embedded by another embedder than
+    the current one: vector search leaves them out until `cognitia reindex`."""
+    current = runtime.models.catalogue.default_embedder
+    async with runtime.db.read() as session:
+        counts = await repository.count_by_embedder(session)
+    others = {name: n for name, n in counts.items() if name != current}
+    if not others:
+        return None
+    listed = ", ".join(f"{n} by {name!r}" for name, n in sorted(others.items()))
+    return (
+        f"{sum(others.values())} indexed chunks were embedded by another embedder than"
+        f" {current!r} ({listed}): vector search leaves them out (keyword search still"
+        " finds them) until `cognitia reindex` re-embeds them"
+    )
+
+
 async def forget_character(session: AsyncSession, *, character_id: str) -> int:
     """Remove everything indexed in the character's scopes (it is being deleted)."""
     return await repository.delete_of_character(session, character_id)
