@@ -170,6 +170,15 @@ async def test_a_runner_that_crashes_on_start_is_reported_and_retried() -> None:
         await runner.close()
 
 
+async def test_a_runner_command_that_does_not_exist_is_reported() -> None:
+    runner = ChildRunner(RunnerSettings(command=["/nonexistent/runner"], **FAST))  # type: ignore[arg-type]
+    try:
+        with pytest.raises(ProviderUnavailable, match="cannot be started"):
+            await runner.ready(2)
+    finally:
+        await runner.close()
+
+
 async def test_a_runner_that_hangs_times_out_and_is_restarted() -> None:
     runner = fake_runner("hang", stall_seconds=1.0)
     model = chat_model(runner, first_token_timeout_seconds=1.0)

@@ -165,7 +165,10 @@ class ChildRunner:
 
     async def _run_once(self) -> str:
         """Start one runner process and watch it; return why it has to go."""
-        self.process = await self._spawn()
+        try:
+            self.process = await self._spawn()
+        except OSError as exc:  # a COGNITIA_LLM__RUNNER__COMMAND that does not exist
+            return f"cannot be started: {exc}"
         async with self._client() as client:
             problem = await self._wait_until_up(client)
             if problem is not None:
@@ -218,7 +221,9 @@ class ChildRunner:
         if code is None:
             return None
         if code < 0:
-            return f"was killed by {signal.Signals(-code).name}"
+            with contextlib.suppress(ValueError):
+                return f"was killed by {signal.Signals(-code).name}"
+            return f"was killed by signal {-code}"
         return f"exited with code {code}"
 
     async def _health(self, client: httpx.AsyncClient) -> dict[str, object] | None:
