@@ -10,6 +10,9 @@ runner, a process of its own). Measured:
 - crash recovery: SIGKILL of the runner to /readyz answering 200, and to the first token
   of the next reply.
 
+Each measurement starts when the runner has been idle for a moment (memory extraction after
+a reply runs on the same model). Run it on a quiet machine: both sides share its cores.
+
     python -m benchmarks.local_runtime [--runs 5] [--max-tokens 64]
 """
 
@@ -70,6 +73,20 @@ def runner_pid(parent: int) -> int:
             if int(stat.rsplit(")", 1)[1].split()[1]) == parent and b"model-runner" in cmdline:
                 return int(entry.name)
     raise RuntimeError("no model runner child")
+
+
+def wait_idle(server: int, quiet_seconds: float = 1.5, timeout: float = 120) -> None:
+    """Until the runner has generated nothing for a while: memory extraction after a reply
+    runs on the same model, and would otherwise fall into the next measurement."""
+    cmdline = Path(f"/proc/{runner_pid(server)}/cmdline").read_bytes().split(b"\0")
+    socket = cmdline[cmdline.index(b"--uds") + 1].decode()
+    transport = httpx.HTTPTransport(uds=socket)
+    quiet_since, deadline = time.monotonic(), time.monotonic() + timeout
+    with httpx.Client(transport=transport, base_url="http://runner") as runner:
+        while time.monotonic() - quiet_since < quiet_seconds and time.monotonic() < deadline:
+            if runner.get("/health").json()["generating"]:
+                quiet_since = time.monotonic()
+            time.sleep(0.1)
 
 
 def wait_ready(base: str, timeout: float = 180) -> float:
@@ -185,9 +202,12 @@ def measure(process: subprocess.Popen[bytes], base: str, runs: int, max_tokens: 
     filler = filler_of(llama, first.prompt_tokens)
     ours, theirs = [], []
     for run in range(runs):
+        wait_idle(process.pid)
         ours.append(through_cognitia(client, chat_id, f"Tell me about book number {run}."))
+        wait_idle(process.pid)
         theirs.append(direct(llama, filler, f"Tell me about book number {run}.", max_tokens))
     llama.close()
+    wait_idle(process.pid)
     recovery = crash_recovery(process.pid, base, client, chat_id)
     (our_ttft, our_tps), (direct_ttft, direct_tps) = medians(ours), medians(theirs)
     print(f"cognitia serve, bundled SmolLM2 in the model runner; {runs} warm replies of up to")
