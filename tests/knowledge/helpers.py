@@ -110,7 +110,12 @@ async def hits_of(runtime: Runtime, query: str, scope: Scope, document_id: str) 
 def blob_files(runtime: Runtime) -> list[Path]:
     store = runtime.blobs
     assert isinstance(store, LocalBlobStore)
-    return sorted(p for p in store.root.rglob("*") if p.is_file()) if store.root.exists() else []
+    try:
+        return (
+            sorted(p for p in store.root.rglob("*") if p.is_file()) if store.root.exists() else []
+        )
+    except FileNotFoundError:  # a folder went while it was walked: a delete is under way
+        return [store.root]
 
 
 async def document_rows(runtime: Runtime, owner_id: str) -> int:

@@ -6,6 +6,7 @@ protocol; nothing in-process is mocked."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import math
 import os
 import signal
@@ -17,8 +18,10 @@ from pathlib import Path
 import httpx
 import pytest
 import pytest_asyncio
+from asgi_lifespan import LifespanManager
 
-from cognitia.config import RunnerSettings
+from cognitia.app import create_app
+from cognitia.config import RunnerSettings, Settings
 from cognitia.llm.catalogue import EmbedderConfig, ProviderConfig
 from cognitia.llm.ports import (
     ChatMessage,
@@ -32,6 +35,8 @@ from cognitia.llm.ports import (
 )
 from cognitia.llm.runner.clients import RunnerChatModel, RunnerEmbedder
 from cognitia.llm.runner.supervisor import ChildRunner
+from cognitia.migrations.runner import upgrade as migrate
+from tests.conftest import make_settings
 from tests.support.waiting import eventually
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.slow]
@@ -232,3 +237,32 @@ async def test_the_runner_exits_when_its_parent_goes_away(tmp_path: Path) -> Non
 
     code = await asyncio.wait_for(process.wait(), 30)
     assert code == 0
+
+
+async def readyz(settings: Settings) -> httpx.Response:
+    app = create_app(settings)
+    async with LifespanManager(app, startup_timeout=60, shutdown_timeout=60):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
+            runner = app.state.runtime.models.runner
+            with contextlib.suppress(ProviderUnavailable):
+                await runner.ready(3)
+            return await http.get("/readyz")
+
+
+@pytest.mark.parametrize(
+    ("mode", "status", "check"), [("hang", 200, "ok"), ("crash", 503, "exited")]
+)
+async def test_readyz_reports_the_runner(
+    tmp_path: Path, mode: str, status: int, check: str
+) -> None:
+    command = [sys.executable, "-m", "tests.support.fake_runner", mode]
+    runner = {"start_at_boot": True, "command": command, **FAST}
+    settings = make_settings(f"sqlite+aiosqlite:///{tmp_path / 'db.sqlite'}", tmp_path)
+    settings.llm.runner = RunnerSettings(**runner)  # type: ignore[arg-type]
+    await asyncio.to_thread(migrate, settings.resolved_database_url)
+
+    response = await readyz(settings)
+
+    assert response.status_code == status
+    assert check in response.json()["checks"]["model_runner"]

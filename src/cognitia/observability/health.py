@@ -50,7 +50,8 @@ async def readiness(request: Request, runtime: RuntimeDep) -> JSONResponse:
 
         await _check("redis", checks, ping)
     checks["jobs"] = _job_runner_state(request)
-    if runtime.models.needs_runner():
+    # A runner that starts on first use (start_at_boot false) is not waited for.
+    if runtime.settings.llm.runner.start_at_boot and runtime.models.needs_runner():
         checks["model_runner"] = runtime.models.runner.describe()
     ready = all(value == "ok" or value == "external" for value in checks.values())
     return JSONResponse(

@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING
 
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cognitia.retrieval import repository
@@ -176,8 +177,11 @@ async def embedder_mismatch(runtime: Runtime) -> str | None:
     """A line for the start-up log when chunks were embedded by another embedder than
     the current one: vector search leaves them out until `cognitia reindex`."""
     current = runtime.models.catalogue.default_embedder
-    async with runtime.db.read() as session:
-        counts = await repository.count_by_embedder(session)
+    try:
+        async with runtime.db.read() as session:
+            counts = await repository.count_by_embedder(session)
+    except DBAPIError:
+        return None  # not migrated yet: nothing indexed, and start-up must not fail here
     others = {name: n for name, n in counts.items() if name != current}
     if not others:
         return None
