@@ -4,7 +4,7 @@ import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Float, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import Boolean, Float, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from cognitia.db import Base, JSONType, UTCDateTime, str_enum
@@ -56,6 +56,9 @@ class Character(Base):
     lorebook_id: Mapped[str | None] = mapped_column(
         ForeignKey("lorebook.id", ondelete="SET NULL"), default=None
     )
+    # Whether the lorebook goes with the card to others: in exports of a public character
+    # and readable through /lorebooks. The owner always has it.
+    share_lorebook: Mapped[bool] = mapped_column(Boolean, default=False)
     visibility: Mapped[Visibility] = mapped_column(str_enum(Visibility), default=Visibility.PRIVATE)
     chat_count: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -3,7 +3,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import BigInteger, ForeignKey, Integer, String
+from sqlalchemy import BigInteger, Boolean, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from cognitia.db import Base, UTCDateTime, str_enum
@@ -65,6 +65,9 @@ class ChatParticipant(Base):
     )
     # Unread = messages with seq above this.
     last_read_seq: Mapped[int] = mapped_column(BigInteger, default=0)
+    # The person lets the characters draw on their private memory, data bank and persona
+    # in this chat although others are in it (docs/security.md, shared chats).
+    share_private: Mapped[bool] = mapped_column(Boolean, default=False)
     joined_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
