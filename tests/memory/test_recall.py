@@ -102,7 +102,8 @@ async def test_a_characters_document_is_in_the_prompt_and_its_sources(
     reply = await say(client, headers, chat["id"], "Where is the lighthouse key?")
 
     assert fact in prompt_text(upstream)
-    assert {"id": chunk_id, "kind": "knowledge", "text": fact} in reply["context_sources"]
+    expected = {"id": chunk_id, "kind": "knowledge", "text": fact, "private": False}
+    assert expected in reply["context_sources"]
 
 
 async def test_a_reply_survives_an_embedder_that_is_down(

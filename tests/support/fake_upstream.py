@@ -91,6 +91,7 @@ class Script:
     finish: str | None = None  # finish reason: stop/length/stop_sequence/tool_calls or raw
     prompt_tokens: int | None = None  # default: words in the request's messages
     ignore_stop: bool = False  # write past the request's stop strings, as some servers do
+    echo_prompt: bool = False  # reply with everything the model was shown (privacy tests)
 
 
 @dataclass
@@ -150,12 +151,20 @@ def _text(content: Any) -> str:
     return ""
 
 
+def _shown(body: dict[str, Any], messages: list[dict[str, Any]]) -> str:
+    """Everything a request shows the model, as one text."""
+    parts = [body.get("system"), body.get("prompt"), *(m.get("content") for m in messages)]
+    return " ".join(_text(part) for part in parts)
+
+
 def _plan(script: Script, body: dict[str, Any]) -> _Plan:
     messages = [m for m in body.get("messages") or [] if isinstance(m, dict)]
     users = [_text(m.get("content")) for m in messages if m.get("role") == "user"]
     if isinstance(body.get("prompt"), str):  # legacy /completions: the prompt is the text
         users.append(body["prompt"].strip().splitlines()[-1] if body["prompt"].strip() else "")
     text = script.reply if script.reply is not None else f"You said: {users[-1] if users else ''}"
+    if script.echo_prompt:
+        text = _shown(body, messages)
     finish, matched = "stop", None
     stops = [] if script.ignore_stop else body.get("stop") or body.get("stop_sequences") or []
     found = [(text.find(s), s) for s in ([stops] if isinstance(stops, str) else stops) if s in text]
@@ -166,13 +175,7 @@ def _plan(script: Script, body: dict[str, Any]) -> _Plan:
     limit = body.get("max_tokens") or body.get("max_completion_tokens")
     if isinstance(limit, int) and len(pieces) > limit:
         pieces, finish, matched = pieces[:limit], "length", None
-    prompt = " ".join(
-        [
-            _text(body.get("system")),
-            _text(body.get("prompt")),
-            *(_text(m.get("content")) for m in messages),
-        ]
-    )
+    prompt = _shown(body, messages)
     prompt_tokens = script.prompt_tokens
     if prompt_tokens is None:
         prompt_tokens = len(prompt.split())

@@ -81,6 +81,8 @@ class CharacterCreate(BaseModel):
     extensions: JsonObject = Field(default_factory=dict)
     card_extra: CardExtra = Field(default_factory=CardExtra)
     lorebook_id: Id | None = None
+    # Whether others who may see the character get its lorebook in exported cards.
+    share_lorebook: bool = False
     visibility: Visibility = Visibility.PRIVATE
 
     @model_validator(mode="after")
@@ -105,6 +107,7 @@ NOT_NULL = {
     "group_only_greetings", "example_dialogue", "system_prompt", "post_history_instructions",
     "prompt_template", "creator_notes", "creator", "character_version", "tags",
     "voice_settings", "talkativeness", "extensions", "card_extra", "visibility",
+    "share_lorebook",
 }  # fmt: skip
 
 
@@ -138,6 +141,7 @@ class CharacterUpdate(BaseModel):
     extensions: JsonObject | None = None
     card_extra: CardExtra | None = None
     lorebook_id: Id | None = None
+    share_lorebook: bool | None = None
     visibility: Visibility | None = None
 
     @model_validator(mode="after")
@@ -184,6 +188,7 @@ class CharacterRead(BaseModel):
     extensions: dict[str, Any]
     card_extra: dict[str, Any]
     lorebook_id: str | None
+    share_lorebook: bool
     visibility: Visibility
     chat_count: int
     created_at: datetime

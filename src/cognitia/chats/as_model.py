@@ -10,6 +10,7 @@ from cognitia.characters import service as characters
 from cognitia.chats import repository
 from cognitia.chats.context import FALLBACK_USER_NAME, ReplySource, build_request, card
 from cognitia.chats.context import lorebook as lorebook_of
+from cognitia.chats.privacy import Audience
 from cognitia.llm.logic import Target
 from cognitia.llm.ports import ChatMessage, ChatRequest
 from cognitia.llm.service import CallContext
@@ -66,6 +67,7 @@ async def request_for(
         other_characters=[],
         lorebooks=[lorebook_of(book, entries) for book, entries in books],
         continue_last=False,
+        audience=Audience(shared=False, private_user_id=user.id),
     )
     chat_request, target = build_request(runtime.models, source)
     context = CallContext(user_id=user.id, character_id=character.id)

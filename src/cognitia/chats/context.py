@@ -13,7 +13,8 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from cognitia.chats import repository
+from cognitia.chats import privacy, repository
+from cognitia.chats.privacy import Audience
 from cognitia.kit.clock import utcnow
 from cognitia.llm import logic
 from cognitia.llm.logic import Target, parse_target
@@ -66,6 +67,7 @@ class ReplySource:
     other_characters: Sequence[CharacterCard]
     lorebooks: Sequence[Lorebook]
     continue_last: bool
+    audience: Audience  # whose private memory and data the reply may draw on
     message_ids: Sequence[str] = ()  # of `history`'s rows, for leaving them out of recall
     sections: Sequence[ContextSection] = ()  # recalled memories, knowledge, summary
 
@@ -167,8 +169,14 @@ async def read_source(  # noqa: PLR0913 - one reply's coordinates, all needed
     books = await repository.lorebooks_for(
         session, chat_id=chat.id, character_lorebook_id=speaker.lorebook_id
     )
+    audience = await privacy.audience(
+        session, chat_id=chat.id, user_id=user.id if user is not None else None
+    )
     if user is not None:
         user_name, persona = await user_identity(session, chat=chat, user=user)
+        # A persona's description is its owner's own, like their memory: the name is
+        # on their messages anyway.
+        persona = persona if audience.may_use_private(user.id) else ""
     else:
         user_name, persona = FALLBACK_USER_NAME, ""
     return ReplySource(
@@ -183,6 +191,7 @@ async def read_source(  # noqa: PLR0913 - one reply's coordinates, all needed
         other_characters=[card(c) for _, c in roster if c.id != speaker.id],
         lorebooks=[lorebook(book, entries) for book, entries in books],
         continue_last=continue_last,
+        audience=audience,
         message_ids=[row.id for row in rows],
     )
 
@@ -224,8 +233,11 @@ def build(registry: ModelRegistry, source: ReplySource) -> Built:
     # gives the others the role messages.
     request = ChatRequest(messages=prompt.messages, sampling=sampling, prompt=prompt.text)
     used = [source.sections[i] for i in prompt.used_sections]
-    sources = [{"id": s.source_id, "kind": s.kind, "text": s.text} for s in used]
-    return Built(request, target, sources, prompt.stop)
+    sources = [
+        {"id": s.source_id, "kind": s.kind, "text": s.text, privacy.PRIVATE: s.private}
+        for s in used
+    ]
+    return Built(request, target, privacy.recorded(sources, source.audience), prompt.stop)
 
 
 def assemble(source: ReplySource, budget_tokens: int) -> AssembledPrompt:

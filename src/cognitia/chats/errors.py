@@ -60,6 +60,16 @@ class NotOwner(Forbidden):
     default_detail = "Only the chat's owner may do this."
 
 
+class CharacterUnavailable(Forbidden):
+    code = "character_unavailable"
+    detail = "The chat's owner may no longer use this character (it was made private)."
+
+
+class NotYourself(Forbidden):
+    code = "not_yourself"
+    detail = "Only the person themselves may change this."
+
+
 class NotAuthor(Forbidden):
     code = "not_author"
     default_detail = "Only the message's author or the chat's owner may change it."

@@ -259,8 +259,9 @@ class Generations:
         recalled = await recall.sections(
             runtime,
             character_id=source.character.id,
-            user_id=plan.user_id,
+            private_user_id=source.audience.private_user_id,
             chat_id=plan.chat_id,
+            shared=source.audience.shared,
             query=source.query,
             exclude={*source.message_ids, progress.message_id},
         )

@@ -13,9 +13,11 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from cognitia.chats import live, repository, service
+from cognitia.characters.access import usable_by
+from cognitia.chats import live, privacy, repository, service
 from cognitia.chats.context import user_identity
 from cognitia.chats.errors import (
+    CharacterUnavailable,
     MessageBusy,
     MessageNotFound,
     NotAuthor,
@@ -39,6 +41,7 @@ from cognitia.chats.schemas import (
 )
 from cognitia.chats.turns import Speaker, choose_speakers
 from cognitia.memory import tasks as memory
+from cognitia.models.character import Character
 from cognitia.models.chat import Chat, ChatCharacter, ChatParticipant
 from cognitia.models.message import AuthorType, Message, MessageStatus, MessageSwipe
 from cognitia.models.user import User
@@ -134,12 +137,14 @@ async def _speakers(
     session: AsyncSession, *, chat: Chat, data: MessageCreate, recent: list[str], seq: int
 ) -> list[str]:
     """Who answers: the one asked for, else the chat's turn-taking strategy."""
-    roster = await repository.characters_of(session, [chat.id])
+    roster = await usable_roster(session, chat)
     ids = {c.id for _, c in roster}
     if data.character_id is not None:
         if data.character_id not in ids:
             raise NotInChat()
         return [data.character_id]
+    if not roster:
+        raise CharacterUnavailable()
     speakers = [Speaker(c.id, c.name, c.talkativeness, link.position) for link, c in roster]
     return choose_speakers(
         chat.strategy,
@@ -151,6 +156,13 @@ async def _speakers(
         # Seeded by the message, so a turn's choice can be reproduced.
         rng=random.Random(f"{chat.id}:{seq}"),
     )
+
+
+async def usable_roster(session: AsyncSession, chat: Chat) -> list[tuple[ChatCharacter, Character]]:
+    """The chat's characters that its owner may still use (a character made private by
+    its owner leaves the chats of others silent, not readable)."""
+    roster = await repository.characters_of(session, [chat.id])
+    return [(link, c) for link, c in roster if usable_by(c, chat.owner_id)]
 
 
 async def _rework(
@@ -297,6 +309,15 @@ async def branch(
     """A new chat (owned by the caller) with the same characters and people, and a copy
     of the messages up to and including `data.message_id`."""
     chat, until = await _message(session, user=user, chat_id=chat_id, message_id=data.message_id)
+    # A branch keeps only the characters its new owner may use: branching never extends
+    # access to someone else's private character.
+    roster = [
+        (link, c)
+        for link, c in await repository.characters_of(session, [chat.id])
+        if usable_by(c, user.id)
+    ]
+    if not roster:
+        raise CharacterUnavailable("None of this chat's characters is yours to use.")
     new = Chat(
         owner_id=user.id,
         title=data.title or chat.title,
@@ -308,7 +329,6 @@ async def branch(
     )
     session.add(new)
     await session.flush()
-    roster = await repository.characters_of(session, [chat.id])
     for link, _ in roster:
         session.add(
             ChatCharacter(chat_id=new.id, character_id=link.character_id, position=link.position)
@@ -320,6 +340,8 @@ async def branch(
         session.add(ChatParticipant(chat_id=new.id, user_id=member_id, last_read_seq=until.seq))
     await repository.count_chats_for(session, [link.character_id for link, _ in roster])
     await _copy_messages(session, source=chat, target=new, until_seq=until.seq)
+    if len(member_ids) > 1:
+        await privacy.scrub_chat(session, new.id)
     return await service.read_one(session, chat=new, user=user)
 
 

@@ -10,9 +10,16 @@ from typing import Any, Literal
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from cognitia.chats import context, repository
+from cognitia.characters.access import usable_by
+from cognitia.chats import context, privacy, repository
 from cognitia.chats.context import ReplySource
-from cognitia.chats.errors import ChatNotFound, MessageBusy, MessageNotFound, NotLastReply
+from cognitia.chats.errors import (
+    CharacterUnavailable,
+    ChatNotFound,
+    MessageBusy,
+    MessageNotFound,
+    NotLastReply,
+)
 from cognitia.chats.schemas import MessageRead
 from cognitia.db import Database
 from cognitia.memory import tasks as memory
@@ -50,6 +57,8 @@ async def open_reply(  # noqa: PLR0913 - a reply's coordinates
         speaker = await session.get(Character, character_id)
         if chat is None or speaker is None:
             raise ChatNotFound("The chat or the character is gone.")
+        if not usable_by(speaker, chat.owner_id):
+            raise CharacterUnavailable()
         user = await repository.get_user(session, user_id)
         if mode == "reply":
             message = await _new_reply(session, chat_id=chat_id, speaker=speaker)
@@ -155,5 +164,6 @@ async def finish(
         if message is None:
             return None
         if message.status == MessageStatus.COMPLETE:
-            memory.index_after_commit(session, message_id=message.id)
+            audience = await privacy.audience(session, chat_id=message.chat_id, user_id=None)
+            memory.index_after_commit(session, message_id=message.id, shared=audience.shared)
         return as_json(message)

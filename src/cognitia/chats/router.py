@@ -28,6 +28,7 @@ from cognitia.chats.schemas import (
     MessagePage,
     MessageRead,
     ParticipantAdd,
+    ParticipantUpdate,
     StopRead,
     SwipeChoice,
     TurnRead,
@@ -120,6 +121,23 @@ async def add_participant(
     chat_id: ResourceId, data: ParticipantAdd, user: CurrentUser, session: SessionDep
 ) -> ChatRead:
     return await service.add_participant(session, user=user, chat_id=chat_id, user_id=data.user_id)
+
+
+@router.patch(
+    "/{chat_id}/participants/{user_id}",
+    responses={**_ERRORS, 403: {"description": "not_yourself: only for yourself"}},
+)
+async def update_participant(
+    chat_id: ResourceId,
+    user_id: ResourceId,
+    data: ParticipantUpdate,
+    user: CurrentUser,
+    session: SessionDep,
+) -> ChatRead:
+    """Opt this chat in (or out) to your private memory, data bank and persona."""
+    return await service.share_private(
+        session, user=user, chat_id=chat_id, user_id=user_id, share=data.share_private
+    )
 
 
 @router.delete(

@@ -68,6 +68,12 @@ class ParticipantAdd(Strict):
     user_id: ResourceId
 
 
+class ParticipantUpdate(Strict):
+    # Let the characters draw on your private memory, data bank and persona in this chat
+    # although other people are in it (they may then read what the replies say of it).
+    share_private: bool
+
+
 class CharacterAdd(Strict):
     character_id: ResourceId
 
@@ -144,6 +150,7 @@ class ParticipantRead(BaseModel):
     first_name: str
     is_owner: bool
     last_read_seq: int
+    share_private: bool  # opted this chat in to their private memory (docs/security.md)
 
 
 class ChatRead(BaseModel):

@@ -13,12 +13,13 @@ from collections.abc import Sequence
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cognitia.characters import service as character_service
-from cognitia.chats import repository
+from cognitia.chats import privacy, repository
 from cognitia.chats.errors import (
     ChatCharacterNotFound,
     ChatNotFound,
     LastCharacter,
     NotOwner,
+    NotYourself,
     OwnerStays,
     PersonaNotFound,
     UserNotFound,
@@ -185,6 +186,7 @@ async def read_many(
                 first_name=person.first_name,
                 is_owner=p.user_id == chat.owner_id,
                 last_read_seq=p.last_read_seq,
+                share_private=p.share_private,
             )
             for p, person in people
             if p.chat_id == chat.id
@@ -262,6 +264,21 @@ async def add_participant(
     [person] = await _users(session, [user_id])
     if await repository.get_participant(session, chat_id=chat.id, user_id=person.id) is None:
         session.add(ChatParticipant(chat_id=chat.id, user_id=person.id, last_read_seq=0))
+        # The history is about to be read by someone else.
+        await privacy.scrub_chat(session, chat.id)
+    return await read_one(session, chat=chat, user=user)
+
+
+async def share_private(
+    session: AsyncSession, *, user: User, chat_id: str, user_id: str, share: bool
+) -> ChatRead:
+    """A member opts this chat in to their private memory, or out again (only themselves)."""
+    chat = await get_for_member(session, user=user, chat_id=chat_id)
+    if user_id != user.id:
+        raise NotYourself()
+    member = await repository.get_participant(session, chat_id=chat.id, user_id=user.id)
+    if member is not None:
+        member.share_private = share
     return await read_one(session, chat=chat, user=user)
 
 

@@ -1,6 +1,10 @@
 """Recall into the prompt: what this person told this character before, the character's
 and the person's documents, and the chat's rolling summary, as context sections.
 
+In a chat shared by several people, what a person keeps private (their memory with the
+character, their data bank) is searched only when the caller names them as
+`private_user_id` (chats/privacy.py decides); the chat's own memory is searched instead.
+
 The prompt assembly places them under the token budget (prompting/assembly.py); the reply
 records those it used as its `context_sources`.
 """
@@ -34,8 +38,9 @@ async def sections(  # noqa: PLR0913 - a reply's coordinates
     runtime: Runtime,
     *,
     character_id: str,
-    user_id: str | None,
+    private_user_id: str | None,
     chat_id: str,
+    shared: bool,
     query: str,
     exclude: Collection[str] = (),
 ) -> list[ContextSection]:
@@ -45,8 +50,9 @@ async def sections(  # noqa: PLR0913 - a reply's coordinates
     try:
         found += await _summary(runtime, chat_id)
         if query.strip():
-            found += await _memories(runtime, character_id, user_id, query, exclude)
-            found += await _knowledge(runtime, character_id, user_id, query)
+            scopes = _memory_scopes(character_id, private_user_id, chat_id if shared else None)
+            found += await _memories(runtime, scopes, query, exclude)
+            found += await _knowledge(runtime, character_id, private_user_id, query)
     except Exception:
         log.warning("recall failed; replying without it", exc_info=True)
         return []
@@ -62,28 +68,36 @@ async def _summary(runtime: Runtime, chat_id: str) -> list[ContextSection]:
     return [ContextSection(kind="summary", text=text, source_id=summary.id)]
 
 
+def _memory_scopes(
+    character_id: str, private_user_id: str | None, shared_chat_id: str | None
+) -> list[Scope]:
+    """The person's own memory with the character, and a shared chat's memory."""
+    scopes = []
+    if private_user_id is not None:
+        scopes.append(Scope(character_id=character_id, user_id=private_user_id))
+    if shared_chat_id is not None:
+        scopes.append(Scope(character_id=character_id, chat_id=shared_chat_id))
+    return scopes
+
+
 async def _memories(
-    runtime: Runtime, character_id: str, user_id: str | None, query: str, exclude: Collection[str]
+    runtime: Runtime, scopes: list[Scope], query: str, exclude: Collection[str]
 ) -> list[ContextSection]:
-    if user_id is None:
+    if not scopes:
         return []
     hits = await retrieval.search(
-        runtime,
-        query=query,
-        scopes=[Scope(character_id=character_id, user_id=user_id)],
-        limit=MEMORY_FETCH,
-        kinds=["message", "memory"],
+        runtime, query=query, scopes=scopes, limit=MEMORY_FETCH, kinds=["message", "memory"]
     )
     kept = [h for h in hits if h.source_id not in exclude][:MEMORY_LIMIT]
     return [_section("memory", hit) for hit in kept]
 
 
 async def _knowledge(
-    runtime: Runtime, character_id: str, user_id: str | None, query: str
+    runtime: Runtime, character_id: str, private_user_id: str | None, query: str
 ) -> list[ContextSection]:
     scopes = [Scope(character_id=character_id)]
-    if user_id is not None:
-        scopes.append(Scope(user_id=user_id))  # the person's data bank
+    if private_user_id is not None:
+        scopes.append(Scope(user_id=private_user_id))  # the person's data bank
     hits = await retrieval.search(
         runtime, query=query, scopes=scopes, limit=KNOWLEDGE_LIMIT, kinds=["document"]
     )
@@ -91,4 +105,5 @@ async def _knowledge(
 
 
 def _section(kind: Literal["memory", "knowledge"], hit: Hit) -> ContextSection:
-    return ContextSection(kind=kind, text=hit.text, source_id=hit.chunk_id)
+    private = hit.scope.user_id is not None  # a person's memory or data bank
+    return ContextSection(kind=kind, text=hit.text, source_id=hit.chunk_id, private=private)

@@ -11,6 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from cognitia.models.chunk import Chunk
 from cognitia.models.memory_fact import FactStatus, MemoryFact
 from cognitia.models.message import AuthorType, Message
+from cognitia.retrieval.repository import scope_filter
+from cognitia.retrieval.types import Scope
 
 EPISODE_KIND = "message"
 FACT_KIND = "memory"
@@ -58,12 +60,10 @@ def _of(character_id: str, user_id: str) -> ColumnElement[bool]:
     )
 
 
-async def indexed(
-    session: AsyncSession, *, character_id: str, user_id: str, message_ids: Sequence[str]
-) -> set[str]:
+async def indexed(session: AsyncSession, *, scope: Scope, message_ids: Sequence[str]) -> set[str]:
     """Which of the messages already have episode chunks in the scope."""
     stmt = select(Chunk.source_id).where(
-        _of(character_id, user_id),
+        scope_filter([scope]),
         Chunk.source_kind == EPISODE_KIND,
         Chunk.source_id.in_(list(message_ids)),
     )
@@ -73,8 +73,7 @@ async def indexed(
 async def delete_episodes(
     session: AsyncSession,
     *,
-    character_id: str,
-    user_id: str,
+    scope: Scope,
     message_ids: Sequence[str],
     keep: Sequence[str] = (),
 ) -> int:
@@ -82,7 +81,7 @@ async def delete_episodes(
     result = await session.execute(
         delete(Chunk)
         .where(
-            _of(character_id, user_id),
+            scope_filter([scope]),
             Chunk.source_kind == EPISODE_KIND,
             Chunk.source_id.in_(list(message_ids)),
             Chunk.id.not_in(list(keep)),
@@ -92,14 +91,15 @@ async def delete_episodes(
     return len(result.all())
 
 
-async def episode_scopes(session: AsyncSession, message_id: str) -> list[tuple[str, str]]:
-    """The (character, person) scopes a message is indexed in."""
+async def episode_scopes(session: AsyncSession, message_id: str) -> list[Scope]:
+    """The scopes a message is indexed in: (character, person) or (character, shared chat)."""
     stmt = (
-        select(Chunk.character_id, Chunk.user_id)
+        select(Chunk.character_id, Chunk.user_id, Chunk.chat_id)
         .where(Chunk.source_kind == EPISODE_KIND, Chunk.source_id == message_id)
         .distinct()
     )
-    return [(c, u) for c, u in (await session.execute(stmt)).all() if c and u]
+    rows = (await session.execute(stmt)).all()
+    return [Scope(c, u, chat) for c, u, chat in rows if c and (u or chat)]
 
 
 async def page_episodes(

@@ -23,9 +23,10 @@ INDEX_EXCHANGE = "memory.index_exchange"
 REINDEX_MESSAGE = "memory.reindex_message"
 
 
-def index_after_commit(session: AsyncSession, *, message_id: str) -> None:
-    """Index a finished reply and the person's message it answers, once it is saved."""
-    defer(session, INDEX_EXCHANGE, message_id=message_id)
+def index_after_commit(session: AsyncSession, *, message_id: str, shared: bool) -> None:
+    """Index a finished reply and the person's message it answers, once it is saved: in
+    a chat shared by several people as that chat's memory, else as the person's own."""
+    defer(session, INDEX_EXCHANGE, message_id=message_id, shared=shared)
 
 
 def reindex_after_commit(session: AsyncSession, *, message_id: str) -> None:
@@ -47,7 +48,8 @@ def _turn(message: Message) -> Turn:
 @job(INDEX_EXCHANGE, max_tries=3)
 async def index_exchange(runtime: Runtime, payload: dict[str, Any]) -> None:
     """Index the reply (again, if it was regenerated) and the person's message it answers
-    (unless another speaker's reply indexed it already), under Scope(character, person)."""
+    (unless another speaker's reply indexed it already), under Scope(character, person),
+    or Scope(character, chat) when the chat is shared."""
     async with runtime.db.read() as session:
         reply = await repository.get_message(session, payload["message_id"])
         if reply is None or reply.status != MessageStatus.COMPLETE or not reply.character_id:
@@ -60,40 +62,33 @@ async def index_exchange(runtime: Runtime, payload: dict[str, Any]) -> None:
         before = await repository.messages_before(
             session, chat_id=reply.chat_id, below_seq=reply.seq, limit=2
         )
-        done = await repository.indexed(
-            session,
-            character_id=reply.character_id,
-            user_id=person.user_id,
-            message_ids=[person.id],
-        )
+        if payload.get("shared", False):
+            scope = Scope(character_id=reply.character_id, chat_id=reply.chat_id)
+        else:
+            scope = Scope(character_id=reply.character_id, user_id=person.user_id)
+        done = await repository.indexed(session, scope=scope, message_ids=[person.id])
     turns, previous = [reply], before[0] if before else None
     if previous is not None and previous.id == person.id and person.id not in done:
         turns, previous = [person, reply], before[1] if len(before) > 1 else None
-    await _replace(
-        runtime,
-        [m for m in turns if m.content.strip()],
-        scope=(reply.character_id, person.user_id),
-        previous=previous,
-    )
-    await _after_indexing(
-        runtime, reply=reply, person=person, scope=(reply.character_id, person.user_id)
-    )
+    await _replace(runtime, [m for m in turns if m.content.strip()], scope=scope, previous=previous)
+    await _after_indexing(runtime, reply=reply, person=person, scope=scope)
 
 
 async def _after_indexing(
-    runtime: Runtime, *, reply: Message, person: Message, scope: tuple[str, str]
+    runtime: Runtime, *, reply: Message, person: Message, scope: Scope
 ) -> None:
-    """Then the work that needs a capable model: facts about the person, and a summary
-    of a long chat (each queued as its own job, so a weak model delays nothing else)."""
-    character_id, user_id = scope
+    """Then the work that needs a capable model: facts about the person (only from their
+    own chats: a shared chat's memory is the chat's), and a summary of a long chat (each
+    queued as its own job, so a weak model delays nothing else)."""
     async with runtime.db.unit_of_work() as session:
-        semantic.after_exchange(
-            session,
-            chat_id=reply.chat_id,
-            character_id=character_id,
-            user_id=user_id,
-            message_ids=[person.id, reply.id],
-        )
+        if scope.character_id and scope.user_id:
+            semantic.after_exchange(
+                session,
+                chat_id=reply.chat_id,
+                character_id=scope.character_id,
+                user_id=scope.user_id,
+                message_ids=[person.id, reply.id],
+            )
         await summaries.maybe_summarize(session, chat_id=reply.chat_id)
 
 
@@ -108,11 +103,11 @@ async def reindex_message(runtime: Runtime, payload: dict[str, Any]) -> None:
         before = await repository.messages_before(
             session, chat_id=message.chat_id, below_seq=message.seq, limit=1
         )
-    for character_id, user_id in scopes:
+    for scope in scopes:
         await _replace(
             runtime,
             [message] if message.content.strip() else [],
-            scope=(character_id, user_id),
+            scope=scope,
             previous=before[0] if before else None,
             drop=[message.id],
         )
@@ -122,17 +117,16 @@ async def _replace(
     runtime: Runtime,
     turns: list[Message],
     *,
-    scope: tuple[str, str],  # (character, person)
+    scope: Scope,  # (character, person) or (character, shared chat)
     previous: Message | None,
     drop: list[str] | None = None,
 ) -> None:
     """Index the turns, then remove their older chunks in the scope (embedding happens
     before any write, so no write lock waits for the embedder)."""
     usable = previous if previous is not None and previous.content.strip() else None
-    character_id, user_id = scope
     chunks = turn_chunks(
         [_turn(m) for m in turns],
-        scope=Scope(character_id=character_id, user_id=user_id),
+        scope=scope,
         previous=_turn(usable) if usable else None,
     )
     # The turn's own text, for showing the memory (the chunk's text carries the turn before).
@@ -144,8 +138,7 @@ async def _replace(
     async with runtime.db.unit_of_work() as session:
         await repository.delete_episodes(
             session,
-            character_id=character_id,
-            user_id=user_id,
+            scope=scope,
             message_ids=[m.id for m in turns] + (drop or []),
             keep=new_ids,
         )

@@ -71,6 +71,7 @@ class ContextSection:
     kind: Literal["memory", "knowledge", "summary"]
     text: str
     source_id: str = ""
+    private: bool = False  # from one person's own memory or data bank
 
 
 @dataclass(frozen=True)

@@ -115,6 +115,7 @@ async def search(  # noqa: PLR0913
             text=rows[seq].text,
             score=score,
             metadata=rows[seq].meta,
+            scope=Scope(rows[seq].character_id, rows[seq].user_id, rows[seq].chat_id),
         )
         for seq, score in ranked
         if seq in rows

@@ -44,3 +44,4 @@ class Hit:
     text: str
     score: float
     metadata: dict[str, Any] = field(default_factory=dict)
+    scope: Scope = Scope()

@@ -44,6 +44,7 @@ export interface CharacterFields {
   extensions: JsonObject;
   card_extra: JsonObject;
   lorebook_id: string | null;
+  share_lorebook: boolean;
   visibility: Visibility;
 }
 

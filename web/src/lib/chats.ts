@@ -45,6 +45,7 @@ export interface Participant {
   first_name: string;
   is_owner: boolean;
   last_read_seq: number;
+  share_private: boolean;
 }
 
 export interface Chat {
@@ -178,6 +179,8 @@ export const chats = {
   remove: (chatId: string) => api.delete(`${CHATS}/${chatId}`),
   invite: (chatId: string, userId: string) =>
     api.post<Chat>(`${CHATS}/${chatId}/participants`, { user_id: userId }),
+  sharePrivate: (chatId: string, userId: string, share: boolean) =>
+    api.patch<Chat>(`${CHATS}/${chatId}/participants/${userId}`, { share_private: share }),
   removeParticipant: (chatId: string, userId: string) =>
     api.delete(`${CHATS}/${chatId}/participants/${userId}`),
   addCharacter: (chatId: string, characterId: string) =>

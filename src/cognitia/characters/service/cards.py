@@ -87,10 +87,12 @@ async def export_card(
     character_id: str,
     fmt: Literal["png", "json"],
 ) -> ExportedCard:
-    """A character the caller can see, as a V3 JSON card or a PNG with V2 and V3 cards."""
+    """A character the caller can see, as a V3 JSON card or a PNG with V2 and V3 cards;
+    with its lorebook for the owner, and for others when the owner shares it."""
     character = await get_visible(session, user=user, character_id=character_id)
     book = None
-    if character.lorebook_id is not None:
+    shared = character.owner_id == user.id or character.share_lorebook
+    if character.lorebook_id is not None and shared:
         book = await lorebooks.get_with_entries(session, lorebook_id=character.lorebook_id)
     stem = re.sub(r"[^A-Za-z0-9._-]+", "_", character.name).strip("._")[:80] or "character"
     if fmt == "json":

@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cognitia.characters import repository
+from cognitia.characters.access import usable_by
 from cognitia.characters.errors import CharacterNotFound, NotOwner, UnknownModel, UnknownTemplate
 from cognitia.characters.lorebooks import service as lorebooks
 from cognitia.characters.schemas import (
@@ -24,7 +25,7 @@ from cognitia.characters.schemas import (
 )
 from cognitia.llm import service as llm
 from cognitia.llm.logic import parse_target
-from cognitia.models.character import Character, Visibility
+from cognitia.models.character import Character
 from cognitia.models.user import User
 from cognitia.retrieval import service as retrieval
 from cognitia.runtime import Runtime
@@ -32,7 +33,7 @@ from cognitia.storage.tasks import delete_after_commit
 
 
 def is_visible(character: Character, user: User) -> bool:
-    return character.owner_id == user.id or character.visibility != Visibility.PRIVATE
+    return usable_by(character, user.id)
 
 
 async def get_visible(session: AsyncSession, *, user: User, character_id: str) -> Character:

@@ -43,6 +43,7 @@ export function toForm(character?: Character): CharacterForm {
     extensions: json(character?.extensions ?? {}),
     card_extra: json(character?.card_extra ?? {}),
     visibility: character?.visibility ?? "private",
+    share_lorebook: character?.share_lorebook ?? false,
   };
 }
 
@@ -112,6 +113,7 @@ export function fromForm(form: CharacterForm, original?: Character): { data: For
     extensions: parseObject(form.extensions, "extensions", problems),
     card_extra: cardExtra,
     visibility: form.visibility,
+    share_lorebook: form.share_lorebook,
   };
   return { data, problems };
 }
