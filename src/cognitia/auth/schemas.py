@@ -9,6 +9,7 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field, StringConstraints
 
 from cognitia.auth.passwords import MAX_PASSWORD_LENGTH
+from cognitia.kit.names import check_name
 
 
 def _normalise_email(value: str) -> str:
@@ -26,7 +27,10 @@ Email = Annotated[EmailStr, Field(max_length=254), AfterValidator(_normalise_ema
 Password = Annotated[str, Field(min_length=1, max_length=MAX_PASSWORD_LENGTH)]
 NoControlCharacters = AfterValidator(_no_control_characters)
 Text = Annotated[str, NoControlCharacters]
-Name = Annotated[str, StringConstraints(strip_whitespace=True, max_length=100), NoControlCharacters]
+# Names are shown to other people: nothing in them may change how they read (kit/names.py).
+Name = Annotated[
+    str, StringConstraints(strip_whitespace=True, max_length=100), AfterValidator(check_name)
+]
 ResourceId = Annotated[str, Field(min_length=1), NoControlCharacters]
 Token = Annotated[str, Field(min_length=1, max_length=4096)]
 

@@ -13,6 +13,8 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, Field, StringConstraints
 
+from cognitia.kit.names import check_name
+
 LONG_TEXT = 50_000
 MAX_JSON_BYTES = 1_000_000
 MAX_JSON_DEPTH = 64
@@ -76,7 +78,7 @@ ShortText = Annotated[str, Field(max_length=200), AfterValidator(_no_nul)]
 Name = Annotated[
     str,
     StringConstraints(strip_whitespace=True, min_length=1, max_length=100),
-    AfterValidator(_no_control_characters),
+    AfterValidator(check_name),
 ]
 Id = Annotated[
     str,

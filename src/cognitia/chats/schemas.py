@@ -7,7 +7,8 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
-from cognitia.auth.schemas import NoControlCharacters, ResourceId, Strict
+from cognitia.auth.schemas import ResourceId, Strict
+from cognitia.kit.names import check_name
 from cognitia.models.chat import TurnStrategy
 from cognitia.models.message import AuthorType, MessageStatus
 
@@ -31,8 +32,9 @@ def _unique(values: list[str]) -> list[str]:
     return list(dict.fromkeys(values))
 
 
+# A chat's title is its name in everyone's list: nothing in it may change how it reads.
 Title = Annotated[
-    str, StringConstraints(strip_whitespace=True, max_length=200), NoControlCharacters
+    str, StringConstraints(strip_whitespace=True, max_length=200), AfterValidator(check_name)
 ]
 Content = Annotated[
     str, Field(min_length=1, max_length=MAX_CONTENT_CHARS), AfterValidator(_not_blank)
