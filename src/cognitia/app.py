@@ -24,6 +24,8 @@ from cognitia.chats.events_router import router as chat_events_router
 from cognitia.chats.router import router as chats_router
 from cognitia.config import Settings
 from cognitia.http import errors, webui
+from cognitia.http.gates import EndpointGate
+from cognitia.http.metrics_port import metrics_port
 from cognitia.http.middleware import RequestContextMiddleware
 from cognitia.jobs.providers.embedded import EmbeddedJobQueue, EmbeddedRunner
 from cognitia.jobs.scheduler import run_schedule
@@ -96,7 +98,8 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.runner_task = tasks[0]
     tasks.append(asyncio.create_task(announce_ready(runtime), name="announce-ready"))
     try:
-        yield
+        async with metrics_port(settings.http):
+            yield
     finally:
         async with _bounded("stopping background tasks", SHUTDOWN_STEP_SECONDS):
             await stop_tasks(tasks)
@@ -123,6 +126,14 @@ def _stack(task: asyncio.Task[object]) -> str:
     buffer = io.StringIO()
     task.print_stack(file=buffer)
     return buffer.getvalue()
+
+
+def _hsts(settings: Settings) -> str | None:
+    """Sent in production on every response: browsers ignore it over plain HTTP, and a
+    TLS proxy in front that does not say X-Forwarded-Proto still gets it through."""
+    if settings.environment != "production" or not settings.http.hsts_seconds:
+        return None
+    return f"max-age={settings.http.hsts_seconds}"
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -166,5 +177,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             allow_methods=["*"],
             allow_headers=["*"],
         )
-    app.add_middleware(RequestContextMiddleware)
+    app.add_middleware(EndpointGate, http=settings.http)
+    app.add_middleware(RequestContextMiddleware, hsts=_hsts(settings))
     return app

@@ -77,6 +77,10 @@ class MailSettings(BaseModel):
     smtp_timeout_seconds: float = Field(10.0, gt=0, description="SMTP connect/send timeout.")
 
 
+# Who may read the API docs or the metrics (http/gates.py).
+EndpointAccess = Literal["open", "token", "closed"]
+
+
 class HttpSettings(BaseModel):
     cors_origins: list[str] = Field(
         default_factory=list, description="Origins allowed by CORS; empty disables CORS."
@@ -90,6 +94,36 @@ class HttpSettings(BaseModel):
     web_ui_dir: Path | None = Field(
         None, description="Folder of a built web UI to serve instead of the one in the package."
     )
+    hsts_seconds: int = Field(
+        31_536_000,
+        ge=0,
+        description="production: Strict-Transport-Security max-age on every response; 0: none.",
+    )
+    docs_access: EndpointAccess = Field(
+        "open", description="/docs, /redoc, /openapi.json: open, token (docs_token) or closed."
+    )
+    docs_token: SecretStr | None = Field(None, description="The token for docs_access=token.")
+    metrics_access: EndpointAccess = Field(
+        "open", description="/metrics: open, token (metrics_token) or closed."
+    )
+    metrics_token: SecretStr | None = Field(None, description="The token for metrics_access=token.")
+    metrics_port: int | None = Field(
+        None,
+        ge=1,
+        le=65535,
+        description="Serve /metrics on this port of its own (on metrics_host), not on the API's.",
+    )
+    metrics_host: str = Field("127.0.0.1", description="Interface for metrics_port.")
+
+    @model_validator(mode="after")
+    def _token_access_has_a_token(self) -> HttpSettings:
+        for name in ("docs", "metrics"):
+            if getattr(self, f"{name}_access") == "token" and not getattr(self, f"{name}_token"):
+                raise ValueError(
+                    f"COGNITIA_HTTP__{name.upper()}_TOKEN must be set when"
+                    f" COGNITIA_HTTP__{name.upper()}_ACCESS is token"
+                )
+        return self
 
 
 class RunnerSettings(BaseModel):

@@ -1,4 +1,4 @@
-"""ASGI middleware: request id, request log and metrics, security headers.
+"""ASGI middleware: request id, request log and metrics, security headers (HSTS in production).
 
 Pure ASGI (not BaseHTTPMiddleware) so streamed responses pass through untouched.
 """
@@ -44,8 +44,11 @@ def _incoming_request_id(scope: Scope) -> str:
 
 
 class RequestContextMiddleware:
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, *, hsts: str | None = None) -> None:
         self.app = app
+        self.headers = list(SECURITY_HEADERS)
+        if hsts:
+            self.headers.append((b"strict-transport-security", hsts.encode()))
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -62,7 +65,7 @@ class RequestContextMiddleware:
                 status["code"] = message["status"]
                 headers = list(message.get("headers", []))
                 headers.append((b"x-request-id", request_id.encode()))
-                headers.extend(SECURITY_HEADERS)
+                headers.extend(self.headers)
                 message["headers"] = headers
             await send(message)
 
