@@ -23,7 +23,7 @@ from cognitia.characters.router import router as characters_router
 from cognitia.chats.events_router import router as chat_events_router
 from cognitia.chats.router import router as chats_router
 from cognitia.config import Settings
-from cognitia.http import errors, webui
+from cognitia.http import errors, openapi, webui
 from cognitia.http.gates import EndpointGate
 from cognitia.http.metrics_port import metrics_port
 from cognitia.http.middleware import RequestContextMiddleware
@@ -168,6 +168,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     for router in routers:
         app.include_router(router)
+    openapi.install(app)
     webui.install(app, settings)
     if settings.http.cors_origins:
         app.add_middleware(

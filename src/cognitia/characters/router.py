@@ -122,7 +122,20 @@ async def delete_character(
     await service.delete(session, owner=user, character_id=character_id)
 
 
-@router.get("/{character_id}/export", responses=_errors(404))
+@router.get(
+    "/{character_id}/export",
+    response_class=Response,
+    responses={
+        **_errors(404),
+        200: {
+            "description": "`format=png`: the card in a PNG; `format=json`: the V3 card.",
+            "content": {
+                "image/png": {"schema": {"type": "string", "format": "binary"}},
+                "application/json": {"schema": {"type": "object"}},
+            },
+        },
+    },
+)
 async def export_card(
     character_id: ResourceId,
     user: CurrentUser,

@@ -13,11 +13,46 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import compile_path
 
 from cognitia.errors import CognitiaError
 
 log = logging.getLogger(__name__)
+
+
+class ErrorBody(BaseModel):
+    """Every error outside /v1: a stable code, and a message for people."""
+
+    error: str
+    detail: str
+
+
+class FieldError(BaseModel):
+    field: str
+    message: str
+    type: str
+
+
+class ValidationErrorBody(ErrorBody):
+    """422: each field that failed, by its dotted path."""
+
+    fields: list[FieldError]
+
+
+class OpenAIError(BaseModel):
+    message: str
+    type: str
+    param: str | None
+    code: str | None
+
+
+class OpenAIErrorBody(BaseModel):
+    """Every error under /v1, in OpenAI's shape."""
+
+    error: OpenAIError
+
 
 _HTTP_CODES = {
     400: "bad_request",
@@ -72,7 +107,10 @@ async def _cognitia_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, CognitiaError)
     if exc.status_code >= 500:
         log.error("request failed", extra={"error": exc.code})
-    return _render(request, exc.status_code, exc.body(), exc.headers)
+    body = exc.body()
+    if exc.status_code == 422:
+        body.setdefault("fields", [])  # every 422 has them, as the spec says
+    return _render(request, exc.status_code, body, exc.headers)
 
 
 def _field_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
@@ -100,7 +138,28 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
     code = _HTTP_CODES.get(exc.status_code, "http_error")
     detail = exc.detail if isinstance(exc.detail, str) else code
-    return _render(request, exc.status_code, {"error": code, "detail": detail}, exc.headers)
+    headers = dict(exc.headers or {})
+    if exc.status_code == 405:
+        headers["Allow"] = _allowed_methods(request, headers.get("Allow", ""))
+    return _render(request, exc.status_code, {"error": code, "detail": detail}, headers)
+
+
+def _allowed_methods(request: Request, starlette_allow: str) -> str:
+    """Every method of the path, as the spec lists them. Starlette names only those of
+    the first route that matched, and FastAPI makes a route per method. Where templates
+    overlap (/characters/marketplace and /characters/{character_id}) the most literal
+    one is the path's."""
+    spec: dict[str, Any] = request.app.openapi()
+    matches = [
+        (template.count("{"), item)
+        for template, item in spec.get("paths", {}).items()
+        if compile_path(template)[0].match(request.url.path)
+    ]
+    if not matches:
+        return starlette_allow
+    fewest = min(params for params, _ in matches)
+    methods = {m.upper() for n, item in matches if n == fewest for m in item if m != "parameters"}
+    return ", ".join(sorted(methods))
 
 
 async def _unexpected(request: Request, exc: Exception) -> JSONResponse:

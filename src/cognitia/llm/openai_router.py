@@ -26,6 +26,20 @@ from cognitia.llm.service import CallContext, GenerationEvent, Generator
 
 router = APIRouter(prefix="/v1", tags=["openai-compatible"])
 
+_MODEL_ERRORS: dict[int | str, dict[str, Any]] = {
+    404: {"description": "model_not_found: no such model, lane or character of yours"},
+    502: {"description": "upstream_rejected (before the first streamed token)"},
+    503: {"description": "models_unavailable (before the first streamed token)"},
+}
+_COMPLETION: dict[int | str, dict[str, Any]] = {
+    **_MODEL_ERRORS,
+    200: {
+        "description": "`stream: true`: chunks as SSE, ending with `data: [DONE]`;"
+        " otherwise the completion as JSON.",
+        "content": {"text/event-stream": {}},
+    },
+}
+
 
 @router.get("/models")
 async def list_models(caller: Caller, runtime: RuntimeDep) -> dict[str, Any]:
@@ -36,7 +50,7 @@ async def list_models(caller: Caller, runtime: RuntimeDep) -> dict[str, Any]:
     return {"object": "list", "data": [openai_format.model_entry(i) for i in ids]}
 
 
-@router.post("/chat/completions", response_model=None)
+@router.post("/chat/completions", response_model=None, responses=_COMPLETION)
 async def chat_completions(
     body: ChatCompletionRequest, caller: Caller, runtime: RuntimeDep
 ) -> JSONResponse | EventSourceResponse:
@@ -76,7 +90,7 @@ async def _sse(
         await rest.aclose()
 
 
-@router.post("/embeddings")
+@router.post("/embeddings", responses=_MODEL_ERRORS)
 async def embeddings(body: EmbeddingRequest, _: Caller, runtime: RuntimeDep) -> dict[str, Any]:
     texts = body.texts()
     service.check_embedding_limits(texts, runtime.settings.llm)
