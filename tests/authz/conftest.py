@@ -1,0 +1,136 @@
+"""One app, one SQLite database and one cast of people for the whole matrix module.
+
+Owner A makes one of everything; outsider B tries A's ids; a friend is in A's chats;
+one person is disabled and one has signed out and revoked a key, each with objects of
+their own made before that.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import pytest_asyncio
+from tests.authz import objects, spec
+from tests.authz.world import Person, World, shared_row
+from tests.chats.conftest import catalogue_text
+from tests.conftest import make_settings
+from tests.support.apps import running_app
+from tests.support.factories import bearer, create_user, login, runtime_of
+from tests.support.fake_upstream import FakeUpstream
+
+from cognitia.runtime import Runtime
+
+# Prepared requests of a person whose credentials are refused: path ids and body by route.
+Prepared = dict[str, tuple[dict[str, str], dict[str, Any]]]
+
+
+@dataclass
+class Cast:
+    world: World
+    owner: Person
+    outsider: Person
+    admin: Person
+    keys: dict[str, dict[str, str]]  # the outsider's API keys by scope ("key" if unscoped)
+
+
+@dataclass
+class Refused:
+    """A person's objects and prepared requests, and credentials that no longer work."""
+
+    person: Person  # with a session that still works, to read what changed
+    prepared: Prepared
+    credentials: dict[str, dict[str, str]]
+
+
+@pytest.fixture(scope="module")
+def authz_upstream() -> Iterator[FakeUpstream]:
+    with FakeUpstream() as fake:
+        yield fake
+
+
+async def sign_up(runtime: Runtime, client: httpx.AsyncClient, label: str, **kw: Any) -> Person:
+    user = await create_user(runtime, first_name=label, **kw)
+    tokens = await login(client, user.email)
+    return Person(label, user.id, user.email, bearer(tokens["access_token"]))
+
+
+async def api_key(
+    world: World, person: Person, fields: dict[str, Any] | None = None
+) -> tuple[str, dict[str, str]]:
+    """A new key of `person` (with `fields`, a scope say): its id, and headers that use it."""
+    made = await objects.create(world, person, "/api/v2/api-keys", {}, name="k", **(fields or {}))
+    return made["id"], bearer(made["key"])
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="session")
+async def cast(
+    sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory, authz_upstream: FakeUpstream
+) -> AsyncIterator[Cast]:
+    folder = tmp_path_factory.mktemp("authz")
+    shutil.copy(sqlite_template, folder / "cognitia.db")
+    catalogue = folder / "models.toml"
+    catalogue.write_text(catalogue_text(authz_upstream))
+    database_url = f"sqlite+aiosqlite:///{folder / 'cognitia.db'}"
+    settings = make_settings(database_url, folder, llm={"catalogue_path": catalogue})
+    async with running_app(settings) as (app, client):
+        runtime = runtime_of(app)
+        owner, outsider, friend = [await sign_up(runtime, client, n) for n in ("A", "B", "Friend")]
+        admin = await sign_up(runtime, client, "Admin", admin=True)
+        world = World(client, runtime, objects.DESCRIPTION, friend=friend, outsider=outsider)
+        for op in spec.with_ids():
+            await world.ids(op, owner)
+            await world.ids(op, outsider)
+            if shared_row(objects.KINDS, op):
+                await world.ids(op, owner, shared=True)
+        scopes = spec.key_scopes()
+        keys = {label: (await api_key(world, outsider, fields))[1] for label, fields in scopes}
+        await world.settled()
+        yield Cast(world, owner, outsider, admin, keys)
+
+
+async def prepare(world: World, person: Person) -> Prepared:
+    """Ids and a body for every authenticated route, made with `person`'s own objects."""
+    prepared: Prepared = {}
+    for op in spec.operations():
+        if op.authenticated:
+            ids = await world.ids(op, person)
+            prepared[str(op)] = (ids, await world.body(op, person, ids))
+    return prepared
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="session")
+async def disabled(cast: Cast) -> Refused:
+    """Someone with objects and a key, then disabled by an admin."""
+    world = cast.world
+    person = await sign_up(world.runtime, world.client, "Disabled")
+    prepared = await prepare(world, person)
+    _, key = await api_key(world, person)
+    url = f"/api/v2/admin/users/{person.user_id}/disable"
+    response = await world.client.post(url, headers=cast.admin.headers)
+    assert response.status_code == 200, response.text
+    await world.settled()
+    return Refused(person, prepared, {"session": person.headers, "API key": key})
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="session")
+async def revoked(cast: Cast) -> Refused:
+    """Someone with objects, who signed out of one session and revoked a key."""
+    world = cast.world
+    person = await sign_up(world.runtime, world.client, "Revoked")
+    prepared = await prepare(world, person)
+    key_id, key = await api_key(world, person)
+    gone = await world.client.delete(f"/api/v2/api-keys/{key_id}", headers=person.headers)
+    assert gone.is_success, gone.text
+    signed_out = dict(person.headers)
+    response = await world.client.post("/api/v2/auth/logout", headers=signed_out)
+    assert response.status_code == 204, response.text
+    tokens = await login(world.client, person.email)
+    person.headers = bearer(tokens["access_token"])
+    await world.settled()
+    return Refused(person, prepared, {"signed-out session": signed_out, "revoked API key": key})

@@ -1,0 +1,176 @@
+"""The authorization matrix: every operation of the OpenAPI spec, tried by the wrong people.
+
+- Outsider B calls each route with an id in its path with owner A's ids (by session and
+  by each kind of API key): 404, exactly what an id that names nothing gets, and A's
+  objects read the same afterwards. Admin routes: 403 for a non-admin.
+- B with their own chat or character but A's object inside it: 404 too.
+- B as a member of A's chat, or a viewer of A's public character: 403 on every route
+  there but those objects.MEMBER_MAY lists, and nothing changes.
+- A signed-out session and a revoked key get 401 on every authenticated route, a
+  disabled account 401/403, even on its own objects.
+
+A route whose ids the matrix cannot make fails here until tests/authz/objects.py
+describes them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import httpx
+import pytest
+from tests.authz import objects, spec
+from tests.authz.conftest import Cast, Refused
+from tests.authz.spec import Operation
+from tests.authz.world import Person, Snapshot, World, nowhere, shared_row
+
+pytestmark = pytest.mark.asyncio(loop_scope="session")
+
+KINDS = objects.KINDS
+WITH_IDS = spec.with_ids()
+READS = [op for op in WITH_IDS if op.method == "GET" and not op.streams]
+SHARED = [op for op in WITH_IDS if shared_row(KINDS, op)]
+OWNER_ONLY = [op for op in SHARED if str(op) not in objects.MEMBER_MAY]
+MEMBER_READS = [op for op in SHARED if str(op) in objects.MEMBER_MAY and op in READS]
+# The last object is A's, the ones holding it B's own (B's chat, A's message).
+NESTED = [
+    op
+    for op in WITH_IDS
+    if len(op.params) > 1 and op.params[-1] in KINDS and KINDS[op.params[-1]].owned
+]
+AUTHENTICATED = [op for op in spec.operations() if op.authenticated]
+LISTS = [
+    op for op in spec.operations() if op.method == "GET" and not op.params and op.authenticated
+]
+
+
+def for_outsider(op: Operation) -> int:
+    return 403 if op.path.startswith(objects.ADMIN_PREFIX) else 404
+
+
+def outcome(response: httpx.Response, ids: Mapping[str, str]) -> tuple[int, str, str]:
+    """Status, error code and detail, with the ids asked for masked: what a caller learns."""
+    body = response.json() if response.headers.get("content-type") == "application/json" else {}
+    detail = str(body.get("detail", ""))
+    for value in ids.values():
+        detail = detail.replace(value, "<id>")
+    return response.status_code, str(body.get("error", "")), detail
+
+
+async def owner_sees(
+    world: World, op: Operation, owner: Person, ids: Mapping[str, str]
+) -> Snapshot:
+    seen = await world.snapshot(op, owner, ids)
+    assert any(200 <= status < 300 for _, status, _ in seen), (
+        f"{op}: {owner} reads none of the objects it touches ({seen}); describe a read in "
+        "tests/authz/objects.py (KINDS[...].watch)"
+    )
+    return seen
+
+
+async def test_every_route_with_an_id_is_described() -> None:
+    missing = sorted({f"{op} ({{{p}}})" for op in WITH_IDS for p in op.params if p not in KINDS})
+    assert not missing, f"describe these in tests/authz/objects.py (KINDS): {missing}"
+
+
+@pytest.mark.parametrize("op", WITH_IDS, ids=str)
+async def test_another_users_object_is_not_found(cast: Cast, op: Operation) -> None:
+    world, owner = cast.world, cast.owner
+    ids = await world.ids(op, owner)
+    body = await world.body(op, owner, ids)
+    before = await owner_sees(world, op, owner, ids)
+    expected = for_outsider(op)
+    credentials = {"session": cast.outsider.headers, **cast.keys}
+    for label, headers in credentials.items():
+        answer = await world.request(op, ids, headers, body)
+        missing = nowhere(ids, op.params)
+        oracle = await world.request(op, missing, headers, body)
+        allowed = {expected} if label == "session" else {expected, 403}
+        assert answer.status_code in allowed, f"{op} by B's {label}: {answer.text}"
+        assert outcome(answer, ids) == outcome(oracle, missing), f"{op} by B's {label}"
+    assert await world.snapshot(op, owner, ids) == before, f"{op} by B changed A's objects"
+
+
+@pytest.mark.parametrize("op", NESTED, ids=str)
+async def test_another_users_object_under_your_own(cast: Cast, op: Operation) -> None:
+    world, owner, last = cast.world, cast.owner, op.params[-1]
+    ids = await world.ids(op, owner)
+    mixed = {**await world.ids(op, cast.outsider), last: ids[last]}
+    body = await world.body(op, owner, ids)
+    before = await owner_sees(world, op, owner, ids)
+    answer = await world.request(op, mixed, cast.outsider.headers, body)
+    missing = nowhere(mixed, [last])
+    oracle = await world.request(op, missing, cast.outsider.headers, body)
+    assert answer.status_code == for_outsider(op), f"{op} by B: {answer.text}"
+    assert outcome(answer, mixed) == outcome(oracle, missing), str(op)
+    assert await world.snapshot(op, owner, ids) == before, f"{op} by B changed A's objects"
+
+
+async def test_what_members_may_do_is_in_the_spec() -> None:
+    stale = objects.MEMBER_MAY - {str(op) for op in SHARED}
+    assert not stale, f"tests/authz/objects.py MEMBER_MAY names routes the spec lacks: {stale}"
+
+
+@pytest.mark.parametrize("op", OWNER_ONLY, ids=str)
+async def test_member_who_is_not_the_owner_is_forbidden(cast: Cast, op: Operation) -> None:
+    world, owner = cast.world, cast.owner
+    ids = await world.ids(op, owner, shared=True)
+    body = await world.body(op, owner, ids, shared=True)
+    before = await owner_sees(world, op, owner, ids)
+    answer = await world.request(op, ids, cast.outsider.headers, body)
+    assert answer.status_code == 403, (
+        f"{op} by a member who is not the owner: {answer.text} (if members may do this, "
+        "add it to MEMBER_MAY in tests/authz/objects.py)"
+    )
+    assert await world.snapshot(op, owner, ids) == before, f"{op} by a member changed A's objects"
+
+
+@pytest.mark.parametrize("op", MEMBER_READS, ids=str)
+async def test_member_reads_what_is_shared(cast: Cast, op: Operation) -> None:
+    """The control for the rows above: B does see A's shared chat and public character."""
+    ids = await cast.world.ids(op, cast.owner, shared=True)
+    response = await cast.world.request(op, ids, cast.outsider.headers, {})
+    assert response.is_success, f"{op} by a member: {response.text}"
+
+
+async def refused_everywhere(
+    world: World, op: Operation, refused: Refused, allowed: set[int]
+) -> None:
+    ids, body = refused.prepared[str(op)]
+    for label, headers in refused.credentials.items():
+        answer = await world.request(op, ids, headers, body)
+        assert answer.status_code in allowed, f"{op} with {refused.person}'s {label}: {answer.text}"
+
+
+@pytest.mark.parametrize("op", AUTHENTICATED, ids=str)
+async def test_signed_out_session_and_revoked_key(
+    cast: Cast, revoked: Refused, op: Operation
+) -> None:
+    ids = revoked.prepared[str(op)][0]
+    before = await cast.world.snapshot(op, revoked.person, ids)
+    await refused_everywhere(cast.world, op, revoked, {401})
+    after = await cast.world.snapshot(op, revoked.person, ids)
+    assert after == before, f"{op} changed {revoked.person}'s objects"
+
+
+@pytest.mark.parametrize("op", AUTHENTICATED, ids=str)
+async def test_disabled_account(cast: Cast, disabled: Refused, op: Operation) -> None:
+    await refused_everywhere(cast.world, op, disabled, {401, 403})
+
+
+@pytest.mark.parametrize("op", READS, ids=str)
+async def test_the_owner_reads_their_own(cast: Cast, op: Operation) -> None:
+    """The control: A's ids are real, so B's 404s above are about B."""
+    ids = await cast.world.ids(op, cast.owner)
+    response = await cast.world.request(op, ids, cast.owner.headers, {})
+    assert response.is_success, f"{op} by its owner: {response.text}"
+
+
+@pytest.mark.parametrize("op", LISTS, ids=str)
+async def test_lists_hold_no_one_elses_private_objects(cast: Cast, op: Operation) -> None:
+    world = cast.world
+    private = world.made(cast.owner, shared=False)
+    assert private
+    response = await world.request(op, {}, cast.outsider.headers, {})
+    leaked = [name for name, value in private if value in response.text]
+    assert not leaked, f"{op} shows B the ids of A's {leaked}"
