@@ -38,8 +38,10 @@ def upstream(upstream_server: FakeUpstream) -> Iterator[FakeUpstream]:
     upstream_server.reset()
 
 
-@pytest.fixture
-def settings(database_url: str, tmp_path: Path, upstream: FakeUpstream) -> Settings:
+def knowledge_settings(
+    database_url: str, tmp_path: Path, upstream: FakeUpstream, **knowledge: int
+) -> Settings:
+    """Settings with the fake embedder; `knowledge` overrides the small test limits."""
     catalogue = tmp_path / "models.toml"
     catalogue.write_text(
         f"""
@@ -56,12 +58,15 @@ upstream = "{EMBEDDER}"
 dimensions = 384
 """
     )
+    limits = {"max_document_bytes": MAX_DOCUMENT_BYTES, "index_batch_size": 4, **knowledge}
     return make_settings(
-        database_url,
-        tmp_path,
-        llm={"catalogue_path": catalogue},
-        knowledge={"max_document_bytes": MAX_DOCUMENT_BYTES, "index_batch_size": 4},
+        database_url, tmp_path, llm={"catalogue_path": catalogue}, knowledge=limits
     )
+
+
+@pytest.fixture
+def settings(database_url: str, tmp_path: Path, upstream: FakeUpstream) -> Settings:
+    return knowledge_settings(database_url, tmp_path, upstream)
 
 
 @pytest_asyncio.fixture

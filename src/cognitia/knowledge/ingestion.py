@@ -1,8 +1,12 @@
 """One ingestion of a document: read the original, extract, chunk, index, in short steps.
 
 Each step runs in its own unit of work, so the status and progress are visible while the
-job runs. Every write names the blob key the job was started for: a document replaced
-(new file, new key) or deleted meanwhile is left to the newer job, or to its deletion.
+job runs. Nothing CPU-bound runs on the event loop: extraction and chunking run in a thread,
+and chunks are made, embedded and written a batch at a time (`knowledge.index_batch_size`),
+each batch in its own short transaction, so a document at the size limit holds neither
+SQLite's write lock nor all its chunks and vectors in memory at once. Every write names
+the blob key the job was started for: a document replaced (new file, new key) or deleted
+meanwhile is left to the newer job, or to its deletion.
 
 A document that cannot be read (an `InvalidDocument`) fails at once. Any other error
 (an embedder that is down, say) is retried by the queue; the reason is shown while it
@@ -13,13 +17,14 @@ again from zero.
 from __future__ import annotations
 
 import asyncio
+import itertools
 import logging
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from cognitia.knowledge import repository
-from cognitia.knowledge.chunking import Chunk, chunk_blocks
-from cognitia.knowledge.extract import extract_blocks
+from cognitia.knowledge.chunking import Chunk, iter_chunks
+from cognitia.knowledge.extract import Block, extract_blocks
 from cognitia.knowledge.formats import DocumentFormat, InvalidDocument
 from cognitia.models.document import DocumentStatus
 from cognitia.retrieval import service as retrieval
@@ -27,6 +32,7 @@ from cognitia.retrieval.types import ChunkInput, Scope, SourceKind
 from cognitia.storage.ports import BlobNotFound
 
 if TYPE_CHECKING:
+    from cognitia.config import KnowledgeSettings
     from cognitia.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -109,18 +115,45 @@ async def _index(runtime: Runtime, work: _Work) -> int:
     except BlobNotFound:
         raise _Superseded() from None
     settings = runtime.settings.knowledge
-    blocks = await asyncio.to_thread(extract_blocks, data, work.format)
-    chunks = chunk_blocks(
-        blocks, max_tokens=settings.chunk_tokens, overlap_tokens=settings.chunk_overlap_tokens
-    )
+    # The embedder is made on first use, and making its HTTP client loads the TLS
+    # certificates (about 0.2 s of CPU): in a thread, not on the event loop.
+    await asyncio.to_thread(runtime.models.embedder)
+    chunks = await asyncio.to_thread(_Chunks.extract, data, work.format, settings)
+    del data  # the blocks hold the text now
     await _update(runtime, work, progress=EXTRACTED)
     await retrieval.delete_source(runtime, source_kind=SOURCE_KIND, source_id=work.document_id)
-    batch = settings.index_batch_size
-    for start in range(0, len(chunks), batch):
-        await retrieval.index(runtime, [_input(work, c) for c in chunks[start : start + batch]])
-        done = min(start + batch, len(chunks))
-        await _update(runtime, work, progress=EXTRACTED + (99 - EXTRACTED) * done // len(chunks))
-    return len(chunks)
+    count = 0
+    while batch := await asyncio.to_thread(chunks.take, settings.index_batch_size):
+        await retrieval.index(runtime, [_input(work, c) for c in batch])
+        count += len(batch)
+        await _update(runtime, work, progress=EXTRACTED + int((99 - EXTRACTED) * chunks.done))
+    return count
+
+
+class _Chunks:
+    """A document's chunks, made a batch at a time, in a worker thread: chunking is
+    CPU-bound, and a document at the size limit makes tens of thousands of them."""
+
+    def __init__(self, blocks: list[Block], settings: KnowledgeSettings) -> None:
+        self._length = max(1, sum(len(block.text) for block in blocks))
+        self._done = 0
+        self._stream = iter_chunks(
+            blocks, max_tokens=settings.chunk_tokens, overlap_tokens=settings.chunk_overlap_tokens
+        )
+
+    @classmethod
+    def extract(cls, data: bytes, fmt: DocumentFormat, settings: KnowledgeSettings) -> _Chunks:
+        return cls(extract_blocks(data, fmt), settings)
+
+    def take(self, size: int) -> list[Chunk]:
+        batch = list(itertools.islice(self._stream, size))
+        self._done += sum(chunk.new_chars for chunk in batch)
+        return batch
+
+    @property
+    def done(self) -> float:
+        """About how much of the text is chunked, 0 to 1."""
+        return min(1.0, self._done / self._length)
 
 
 def _input(work: _Work, chunk: Chunk) -> ChunkInput:

@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, File, UploadFile, status
 
-from cognitia.auth.dependencies import CurrentUser
+from cognitia.auth.dependencies import Caller, CurrentUser
 from cognitia.auth.schemas import ResourceId
 from cognitia.http.deps import RuntimeDep, SessionDep
 from cognitia.knowledge import service
@@ -46,13 +46,17 @@ async def _read(file: UploadFile, runtime: RuntimeDep) -> service.Upload:
 async def upload_character_document(
     character_id: ResourceId,
     file: DocumentFile,
-    user: CurrentUser,
+    caller: Caller,
     session: SessionDep,
     runtime: RuntimeDep,
 ) -> DocumentRead:
     """Upload a document; it is ingested in the background (watch `status` and `progress`)."""
     document = await service.upload(
-        session, runtime, owner=user, character_id=character_id, file=await _read(file, runtime)
+        session,
+        runtime,
+        owner=caller.user,
+        character_id=character_id,
+        file=await _read(file, runtime),
     )
     return DocumentRead.model_validate(document)
 
@@ -85,14 +89,14 @@ class CharacterDocumentPath:
 async def replace_character_document(
     path: Annotated[CharacterDocumentPath, Depends()],
     file: DocumentFile,
-    user: CurrentUser,
+    caller: Caller,
     session: SessionDep,
     runtime: RuntimeDep,
 ) -> DocumentRead:
     """Replace the document's file with a new version and ingest it again."""
     where = service.DocumentRef(path.character_id, path.document_id)
     document = await service.replace(
-        session, runtime, owner=user, where=where, file=await _read(file, runtime)
+        session, runtime, owner=caller.user, where=where, file=await _read(file, runtime)
     )
     return DocumentRead.model_validate(document)
 
@@ -124,11 +128,11 @@ async def delete_character_document(
 
 @bank_router.post("", status_code=status.HTTP_201_CREATED, responses=UPLOAD_ERRORS)
 async def upload_document(
-    file: DocumentFile, user: CurrentUser, session: SessionDep, runtime: RuntimeDep
+    file: DocumentFile, caller: Caller, session: SessionDep, runtime: RuntimeDep
 ) -> DocumentRead:
     """Upload a document to your data bank; it is ingested in the background."""
     document = await service.upload(
-        session, runtime, owner=user, character_id=None, file=await _read(file, runtime)
+        session, runtime, owner=caller.user, character_id=None, file=await _read(file, runtime)
     )
     return DocumentRead.model_validate(document)
 
@@ -151,14 +155,14 @@ async def get_document(
 async def replace_document(
     document_id: ResourceId,
     file: DocumentFile,
-    user: CurrentUser,
+    caller: Caller,
     session: SessionDep,
     runtime: RuntimeDep,
 ) -> DocumentRead:
     """Replace the document's file with a new version and ingest it again."""
     where = service.DocumentRef(None, document_id)
     document = await service.replace(
-        session, runtime, owner=user, where=where, file=await _read(file, runtime)
+        session, runtime, owner=caller.user, where=where, file=await _read(file, runtime)
     )
     return DocumentRead.model_validate(document)
 

@@ -14,6 +14,8 @@ removes the row at once, and its chunks and original once that commits.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -59,8 +61,13 @@ async def _scope_key(session: AsyncSession, *, user: User, character_id: str | N
 async def _checked(runtime: Runtime, data: bytes, declared_type: str | None) -> CheckedDocument:
     """The upload's format and checksum, after proving its text can be extracted."""
     limit = runtime.settings.knowledge.max_document_bytes
+    # Hashing, decoding and parsing megabytes is CPU work: off the event loop.
+    return await asyncio.to_thread(_check_and_extract, data, limit, declared_type)
+
+
+def _check_and_extract(data: bytes, limit: int, declared_type: str | None) -> CheckedDocument:
     checked = check_document(data, max_bytes=limit, declared_type=declared_type)
-    await asyncio.to_thread(extract_blocks, data, checked.format)
+    extract_blocks(data, checked.format)
     return checked
 
 
@@ -74,17 +81,20 @@ async def _refuse_duplicate(
         )
 
 
-async def _store(
-    session: AsyncSession, runtime: Runtime, *, document: Document, data: bytes
-) -> None:
-    """Keep the original under a fresh key and queue its ingestion."""
-    await runtime.blobs.put(document.blob_key, data, content_type=document.content_type)
+async def _store(runtime: Runtime, *, blob_key: str, data: bytes, checked: CheckedDocument) -> None:
+    """Keep the original under a fresh key, before the request's transaction begins: on
+    SQLite that transaction holds the write lock, and writing 20 MiB to disk takes a while."""
+    await runtime.blobs.put(blob_key, data, content_type=checked.media_type)
+
+
+@asynccontextmanager
+async def _dropped_on_error(runtime: Runtime, blob_key: str) -> AsyncIterator[None]:
+    """The stored original goes again if the document is not saved after all."""
     try:
-        await repository.flush_checked(session)
-    except DuplicateDocument:
-        await runtime.blobs.delete(document.blob_key)
+        yield
+    except BaseException:
+        await runtime.blobs.delete(blob_key)
         raise
-    tasks.ingest_after_commit(session, document_id=document.id, blob_key=document.blob_key)
 
 
 def _blob_key(document_id: str, checked: CheckedDocument) -> str:
@@ -105,18 +115,20 @@ async def upload(
     character_id: str | None,
     file: Upload,
 ) -> Document:
-    """Accept a file (name, bytes, declared media type) and queue its ingestion."""
-    filename, data, declared_type = file.filename, file.data, file.declared_type
-    scope_key = await _scope_key(session, user=owner, character_id=character_id)
-    checked = await _checked(runtime, data, declared_type)
-    await _refuse_duplicate(session, scope_key=scope_key, checked=checked)
+    """Accept a file (name, bytes, declared media type) and queue its ingestion.
+
+    `session` must not have begun yet (authenticate with a read session of its own, as
+    `Caller` does): the checks and the write of the original run before it takes a lock."""
+    async with runtime.db.read() as reading:
+        scope_key = await _scope_key(reading, user=owner, character_id=character_id)
+    checked = await _checked(runtime, file.data, file.declared_type)
     document_id = new_id()
     document = Document(
         id=document_id,
         owner_id=owner.id,
         character_id=character_id,
         scope_key=scope_key,
-        filename=_clean_name(filename, checked),
+        filename=_clean_name(file.filename, checked),
         content_type=checked.media_type,
         size=checked.size,
         sha256=checked.sha256,
@@ -126,8 +138,11 @@ async def upload(
         chunk_count=0,
         attempts=0,
     )
-    session.add(document)
-    await _store(session, runtime, document=document, data=data)
+    await _store(runtime, blob_key=document.blob_key, data=file.data, checked=checked)
+    async with _dropped_on_error(runtime, document.blob_key):
+        await _refuse_duplicate(session, scope_key=scope_key, checked=checked)
+        await repository.add(session, document)
+    tasks.ingest_after_commit(session, document_id=document.id, blob_key=document.blob_key)
     return document
 
 
@@ -139,24 +154,28 @@ async def replace(
     where: DocumentRef,
     file: Upload,
 ) -> Document:
-    """Swap the document's file for a new version and ingest it again (same id)."""
-    filename, data, declared_type = file.filename, file.data, file.declared_type
-    document = await get(
-        session, owner=owner, character_id=where.character_id, document_id=where.document_id
-    )
-    checked = await _checked(runtime, data, declared_type)
-    if checked.sha256 != document.sha256:
-        await _refuse_duplicate(session, scope_key=document.scope_key, checked=checked)
-    delete_after_commit(session, [document.blob_key])
-    document.filename = _clean_name(filename, checked)
-    document.content_type, document.size, document.sha256 = (
-        checked.media_type,
-        checked.size,
-        checked.sha256,
-    )
-    document.blob_key = _blob_key(document.id, checked)
-    _requeue(document)
-    await _store(session, runtime, document=document, data=data)
+    """Swap the document's file for a new version and ingest it again (same id); `session`
+    as for `upload`."""
+    async with runtime.db.read() as reading:
+        await get(
+            reading, owner=owner, character_id=where.character_id, document_id=where.document_id
+        )
+    checked = await _checked(runtime, file.data, file.declared_type)
+    blob_key = _blob_key(where.document_id, checked)
+    await _store(runtime, blob_key=blob_key, data=file.data, checked=checked)
+    async with _dropped_on_error(runtime, blob_key):
+        document = await get(
+            session, owner=owner, character_id=where.character_id, document_id=where.document_id
+        )
+        if checked.sha256 != document.sha256:
+            await _refuse_duplicate(session, scope_key=document.scope_key, checked=checked)
+        delete_after_commit(session, [document.blob_key])
+        document.filename = _clean_name(file.filename, checked)
+        document.content_type, document.size = checked.media_type, checked.size
+        document.sha256, document.blob_key = checked.sha256, blob_key
+        _requeue(document)
+        await repository.flush_checked(session)
+    tasks.ingest_after_commit(session, document_id=document.id, blob_key=document.blob_key)
     return document
 
 

@@ -107,7 +107,10 @@ class ModelRegistry:
         if name not in self.catalogue.embedders:
             raise UnknownModel(name)
         if name not in self._embedders:
-            self._embedders[name] = self._build_embedder(name, self.catalogue.embedders[name])
+            built = self._build_embedder(name, self.catalogue.embedders[name])
+            # Built in a thread at times (its HTTP client loads TLS certificates): if two
+            # raced, the one already stored (perhaps in use) stays and the other is unused.
+            self._embedders.setdefault(name, built)
         return self._embedders[name]
 
     def _build_embedder(self, name: str, config: EmbedderConfig) -> Embedder:

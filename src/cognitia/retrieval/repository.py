@@ -91,13 +91,16 @@ async def add(
     return rows
 
 
-async def delete_source(session: AsyncSession, *, source_kind: str, source_id: str) -> int:
-    """Rows go; FTS entries and vectors go with them (triggers, or columns)."""
-    result = await session.execute(
-        delete(Chunk)
-        .where(Chunk.source_kind == source_kind, Chunk.source_id == source_id)
-        .returning(Chunk.seq)
-    )
+async def delete_source(
+    session: AsyncSession, *, source_kind: str, source_id: str, limit: int | None = None
+) -> int:
+    """Rows go (at most `limit` of them); FTS entries and vectors go with them (triggers,
+    or columns)."""
+    of_source = and_(Chunk.source_kind == source_kind, Chunk.source_id == source_id)
+    if limit is not None:
+        some = select(Chunk.seq).where(of_source).limit(limit).scalar_subquery()
+        of_source = Chunk.seq.in_(some)
+    result = await session.execute(delete(Chunk).where(of_source).returning(Chunk.seq))
     return len(result.all())
 
 

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from cognitia.runtime import Runtime
 
 EMBED_BATCH = 64
+DELETE_BATCH = 1000
 # Each ranking is fetched deeper than the answer: a chunk ranked 30th by one list and
 # 3rd by the other belongs in a fused top 10, and RRF can only promote what it sees.
 FETCH_FACTOR = 4
@@ -33,10 +34,14 @@ async def index(
     if not chunks:
         return []
     embedder = runtime.models.embedder()
-    vectors: list[list[float]] = []
-    for start in range(0, len(chunks), EMBED_BATCH):
-        batch = chunks[start : start + EMBED_BATCH]
-        vectors.extend(await embedder.embed([c.embed_text or c.text for c in batch]))
+    texts = [c.embed_text or c.text for c in chunks]
+    # A text repeated (boilerplate, a repetitive document) is embedded once.
+    distinct = list(dict.fromkeys(texts))
+    found: dict[str, list[float]] = {}
+    for start in range(0, len(distinct), EMBED_BATCH):
+        batch = distinct[start : start + EMBED_BATCH]
+        found.update(zip(batch, await embedder.embed(batch), strict=True))
+    vectors = [found[text] for text in texts]
     if session is not None:
         return await _write(runtime, session, chunks, vectors, embedder.name)
     async with runtime.db.unit_of_work() as own:
@@ -66,11 +71,20 @@ async def delete_source(
     source_id: str,
     session: AsyncSession | None = None,
 ) -> int:
-    """Remove a source's chunks with their keyword entries and vectors; returns how many."""
+    """Remove a source's chunks with their keyword entries and vectors; returns how many.
+    Without a `session`, in units of work of DELETE_BATCH chunks: a large document's tens
+    of thousands would hold SQLite's write lock for seconds in one."""
     if session is not None:
         return await repository.delete_source(session, source_kind=source_kind, source_id=source_id)
-    async with runtime.db.unit_of_work() as own:
-        return await repository.delete_source(own, source_kind=source_kind, source_id=source_id)
+    removed = 0
+    while True:
+        async with runtime.db.unit_of_work() as own:
+            count = await repository.delete_source(
+                own, source_kind=source_kind, source_id=source_id, limit=DELETE_BATCH
+            )
+        removed += count
+        if count < DELETE_BATCH:
+            return removed
 
 
 async def search(  # noqa: PLR0913
