@@ -32,6 +32,9 @@ from cognitia.migrations import runner
 from cognitia.runtime import Runtime
 from tests.support import postgres
 
+# The event-loop lag guard: `pytest --loop-lag` fails a test whose loop was blocked.
+from tests.support.loop_lag import loop_lag, pytest_addoption, pytest_configure  # noqa: F401
+
 # Parallel runs (several checkouts on one machine) can pick another database number.
 REDIS_TEST_URL = os.environ.get("COGNITIA_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 
