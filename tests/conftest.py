@@ -105,7 +105,9 @@ def make_settings(database_url: str, data_dir: Path, **overrides: object) -> Set
         "auth": {"argon2_time_cost": 1, "argon2_memory_kib": 1024},
         "jobs": {"poll_seconds": 0.05, "lease_seconds": 5},
         # API tests see the API alone, whether or not the web UI was built (test_webui.py).
-        "http": {"web_ui": False},
+        # A test's server that stops interrupts its replies at once, unless the test asks
+        # for a grace (tests/chats/test_graceful_shutdown.py).
+        "http": {"web_ui": False, "shutdown_grace_seconds": 0},
         # The model runner starts on first use: most tests never touch the local model,
         # and a runner per test app would load it hundreds of times.
         "llm": {"runner": {"start_at_boot": False}},

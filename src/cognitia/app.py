@@ -22,11 +22,13 @@ from cognitia.characters.personas.router import router as personas_router
 from cognitia.characters.router import router as characters_router
 from cognitia.chats.events_router import router as chat_events_router
 from cognitia.chats.router import router as chats_router
+from cognitia.chats.shutdown import GracefulShutdown
 from cognitia.config import Settings
 from cognitia.http import errors, openapi, webui
 from cognitia.http.gates import EndpointGate
 from cognitia.http.metrics_port import metrics_port
 from cognitia.http.middleware import RequestContextMiddleware
+from cognitia.http.schema_gate import SchemaGate
 from cognitia.jobs.providers.embedded import EmbeddedJobQueue, EmbeddedRunner
 from cognitia.jobs.scheduler import run_schedule
 from cognitia.knowledge.router import bank_router as documents_router
@@ -35,6 +37,7 @@ from cognitia.llm.openai_router import router as openai_router
 from cognitia.llm.ports import ProviderError
 from cognitia.llm.router import router as llm_router
 from cognitia.memory.router import router as memories_router
+from cognitia.migrations.status import SchemaCheck
 from cognitia.observability import logging as cognitia_logging
 from cognitia.observability.health import router as health_router
 from cognitia.retrieval import service as retrieval
@@ -80,16 +83,32 @@ async def announce_ready(runtime: Runtime) -> None:
     log.info("Cognitia is ready: open %s/", runtime.settings.public_url.rstrip("/"))
 
 
+async def check_schema(runtime: Runtime) -> SchemaCheck:
+    """Say at start when the database's schema is behind the code: requests are refused
+    with 503 schema_out_of_date until it is migrated (http/schema_gate.py)."""
+    check = SchemaCheck(runtime.db.engine)
+    with contextlib.suppress(Exception):  # an unreachable database: /readyz says so
+        if problem := await check.problem():
+            log.error("database schema out of date: %s Requests get 503 until then.", problem)
+    return check
+
+
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     settings: Settings = app.state.settings
     runtime = build_runtime(settings)
     app.state.runtime = runtime
+    app.state.schema_check = await check_schema(runtime)
     if notice := await first_user_notice(settings, runtime.db):
         log.info(notice)
     if mismatch := await retrieval.embedder_mismatch(runtime):
         log.warning(mismatch)
     await runtime.generations.listen(runtime)  # stop commands from other API processes
+    await runtime.watchers.listen(runtime.events)  # revocations from every API process
+    shutdown = app.state.shutdown = GracefulShutdown(
+        runtime.generations, runtime.watchers, runtime.events, settings.http.shutdown_grace_seconds
+    )
+    shutdown.start()
     if settings.llm.runner.start_at_boot:
         await runtime.models.start()  # local models load while the server starts
     tasks: list[asyncio.Task[None]] = []
@@ -101,6 +120,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         async with metrics_port(settings.http):
             yield
     finally:
+        await shutdown.close()  # bounded by the grace (chats/shutdown.py)
         async with _bounded("stopping background tasks", SHUTDOWN_STEP_SECONDS):
             await stop_tasks(tasks)
         async with _bounded("closing the runtime", SHUTDOWN_STEP_SECONDS):
@@ -178,6 +198,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             allow_methods=["*"],
             allow_headers=["*"],
         )
+    app.add_middleware(SchemaGate)
     app.add_middleware(EndpointGate, http=settings.http)
     app.add_middleware(RequestContextMiddleware, hsts=_hsts(settings))
     return app

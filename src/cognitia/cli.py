@@ -60,6 +60,7 @@ def serve(
     """Run the API server. On SQLite it migrates the database first."""
     import uvicorn
 
+    from cognitia.chats.shutdown import server_timeout_seconds
     from cognitia.migrations import runner
 
     settings = _settings()
@@ -81,6 +82,9 @@ def serve(
         workers=workers,
         access_log=False,
         log_config=None,
+        # SIGTERM: replies in flight finish within the grace, then streams get their last
+        # event (chats/shutdown.py); uvicorn waits that long for open connections.
+        timeout_graceful_shutdown=server_timeout_seconds(settings),
     )
 
 

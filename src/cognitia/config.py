@@ -88,6 +88,13 @@ class HttpSettings(BaseModel):
     trusted_proxies: int = Field(
         0, ge=0, description="How many proxies in front set X-Forwarded-For (for client IPs)."
     )
+    shutdown_grace_seconds: float = Field(
+        20.0,
+        ge=0,
+        le=3600,
+        description="On SIGTERM: how long replies in flight may take to finish before they"
+        " are saved as interrupted and every stream ends (docs/operations.md).",
+    )
     web_ui: bool = Field(
         True, description="Serve the web UI at / (an API-only process can say no)."
     )

@@ -103,9 +103,14 @@ async def runtime(database: str, tmp_path: Path) -> AsyncIterator[Runtime]:
 
 
 async def _watch(
-    http: httpx.AsyncClient, chat_id: str, headers: dict[str, str], ready: asyncio.Event
+    http: httpx.AsyncClient,
+    chat_id: str,
+    headers: dict[str, str],
+    ready: asyncio.Event,
+    *,
+    until: str | None = "message.completed",
 ) -> list[Event]:
-    """B's stream until the reply's message.completed."""
+    """A watcher's stream up to the event `until`, or (None) until the server ends it."""
     seen: list[Event] = []
     url = f"/api/v2/chats/{chat_id}/events"
     async with aconnect_sse(http, "GET", url, headers=headers) as source:
@@ -114,8 +119,10 @@ async def _watch(
             seen.append((sse.event, sse.json()))
             if sse.event == "ready":
                 ready.set()
-            if sse.event == "message.completed":
+            if sse.event == until:
                 return seen
+    if until is None:
+        return seen
     raise AssertionError(f"the stream ended early: {seen}")
 
 
@@ -172,3 +179,43 @@ async def test_a_watcher_on_one_process_sees_a_turn_sent_through_the_other(
     # Alice's own stream, from the other process, told the same story.
     assert named(posted, "token") == tokens
     assert named(posted, "message.completed")[0]["message"]["content"] == REPLY
+
+
+async def test_losing_access_through_one_process_ends_streams_on_the_other(
+    processes: tuple[Process, Process], runtime: Runtime
+) -> None:
+    one, two = processes
+    async with (
+        httpx.AsyncClient(base_url=one.base, timeout=30) as on_one,
+        httpx.AsyncClient(base_url=two.base, timeout=30) as on_two,
+    ):
+        alice, alice_headers = await _person(runtime, on_one, "Alice")
+        bob, bob_headers = await _person(runtime, on_two, "Bob")
+        carol, carol_headers = await _person(runtime, on_two, "Carol")
+        admin = await create_user(runtime, admin=True)
+        admin_headers = bearer((await login(on_one, admin.email))["access_token"])
+        character = await create_character(runtime, owner=alice, name="Aria", model="alpha")
+        chat = await create_chat(
+            on_one, alice_headers, character.id, participant_ids=[bob.id, carol.id]
+        )
+
+        async with asyncio.timeout(60):  # a safety net against hangs, not a measurement
+            bob_ready, carol_ready = asyncio.Event(), asyncio.Event()
+            bobs = asyncio.create_task(
+                _watch(on_two, chat["id"], bob_headers, bob_ready, until=None)
+            )
+            carols = asyncio.create_task(
+                _watch(on_two, chat["id"], carol_headers, carol_ready, until=None)
+            )
+            await bob_ready.wait()
+            await carol_ready.wait()
+            url = f"/api/v2/chats/{chat['id']}/participants/{bob.id}"
+            assert (await on_one.delete(url, headers=alice_headers)).status_code == 204
+            bob_saw = await bobs
+            disable = f"/api/v2/admin/users/{carol.id}/disable"
+            assert (await on_one.post(disable, headers=admin_headers)).status_code == 200
+            carol_saw = await carols
+
+    for seen in (bob_saw, carol_saw):
+        assert [name for name, _ in seen] == ["ready", "error"]
+        assert seen[-1][1]["error"] == "access_revoked"

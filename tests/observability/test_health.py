@@ -29,7 +29,10 @@ async def test_ready_with_database_and_embedded_jobs(client: httpx.AsyncClient) 
     response = await client.get("/readyz")
 
     assert response.status_code == 200
-    assert response.json() == {"status": "ready", "checks": {"database": "ok", "jobs": "ok"}}
+    assert response.json() == {
+        "status": "ready",
+        "checks": {"database": "ok", "schema": "ok", "jobs": "ok"},
+    }
 
 
 async def test_ready_reports_jobs_as_external_without_a_runner_in_the_api(
@@ -40,7 +43,7 @@ async def test_ready_reports_jobs_as_external_without_a_runner_in_the_api(
         response = await client.get("/readyz")
 
     assert response.status_code == 200
-    assert response.json()["checks"] == {"database": "ok", "jobs": "external"}
+    assert response.json()["checks"] == {"database": "ok", "schema": "ok", "jobs": "external"}
 
 
 async def test_ready_checks_redis_when_configured(
@@ -55,7 +58,7 @@ async def test_ready_checks_redis_when_configured(
     assert response.status_code == 200
     assert response.json() == {
         "status": "ready",
-        "checks": {"database": "ok", "redis": "ok", "jobs": "ok"},
+        "checks": {"database": "ok", "schema": "ok", "redis": "ok", "jobs": "ok"},
     }
 
 

@@ -16,6 +16,13 @@ from tests.support.waiting import eventually
 @asynccontextmanager
 async def live_server(app: FastAPI) -> AsyncIterator[str]:
     """Run `app` (lifespan included) with uvicorn; yield its base URL."""
+    async with uvicorn_server(app) as (url, _):
+        yield url
+
+
+@asynccontextmanager
+async def uvicorn_server(app: FastAPI) -> AsyncIterator[tuple[str, uvicorn.Server]]:
+    """`live_server`, with the server too: `server.should_exit = True` is what SIGTERM does."""
     port = free_port()
     config = uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None, lifespan="on")
     server = uvicorn.Server(config)
@@ -26,7 +33,7 @@ async def live_server(app: FastAPI) -> AsyncIterator[str]:
 
     try:
         await eventually(started)
-        yield f"http://127.0.0.1:{port}"
+        yield f"http://127.0.0.1:{port}", server
     finally:
         server.should_exit = True
         await task

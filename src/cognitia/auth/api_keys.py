@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from cognitia.auth import repository
 from cognitia.auth.service import Principal
 from cognitia.errors import AccountDisabled, InvalidToken, NotFound
+from cognitia.events.revocations import Revocation, revoke_after_commit
 from cognitia.kit.clock import utcnow
 from cognitia.kit.ids import new_secret, sha256_hex
 from cognitia.models.api_key import ApiKey
@@ -40,6 +41,7 @@ async def revoke(session: AsyncSession, *, user: User, key_id: str) -> ApiKey:
         raise NotFound("No such API key.")
     if key.revoked_at is None:
         key.revoked_at = utcnow()
+        revoke_after_commit(session, Revocation(user_id=user.id))  # its open streams end
     return key
 
 

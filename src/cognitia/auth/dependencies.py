@@ -16,6 +16,8 @@ from cognitia.models.user import User
 from cognitia.runtime import Runtime
 
 _bearer = HTTPBearer(auto_error=False, description="An access token or an API key (cgk_...).")
+# The raw credentials, for a stream that checks them again later (chats/events_router.py).
+BearerCredentials = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
 
 
 async def get_principal(

@@ -9,6 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cognitia.errors import EmailTaken
+from cognitia.events.revocations import Revocation, revoke_after_commit
 from cognitia.models.api_key import ApiKey
 from cognitia.models.auth_session import AuthSession
 from cognitia.models.email_token import EmailToken, EmailTokenPurpose
@@ -84,6 +85,9 @@ async def get_refresh_token(session: AsyncSession, jti: str) -> RefreshToken | N
 async def revoke_session(
     session: AsyncSession, session_id: str, *, reason: str, now: datetime
 ) -> None:
+    # Here and below: the lowest level where access ends, so every caller's revocation
+    # also ends the open event streams it concerns (events/revocations.py).
+    revoke_after_commit(session, Revocation(session_id=session_id))
     await session.execute(
         update(AuthSession)
         .where(AuthSession.id == session_id, AuthSession.revoked_at.is_(None))
@@ -94,6 +98,7 @@ async def revoke_session(
 async def revoke_user_sessions(
     session: AsyncSession, user_id: str, *, reason: str, now: datetime, keep: str | None = None
 ) -> None:
+    revoke_after_commit(session, Revocation(user_id=user_id))
     stmt = update(AuthSession).where(
         AuthSession.user_id == user_id, AuthSession.revoked_at.is_(None)
     )

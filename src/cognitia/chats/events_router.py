@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from sse_starlette import EventSourceResponse
 from starlette.background import BackgroundTask
 
-from cognitia.auth.dependencies import Caller
-from cognitia.chats import live, service
+from cognitia.auth.dependencies import BearerCredentials, Caller, get_caller
+from cognitia.chats import service
+from cognitia.chats.shutdown import stream_grace_seconds
+from cognitia.chats.watchers import Watcher
 from cognitia.errors import Unauthorized
 from cognitia.http.deps import RuntimeDep
 
@@ -25,15 +27,35 @@ PING_SECONDS = 15
         404: {"description": "No such chat, or the caller is not a participant."},
     },
 )
-async def chat_events(chat_id: str, caller: Caller, runtime: RuntimeDep) -> EventSourceResponse:
+async def chat_events(
+    chat_id: str,
+    request: Request,
+    caller: Caller,
+    credentials: BearerCredentials,
+    runtime: RuntimeDep,
+) -> EventSourceResponse:
     """Every event of the chat from now on (`ready` first), to any participant.
 
     The response starts once the subscription is live. A comment line every 15 seconds
-    keeps proxies from closing a quiet stream.
+    keeps proxies from closing a quiet stream. The stream ends with an `error` event
+    when the caller loses access (access_revoked) or the server shuts down
+    (server_shutting_down); docs/events.md.
     """
-    async with runtime.db.read() as session:
-        await service.get_for_member(session, user=caller.user, chat_id=chat_id)
-    stream = await live.relay(runtime.events, chat_id)
+
+    async def admitted() -> None:
+        """What a new request would be asked: valid credentials, then membership."""
+        principal = await get_caller(request, runtime, credentials)
+        async with runtime.db.read() as session:
+            await service.get_for_member(session, user=principal.user, chat_id=chat_id)
+
+    watcher = Watcher(
+        user_id=caller.user.id, chat_id=chat_id, session_id=caller.session_id, check=admitted
+    )
+    stream = await runtime.watchers.open(runtime.events, watcher)
     return EventSourceResponse(
-        stream, sep="\n", ping=PING_SECONDS, background=BackgroundTask(stream.aclose)
+        stream,
+        sep="\n",
+        ping=PING_SECONDS,
+        shutdown_grace_period=stream_grace_seconds(runtime.settings),
+        background=BackgroundTask(runtime.watchers.release, stream),
     )

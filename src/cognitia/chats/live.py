@@ -12,9 +12,9 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import AsyncIterator, Mapping
-from typing import Any, Protocol, runtime_checkable
+from typing import Any
 
-from cognitia.events.ports import EventBus
+from cognitia.events.ports import Closable, EventBus, Readiable
 
 log = logging.getLogger(__name__)
 
@@ -26,6 +26,11 @@ ERROR = "error"
 MESSAGE_UPDATED = "message.updated"
 MESSAGE_DELETED = "message.deleted"
 READY = "ready"  # first event of every /events stream: from here on nothing is missed
+# Internal, never relayed: "the /events streams of `owner` end here, with `final`".
+CLOSING = "stream.closing"
+# The codes of an /events stream's last `error` event (docs/events.md).
+ACCESS_REVOKED = "access_revoked"
+SHUTTING_DOWN = "server_shutting_down"
 
 EVENT_NAMES = frozenset(
     {MESSAGE_CREATED, TOKEN, SENTENCE, MESSAGE_COMPLETED, ERROR, MESSAGE_UPDATED, MESSAGE_DELETED}
@@ -80,6 +85,11 @@ def message_deleted(message_id: str) -> dict[str, Any]:
     return event(MESSAGE_DELETED, {"message_id": message_id})
 
 
+def closing(owner: str, final: Mapping[str, Any]) -> dict[str, Any]:
+    """Ends `owner`'s streams of the chat with `final`, after what was published before."""
+    return event(CLOSING, {"owner": owner, "final": dict(final)})
+
+
 async def publish(bus: EventBus, chat_id: str, item: Mapping[str, Any]) -> None:
     """Publish on the chat's channel; a failure is logged, never raised.
 
@@ -97,57 +107,75 @@ def to_sse(item: Mapping[str, Any]) -> dict[str, str]:
     return {"event": str(item.get("event", "message")), "data": json.dumps(item.get("data", {}))}
 
 
-@runtime_checkable
-class _Readiable(Protocol):
-    async def ready(self) -> None: ...
-
-
-@runtime_checkable
-class _Closable(Protocol):
-    async def aclose(self) -> None: ...
-
-
 class Relay:
-    """A chat's events as SSE dicts: `ready` first, then everything published.
+    """A chat's events as SSE dicts: `ready` first, then everything published, and a
+    last `error` event when the stream is cut off (`end`) or its process shuts down.
 
     An iterator object rather than a generator, so `aclose()` ends the subscription
-    even when the stream never started (a client gone before the first event).
+    even when the stream never started (a client gone before the first event), and
+    `end()` can interrupt a wait for the next event.
     """
 
-    def __init__(self, subscription: AsyncIterator[dict[str, Any]], chat_id: str) -> None:
+    def __init__(
+        self, subscription: AsyncIterator[dict[str, Any]], chat_id: str, *, owner: str = ""
+    ) -> None:
         self._subscription = subscription
         self._chat_id = chat_id
+        self._owner = owner  # whose CLOSING events end this relay (chats/watchers.py)
         self._started = False
+        self._finished = False
         self._closed = False
+        self._final: dict[str, Any] | None = None
 
     def __aiter__(self) -> Relay:
         return self
 
     async def __anext__(self) -> dict[str, str]:
-        if self._closed:
+        if self._finished:
             raise StopAsyncIteration
         if not self._started:
             self._started = True
             return to_sse(event(READY, {"chat_id": self._chat_id}))
-        return to_sse(await anext(self._subscription))
+        while True:
+            try:
+                item = await anext(self._subscription)
+            except StopAsyncIteration:
+                return self._last(self._final)
+            if item.get("event") != CLOSING:
+                return to_sse(item)
+            data = item.get("data", {})
+            if data.get("owner") == self._owner:
+                return self._last(data.get("final"))
+
+    def _last(self, final: Mapping[str, Any] | None) -> dict[str, str]:
+        self._finished = True
+        if final is None:
+            raise StopAsyncIteration
+        return to_sse(final)
+
+    async def end(self, final: Mapping[str, Any]) -> None:
+        """Stop at once: nothing more is relayed but `final`, then the stream ends."""
+        if self._final is None:
+            self._final = dict(final)
+        await self.aclose()
 
     async def aclose(self) -> None:
         if self._closed:
             return
         self._closed = True
-        if isinstance(self._subscription, _Closable):
+        if isinstance(self._subscription, Closable):
             await self._subscription.aclose()
 
 
-async def relay(bus: EventBus, chat_id: str) -> Relay:
+async def relay(bus: EventBus, chat_id: str, *, owner: str = "") -> Relay:
     """Subscribe to the chat's channel and return once the subscription is live.
 
     Everything published after this returns is in the relay; close it when done.
     """
     subscription = bus.subscribe(channel(chat_id))
-    stream = Relay(subscription, chat_id)
+    stream = Relay(subscription, chat_id, owner=owner)
     try:
-        if isinstance(subscription, _Readiable):
+        if isinstance(subscription, Readiable):
             await subscription.ready()
     except BaseException:
         await stream.aclose()

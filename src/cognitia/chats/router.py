@@ -33,6 +33,7 @@ from cognitia.chats.schemas import (
     SwipeChoice,
     TurnRead,
 )
+from cognitia.chats.shutdown import stream_grace_seconds
 from cognitia.errors import Unprocessable
 from cognitia.http.deps import RuntimeDep, SessionDep
 
@@ -73,7 +74,11 @@ async def _answer(request: Request, turn: Turn) -> TurnRead | EventSourceRespons
     """SSE when the client accepts it; else wait for the replies (the task runs on either
     way, so a client that leaves loses nothing)."""
     if "text/event-stream" in request.headers.get("accept", ""):
-        return EventSourceResponse(_relay(turn), sep="\n", ping=PING_SECONDS)
+        # At shutdown the stream lasts until the turn ends (chats/shutdown.py).
+        grace = stream_grace_seconds(request.app.state.settings)
+        return EventSourceResponse(
+            _relay(turn), sep="\n", ping=PING_SECONDS, shutdown_grace_period=grace
+        )
     return await messages.finished(turn)
 
 

@@ -33,6 +33,7 @@ from cognitia.chats.schemas import (
     MessageRead,
     ParticipantRead,
 )
+from cognitia.events.revocations import Revocation, revoke_after_commit
 from cognitia.kit.clock import utcnow
 from cognitia.models.character import Character
 from cognitia.models.chat import Chat, ChatCharacter, ChatParticipant
@@ -254,6 +255,7 @@ async def update(session: AsyncSession, *, user: User, chat_id: str, data: ChatU
 async def delete(session: AsyncSession, *, user: User, chat_id: str) -> None:
     chat = await get_owned(session, user=user, chat_id=chat_id)
     await repository.delete_chat(session, chat.id)
+    revoke_after_commit(session, Revocation(chat_id=chat.id))  # its open streams end
 
 
 async def add_participant(
@@ -293,6 +295,7 @@ async def remove_participant(
         raise NotOwner()
     if not await repository.remove_participant(session, chat_id=chat.id, user_id=user_id):
         raise UserNotFound("That user is not in this chat.")
+    revoke_after_commit(session, Revocation(user_id=user_id, chat_id=chat.id))
 
 
 async def add_character(

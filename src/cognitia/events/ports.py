@@ -8,7 +8,7 @@ published while it listens; history comes from the database.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 
 class EventBus(Protocol):
@@ -19,3 +19,16 @@ class EventBus(Protocol):
         ...
 
     async def close(self) -> None: ...
+
+
+# What both adapters' subscriptions also offer, beyond the plain async iterator.
+@runtime_checkable
+class Readiable(Protocol):
+    async def ready(self) -> None:
+        """Return once anything published from now on will be delivered."""
+        ...
+
+
+@runtime_checkable
+class Closable(Protocol):
+    async def aclose(self) -> None: ...

@@ -10,7 +10,9 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
 
 from cognitia import __version__
+from cognitia.chats.shutdown import GracefulShutdown
 from cognitia.http.deps import RuntimeDep
+from cognitia.migrations.status import SchemaCheck
 
 router = APIRouter(tags=["health"])
 
@@ -42,6 +44,8 @@ async def readiness(request: Request, runtime: RuntimeDep) -> JSONResponse:
             await conn.execute(text("SELECT 1"))
 
     await _check("database", checks, database)
+    if checks["database"] == "ok":
+        checks["schema"] = await _schema_state(request)
     if runtime.redis is not None:
         redis = runtime.redis
 
@@ -53,10 +57,29 @@ async def readiness(request: Request, runtime: RuntimeDep) -> JSONResponse:
     # A runner that starts on first use (start_at_boot false) is not waited for.
     if runtime.settings.llm.runner.start_at_boot and runtime.models.needs_runner():
         checks["model_runner"] = runtime.models.runner.describe()
+    if _draining(request):
+        checks["shutdown"] = "draining: finishing replies, taking no new work"
     ready = all(value == "ok" or value == "external" for value in checks.values())
     return JSONResponse(
         {"status": "ready" if ready else "not_ready", "checks": checks}, 200 if ready else 503
     )
+
+
+async def _schema_state(request: Request) -> str:
+    """ok, or why the schema does not fit this code (migrations/status.py)."""
+    check: SchemaCheck | None = getattr(request.app.state, "schema_check", None)
+    if check is None:
+        return "ok"
+    try:
+        problem = await check.problem(fresh=True)
+    except Exception as exc:
+        return f"failed: {type(exc).__name__}"
+    return "ok" if problem is None else f"failed: {problem}"
+
+
+def _draining(request: Request) -> bool:
+    shutdown: GracefulShutdown | None = getattr(request.app.state, "shutdown", None)
+    return shutdown is not None and shutdown.draining
 
 
 def _job_runner_state(request: Request) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from cognitia.events.revocations import Revocation, revoke_after_commit
 from cognitia.models.user import User
 
 
@@ -24,3 +25,4 @@ async def page(
 async def delete_user(session: AsyncSession, user_id: str) -> None:
     """Foreign keys cascade: every table that belongs to a user references it ON DELETE CASCADE."""
     await session.execute(delete(User).where(User.id == user_id))
+    revoke_after_commit(session, Revocation(user_id=user_id))  # their open streams end

@@ -47,15 +47,19 @@ class Inbox:
             await self._wakeup.wait()
         return self._items.popleft()
 
-    def close(self) -> None:
+    def close(self, *, discard: bool = False) -> None:
+        """No more events; what is queued is still read, unless `discard`."""
         self.closed = True
+        if discard:
+            self._items.clear()
         self._wakeup.set()
 
 
 class Subscription:
     """Events on one channel as an async iterator; `aclose()` unsubscribes.
 
-    The iterator ends when it is closed or when the bus closes.
+    The iterator ends when it is closed (at once: what was queued is dropped, so a
+    stream cut off reads nothing more) or when the bus closes (after what was queued).
     """
 
     def __init__(
@@ -91,7 +95,7 @@ class Subscription:
     async def aclose(self) -> None:
         if self._inbox.closed:
             return
-        self._inbox.close()
+        self._inbox.close(discard=True)
         await self._on_close()
 
 
