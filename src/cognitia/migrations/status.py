@@ -11,6 +11,7 @@ restart the database is migrated before the old processes are replaced.
 from __future__ import annotations
 
 import asyncio
+import functools
 import time
 from dataclasses import dataclass
 
@@ -32,6 +33,7 @@ class CodeRevisions:
     known: frozenset[str]
 
 
+@functools.cache  # the scripts do not change while the process runs
 def code_revisions() -> CodeRevisions:
     """The revisions the code's migration scripts define (reads the files: not on the loop)."""
     script = ScriptDirectory.from_config(alembic_config(""))
