@@ -5,6 +5,7 @@ through the other process."""
 from __future__ import annotations
 
 import asyncio
+import signal
 import subprocess
 from collections.abc import AsyncIterator, Iterator
 from contextlib import ExitStack
@@ -38,6 +39,7 @@ SECRET = "two-processes-share-this-jwt-secret-0123456789"
 class Process:
     base: str
     log: Path
+    popen: subprocess.Popen[bytes]
 
 
 def _alive(base: str) -> bool:
@@ -63,7 +65,7 @@ def _serve(stack: ExitStack, cwd: Path, env: dict[str, str]) -> Process:
     base = f"http://127.0.0.1:{port}"
     eventually_sync(lambda: process.poll() is not None or _alive(base), timeout=60)
     assert process.poll() is None, log.read_text()
-    return Process(base, log)
+    return Process(base, log, process)
 
 
 @pytest.fixture
@@ -219,3 +221,42 @@ async def test_losing_access_through_one_process_ends_streams_on_the_other(
     for seen in (bob_saw, carol_saw):
         assert [name for name, _ in seen] == ["ready", "error"]
         assert seen[-1][1]["error"] == "access_revoked"
+
+
+async def test_sigterm_mid_reply_lets_it_finish_and_ends_every_stream_with_a_last_event(
+    processes: tuple[Process, Process], runtime: Runtime, upstream: FakeUpstream
+) -> None:
+    one, _ = processes
+    upstream.script("alpha-model", reply=REPLY, token_delay=0.05, times=None)
+    async with httpx.AsyncClient(base_url=one.base, timeout=30) as http:
+        alice, headers = await _person(runtime, http, "Alice")
+        character = await create_character(runtime, owner=alice, name="Aria", model="alpha")
+        chat = await create_chat(http, headers, character.id, title="Stopping")
+        url = f"/api/v2/chats/{chat['id']}"
+
+        async with asyncio.timeout(60):  # a safety net against hangs, not a measurement
+            ready = asyncio.Event()
+            watcher = asyncio.create_task(_watch(http, chat["id"], headers, ready, until=None))
+            await ready.wait()
+            body = {"content": "Hi Aria."}
+            sse_headers = {**headers, "Accept": "text/event-stream"}
+            async with aconnect_sse(
+                http, "POST", f"{url}/messages", headers=sse_headers, json=body
+            ) as source:
+                posted: list[Event] = []
+                async for sse in source.aiter_sse():
+                    posted.append((sse.event, sse.json()))
+                    if sse.event == "token" and len(named(posted, "token")) == 1:
+                        one.popen.terminate()  # SIGTERM, as an orchestrator sends it
+            watched = await watcher
+            await asyncio.to_thread(one.popen.wait)
+
+    assert posted[-1][0] == "message.completed"
+    assert posted[-1][1]["message"]["status"] == "complete"
+    assert posted[-1][1]["message"]["content"] == REPLY
+    assert watched[-2] == posted[-1]
+    assert watched[-1][0] == "error"
+    assert watched[-1][1]["error"] == "server_shutting_down"
+    # uvicorn re-raises the SIGTERM it caught once it has shut down gracefully.
+    assert one.popen.returncode == -signal.SIGTERM
+    assert "Application shutdown complete" in one.log.read_text()
