@@ -9,6 +9,7 @@ import pytest
 from fastapi import FastAPI
 
 from cognitia.chats import repository
+from cognitia.models.character import Visibility
 from cognitia.models.message import AuthorType, Message
 from cognitia.models.user import User
 from cognitia.runtime import Runtime
@@ -48,12 +49,12 @@ class Room:
         return body
 
 
-async def room(chat_app: App) -> Room:
+async def room(chat_app: App, visibility: Visibility = Visibility.PRIVATE) -> Room:
     app, client = chat_app
     r = Room(client, runtime_of(app))
     r.owner, r.headers = await user_with_token(r.runtime, client)
     r.member, r.member_headers = await user_with_token(r.runtime, client)
-    aria = await create_character(r.runtime, owner=r.owner)
+    aria = await create_character(r.runtime, owner=r.owner, visibility=visibility)
     chat = await create_chat(client, r.headers, aria.id, participant_ids=[r.member.id])
     r.chat_id = chat["id"]
     return r
@@ -176,7 +177,7 @@ async def test_deleting_messages(chat_app: App, upstream: FakeUpstream) -> None:
 async def test_a_branch_copies_the_chat_up_to_a_message(
     chat_app: App, upstream: FakeUpstream
 ) -> None:
-    r = await room(chat_app)
+    r = await room(chat_app, Visibility.PUBLIC)  # the member may use it (test_character_access)
     _, outsider_headers = await user_with_token(r.runtime, r.client)
     upstream.script("rp-model", reply="Answer one.")
     upstream.script("rp-model", reply="Answer two.")

@@ -6,7 +6,7 @@ contents) every expectation is exact. The fixed prompt costs:
     core story "Be kind.\\nA forest guardian."             5
     scenario "A quiet glade."                              3
     constant lore entry "The glade is sacred."             4
-    memory section "Alice likes tea."                      3
+    summary section "Alice likes tea."                     3
     example block "[Example Chat]\\nAlice: Hi\\nSeraphina: Hello"   6
     history: four messages "message N"                     2 each, 8
     post-history instructions "Stay brief."                2
@@ -68,7 +68,7 @@ def inputs(budget: int = 10_000, **changes: object) -> PromptInputs:
         count_tokens=words,
         now=datetime(2024, 3, 5, 15, 7, tzinfo=UTC),
         lorebooks=[LORE],
-        sections=[ContextSection("memory", "Alice likes tea.")],
+        sections=[ContextSection("summary", "Alice likes tea.")],
     )
     return replace(prompt, **changes)  # type: ignore[arg-type]
 
@@ -238,18 +238,25 @@ def test_lore_beyond_the_budget_is_dropped_lowest_priority_first() -> None:
     assert prompt.history_included == 1
 
 
-def test_sections_keep_their_order_and_go_after_the_persona() -> None:
+def test_the_summary_goes_after_the_persona_and_recall_before_the_last_message() -> None:
     sections = [
         ContextSection("summary", "They met at dawn."),
         ContextSection("memory", "{{user}} likes tea."),
         ContextSection("knowledge", "Glades are clearings."),
     ]
-    prompt = assemble(inputs(lorebooks=[], sections=sections, persona_description="A traveler."))
+    card = replace(CARD, post_history_instructions="")
+    prompt = assemble(
+        inputs(character=card, lorebooks=[], sections=sections, persona_description="A traveler.")
+    )
 
     assert prompt.messages[0].content == (
-        "Be kind.\nA forest guardian.\nA quiet glade.\nA traveler.\n"
-        "They met at dawn.\nAlice likes tea.\nGlades are clearings."
+        "Be kind.\nA forest guardian.\nA quiet glade.\nA traveler.\nThey met at dawn."
     )
+    assert prompt.messages[-2:] == [
+        ChatMessage("system", "Alice likes tea.\nGlades are clearings."),
+        ChatMessage("assistant", "message 4"),
+    ]
+    assert prompt.used_sections == [0, 1, 2]
 
 
 def test_macros_apply_everywhere() -> None:
@@ -276,10 +283,10 @@ def test_macros_apply_everywhere() -> None:
     assert prompt.messages == [
         ChatMessage(
             "system",
-            "Alice trusts Seraphina.\nSeraphina guards Alice.\n"
-            "Alice is tired.\nSeraphina met Alice.",
+            "Alice trusts Seraphina.\nSeraphina guards Alice.\nAlice is tired.",
         ),
         ChatMessage("system", "[Example Chat]\nAlice: Hi\nSeraphina: Hello at 3:07 PM"),
+        ChatMessage("system", "Seraphina met Alice."),
         ChatMessage("user", "Hello Seraphina, it is March 5, 2024."),
         ChatMessage("system", "Answer Alice as Seraphina."),
     ]

@@ -69,7 +69,7 @@ async def request_for(
         continue_last=False,
         audience=Audience(shared=False, private_user_id=user.id),
     )
-    chat_request, target = build_request(runtime.models, source)
+    chat_request, target = await build_request(runtime.models, source)
     context = CallContext(user_id=user.id, character_id=character.id)
     return chat_request, target, context
 

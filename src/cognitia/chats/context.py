@@ -20,7 +20,7 @@ from cognitia.llm import logic
 from cognitia.llm.logic import Target, parse_target
 from cognitia.llm.ports import ChatRequest, Sampling
 from cognitia.llm.registry import ModelRegistry
-from cognitia.llm.service import resolve_chain
+from cognitia.llm.service import resolve_chain, tokens_over
 from cognitia.models.character import Character
 from cognitia.models.chat import Chat
 from cognitia.models.lorebook import Lorebook as LorebookRow
@@ -48,6 +48,11 @@ DEFAULT_REPLY_TOKENS = 250
 # Messages read for a prompt; assembly keeps as many of the latest as fit the budget.
 HISTORY_LIMIT = 400
 FALLBACK_USER_NAME = "User"
+# Assemblies tried before the model layer is left to refuse a prompt (each one shrinks the
+# budget by what the last was over, plus a margin: the count of a tokenizer is not
+# additive over pieces of text).
+FIT_ATTEMPTS = 3
+FIT_MARGIN_TOKENS = 16
 # OpenAI-compatible servers accept at most four stop sequences.
 MAX_STOP_SEQUENCES = 4
 
@@ -69,6 +74,7 @@ class ReplySource:
     continue_last: bool
     audience: Audience  # whose private memory and data the reply may draw on
     message_ids: Sequence[str] = ()  # of `history`'s rows, for leaving them out of recall
+    history_is_whole: bool = True  # False: the chat is longer than HISTORY_LIMIT
     sections: Sequence[ContextSection] = ()  # recalled memories, knowledge, summary
 
     @property
@@ -86,6 +92,7 @@ class Built:
     context_sources: list[dict[str, Any]] = field(default_factory=list)
     # Every stop string; the request carries only the first MAX_STOP_SEQUENCES of them.
     stops: tuple[str, ...] = ()
+    assembled_tokens: int = 0  # the prompt as assembly measured it
 
 
 def card(character: Character) -> CharacterCard:
@@ -114,6 +121,7 @@ def history_message(message: Message) -> HistoryMessage | None:
         name=message.name,
         content=message.content,
         character_id=message.character_id,
+        seq=message.seq,
     )
 
 
@@ -193,6 +201,7 @@ async def read_source(  # noqa: PLR0913 - one reply's coordinates, all needed
         continue_last=continue_last,
         audience=audience,
         message_ids=[row.id for row in rows],
+        history_is_whole=len(rows) < HISTORY_LIMIT,
     )
 
 
@@ -212,17 +221,36 @@ def budget(registry: ModelRegistry, target: Target, reply_tokens: int) -> int:
     return max(0, window - reply_tokens)
 
 
-def build_request(registry: ModelRegistry, source: ReplySource) -> tuple[ChatRequest, Target]:
+async def build_request(registry: ModelRegistry, source: ReplySource) -> tuple[ChatRequest, Target]:
     """Assemble the prompt under the model's budget; raises the model layer's errors."""
-    built = build(registry, source)
+    built = await build(registry, source)
     return built.request, built.target
 
 
-def build(registry: ModelRegistry, source: ReplySource) -> Built:
-    """The request, its target and the recalled sections its prompt used."""
+async def build(registry: ModelRegistry, source: ReplySource) -> Built:
+    """The request, its target and the recalled sections its prompt used, fitted to the
+    first model's context window as the model layer counts it (its tokenizer where it
+    has one): assembly estimates, so a prompt over by some tokens is assembled again
+    with the budget that much smaller. A long chat never fails for want of room."""
     target = target_of(source.model)
     reply_tokens = source.max_tokens or DEFAULT_REPLY_TOKENS
-    prompt = assemble(source, budget(registry, target, reply_tokens))
+    first_model = resolve_chain(registry, target)[0][0]
+    budget_tokens = budget(registry, target, reply_tokens)
+    built = _built(source, target, reply_tokens, budget_tokens)
+    for _ in range(FIT_ATTEMPTS):
+        over = await tokens_over(registry, first_model, built.request)
+        if over <= 0 or budget_tokens <= 0:
+            break
+        # From what the prompt measured, not the budget: it may sit well under it.
+        budget_tokens = max(
+            0, min(budget_tokens, built.assembled_tokens) - over - FIT_MARGIN_TOKENS
+        )
+        built = _built(source, target, reply_tokens, budget_tokens)
+    return built
+
+
+def _built(source: ReplySource, target: Target, reply_tokens: int, budget_tokens: int) -> Built:
+    prompt = assemble(source, budget_tokens)
     sampling = Sampling(
         temperature=source.temperature,
         top_p=source.top_p,
@@ -237,7 +265,8 @@ def build(registry: ModelRegistry, source: ReplySource) -> Built:
         {"id": s.source_id, "kind": s.kind, "text": s.text, privacy.PRIVATE: s.private}
         for s in used
     ]
-    return Built(request, target, privacy.recorded(sources, source.audience), prompt.stop)
+    recorded = privacy.recorded(sources, source.audience)
+    return Built(request, target, recorded, prompt.stop, prompt.tokens)
 
 
 def assemble(source: ReplySource, budget_tokens: int) -> AssembledPrompt:
@@ -253,5 +282,7 @@ def assemble(source: ReplySource, budget_tokens: int) -> AssembledPrompt:
         lorebooks=source.lorebooks,
         continue_last=source.continue_last,
         sections=source.sections,
+        message_overhead=logic.MESSAGE_OVERHEAD_TOKENS,
+        history_is_whole=source.history_is_whole,
     )
     return assembly.assemble(inputs)

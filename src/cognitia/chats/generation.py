@@ -266,7 +266,7 @@ class Generations:
             exclude={*source.message_ids, progress.message_id},
         )
         try:
-            built = context.build(runtime.models, replace(source, sections=recalled))
+            built = await context.build(runtime.models, replace(source, sections=recalled))
         except CognitiaError as exc:
             return Outcome(MessageStatus.ERROR, exc.code, exc.detail, exc)
         request, target = built.request, built.target

@@ -133,12 +133,23 @@ async def prompt_tokens(
     return counted + logic.MESSAGE_OVERHEAD_TOKENS * len(messages)
 
 
+async def tokens_over(registry: ModelRegistry, model: str, request: ChatRequest) -> int:
+    """By how many tokens the request (its prompt and the reply it reserves) is over the
+    model's context window; zero or less when it fits. The one count a request is held
+    to: prompt assembly fits its prompts to it (chats/context.py)."""
+    if request.prompt is not None and COMPLETION in registry.model(model).capabilities:
+        # a raw-text model reads the rendered prompt (see Generator._attempt)
+        prompt = await prompt_tokens(registry, model, [ChatMessage("user", request.prompt)])
+    else:
+        prompt = await prompt_tokens(registry, model, request.messages)
+    reserve = request.sampling.max_tokens or 0
+    return prompt + reserve - registry.model(model).context_window
+
+
 async def _fitting(registry: ModelRegistry, chain: list[str], request: ChatRequest) -> list[str]:
     fitting = []
     for model in chain:
-        reserve = request.sampling.max_tokens or 0
-        needed = await prompt_tokens(registry, model, request.messages) + reserve
-        if needed <= registry.model(model).context_window:
+        if await tokens_over(registry, model, request) <= 0:
             fitting.append(model)
     if not fitting:
         raise ContextTooLong()

@@ -16,6 +16,11 @@ Each item is admitted in this order if it still fits (history stops at the first
 does not); then the rendered prompt is measured with `count_tokens` and, while it is over
 budget, the last admitted item is dropped. Where things sit in the prompt follows
 SillyTavern, not this order: see docs/prompting.md.
+
+Two choices keep the start of the prompt the same from one reply to the next, so that a
+model server that caches the state of a prompt's start (llama.cpp, vLLM) evaluates only
+what is new: what recall found for this message goes in at RECALL_DEPTH, not at the top;
+and a chat too long for the window loses its oldest messages HISTORY_STEP at a time.
 """
 
 from __future__ import annotations
@@ -40,6 +45,15 @@ from cognitia.prompting.types import AssembledPrompt, CharacterCard, PromptInput
 
 ROSTER_HEADING = "Other characters in this chat:"
 ROSTER_BRIEF_CHARS = 160
+# Recalled memories and knowledge go before the last message (the person's): everything
+# above it was in the previous reply's prompt too. The summary, which changes seldom,
+# stays at the top.
+RECALL_DEPTH = 1
+AT_THE_TOP = ("summary",)
+# A trimmed history starts at a message whose number is a multiple of this, so its start
+# moves once every few exchanges instead of every reply (at the cost of up to
+# HISTORY_STEP - 1 messages that would have fit).
+HISTORY_STEP = 8
 
 UnitKind = Literal["scenario", "lore", "section", "example", "history", "post_history"]
 
@@ -57,6 +71,7 @@ class _Context:
 
     template: Template
     count_tokens: Callable[[str], int]
+    message_overhead: int
     char: CharacterCard
     user_name: str
     core: StoryParts
@@ -64,8 +79,11 @@ class _Context:
     scenario: str
     lore: list[ActiveEntry]  # by priority
     sections: list[str]
+    section_at_top: list[bool]
     example_blocks: list[str]
     history: list[Turn]
+    history_seqs: list[int | None]
+    history_is_whole: bool
     post_history: str
     group: bool
     named_users: bool
@@ -115,9 +133,11 @@ def _context(inputs: PromptInputs) -> _Context:
         inputs.lorebooks, said, count_tokens=inputs.count_tokens, substitute=sub
     ).by_priority()
     history = [Turn(role=m.role, name=m.name, content=m.content) for m in said]
+    placed = [s for s in inputs.sections if s.text.strip()]
     return _Context(
         template=template,
         count_tokens=inputs.count_tokens,
+        message_overhead=inputs.message_overhead,
         char=char,
         user_name=inputs.user_name,
         core=StoryParts(
@@ -129,9 +149,12 @@ def _context(inputs: PromptInputs) -> _Context:
         roster=_roster(inputs),
         scenario=sub(char.scenario),
         lore=lore,
-        sections=[sub(s.text) for s in inputs.sections if s.text.strip()],
+        sections=[sub(s.text) for s in placed],
+        section_at_top=[s.kind in AT_THE_TOP for s in placed],
         example_blocks=split_examples(sub(char.example_dialogue)),
         history=history,
+        history_seqs=[m.seq for m in inputs.history],
+        history_is_whole=inputs.history_is_whole,
         post_history=sub(char.post_history_instructions),
         group=bool(inputs.other_characters),
         named_users=any(
@@ -175,7 +198,19 @@ def _select(context: _Context, budget: int) -> list[_Unit]:
             closed.add(run)
     while admitted and _measure(context, _parts(context, admitted)) > budget:
         admitted.pop()
-    return admitted
+    return _aligned(context, admitted)
+
+
+def _aligned(context: _Context, admitted: list[_Unit]) -> list[_Unit]:
+    """A trimmed history, trimmed further to start at a multiple of HISTORY_STEP."""
+    window = sorted(u.index for u in admitted if u.kind == "history")
+    if not window or (window[0] == 0 and context.history_is_whole):
+        return admitted  # the whole chat fits
+    seqs = context.history_seqs
+    aligned = [i for i in window if (seqs[i] or 0) % HISTORY_STEP == 0 and seqs[i]]
+    if not aligned or aligned[0] == window[-1]:
+        return admitted  # no such start, or it would leave only the last message
+    return [u for u in admitted if u.kind != "history" or u.index >= aligned[0]]
 
 
 def _candidates(context: _Context, base: PromptParts) -> Iterator[tuple[_Unit, str]]:
@@ -203,7 +238,11 @@ def _fixed_units(context: _Context, base: PromptParts) -> list[_Unit]:
         if active.entry.position == "at_depth":
             cost = _turn_cost(context, base, Turn("system", "", active.content))
         units.append(_Unit("lore", index, cost))
-    units += [_Unit("section", i, count(text)) for i, text in enumerate(context.sections)]
+    overhead = 0 if isinstance(context.template, InstructTemplate) else context.message_overhead
+    units += [
+        _Unit("section", i, count(text) + (0 if top else overhead))
+        for i, (text, top) in enumerate(zip(context.sections, context.section_at_top, strict=True))
+    ]
     return units
 
 
@@ -225,14 +264,17 @@ def _history_units(context: _Context, base: PromptParts) -> Iterator[_Unit]:
 def _turn_cost(context: _Context, base: PromptParts, turn: Turn) -> int:
     if isinstance(context.template, InstructTemplate):
         return context.count_tokens(context.template.format_turn(turn, base))
-    return context.count_tokens(message_for(turn, base).content)
+    return context.count_tokens(message_for(turn, base).content) + context.message_overhead
 
 
 def _measure(context: _Context, parts: PromptParts) -> int:
-    """The prompt's tokens: the rendered text, or the sum over the messages' contents."""
+    """The prompt's tokens: the rendered text, or the sum over the messages."""
     if isinstance(context.template, InstructTemplate):
         return context.count_tokens(context.template.render(parts))
-    return sum(context.count_tokens(m.content) for m in render_messages(parts))
+    messages = render_messages(parts)
+    return sum(context.count_tokens(m.content) for m in messages) + context.message_overhead * len(
+        messages
+    )
 
 
 def _parts(context: _Context, admitted: Sequence[_Unit]) -> PromptParts:
@@ -240,8 +282,10 @@ def _parts(context: _Context, admitted: Sequence[_Unit]) -> PromptParts:
     for unit in admitted:
         chosen.setdefault(unit.kind, []).append(unit.index)
     lore = sorted((context.lore[i] for i in chosen.get("lore", [])), key=lambda a: a.placement)
-    sections = [context.sections[i] for i in sorted(chosen.get("section", []))]
-    anchor = "\n".join(text.strip() for text in (context.roster, *sections) if text.strip())
+    chosen_sections = sorted(chosen.get("section", []))
+    top = [context.sections[i] for i in chosen_sections if context.section_at_top[i]]
+    recalled = [context.sections[i] for i in chosen_sections if not context.section_at_top[i]]
+    anchor = "\n".join(text.strip() for text in (context.roster, *top) if text.strip())
     story = replace(
         context.core,
         lore_before=_joined(lore, "before_char"),
@@ -256,6 +300,7 @@ def _parts(context: _Context, admitted: Sequence[_Unit]) -> PromptParts:
         context,
         window,
         [a for a in lore if a.entry.position == "at_depth"],
+        recalled="\n".join(text.strip() for text in recalled),
         post_history="post_history" in chosen,
     )
     return PromptParts(
@@ -277,13 +322,16 @@ def _turns(
     window: list[Turn],
     at_depth: list[ActiveEntry],
     *,
+    recalled: str,
     post_history: bool,
 ) -> list[Turn]:
-    """The history window with depth entries injected and the post-history instructions.
+    """The history window with depth entries and recall injected, and the post-history
+    instructions.
 
     A depth-d entry goes before the last d messages (at the top when the window is shorter);
-    entries of one depth share one system turn. While continuing, depth 0 counts as 1 and the
-    instructions go before the message being continued, as SillyTavern does.
+    entries of one depth share one system turn, recall (at RECALL_DEPTH) after the lore.
+    While continuing, depth 0 counts as 1 and the instructions go before the message being
+    continued, as SillyTavern does.
     """
     continuing = context.continuing and bool(window)
     by_depth: dict[int, list[str]] = {}
@@ -291,6 +339,8 @@ def _turns(
         depth = max(active.entry.depth, 0)
         depth = 1 if continuing and depth == 0 else depth
         by_depth.setdefault(depth, []).append(active.content)
+    if recalled:
+        by_depth.setdefault(RECALL_DEPTH, []).append(recalled)
     turns: list[Turn] = []
     for index in range(len(window) + 1):
         after = len(window) - index

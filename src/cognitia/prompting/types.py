@@ -37,6 +37,7 @@ class HistoryMessage:
     name: str  # the speaker's display name (user's persona name or the character's name)
     content: str
     character_id: str | None = None
+    seq: int | None = None  # its number in the chat, where it has one (see HISTORY_STEP)
 
 
 @dataclass(frozen=True)
@@ -87,6 +88,10 @@ class PromptInputs:
     lorebooks: Sequence[Lorebook] = ()
     sections: Sequence[ContextSection] = ()
     continue_last: bool = False  # continue the last (character) message instead of a new one
+    # Tokens each role message costs besides its text (the model layer counts them too).
+    message_overhead: int = 0
+    # False when `history` is the latest part of a longer chat (so its start moves on).
+    history_is_whole: bool = True
 
 
 @dataclass(frozen=True)
