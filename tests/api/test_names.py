@@ -3,10 +3,13 @@ says: bidi overrides and invisible characters. Other text (descriptions, message
 
 from __future__ import annotations
 
+import json
+
 import httpx
 import pytest
 
 from cognitia.runtime import Runtime
+from tests.characters.helpers import import_file
 from tests.support.factories import user_with_token
 
 # "Alice" with the letters after the override shown right to left: it reads as another name.
@@ -106,3 +109,17 @@ async def test_other_text_keeps_bidi_and_invisible_characters(
 
     assert response.status_code == 201
     assert response.json()["description"] == description
+
+
+@pytest.mark.asyncio
+async def test_an_imported_card_is_held_to_the_same_rule(
+    client: httpx.AsyncClient, runtime: Runtime
+) -> None:
+    _, headers = await user_with_token(runtime, client)
+    card = {"spec": "chara_card_v2", "spec_version": "2.0", "data": {"name": "Al\u202eecil"}}
+    content = json.dumps(card).encode()
+
+    response = await import_file(client, headers, content, name="card.json")
+
+    assert response.status_code == 422
+    assert response.json()["error"] == "malformed_card"
