@@ -34,6 +34,7 @@ from pathlib import Path
 import httpx
 from httpx_sse import connect_sse
 from llama_cpp import Llama
+from tests.support.processes import child_running
 
 from benchmarks.support import free_port
 from cognitia.llm.runner.llama import bundled_model_path
@@ -63,16 +64,7 @@ def rss_mb(pid: int) -> float:
 
 
 def runner_pid(parent: int) -> int:
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                stat = (entry / "stat").read_text()
-                cmdline = (entry / "cmdline").read_bytes()
-            except OSError:
-                continue
-            if int(stat.rsplit(")", 1)[1].split()[1]) == parent and b"model-runner" in cmdline:
-                return int(entry.name)
-    raise RuntimeError("no model runner child")
+    return child_running(parent, b"model-runner")
 
 
 def wait_idle(server: int, quiet_seconds: float = 1.5, timeout: float = 120) -> None:

@@ -25,3 +25,18 @@ def stop(process: subprocess.Popen[bytes]) -> None:
     except subprocess.TimeoutExpired:
         process.kill()
         process.wait()
+
+
+def child_running(parent: int, marker: bytes) -> int:
+    """The pid of `parent`'s child whose command line holds `marker` (Linux /proc)."""
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            cmdline = (entry / "cmdline").read_bytes()
+        except OSError:
+            continue  # ended while we looked
+        if int(stat.rsplit(")", 1)[1].split()[1]) == parent and marker in cmdline:
+            return int(entry.name)
+    raise LookupError(f"no child of {parent} running {marker.decode()}")

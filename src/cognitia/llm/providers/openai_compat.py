@@ -236,7 +236,7 @@ class SSEChatModel:
         return self.error(ProviderRejected, message, status=status)
 
 
-class _ChunkParser:
+class ChunkParser:
     """OpenAI chat.completion.chunk events, ending with `data: [DONE]`."""
 
     def __init__(self, model: SSEChatModel) -> None:
@@ -280,6 +280,11 @@ class _ChunkParser:
             raise self._model.error(ProviderUnavailable, "stream ended before the reply finished")
         usage: list[StreamEvent] = [self._usage] if self._usage else []
         return [*usage, Finish(self._finish or "stop")]
+
+
+def endpoint(request: ChatRequest) -> str:
+    """Where a request goes, relative to an OpenAI-compatible base URL (…/v1)."""
+    return "completions" if request.prompt is not None else "chat/completions"
 
 
 def request_body(request: ChatRequest, model: str) -> dict[str, Any]:
@@ -328,5 +333,4 @@ class OpenAICompatible(SSEChatModel):
         )
 
     def stream(self, request: ChatRequest, *, model: str) -> AsyncIterator[StreamEvent]:
-        path = "completions" if request.prompt is not None else "chat/completions"
-        return self._events(path, request_body(request, model), _ChunkParser(self))
+        return self._events(endpoint(request), request_body(request, model), ChunkParser(self))

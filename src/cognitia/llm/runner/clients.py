@@ -14,8 +14,12 @@ import httpx
 from cognitia.llm.catalogue import EmbedderConfig, ProviderConfig
 from cognitia.llm.embedders.openai_compat import OpenAIEmbedder
 from cognitia.llm.ports import ChatRequest, ProviderUnavailable, StreamEvent
-from cognitia.llm.providers.openai_compat import SSEChatModel, _ChunkParser, request_body
-from cognitia.llm.runner import protocol
+from cognitia.llm.providers.openai_compat import (
+    ChunkParser,
+    SSEChatModel,
+    endpoint,
+    request_body,
+)
 from cognitia.llm.runner.supervisor import Runner
 
 
@@ -24,7 +28,7 @@ class RunnerChatModel(SSEChatModel):
 
     def __init__(self, name: str, config: ProviderConfig, runner: Runner) -> None:
         super().__init__(
-            name, config, base_url=runner.base_url, headers={}, transport=runner.transport()
+            name, config, base_url=f"{runner.base_url}/v1", headers={}, transport=runner.transport()
         )
         self._runner = runner
         self._wait = config.first_token_timeout_seconds
@@ -46,19 +50,16 @@ class RunnerChatModel(SSEChatModel):
                 yield event
 
     def _generate(self, request: ChatRequest) -> AsyncIterator[StreamEvent]:
-        path = protocol.COMPLETIONS if request.prompt is not None else protocol.CHAT
         body = request_body(request, self.name)
         if request.background:
             body["priority"] = "background"
-        return self._events(path.lstrip("/"), body, _ChunkParser(self))
+        return self._events(endpoint(request), body, ChunkParser(self))
 
     async def count_tokens(self, text: str, *, model: str) -> int | None:
         """The model's own count; None when the runner cannot tell right now."""
         try:
             await self._runner.ready(self._wait)
-            response = await self._client.post(
-                protocol.TOKENIZE.lstrip("/"), json={"model": self.name, "text": text}
-            )
+            response = await self._client.post("tokenize", json={"model": self.name, "text": text})
             response.raise_for_status()
             return int(response.json()["tokens"])
         except (httpx.HTTPError, ProviderUnavailable, ValueError, KeyError, TypeError):
