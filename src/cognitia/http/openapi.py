@@ -60,9 +60,15 @@ def _describe(path: str, operation: Operation) -> None:
         # OpenAI answers invalid parameters with 400, and so does /v1 (errors.py).
         responses.setdefault("400", responses.pop("422"))
     for code, response in responses.items():
-        if code[0] in "45":
+        if code[0] in "45" and not _has_own_body(response):
             model = OpenAIErrorBody if openai else _error_model(code)
             response["content"] = _ref(model)
+
+
+def _has_own_body(response: dict[str, Any]) -> bool:
+    """A router that gave an error its own schema keeps it; FastAPI's 422 does not."""
+    content = response.get("content")
+    return bool(content) and "HTTPValidationError" not in str(content)
 
 
 def _error_model(code: str) -> type[BaseModel]:
