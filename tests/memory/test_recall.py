@@ -143,3 +143,18 @@ async def test_an_exchange_queues_fact_extraction_for_that_person(
     assert extraction.payload["user_id"] == alice.id
     assert extraction.payload["character_id"] == aria.id
     assert len(extraction.payload["message_ids"]) == 2
+
+
+async def test_a_reply_embeds_its_query_once(
+    runtime: Runtime, client: httpx.AsyncClient, upstream: FakeUpstream
+) -> None:
+    """Memories and knowledge are searched with one embedding of the person's message."""
+    alice, headers = await user_with_token(runtime, client)
+    aria = await create_character(runtime, owner=alice)
+    chat = await create_chat(client, headers, aria.id)
+    upstream.script("rp-model", reply="Noted.")
+
+    await say(client, headers, chat["id"], ASKED)
+
+    asked = [r for r in upstream.requests_for("embed-fake") if r.body.get("input") == [ASKED]]
+    assert len(asked) == 1

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Collection
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
 from cognitia.memory import summaries
@@ -51,8 +52,9 @@ async def sections(  # noqa: PLR0913 - a reply's coordinates
         found += await _summary(runtime, chat_id)
         if query.strip():
             scopes = _memory_scopes(character_id, private_user_id, chat_id if shared else None)
-            found += await _memories(runtime, scopes, query, exclude)
-            found += await _knowledge(runtime, character_id, private_user_id, query)
+            asked = Query(query, await retrieval.embed_query(runtime, query))  # embedded once
+            found += await _memories(runtime, scopes, asked, exclude)
+            found += await _knowledge(runtime, character_id, private_user_id, asked)
     except Exception:
         log.warning("recall failed; replying without it", exc_info=True)
         return []
@@ -80,26 +82,42 @@ def _memory_scopes(
     return scopes
 
 
+@dataclass(frozen=True)
+class Query:
+    text: str
+    vector: list[float]
+
+
 async def _memories(
-    runtime: Runtime, scopes: list[Scope], query: str, exclude: Collection[str]
+    runtime: Runtime, scopes: list[Scope], query: Query, exclude: Collection[str]
 ) -> list[ContextSection]:
     if not scopes:
         return []
     hits = await retrieval.search(
-        runtime, query=query, scopes=scopes, limit=MEMORY_FETCH, kinds=["message", "memory"]
+        runtime,
+        query=query.text,
+        query_vector=query.vector,
+        scopes=scopes,
+        limit=MEMORY_FETCH,
+        kinds=["message", "memory"],
     )
     kept = [h for h in hits if h.source_id not in exclude][:MEMORY_LIMIT]
     return [_section("memory", hit) for hit in kept]
 
 
 async def _knowledge(
-    runtime: Runtime, character_id: str, private_user_id: str | None, query: str
+    runtime: Runtime, character_id: str, private_user_id: str | None, query: Query
 ) -> list[ContextSection]:
     scopes = [Scope(character_id=character_id)]
     if private_user_id is not None:
         scopes.append(Scope(user_id=private_user_id))  # the person's data bank
     hits = await retrieval.search(
-        runtime, query=query, scopes=scopes, limit=KNOWLEDGE_LIMIT, kinds=["document"]
+        runtime,
+        query=query.text,
+        query_vector=query.vector,
+        scopes=scopes,
+        limit=KNOWLEDGE_LIMIT,
+        kinds=["document"],
     )
     return [_section("knowledge", hit) for hit in hits]
 

@@ -95,18 +95,20 @@ async def search(  # noqa: PLR0913
     limit: int = 10,
     mode: SearchMode = "hybrid",
     kinds: Sequence[SourceKind] | None = None,
+    query_vector: Sequence[float] | None = None,
 ) -> list[Hit]:
     """The chunks of any of `scopes` (and of `kinds`) that best answer `query`, best
     first. Vector scores are cosine similarities, keyword scores the backend's rank,
-    hybrid scores reciprocal-rank-fusion sums."""
+    hybrid scores reciprocal-rank-fusion sums. `query_vector`: the query's embedding
+    (`embed_query`), for a caller that searches more than once with one query."""
     if not scopes or limit <= 0 or not query.strip():
         return []
     where = repository.chunk_filter(scopes, kinds)
     fetch = limit * FETCH_FACTOR if mode == "hybrid" else limit
-    vector_query: list[float] | None = None
+    vector_query: Sequence[float] | None = None
     embedder = runtime.models.embedder()
     if mode != "keyword":
-        vector_query = (await embedder.embed([query]))[0]
+        vector_query = query_vector or await embed_query(runtime, query)
     async with runtime.db.read() as session:
         rankings: list[list[tuple[int, float]]] = []
         if vector_query is not None:
@@ -134,6 +136,11 @@ async def search(  # noqa: PLR0913
         for seq, score in ranked
         if seq in rows
     ]
+
+
+async def embed_query(runtime: Runtime, query: str) -> list[float]:
+    """The query's embedding, as `search` would make it."""
+    return (await runtime.models.embedder().embed([query]))[0]
 
 
 def _rank(rankings: list[list[tuple[int, float]]]) -> list[tuple[int, float]]:
