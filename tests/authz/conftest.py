@@ -1,12 +1,13 @@
 """One app, one SQLite database and one cast of people for the whole matrix module.
 
-Owner A makes one of everything; outsider B tries A's ids; a friend is in A's chats;
-one person is disabled and one has signed out and revoked a key, each with objects of
-their own made before that.
+Owner A makes one of everything, some of it shared with outsider B, who tries A's ids;
+a friend is in A's chats; one person is disabled and one has signed out and revoked a
+key, each with objects of their own made before that.
 """
 
 from __future__ import annotations
 
+import asyncio
 import shutil
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
@@ -16,6 +17,8 @@ from typing import Any
 import httpx
 import pytest
 import pytest_asyncio
+
+from cognitia.runtime import Runtime
 from tests.authz import objects, spec
 from tests.authz.world import Person, World, shared_row
 from tests.chats.conftest import catalogue_text
@@ -24,10 +27,22 @@ from tests.support.apps import running_app
 from tests.support.factories import bearer, create_user, login, runtime_of
 from tests.support.fake_upstream import FakeUpstream
 
-from cognitia.runtime import Runtime
+# Appended to the chats tests' catalogue, whose [lanes] table comes last: fact extraction and
+# summaries ask the fake model too, never the bundled local one (slow to load, and the
+# matrix waits for background work to finish).
+BACKGROUND_LANES = 'extract = ["rp"]\nsummarize = ["rp"]\n'
 
 # Prepared requests of a person whose credentials are refused: path ids and body by route.
 Prepared = dict[str, tuple[dict[str, str], dict[str, Any]]]
+
+
+@dataclass
+class Refused:
+    """A person's objects and prepared requests, and credentials that no longer work."""
+
+    person: Person  # with a session that still works (if any), to read what changed
+    prepared: Prepared
+    credentials: dict[str, dict[str, str]]
 
 
 @dataclass
@@ -35,17 +50,9 @@ class Cast:
     world: World
     owner: Person
     outsider: Person
-    admin: Person
-    keys: dict[str, dict[str, str]]  # the outsider's API keys by scope ("key" if unscoped)
-
-
-@dataclass
-class Refused:
-    """A person's objects and prepared requests, and credentials that no longer work."""
-
-    person: Person  # with a session that still works, to read what changed
-    prepared: Prepared
-    credentials: dict[str, dict[str, str]]
+    keys: dict[str, dict[str, str]]  # the outsider's API keys by label ("chat key", ...)
+    disabled: Refused
+    revoked: Refused
 
 
 @pytest.fixture(scope="module")
@@ -75,23 +82,37 @@ async def cast(
     folder = tmp_path_factory.mktemp("authz")
     shutil.copy(sqlite_template, folder / "cognitia.db")
     catalogue = folder / "models.toml"
-    catalogue.write_text(catalogue_text(authz_upstream))
+    catalogue.write_text(catalogue_text(authz_upstream) + BACKGROUND_LANES)
     database_url = f"sqlite+aiosqlite:///{folder / 'cognitia.db'}"
     settings = make_settings(database_url, folder, llm={"catalogue_path": catalogue})
     async with running_app(settings) as (app, client):
         runtime = runtime_of(app)
-        owner, outsider, friend = [await sign_up(runtime, client, n) for n in ("A", "B", "Friend")]
+        labels = ("A", "B", "Friend", "Disabled", "Revoked")
+        owner, outsider, friend, off, out = [await sign_up(runtime, client, n) for n in labels]
         admin = await sign_up(runtime, client, "Admin", admin=True)
         world = World(client, runtime, objects.DESCRIPTION, friend=friend, outsider=outsider)
-        for op in spec.with_ids():
-            await world.ids(op, owner)
-            await world.ids(op, outsider)
-            if shared_row(objects.KINDS, op):
-                await world.ids(op, owner, shared=True)
+        # Each person's objects are made side by side (waits for ingestion and memories
+        # overlap); never one person's twice at once.
+        _, _, _, off_prepared, out_prepared = await asyncio.gather(
+            furnish(world, owner, shared=False),
+            furnish(world, owner, shared=True),
+            furnish(world, outsider, shared=False),
+            prepare(world, off),
+            prepare(world, out),
+        )
         scopes = spec.key_scopes()
         keys = {label: (await api_key(world, outsider, fields))[1] for label, fields in scopes}
+        disabled = await disable(world, admin, off, off_prepared)
+        revoked = await revoke(world, out, out_prepared)
         await world.settled()
-        yield Cast(world, owner, outsider, admin, keys)
+        yield Cast(world, owner, outsider, keys, disabled, revoked)
+
+
+async def furnish(world: World, person: Person, *, shared: bool) -> None:
+    """Make `person`'s objects for every route with ids (those that can be shared, shared)."""
+    for op in spec.with_ids():
+        if not shared or shared_row(objects.KINDS, op):
+            await world.ids(op, person, shared=shared)
 
 
 async def prepare(world: World, person: Person) -> Prepared:
@@ -104,26 +125,17 @@ async def prepare(world: World, person: Person) -> Prepared:
     return prepared
 
 
-@pytest_asyncio.fixture(scope="module", loop_scope="session")
-async def disabled(cast: Cast) -> Refused:
-    """Someone with objects and a key, then disabled by an admin."""
-    world = cast.world
-    person = await sign_up(world.runtime, world.client, "Disabled")
-    prepared = await prepare(world, person)
+async def disable(world: World, admin: Person, person: Person, prepared: Prepared) -> Refused:
+    """`person`, with a key, disabled by an admin."""
     _, key = await api_key(world, person)
     url = f"/api/v2/admin/users/{person.user_id}/disable"
-    response = await world.client.post(url, headers=cast.admin.headers)
+    response = await world.client.post(url, headers=admin.headers)
     assert response.status_code == 200, response.text
-    await world.settled()
     return Refused(person, prepared, {"session": person.headers, "API key": key})
 
 
-@pytest_asyncio.fixture(scope="module", loop_scope="session")
-async def revoked(cast: Cast) -> Refused:
-    """Someone with objects, who signed out of one session and revoked a key."""
-    world = cast.world
-    person = await sign_up(world.runtime, world.client, "Revoked")
-    prepared = await prepare(world, person)
+async def revoke(world: World, person: Person, prepared: Prepared) -> Refused:
+    """`person` signed out of one session and revoked a key; a new session reads."""
     key_id, key = await api_key(world, person)
     gone = await world.client.delete(f"/api/v2/api-keys/{key_id}", headers=person.headers)
     assert gone.is_success, gone.text
@@ -132,5 +144,4 @@ async def revoked(cast: Cast) -> Refused:
     assert response.status_code == 204, response.text
     tokens = await login(world.client, person.email)
     person.headers = bearer(tokens["access_token"])
-    await world.settled()
     return Refused(person, prepared, {"signed-out session": signed_out, "revoked API key": key})

@@ -14,9 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from tests.conftest import make_settings
-
 from cognitia.app import create_app
+from tests.conftest import make_settings
 
 METHODS = ("get", "put", "post", "patch", "delete")
 _PARAM = re.compile(r"\{([^}]+)\}")

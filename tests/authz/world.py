@@ -12,14 +12,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
-from sqlalchemy import func, or_, select
-from tests.authz import spec
-from tests.authz.spec import Operation
-from tests.support.waiting import eventually
+from sqlalchemy import or_, select
 
 from cognitia.kit.clock import utcnow
 from cognitia.models.job import Job, JobStatus
 from cognitia.runtime import Runtime
+from tests.authz import spec
+from tests.authz.spec import Operation
+from tests.support.waiting import eventually
 
 # What the owner saw: (url, status, body) of each read.
 Snapshot = list[tuple[str, int, bytes]]
@@ -96,6 +96,10 @@ class World:
             self._made[key] = await maker(self, person, parents)
         return self._made[key]
 
+    def forget(self, person: Person) -> None:
+        """Make `person`'s objects anew when next asked for."""
+        self._made = {key: value for key, value in self._made.items() if key[1] != person.email}
+
     def made(self, person: Person, *, shared: bool) -> list[tuple[str, str]]:
         """(parameter, id) of what was made for `person` in one scenario, people left out."""
         return [
@@ -160,22 +164,21 @@ class World:
     async def settled(self) -> None:
         """Wait until no background job is due or running (ingestion, memories), so what
         the owners read stays put."""
+        busy: list[str] = []
 
         async def idle() -> bool:
             async with self.runtime.db.read() as session:
-                busy = await session.scalar(
-                    select(func.count())
-                    .select_from(Job)
-                    .where(
-                        or_(
-                            Job.status == JobStatus.RUNNING,
-                            (Job.status == JobStatus.PENDING) & (Job.run_at <= utcnow()),
-                        )
-                    )
+                due = (Job.status == JobStatus.PENDING) & (Job.run_at <= utcnow())
+                names = await session.scalars(
+                    select(Job.name).where(or_(Job.status == JobStatus.RUNNING, due))
                 )
-            return busy == 0
+                busy[:] = names
+            return not busy
 
-        await eventually(idle, timeout=60)
+        try:
+            await eventually(idle, timeout=60)
+        except AssertionError as stuck:
+            raise AssertionError(f"background jobs still busy: {busy}") from stuck
 
 
 def nowhere(ids: Mapping[str, str], names: list[str]) -> dict[str, str]:
