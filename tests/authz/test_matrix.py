@@ -15,6 +15,7 @@ describes them.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Mapping
 
 import httpx
@@ -40,6 +41,20 @@ NESTED = [
     if len(op.params) > 1 and op.params[-1] in KINDS and KINDS[op.params[-1]].owned
 ]
 AUTHENTICATED = [op for op in spec.operations() if op.authenticated]
+
+
+def referenced_kinds(op: Operation) -> list[tuple[str, str]]:
+    """(body property, kind) for each property of `op`'s JSON body that names an owned object:
+    `persona_id`, or `character_ids` (a list of character_id)."""
+    found = op.body_schema
+    if found is None or found[0] != spec.JSON:
+        return []
+    properties = spec.resolve(found[1]).get("properties", {})
+    pairs = [(name, name.removesuffix("s")) for name in properties]
+    return [(name, kind) for name, kind in pairs if kind in KINDS and KINDS[kind].owned]
+
+
+REFERENCES = [(op, name, kind) for op in spec.operations() for name, kind in referenced_kinds(op)]
 LISTS = [
     op for op in spec.operations() if op.method == "GET" and not op.params and op.authenticated
 ]
@@ -119,6 +134,28 @@ async def test_another_users_object_under_your_own(cast: Cast, op: Operation) ->
     assert answer.status_code == for_outsider(op), f"{op} by B: {answer.text}"
     assert outcome(answer, mixed) == outcome(oracle, missing), str(op)
     assert not moved, f"{op} by B changed A's objects"
+
+
+@pytest.mark.parametrize(
+    ("op", "name", "kind"), REFERENCES, ids=[f"{op} {name}" for op, name, _ in REFERENCES]
+)
+async def test_another_users_object_named_in_a_body(
+    cast: Cast, op: Operation, name: str, kind: str
+) -> None:
+    """B names A's object in a body (a chat with A's private character, A's lorebook on B's
+    character): told nothing an id of nothing would not tell, and given none of it."""
+    world, outsider = cast.world, cast.outsider
+    theirs = await world.obtain(kind, cast.owner, await world.ids(op, cast.owner))
+    ids = await world.ids(op, outsider)
+    body = await world.body(op, outsider, ids)
+    seen = []
+    for value in (theirs, str(uuid.uuid4())):
+        sent = {**body["json"], name: value if name == kind else [value]}
+        answer = await world.request(op, ids, outsider.headers, {"json": sent})
+        seen.append((answer, outcome(answer, {name: value})))
+    (answer, told), (_, told_of_nothing) = seen
+    assert told == told_of_nothing, f"{op} with A's {kind} as {name}: {answer.text}"
+    assert theirs not in answer.text, f"{op}: B got A's {kind} through {name}"
 
 
 async def test_what_members_may_do_is_in_the_spec() -> None:
