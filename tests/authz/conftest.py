@@ -50,7 +50,9 @@ class Cast:
     world: World
     owner: Person
     outsider: Person
-    keys: dict[str, dict[str, str]]  # the outsider's API keys by label ("chat key", ...)
+    # API keys by scope (None: keys have no scopes): the outsider's, and the owner's own.
+    keys: dict[str | None, dict[str, str]]
+    owner_keys: dict[str | None, dict[str, str]]
     disabled: Refused
     revoked: Refused
 
@@ -101,11 +103,12 @@ async def cast(
             prepare(world, out),
         )
         scopes = spec.key_scopes()
-        keys = {label: (await api_key(world, outsider, fields))[1] for label, fields in scopes}
+        keys = {scope: (await api_key(world, outsider, fields))[1] for scope, fields in scopes}
+        owner_keys = {scope: (await api_key(world, owner, fields))[1] for scope, fields in scopes}
         disabled = await disable(world, admin, off, off_prepared)
         revoked = await revoke(world, out, out_prepared)
         await world.settled()
-        yield Cast(world, owner, outsider, keys, disabled, revoked)
+        yield Cast(world, owner, outsider, keys, owner_keys, disabled, revoked)
 
 
 async def furnish(world: World, person: Person, *, shared: bool) -> None:

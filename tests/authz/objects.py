@@ -236,6 +236,14 @@ MEMBER_MAY = {
     "POST /api/v2/chats/{chat_id}/messages/{message_id}/stop",
 }
 
+# Where an API key of each scope may go, as docs/security.md and the key's schema say:
+# path prefixes, or None for everywhere its account may (None: keys without scopes).
+KEY_REACH: dict[str | None, tuple[str, ...] | None] = {
+    None: None,
+    "full": None,
+    "chat": ("/api/v2/chats", "/v1/"),
+}
+
 # Body properties the spec's types can't make valid on their own.
 VALUES: dict[str, Any] = {
     "content": "Hello",

@@ -170,9 +170,9 @@ def _scalar(schema: Mapping[str, Any]) -> Any:
     return "x" * max(schema.get("minLength", 1), 1)
 
 
-def key_scopes() -> list[tuple[str, dict[str, Any]]]:
-    """Each scope an API key can be made with, as the spec says today: a label and the
-    body fields that ask for it (one unscoped key while keys have no scopes)."""
+def key_scopes() -> list[tuple[str | None, dict[str, Any]]]:
+    """Each scope an API key can be made with, as the spec says today, and the body fields
+    that ask for it ([(None, {})] while keys have no scopes)."""
     [op] = [o for o in operations() if str(o) == "POST /api/v2/api-keys"]
     found = op.body_schema
     assert found is not None
@@ -180,5 +180,5 @@ def key_scopes() -> list[tuple[str, dict[str, Any]]]:
     for name, field in schema.get("properties", {}).items():
         if name.startswith("scope") and (values := choices(field)):
             listed = resolve(field).get("type") == "array"
-            return [(f"{v} key", {name: [v] if listed else v}) for v in values]
-    return [("API key", {})]
+            return [(str(v), {name: [v] if listed else v}) for v in values]
+    return [(None, {})]

@@ -60,8 +60,12 @@ LISTS = [
 ]
 
 
+def admin_only(op: Operation) -> bool:
+    return op.path.startswith(objects.ADMIN_PREFIX)
+
+
 def for_outsider(op: Operation) -> int:
-    return 403 if op.path.startswith(objects.ADMIN_PREFIX) else 404
+    return 403 if admin_only(op) else 404
 
 
 def outcome(response: httpx.Response, ids: Mapping[str, str]) -> tuple[int, str, str]:
@@ -108,7 +112,8 @@ async def test_another_users_object_is_not_found(cast: Cast, op: Operation) -> N
     before = await owner_sees(world, op, owner, ids)
     missing = nowhere(ids, op.params)
     answers = {}
-    for label, headers in {"session": cast.outsider.headers, **cast.keys}.items():
+    keys = {f"{scope or 'API'} key": headers for scope, headers in cast.keys.items()}
+    for label, headers in {"session": cast.outsider.headers, **keys}.items():
         answer = await world.request(op, ids, headers, body)
         answers[label] = (answer, await world.request(op, missing, headers, body))
     moved = await changed(world, op, owner, ids, before)
@@ -216,6 +221,22 @@ async def test_the_owner_reads_their_own(cast: Cast, op: Operation) -> None:
     ids = await cast.world.ids(op, cast.owner)
     response = await cast.world.request(op, ids, cast.owner.headers, {})
     assert response.is_success, f"{op} by its owner: {response.text}"
+
+
+@pytest.mark.parametrize("scope", [scope for scope, _ in spec.key_scopes()])
+@pytest.mark.parametrize("op", [op for op in READS + LISTS if not admin_only(op)], ids=str)
+async def test_owners_key_reads_what_its_scope_reaches(
+    cast: Cast, op: Operation, scope: str | None
+) -> None:
+    """An API key works as documented: wherever its scope reaches, and 403 elsewhere."""
+    assert scope in objects.KEY_REACH, f"describe the {scope!r} scope in objects.KEY_REACH"
+    reach = objects.KEY_REACH[scope]
+    ids = await cast.world.ids(op, cast.owner)
+    response = await cast.world.request(op, ids, cast.owner_keys[scope], {})
+    if reach is None or op.path.startswith(reach):
+        assert response.is_success, f"{op} with A's {scope} key: {response.text}"
+    else:
+        assert response.status_code == 403, f"{op} with A's {scope} key: {response.text}"
 
 
 @pytest.mark.parametrize("op", LISTS, ids=str)
