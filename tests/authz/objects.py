@@ -41,6 +41,13 @@ async def create(
     return created
 
 
+async def create_id(
+    world: World, person: Person, path: str, ids: Mapping[str, str], **fields: Any
+) -> str:
+    """create(), and just the new object's id."""
+    return str((await create(world, person, path, ids, **fields))["id"])
+
+
 async def _get(world: World, person: Person, url: str) -> dict[str, Any]:
     response = await world.client.get(url, headers=person.headers)
     assert response.status_code == 200, f"GET {url} as {person}: {response.text}"
@@ -87,17 +94,8 @@ async def public_character(world: World, person: Person, _: Mapping[str, str]) -
 async def _chat(world: World, person: Person, *, shared: bool) -> str:
     character_id = await world.obtain("character_id", person, {}, shared=shared)
     people = [world.friend.user_id] + ([world.outsider.user_id] if shared else [])
-    made = await create(
-        world,
-        person,
-        "/api/v2/chats",
-        {},
-        title=_unique("Chat"),
-        character_ids=[character_id],
-        participant_ids=people,
-    )
-    chat_id: str = made["id"]
-    return chat_id
+    fields = {"character_ids": [character_id], "participant_ids": people}
+    return await create_id(world, person, "/api/v2/chats", {}, title=_unique("Chat"), **fields)
 
 
 async def private_chat(world: World, person: Person, _: Mapping[str, str]) -> str:
@@ -131,10 +129,8 @@ async def own_message(world: World, person: Person, ids: Mapping[str, str]) -> s
 
 async def memory(world: World, person: Person, ids: Mapping[str, str]) -> str:
     """Something the character remembers of the person: an episode of a fresh exchange."""
-    made = await create(
-        world, person, "/api/v2/chats", {}, character_ids=[ids["character_id"]], participant_ids=[]
-    )
-    await say(world, person, made["id"])
+    fields = {"character_ids": [ids["character_id"]], "participant_ids": []}
+    await say(world, person, await create_id(world, person, "/api/v2/chats", {}, **fields))
     url = f"/api/v2/characters/{ids['character_id']}/memories"
 
     async def remembered() -> str | None:
@@ -167,28 +163,20 @@ async def document(world: World, person: Person, ids: Mapping[str, str]) -> str:
 
 
 async def lorebook(world: World, person: Person, _: Mapping[str, str]) -> str:
-    made = await create(world, person, "/api/v2/lorebooks", {}, name=_unique("Lore"))
-    lorebook_id: str = made["id"]
-    return lorebook_id
+    return await create_id(world, person, "/api/v2/lorebooks", {}, name=_unique("Lore"))
 
 
 async def entry(world: World, person: Person, ids: Mapping[str, str]) -> str:
     path = "/api/v2/lorebooks/{lorebook_id}/entries"
-    made = await create(world, person, path, ids, keys=["tide"], content="High tide at six.")
-    entry_id: str = made["id"]
-    return entry_id
+    return await create_id(world, person, path, ids, keys=["tide"], content="High tide at six.")
 
 
 async def persona(world: World, person: Person, _: Mapping[str, str]) -> str:
-    made = await create(world, person, "/api/v2/personas", {}, name=_unique("Sam"))
-    persona_id: str = made["id"]
-    return persona_id
+    return await create_id(world, person, "/api/v2/personas", {}, name=_unique("Sam"))
 
 
 async def api_key(world: World, person: Person, _: Mapping[str, str]) -> str:
-    made = await create(world, person, "/api/v2/api-keys", {}, name=_unique("script"))
-    key_id: str = made["id"]
-    return key_id
+    return await create_id(world, person, "/api/v2/api-keys", {}, name=_unique("script"))
 
 
 async def friend(world: World, _: Person, __: Mapping[str, str]) -> str:
