@@ -12,6 +12,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi_offline import FastAPIOffline
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from cognitia import __version__
 from cognitia.auth.first_user import first_user_notice
@@ -201,4 +202,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(SchemaGate)
     app.add_middleware(EndpointGate, http=settings.http)
     app.add_middleware(RequestContextMiddleware, hsts=_hsts(settings))
+    if settings.http.trusted_proxies:
+        # The one place proxies are trusted (`cognitia serve` turns uvicorn's own off):
+        # outermost, so everything inside sees the client's address and scheme.
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.http.trusted_proxies)
     return app

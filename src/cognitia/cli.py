@@ -82,6 +82,9 @@ def serve(
         workers=workers,
         access_log=False,
         log_config=None,
+        # uvicorn would believe X-Forwarded-For from 127.0.0.1 by default; the app decides
+        # from COGNITIA_HTTP__TRUSTED_PROXIES alone (create_app).
+        proxy_headers=False,
         # SIGTERM: replies in flight finish within the grace, then streams get their last
         # event (chats/shutdown.py); uvicorn waits that long for open connections.
         timeout_graceful_shutdown=server_timeout_seconds(settings),

@@ -7,10 +7,18 @@ Every field is documented in docs/configuration.md (a test keeps the two in step
 
 from __future__ import annotations
 
+import ipaddress
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field, SecretStr, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    Field,
+    SecretStr,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_JWT_SECRET = "change-me-in-production-not-a-secret"
@@ -77,6 +85,22 @@ class MailSettings(BaseModel):
     smtp_timeout_seconds: float = Field(10.0, gt=0, description="SMTP connect/send timeout.")
 
 
+def _no_proxy_count(value: object) -> object:
+    # The setting used to be a hop count; 0 (its default) still means none.
+    if value in (0, "0"):
+        return []
+    if isinstance(value, int):
+        raise ValueError('list the proxies\' addresses, e.g. ["10.0.0.5"], not how many there are')
+    return value
+
+
+def _networks(values: list[str]) -> list[str]:
+    for value in values:
+        ipaddress.ip_network(value, strict=False)  # a typo fails at start, not per request
+    return values
+
+
+ProxyAddresses = Annotated[list[str], BeforeValidator(_no_proxy_count), AfterValidator(_networks)]
 # Who may read the API docs or the metrics (http/gates.py).
 EndpointAccess = Literal["open", "token", "closed"]
 
@@ -85,8 +109,10 @@ class HttpSettings(BaseModel):
     cors_origins: list[str] = Field(
         default_factory=list, description="Origins allowed by CORS; empty disables CORS."
     )
-    trusted_proxies: int = Field(
-        0, ge=0, description="How many proxies in front set X-Forwarded-For (for client IPs)."
+    trusted_proxies: ProxyAddresses = Field(
+        default_factory=list,
+        description="Addresses or networks of the reverse proxies whose X-Forwarded-For and"
+        " X-Forwarded-Proto are believed; empty: none, the peer's address is the client's.",
     )
     shutdown_grace_seconds: float = Field(
         20.0,
