@@ -96,9 +96,8 @@ def cognitia_key(base: str, env: dict[str, str]) -> str:
             "/api/v2/auth/login", json={"email": "bench@example.com", "password": "BenchPass123"}
         ).json()
         headers = {"Authorization": f"Bearer {login['access_token']}"}
-        key: str = http.post("/api/v2/api-keys", json={"name": "bench"}, headers=headers).json()[
-            "key"
-        ]
+        body = {"name": "bench", "current_password": "BenchPass123"}
+        key: str = http.post("/api/v2/api-keys", json=body, headers=headers).json()["key"]
         return key
 
 

@@ -8,7 +8,7 @@ import httpx
 import pytest
 
 from cognitia.runtime import Runtime
-from tests.support.factories import bearer, create_user, login, user_with_token
+from tests.support.factories import bearer, create_api_key, create_user, login, user_with_token
 
 pytestmark = pytest.mark.asyncio
 
@@ -18,10 +18,7 @@ KEYS = "/api/v2/api-keys"
 async def _create_key(
     client: httpx.AsyncClient, headers: dict[str, str], name: str = "laptop"
 ) -> dict[str, Any]:
-    response = await client.post(KEYS, json={"name": name}, headers=headers)
-    assert response.status_code == 201, response.text
-    key: dict[str, Any] = response.json()
-    return key
+    return await create_api_key(client, headers, name=name)
 
 
 async def test_create_shows_the_key_once(client: httpx.AsyncClient, runtime: Runtime) -> None:
@@ -75,14 +72,18 @@ async def test_using_a_key_records_when(client: httpx.AsyncClient, runtime: Runt
     assert listed[0]["last_used_at"] is not None
 
 
-async def test_a_key_can_manage_keys(client: httpx.AsyncClient, runtime: Runtime) -> None:
+async def test_a_full_key_can_list_and_revoke_keys(
+    client: httpx.AsyncClient, runtime: Runtime
+) -> None:
     _, headers = await user_with_token(runtime, client)
     key = await _create_key(client, headers)
+    other = await _create_key(client, headers, name="other")
 
-    second = await client.post(KEYS, json={"name": "made by a key"}, headers=bearer(key["key"]))
+    listed = await client.get(KEYS, headers=bearer(key["key"]))
+    revoked = await client.delete(f"{KEYS}/{other['id']}", headers=bearer(key["key"]))
 
-    assert second.status_code == 201
-    assert len((await client.get(KEYS, headers=bearer(key["key"]))).json()) == 2
+    assert len(listed.json()) == 2
+    assert revoked.status_code == 200
 
 
 async def test_keys_are_listed_per_user(client: httpx.AsyncClient, runtime: Runtime) -> None:

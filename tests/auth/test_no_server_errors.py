@@ -16,7 +16,7 @@ from cognitia.app import create_app
 from cognitia.config import Settings
 from cognitia.runtime import Runtime
 from tests.conftest import make_settings
-from tests.support.factories import PASSWORD, bearer, create_user, login
+from tests.support.factories import PASSWORD, bearer, create_api_key, create_user, login
 
 pytestmark = pytest.mark.asyncio
 
@@ -47,7 +47,7 @@ ENDPOINTS = [
     Endpoint("POST", "/api/v2/auth/request-password-reset", {"email": "{admin}"}),
     Endpoint("POST", "/api/v2/auth/reset-password", {"token": "abc", "new_password": PASSWORD}),
     Endpoint("GET", "/api/v2/auth/me"),
-    Endpoint("POST", "/api/v2/api-keys", {"name": "key"}),
+    Endpoint("POST", "/api/v2/api-keys", {"name": "key", "current_password": PASSWORD}),
     Endpoint("GET", "/api/v2/api-keys"),
     Endpoint("DELETE", "/api/v2/api-keys/{key}"),
     Endpoint("GET", "/api/v2/users/me"),
@@ -67,7 +67,7 @@ ENDPOINTS = [
     Endpoint("POST", "/api/v2/admin/users/{user}/enable"),
     # Last in spirit: these end the caller's session or account.
     Endpoint("POST", "/api/v2/auth/logout"),
-    Endpoint("DELETE", "/api/v2/users/me"),
+    Endpoint("DELETE", "/api/v2/users/me", {"current_password": PASSWORD}),
 ]
 
 BAD_VALUES: list[Any] = [
@@ -206,9 +206,9 @@ async def _cases(runtime: Runtime, client: httpx.AsyncClient, endpoint: Endpoint
     admin = await create_user(runtime, admin=True)
     headers = bearer((await login(client, admin.email))["access_token"])
     other = await create_user(runtime)
-    key = await client.post("/api/v2/api-keys", json={"name": "k"}, headers=headers)
+    key = await create_api_key(client, headers)
     client.headers.update(headers)
-    return Cases(endpoint, email=admin.email, user_id=other.id, key_id=key.json()["id"])
+    return Cases(endpoint, email=admin.email, user_id=other.id, key_id=key["id"])
 
 
 @pytest.mark.parametrize("endpoint", ENDPOINTS, ids=str)

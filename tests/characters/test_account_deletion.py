@@ -16,6 +16,7 @@ from cognitia.runtime import Runtime
 from cognitia.storage.providers.local import LocalBlobStore
 from tests.characters.conftest import Account
 from tests.characters.helpers import PERSONAS, imported, real_card
+from tests.support.factories import delete_account
 from tests.support.waiting import eventually
 
 pytestmark = pytest.mark.asyncio
@@ -85,7 +86,7 @@ async def test_deleting_an_account_removes_what_it_owns_and_its_pictures(
     theirs_before = await _owned(runtime, other[0].id)
     [kept_picture] = [p for p in _blobs(runtime) if kept in str(p)]
 
-    response = await client.delete("/api/v2/users/me", headers=owner[1])
+    response = await delete_account(client, owner[1])
 
     assert response.status_code == 204
     assert set((await _owned(runtime, owner[0].id)).values()) == {0}

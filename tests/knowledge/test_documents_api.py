@@ -24,6 +24,7 @@ from tests.knowledge.helpers import (
     settled,
     uploaded,
 )
+from tests.support.factories import delete_account
 from tests.support.waiting import eventually
 
 pytestmark = pytest.mark.asyncio
@@ -210,7 +211,7 @@ async def test_deleting_the_user_removes_documents_chunks_and_originals(
     await settled(client, headers, document_url(None, in_bank["id"]))
     assert len(blob_files(runtime)) == 2
 
-    response = await client.delete("/api/v2/users/me", headers=headers)
+    response = await delete_account(client, headers)
 
     assert response.status_code == 204, response.text
     assert await document_rows(runtime, user.id) == 0

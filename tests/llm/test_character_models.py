@@ -16,7 +16,7 @@ from cognitia.models.character import Character, Visibility
 from cognitia.models.user import User
 from cognitia.runtime import Runtime
 from tests.conftest import make_settings
-from tests.support.factories import bearer, create_user, login
+from tests.support.factories import bearer, create_api_key, create_user, login
 from tests.support.fake_upstream import FakeUpstream
 from tests.support.live import live_server
 
@@ -36,10 +36,8 @@ async def served(
 async def sdk_for(url: str, user: User) -> AsyncOpenAI:
     async with httpx.AsyncClient(base_url=url) as http:
         tokens = await login(http, user.email)
-        key = await http.post(
-            "/api/v2/api-keys", json={"name": "sdk"}, headers=bearer(tokens["access_token"])
-        )
-    return AsyncOpenAI(base_url=f"{url}/v1", api_key=key.json()["key"], max_retries=0)
+        key = await create_api_key(http, bearer(tokens["access_token"]), name="sdk")
+    return AsyncOpenAI(base_url=f"{url}/v1", api_key=key["key"], max_retries=0)
 
 
 async def make_character(runtime: Runtime, owner: User, **fields: object) -> Character:

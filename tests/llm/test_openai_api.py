@@ -15,7 +15,7 @@ from openai import AsyncOpenAI
 from cognitia.app import create_app
 from cognitia.runtime import Runtime
 from tests.conftest import make_settings
-from tests.support.factories import bearer, create_user, login
+from tests.support.factories import bearer, create_api_key, create_user, login
 from tests.support.fake_upstream import FakeUpstream
 from tests.support.live import live_server
 
@@ -38,10 +38,8 @@ async def sdk(served: tuple[str, Runtime]) -> AsyncIterator[AsyncOpenAI]:
     user = await create_user(runtime)
     async with httpx.AsyncClient(base_url=url) as http:
         tokens = await login(http, user.email)
-        key = await http.post(
-            "/api/v2/api-keys", json={"name": "sdk"}, headers=bearer(tokens["access_token"])
-        )
-    client = AsyncOpenAI(base_url=f"{url}/v1", api_key=key.json()["key"], max_retries=0)
+        key = await create_api_key(http, bearer(tokens["access_token"]), name="sdk")
+    client = AsyncOpenAI(base_url=f"{url}/v1", api_key=key["key"], max_retries=0)
     yield client
     await client.close()
 

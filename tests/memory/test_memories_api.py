@@ -14,7 +14,7 @@ from cognitia.retrieval import service as retrieval
 from cognitia.runtime import Runtime
 from tests.chats.helpers import create_character, create_chat
 from tests.memory.helpers import memories, remembered, say
-from tests.support.factories import user_with_token
+from tests.support.factories import delete_account, user_with_token
 from tests.support.fake_upstream import FakeUpstream
 
 pytestmark = pytest.mark.asyncio
@@ -128,7 +128,7 @@ async def test_deleting_the_user_deletes_their_memories(
     await add_fact(runtime, user=alice, character_id=aria.id, content="Likes jazz.")
     await remembered(client, headers, aria.id, 3)
 
-    assert (await client.delete("/api/v2/users/me", headers=headers)).status_code == 204
+    assert (await delete_account(client, headers)).status_code == 204
 
     async with runtime.db.read() as session:
         chunks = await session.scalar(

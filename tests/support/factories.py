@@ -126,3 +126,20 @@ async def expire_email_token(runtime: Runtime, token: str) -> None:
             .values(expires_at=utcnow() - timedelta(minutes=1))
         )
         assert result.rowcount == 1  # type: ignore[attr-defined]
+
+
+async def create_api_key(
+    client: httpx.AsyncClient, headers: dict[str, str], *, name: str = "key", **fields: Any
+) -> dict[str, Any]:
+    """A new API key as a signed-in person makes one: their session and current password."""
+    body = {"name": name, "current_password": PASSWORD, **fields}
+    response = await client.post("/api/v2/api-keys", json=body, headers=headers)
+    assert response.status_code == 201, response.text
+    key: dict[str, Any] = response.json()
+    return key
+
+
+async def delete_account(client: httpx.AsyncClient, headers: dict[str, str]) -> httpx.Response:
+    """DELETE /users/me as a signed-in person does it: with the current password."""
+    body = {"current_password": PASSWORD}
+    return await client.request("DELETE", "/api/v2/users/me", json=body, headers=headers)

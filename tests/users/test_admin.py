@@ -6,7 +6,14 @@ import httpx
 import pytest
 
 from cognitia.runtime import Runtime
-from tests.support.factories import PASSWORD, bearer, create_user, login, user_with_token
+from tests.support.factories import (
+    PASSWORD,
+    bearer,
+    create_api_key,
+    create_user,
+    login,
+    user_with_token,
+)
 
 pytestmark = pytest.mark.asyncio
 
@@ -215,7 +222,7 @@ async def test_an_api_key_of_an_admin_is_an_admin(
     client: httpx.AsyncClient, runtime: Runtime
 ) -> None:
     _, headers = await user_with_token(runtime, client, admin=True)
-    key = (await client.post("/api/v2/api-keys", json={"name": "ops"}, headers=headers)).json()
+    key = await create_api_key(client, headers, name="ops")
 
     response = await client.get(USERS, headers=bearer(key["key"]))
 

@@ -13,7 +13,15 @@ from cognitia.models.email_token import EmailToken
 from cognitia.models.refresh_token import RefreshToken
 from cognitia.models.user import User
 from cognitia.runtime import Runtime
-from tests.support.factories import PASSWORD, bearer, create_user, login, mailed_token
+from tests.support.factories import (
+    PASSWORD,
+    bearer,
+    create_api_key,
+    create_user,
+    delete_account,
+    login,
+    mailed_token,
+)
 
 pytestmark = pytest.mark.asyncio
 
@@ -58,11 +66,11 @@ async def _account_with_everything(
         "/api/v2/auth/refresh", json={"refresh_token": pair["refresh_token"]}
     )
     headers = bearer(rotated.json()["access_token"])
-    key = await client.post("/api/v2/api-keys", json={"name": "k"}, headers=headers)
+    key = await create_api_key(client, headers)
     reset = await client.post("/api/v2/auth/request-password-reset", json={"email": user.email})
     assert reset.status_code == 202
     await mailed_token(runtime, user.email)
-    return user, headers, key.json()["key"]
+    return user, headers, key["key"]
 
 
 async def test_delete_removes_the_account_and_what_it_owns(
@@ -79,7 +87,7 @@ async def test_delete_removes_the_account_and_what_it_owns(
     }
     before = await _owned(runtime, bystander.id)
 
-    response = await client.delete(ME, headers=headers)
+    response = await delete_account(client, headers)
 
     assert response.status_code == 204
     assert response.content == b""
@@ -92,7 +100,7 @@ async def test_credentials_of_a_deleted_account_are_refused(
 ) -> None:
     user, headers, key = await _account_with_everything(client, runtime)
     pair = await login(client, user.email)
-    assert (await client.delete(ME, headers=headers)).status_code == 204
+    assert (await delete_account(client, headers)).status_code == 204
 
     for credentials in (headers, bearer(pair["access_token"]), bearer(key)):
         for method, path in [("GET", ME), ("GET", "/api/v2/auth/me"), ("DELETE", ME)]:
@@ -113,7 +121,7 @@ async def test_credentials_of_a_deleted_account_are_refused(
 
 async def test_the_address_can_sign_up_again(client: httpx.AsyncClient, runtime: Runtime) -> None:
     user, headers, _ = await _account_with_everything(client, runtime)
-    assert (await client.delete(ME, headers=headers)).status_code == 204
+    assert (await delete_account(client, headers)).status_code == 204
 
     response = await client.post(
         "/api/v2/auth/register", json={"email": user.email, "password": PASSWORD}
@@ -123,10 +131,13 @@ async def test_the_address_can_sign_up_again(client: httpx.AsyncClient, runtime:
     assert response.json()["id"] != user.id
 
 
-async def test_delete_through_an_api_key(client: httpx.AsyncClient, runtime: Runtime) -> None:
+async def test_an_api_key_cannot_delete(client: httpx.AsyncClient, runtime: Runtime) -> None:
     user, _, key = await _account_with_everything(client, runtime)
 
-    response = await client.delete(ME, headers=bearer(key))
+    response = await client.request(
+        "DELETE", ME, json={"current_password": PASSWORD}, headers=bearer(key)
+    )
 
-    assert response.status_code == 204
-    assert await _rows(runtime, User.id, user.id) == 0
+    assert response.status_code == 403
+    assert response.json()["error"] == "session_required"
+    assert await _rows(runtime, User.id, user.id) == 1

@@ -11,6 +11,7 @@ from cognitia.runtime import Runtime
 from tests.support.factories import (
     PASSWORD,
     bearer,
+    create_api_key,
     create_user,
     login,
     mail_jobs_to,
@@ -165,21 +166,20 @@ async def test_password_change_ends_other_sessions_only(
     assert kept_refresh.status_code == 200
 
 
-async def test_password_change_through_an_api_key_ends_every_session(
+async def test_password_change_through_an_api_key_is_refused(
     client: httpx.AsyncClient, runtime: Runtime
 ) -> None:
     user = await create_user(runtime)
     pair = await login(client, user.email)
-    created = await client.post(
-        "/api/v2/api-keys", json={"name": "script"}, headers=bearer(pair["access_token"])
-    )
-    key = bearer(created.json()["key"])
+    created = await create_api_key(client, bearer(pair["access_token"]), name="script")
+    key = bearer(created["key"])
 
     response = await _patch(client, key, current_password=PASSWORD, new_password=NEW_PASSWORD)
 
-    assert response.status_code == 200
-    assert (await client.get(ME, headers=bearer(pair["access_token"]))).status_code == 401
-    assert (await client.get(ME, headers=key)).status_code == 200
+    assert response.status_code == 403
+    assert response.json()["error"] == "session_required"
+    assert (await client.get(ME, headers=bearer(pair["access_token"]))).status_code == 200
+    assert await _login_status(client, user.email, PASSWORD) == 200
 
 
 @pytest.mark.parametrize("weak", ["short1", "nodigitshere", "user@example.com"])

@@ -1,4 +1,4 @@
-"""API keys: created once and shown once, stored as SHA-256, revocable."""
+"""API keys: created once and shown once, stored as SHA-256, scoped, expiring, revocable."""
 
 from __future__ import annotations
 
@@ -6,7 +6,9 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from cognitia.auth import repository
+from cognitia.auth import repository, service
+from cognitia.auth.errors import ApiKeyExpired
+from cognitia.auth.schemas import ApiKeyCreate
 from cognitia.auth.service import Principal
 from cognitia.errors import AccountDisabled, InvalidToken, NotFound
 from cognitia.events.revocations import Revocation, revoke_after_commit
@@ -14,6 +16,7 @@ from cognitia.kit.clock import utcnow
 from cognitia.kit.ids import new_secret, sha256_hex
 from cognitia.models.api_key import ApiKey
 from cognitia.models.user import User
+from cognitia.runtime import Runtime
 
 KEY_PREFIX = "cgk_"
 LAST_USED_RESOLUTION = timedelta(minutes=1)
@@ -23,9 +26,20 @@ def looks_like_key(token: str) -> bool:
     return token.startswith(KEY_PREFIX)
 
 
-async def create(session: AsyncSession, *, user: User, name: str) -> tuple[ApiKey, str]:
-    raw = new_secret(KEY_PREFIX)
-    key = ApiKey(user_id=user.id, name=name, prefix=raw[:12], key_hash=sha256_hex(raw))
+async def create(
+    session: AsyncSession, runtime: Runtime, *, principal: Principal, data: ApiKeyCreate
+) -> tuple[ApiKey, str]:
+    """A new key for the caller, who must be signed in and give the current password."""
+    await service.confirm_password(runtime, principal=principal, password=data.current_password)
+    raw, days = new_secret(KEY_PREFIX), data.expires_in_days
+    key = ApiKey(
+        user_id=principal.user.id,
+        name=data.name,
+        prefix=raw[:12],
+        key_hash=sha256_hex(raw),
+        scope=data.scope,
+        expires_at=utcnow() + timedelta(days=days) if days else None,
+    )
     session.add(key)
     await session.flush()
     return key, raw
@@ -50,9 +64,13 @@ async def authenticate(session: AsyncSession, *, raw_key: str) -> Principal:
     if found is None or found[0].revoked_at is not None:
         raise InvalidToken("The API key is invalid or has been revoked.")
     key, user = found
+    if key.expires_at is not None and key.expires_at <= utcnow():
+        raise ApiKeyExpired()
     if not user.is_active:
         raise AccountDisabled()
-    return Principal(user=user, api_key_id=key.id, api_key_last_used_at=key.last_used_at)
+    return Principal(
+        user=user, api_key_id=key.id, api_key_last_used_at=key.last_used_at, api_key_scope=key.scope
+    )
 
 
 def needs_touch(key_last_used: datetime | None) -> bool:

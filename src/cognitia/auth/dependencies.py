@@ -1,14 +1,15 @@
-"""Who is calling: `Authorization: Bearer <access token or API key>` on every API route."""
+"""Who is calling: `Authorization: Bearer <access token or API key>` on every API route,
+and whether an API key's scope reaches the route (auth/scopes.py)."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends
+from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from cognitia.auth import api_keys, service
+from cognitia.auth import api_keys, scopes, service
 from cognitia.auth.service import Principal
 from cognitia.errors import AdminRequired, Unauthorized
 from cognitia.http.deps import RuntimeDep, SessionDep
@@ -21,11 +22,13 @@ BearerCredentials = Annotated[HTTPAuthorizationCredentials | None, Depends(_bear
 
 
 async def get_principal(
+    request: Request,
     session: SessionDep,
     runtime: RuntimeDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Principal:
     principal = await _authenticate(session, runtime, credentials)
+    scopes.check(principal.api_key_scope, _route_path(request))
     if principal.api_key_id and api_keys.needs_touch(principal.api_key_last_used_at):
         await api_keys.touch(session, key_id=principal.api_key_id)
     return principal
@@ -45,7 +48,14 @@ async def _authenticate(
 CurrentPrincipal = Annotated[Principal, Depends(get_principal, scope="function")]
 
 
+def _route_path(request: Request) -> str:
+    """The matched route's template (FastAPI sets it before dependencies run)."""
+    path = getattr(request.scope.get("route"), "path", None)
+    return path if isinstance(path, str) else request.url.path
+
+
 async def get_caller(
+    request: Request,
     runtime: RuntimeDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Principal:
@@ -58,6 +68,7 @@ async def get_caller(
     """
     async with runtime.db.read() as session:
         principal = await _authenticate(session, runtime, credentials)
+    scopes.check(principal.api_key_scope, _route_path(request))
     if principal.api_key_id and api_keys.needs_touch(principal.api_key_last_used_at):
         async with runtime.db.unit_of_work() as session:
             await api_keys.touch(session, key_id=principal.api_key_id)

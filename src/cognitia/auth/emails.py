@@ -1,4 +1,4 @@
-"""Single-use links sent by e-mail: verification and password reset."""
+"""E-mail about the account: single-use links (verification, password reset) and notices."""
 
 from __future__ import annotations
 
@@ -64,6 +64,19 @@ async def send_password_reset(session: AsyncSession, runtime: Runtime, *, user: 
         subject="Reset your password",
         body=f"Set a new password: {link}\n\nIf you did not ask for this, ignore this e-mail.\n"
         f"Token (for the API's reset-password call): {raw}",
+    )
+
+
+async def send_password_changed(session: AsyncSession, runtime: Runtime, *, user: User) -> None:
+    """Tell the owner, so a change they did not make does not go unnoticed."""
+    mail.send_later(
+        session,
+        to=user.email,
+        subject="Your password was changed",
+        body=f"Hello {user.first_name or 'there'},\n\nThe password of your Cognitia account was"
+        " changed. Every other signed-in device was signed out and every API key was revoked;"
+        " create new keys where you need them.\n\nIf you did not do this, reset your password"
+        f" now: {runtime.settings.public_url.rstrip('/')}/forgot-password",
     )
 
 

@@ -176,5 +176,14 @@ async def delete_expired(session: AsyncSession, now: datetime) -> None:
     )
 
 
+async def revoke_user_api_keys(session: AsyncSession, user_id: str, *, now: datetime) -> None:
+    revoke_after_commit(session, Revocation(user_id=user_id))
+    await session.execute(
+        update(ApiKey)
+        .where(ApiKey.user_id == user_id, ApiKey.revoked_at.is_(None))
+        .values(revoked_at=now)
+    )
+
+
 async def touch_api_key(session: AsyncSession, key_id: str, *, now: datetime) -> None:
     await session.execute(update(ApiKey).where(ApiKey.id == key_id).values(last_used_at=now))

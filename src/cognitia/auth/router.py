@@ -118,11 +118,12 @@ async def me(user: CurrentUser) -> UserRead:
     return UserRead.model_validate(user)
 
 
-@keys_router.post("", status_code=status.HTTP_201_CREATED, responses=_errors(401, 422))
+@keys_router.post("", status_code=status.HTTP_201_CREATED, responses=_errors(401, 403, 422, 429))
 async def create_api_key(
-    data: ApiKeyCreate, user: CurrentUser, session: SessionDep
+    data: ApiKeyCreate, principal: CurrentPrincipal, session: SessionDep, runtime: RuntimeDep
 ) -> ApiKeyCreated:
-    key, raw = await api_keys.create(session, user=user, name=data.name)
+    """Needs a signed-in session (not an API key) and `current_password`."""
+    key, raw = await api_keys.create(session, runtime, principal=principal, data=data)
     return ApiKeyCreated(**ApiKeyRead.model_validate(key).model_dump(), key=raw)
 
 

@@ -10,6 +10,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field, Str
 
 from cognitia.auth.passwords import MAX_PASSWORD_LENGTH
 from cognitia.kit.names import check_name
+from cognitia.models.api_key import ApiKeyScope
 
 
 def _normalise_email(value: str) -> str:
@@ -33,6 +34,7 @@ Name = Annotated[
 ]
 ResourceId = Annotated[str, Field(min_length=1), NoControlCharacters]
 Token = Annotated[str, Field(min_length=1, max_length=4096)]
+MAX_KEY_DAYS = 3650
 
 
 class Strict(BaseModel):
@@ -98,6 +100,15 @@ class ApiKeyCreate(Strict):
         StringConstraints(strip_whitespace=True, min_length=1, max_length=100),
         NoControlCharacters,
     ]
+    scope: ApiKeyScope = Field(
+        ApiKeyScope.FULL,
+        description="full: everything the account can do but change its own credentials;"
+        " chat: chats, their messages and the OpenAI-compatible /v1 endpoint only.",
+    )
+    expires_in_days: int | None = Field(
+        None, ge=1, le=MAX_KEY_DAYS, description="The key stops working after this; none: never."
+    )
+    current_password: Password = Field(description="Creating a key needs the current password.")
 
 
 class ApiKeyRead(BaseModel):
@@ -106,7 +117,9 @@ class ApiKeyRead(BaseModel):
     id: str
     name: str
     prefix: str = Field(description="The first characters of the key, to tell keys apart.")
+    scope: ApiKeyScope
     created_at: datetime
+    expires_at: datetime | None
     last_used_at: datetime | None
     revoked_at: datetime | None
 

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cognitia.auth import emails, first_user, passwords, repository, tokens
+from cognitia.auth.errors import SessionRequired
 from cognitia.auth.schemas import RegisterRequest, TokenPair
 from cognitia.cache.ports import RateLimit
 from cognitia.errors import (
@@ -20,6 +21,7 @@ from cognitia.errors import (
     TooManyRequests,
 )
 from cognitia.kit.clock import utcnow
+from cognitia.models.api_key import ApiKeyScope
 from cognitia.models.auth_session import AuthSession
 from cognitia.models.email_token import EmailTokenPurpose
 from cognitia.models.refresh_token import RefreshToken
@@ -41,6 +43,8 @@ class Principal:
     session_id: str | None = None
     api_key_id: str | None = None
     api_key_last_used_at: datetime | None = None
+    # None for a login session, which reaches everything its user may.
+    api_key_scope: ApiKeyScope | None = None
 
 
 async def register(
@@ -134,11 +138,16 @@ class Client:
     user_agent: str = ""
 
 
+def _account_rate(runtime: Runtime) -> RateLimit:
+    settings = runtime.settings.auth
+    return RateLimit(settings.login_attempts_per_account, settings.login_window_seconds)
+
+
 async def login(
     session: AsyncSession, runtime: Runtime, *, email: str, password: str, client: Client
 ) -> TokenPair:
     settings = runtime.settings.auth
-    account_rate = RateLimit(settings.login_attempts_per_account, settings.login_window_seconds)
+    account_rate = _account_rate(runtime)
     await _limit(
         runtime,
         f"login:ip:{client.ip}",
@@ -284,16 +293,34 @@ async def set_password(
     new_password: str,
     keep_session: str | None = None,
 ) -> None:
+    """Set a new password and revoke every other credential: every API key and every
+    session but `keep_session` (the one that just proved the old password), then tell
+    the account's address."""
     settings = runtime.settings.auth
     passwords.check_policy(settings, new_password, email=user.email)
     user.password_hash = await passwords.hash_password(settings, new_password)
-    await repository.revoke_user_sessions(
-        session, user.id, reason="password_changed", now=utcnow(), keep=keep_session
-    )
+    await revoke_all_sessions(session, user=user, reason="password_changed", keep=keep_session)
+    await repository.revoke_user_api_keys(session, user.id, now=utcnow())
+    await emails.send_password_changed(session, runtime, user=user)
 
 
 async def check_password(runtime: Runtime, *, user: User, password: str) -> bool:
     return await passwords.verify_password(runtime.settings.auth, user.password_hash, password)
+
+
+async def confirm_password(runtime: Runtime, *, principal: Principal, password: str | None) -> None:
+    """The gate of account actions (delete, change e-mail or password, create a key): a
+    signed-in session, not an API key, and the current password, checked as a login is,
+    against the same per-account limit, so a stolen access token cannot guess it."""
+    if principal.session_id is None:
+        raise SessionRequired()
+    if password is None:
+        raise InvalidCredentials("current_password is missing or wrong.")
+    user, rate = principal.user, _account_rate(runtime)
+    await _limit(runtime, f"login:account:{user.email}", rate)
+    if not await check_password(runtime, user=user, password=password):
+        raise InvalidCredentials("current_password is missing or wrong.")
+    await runtime.rate_limiter.clear(f"login:account:{user.email}", rate)
 
 
 async def authenticate_access_token(
@@ -309,8 +336,11 @@ async def authenticate_access_token(
     return Principal(user=user, session_id=auth_session.id)
 
 
-async def revoke_all_sessions(session: AsyncSession, *, user: User, reason: str) -> None:
-    await repository.revoke_user_sessions(session, user.id, reason=reason, now=utcnow())
+async def revoke_all_sessions(
+    session: AsyncSession, *, user: User, reason: str, keep: str | None = None
+) -> None:
+    """The one place a user's sessions end together (disabling, password change or reset)."""
+    await repository.revoke_user_sessions(session, user.id, reason=reason, now=utcnow(), keep=keep)
 
 
 async def start_email_change(

@@ -10,7 +10,7 @@ from cognitia.auth.dependencies import AdminUser, CurrentPrincipal, CurrentUser
 from cognitia.auth.schemas import ResourceId, Text, UserRead
 from cognitia.http.deps import RuntimeDep, SessionDep
 from cognitia.users import service
-from cognitia.users.schemas import UserPage, UserUpdate, UserUpdated
+from cognitia.users.schemas import AccountDelete, UserPage, UserUpdate, UserUpdated
 
 router = APIRouter(prefix="/api/v2/users", tags=["users"])
 admin_router = APIRouter(prefix="/api/v2/admin/users", tags=["admin"])
@@ -22,6 +22,13 @@ _ERRORS: dict[int | str, dict[str, object]] = {
     401: {"description": "Not authenticated"},
     404: {"description": "Not found"},
 }
+# Changing the e-mail or password, or deleting the account (docs/security.md).
+_ACCOUNT_ACTION_ERRORS: dict[int | str, dict[str, object]] = {
+    **_ERRORS,
+    403: {"description": "session_required: an API key cannot do this"},
+    422: {"description": "Validation error"},
+    429: {"description": "Too many wrong passwords"},
+}
 
 
 @router.get("/me", responses=_ERRORS)
@@ -29,18 +36,22 @@ async def get_me(user: CurrentUser) -> UserRead:
     return UserRead.model_validate(user)
 
 
-@router.patch("/me", responses={**_ERRORS, 409: {"description": "E-mail taken"}})
+@router.patch("/me", responses={**_ACCOUNT_ACTION_ERRORS, 409: {"description": "E-mail taken"}})
 async def update_me(
     data: UserUpdate, principal: CurrentPrincipal, session: SessionDep, runtime: RuntimeDep
 ) -> UserUpdated:
     pending = await service.update_me(session, runtime, principal=principal, data=data)
     base = UserRead.model_validate(principal.user)
-    return UserUpdated(**base.model_dump(), pending_email=pending)
+    revoked = data.new_password is not None
+    return UserUpdated(**base.model_dump(), pending_email=pending, credentials_revoked=revoked)
 
 
-@router.delete("/me", status_code=status.HTTP_204_NO_CONTENT, responses=_ERRORS)
-async def delete_me(user: CurrentUser, session: SessionDep) -> None:
-    await service.delete_me(session, user=user)
+@router.delete("/me", status_code=status.HTTP_204_NO_CONTENT, responses=_ACCOUNT_ACTION_ERRORS)
+async def delete_me(
+    data: AccountDelete, principal: CurrentPrincipal, session: SessionDep, runtime: RuntimeDep
+) -> None:
+    """Needs a signed-in session (not an API key) and `current_password` in the body."""
+    await service.delete_me(session, runtime, principal=principal, password=data.current_password)
 
 
 @admin_router.get("", responses=_ERRORS)

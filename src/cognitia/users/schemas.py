@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, model_validator
+from pydantic import BaseModel, Field, model_validator
 
 from cognitia.auth.schemas import Email, Name, Password, Strict, UserRead
 
@@ -23,6 +23,15 @@ class UserUpdate(Strict):
 
 class UserUpdated(UserRead):
     pending_email: str | None = None
+    credentials_revoked: bool = Field(
+        False,
+        description="The password changed: every other session and every API key of the"
+        " account was revoked (this session stays signed in).",
+    )
+
+
+class AccountDelete(Strict):
+    current_password: Password = Field(description="Deleting the account needs the password.")
 
 
 class UserPage(BaseModel):

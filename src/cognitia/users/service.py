@@ -7,7 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from cognitia.auth import service as auth
 from cognitia.auth.service import Principal
 from cognitia.characters import service as characters
-from cognitia.errors import InvalidCredentials, NotFound
+from cognitia.errors import NotFound
 from cognitia.knowledge import service as knowledge
 from cognitia.models.user import User
 from cognitia.runtime import Runtime
@@ -25,7 +25,7 @@ async def update_me(
     if data.last_name is not None:
         user.last_name = data.last_name
     if data.new_password is not None or (data.email and data.email != user.email):
-        await _require_current_password(runtime, user, data.current_password)
+        await auth.confirm_password(runtime, principal=principal, password=data.current_password)
     if data.new_password is not None:
         await auth.set_password(
             session,
@@ -40,12 +40,12 @@ async def update_me(
     return None
 
 
-async def _require_current_password(runtime: Runtime, user: User, password: str | None) -> None:
-    if password is None or not await auth.check_password(runtime, user=user, password=password):
-        raise InvalidCredentials("current_password is missing or wrong.")
-
-
-async def delete_me(session: AsyncSession, *, user: User) -> None:
+async def delete_me(
+    session: AsyncSession, runtime: Runtime, *, principal: Principal, password: str
+) -> None:
+    """Delete the caller's account: a signed-in session and the current password only."""
+    await auth.confirm_password(runtime, principal=principal, password=password)
+    user = principal.user
     # Rows cascade with the user; files in the blob store go once the deletion commits.
     await characters.forget_blobs_of(session, owner=user)
     await knowledge.forget_documents_of(session, owner=user)
