@@ -111,6 +111,7 @@ test("change the password and sign in with it; a wrong current password is refus
   await form.getByLabel("Current password", { exact: true }).fill(PASSWORD);
   await form.getByRole("button", { name: "Change password" }).click();
   await form.getByText("Your password has been changed").waitFor();
+  await form.getByText("every API key was revoked").waitFor();
 
   await page.getByRole("button", { name: "Sign out" }).click();
   await page.waitForURL(/\/login/);
@@ -181,13 +182,18 @@ test("an API key is shown once, works from outside the browser, and stops when r
   t.after(() => keepEvidence(page, "settings-api-keys"));
   const person = await createPerson("keys");
   // An older key, used once, so the list shows a last use.
-  const older = await apiCall("POST", "/api/v2/api-keys", { token: person.token, json: { name: "Laptop scripts" } });
+  const older = await apiCall("POST", "/api/v2/api-keys", {
+    token: person.token,
+    json: { name: "Laptop scripts", current_password: PASSWORD },
+  });
   await apiCall("GET", "/api/v2/auth/me", { token: older.key });
   await signIn(page, person);
 
   await page.goto("/settings/api-keys");
   await page.getByRole("listitem").filter({ hasText: "Laptop scripts" }).waitFor();
   await page.getByLabel("Key name").fill("Build server");
+  await page.getByLabel("Access").selectOption("full");
+  await page.getByLabel("Current password").fill(PASSWORD);
   await page.getByRole("button", { name: "Create key" }).click();
   const shown = page.getByRole("textbox", { name: "Your new API key" });
   await shown.waitFor();
@@ -253,7 +259,10 @@ test("at phone width the settings pages fit the screen", async (t) => {
   const page = await openPage(browser, { width: 375, height: 740 });
   t.after(() => keepEvidence(page, "settings-phone"));
   const person = await createPerson("phone");
-  await apiCall("POST", "/api/v2/api-keys", { token: person.token, json: { name: "A rather long key name for a phone" } });
+  await apiCall("POST", "/api/v2/api-keys", {
+    token: person.token,
+    json: { name: "A rather long key name for a phone", current_password: PASSWORD },
+  });
   await signIn(page, person);
 
   await page.goto("/settings");
@@ -282,6 +291,7 @@ test("delete the account, after typing its e-mail address", async (t) => {
   await danger.getByRole("button", { name: "Cancel" }).click();
   await danger.getByRole("button", { name: "Delete my account…" }).click();
   await danger.getByLabel(/Type your e-mail address/).fill(person.email);
+  await danger.getByLabel("Your password").fill(PASSWORD);
   await confirm.click();
   await page.waitForURL(/\/login/);
 

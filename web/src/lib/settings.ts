@@ -1,6 +1,6 @@
 // The settings area: the person's profile and account, personas, API keys and usage.
 // Shapes follow the API's schemas (src/cognitia/users, auth, characters/personas, llm).
-import { api } from "./api";
+import { api, request } from "./api";
 import type { User } from "./session.svelte";
 
 // ---- Profile and account -------------------------------------------------------------
@@ -14,9 +14,11 @@ export interface ProfileChange {
   new_password?: string;
 }
 
-/** The updated user; `pending_email` is a new address waiting for its verification link. */
+/** The updated user; `pending_email` is a new address waiting for its verification link;
+ * `credentials_revoked`: the password changed, so every other session and every API key ended. */
 export interface ProfileUpdated extends User {
   pending_email: string | null;
+  credentials_revoked: boolean;
 }
 
 const ME = "/api/v2/users/me";
@@ -28,12 +30,13 @@ export function updateProfile(change: ProfileChange): Promise<ProfileUpdated> {
 }
 
 /** The user as the session keeps it (without the one-off `pending_email`). */
-export function asUser({ pending_email: _, ...user }: ProfileUpdated): User {
+export function asUser({ pending_email: _, credentials_revoked: __, ...user }: ProfileUpdated): User {
   return user;
 }
 
-export function deleteAccount(): Promise<void> {
-  return api.delete(ME);
+/** Needs the current password (an API key cannot delete the account). */
+export function deleteAccount(currentPassword: string): Promise<void> {
+  return request<void>("DELETE", ME, { json: { current_password: currentPassword } });
 }
 
 // ---- Personas ------------------------------------------------------------------------
@@ -65,12 +68,17 @@ export const personas = {
 
 // ---- API keys ------------------------------------------------------------------------
 
+/** full: everything but the account's own credentials; chat: chats and /v1 only. */
+export type ApiKeyScope = "full" | "chat";
+
 export interface ApiKey {
   id: string;
   name: string;
   /** The key's first characters, to tell keys apart; the key itself is never shown again. */
   prefix: string;
+  scope: ApiKeyScope;
   created_at: string;
+  expires_at: string | null;
   last_used_at: string | null;
   revoked_at: string | null;
 }
@@ -80,11 +88,27 @@ export interface CreatedApiKey extends ApiKey {
   key: string;
 }
 
+/** A new key's settings; creating one needs the current password. */
+export interface ApiKeyFields {
+  name: string;
+  scope: ApiKeyScope;
+  expires_in_days: number | null;
+  current_password: string;
+}
+
+/** The lifetimes offered for a new key (the API takes 1 to 3650 days, or none). */
+export const KEY_LIFETIMES = [
+  { days: 30, label: "30 days" },
+  { days: 90, label: "90 days" },
+  { days: 365, label: "1 year" },
+  { days: null, label: "Never expires" },
+] as const;
+
 const KEYS = "/api/v2/api-keys";
 
 export const apiKeys = {
   list: () => api.get<ApiKey[]>(KEYS),
-  create: (name: string) => api.post<CreatedApiKey>(KEYS, { name }),
+  create: (fields: ApiKeyFields) => api.post<CreatedApiKey>(KEYS, fields),
   /** Revoking keeps the key in the list, with `revoked_at` set. */
   revoke: (id: string) => api.delete<ApiKey>(`${KEYS}/${encodeURIComponent(id)}`),
 };
