@@ -242,7 +242,15 @@ VALUES: dict[str, Any] = {
 }
 
 # Whole-body fields for routes whose minimal body is not enough ("METHOD /path").
-BODIES: dict[str, dict[str, Any]] = {}
+BODIES: dict[str, dict[str, Any]] = {
+    "POST /v1/chat/completions": {"messages": [{"role": "user", "content": "Hi"}]},
+}
+
+# Body properties that name an object other than by `<kind>` or `<kind>s`: route, then
+# property -> (kind, how the id is written).
+BODY_REFERENCES: dict[str, dict[str, tuple[str, str]]] = {
+    "POST /v1/chat/completions": {"model": ("character_id", "character/{id}")},
+}
 
 UPLOADS: dict[str, tuple[str, bytes, str]] = {
     "/api/v2/characters/{character_id}/avatar": ("a.png", image_bytes(), "image/png"),

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 import httpx
 import pytest
@@ -43,18 +44,43 @@ NESTED = [
 AUTHENTICATED = [op for op in spec.operations() if op.authenticated]
 
 
-def referenced_kinds(op: Operation) -> list[tuple[str, str]]:
-    """(body property, kind) for each property of `op`'s JSON body that names an owned object:
-    `persona_id`, or `character_ids` (a list of character_id)."""
+@dataclass(frozen=True)
+class Reference:
+    """A property of a JSON body that names an object: `persona_id`, `character_ids` (a
+    list), or one objects.BODY_REFERENCES describes (`model: "character/<id>"`)."""
+
+    op: Operation
+    name: str
+    kind: str
+    template: str = "{id}"
+    listed: bool = False
+
+    def __str__(self) -> str:
+        return f"{self.op} {self.name}"
+
+    def value(self, object_id: str) -> object:
+        text = self.template.format(id=object_id)
+        return [text] if self.listed else text
+
+
+def references(op: Operation) -> list[Reference]:
     found = op.body_schema
     if found is None or found[0] != spec.JSON:
         return []
     properties = spec.resolve(found[1]).get("properties", {})
-    pairs = [(name, name.removesuffix("s")) for name in properties]
-    return [(name, kind) for name, kind in pairs if kind in KINDS and KINDS[kind].owned]
+    named = [
+        Reference(op, name, name.removesuffix("s"), listed=name.endswith("s"))
+        for name in properties
+    ]
+    described = [
+        Reference(op, name, kind, template)
+        for name, (kind, template) in objects.BODY_REFERENCES.get(str(op), {}).items()
+    ]
+    owned = [ref for ref in named if ref.kind in KINDS and KINDS[ref.kind].owned]
+    return owned + described
 
 
-REFERENCES = [(op, name, kind) for op in spec.operations() for name, kind in referenced_kinds(op)]
+REFERENCES = [ref for op in spec.operations() for ref in references(op)]
 LISTS = [
     op for op in spec.operations() if op.method == "GET" and not op.params and op.authenticated
 ]
@@ -141,31 +167,34 @@ async def test_another_users_object_under_your_own(cast: Cast, op: Operation) ->
     assert not moved, f"{op} by B changed A's objects"
 
 
-@pytest.mark.parametrize(
-    ("op", "name", "kind"), REFERENCES, ids=[f"{op} {name}" for op, name, _ in REFERENCES]
-)
-async def test_another_users_object_named_in_a_body(
-    cast: Cast, op: Operation, name: str, kind: str
-) -> None:
+@pytest.mark.parametrize("ref", REFERENCES, ids=str)
+async def test_another_users_object_named_in_a_body(cast: Cast, ref: Reference) -> None:
     """B names A's object in a body (a chat with A's private character, A's lorebook on B's
     character): told nothing an id of nothing would not tell, and given none of it."""
-    world, outsider = cast.world, cast.outsider
-    theirs = await world.obtain(kind, cast.owner, await world.ids(op, cast.owner))
+    world, outsider, op = cast.world, cast.outsider, ref.op
+    theirs = await world.obtain(ref.kind, cast.owner, await world.ids(op, cast.owner))
     ids = await world.ids(op, outsider)
     body = await world.body(op, outsider, ids)
     seen = []
-    for value in (theirs, str(uuid.uuid4())):
-        sent = {**body["json"], name: value if name == kind else [value]}
+    for object_id in (theirs, str(uuid.uuid4())):
+        sent = {**body["json"], ref.name: ref.value(object_id)}
         answer = await world.request(op, ids, outsider.headers, {"json": sent})
-        seen.append((answer, outcome(answer, {name: value})))
+        seen.append((answer, outcome(answer, {ref.name: object_id})))
     (answer, told), (_, told_of_nothing) = seen
-    assert told == told_of_nothing, f"{op} with A's {kind} as {name}: {answer.text}"
-    assert theirs not in answer.text, f"{op}: B got A's {kind} through {name}"
+    assert told[1] != "validation_error", f"{ref}: describe a valid body in objects.BODIES"
+    assert told == told_of_nothing, f"{ref} naming A's {ref.kind}: {answer.text}"
+    assert theirs not in answer.text, f"{ref}: B got A's {ref.kind}"
 
 
-async def test_what_members_may_do_is_in_the_spec() -> None:
-    stale = objects.MEMBER_MAY - {str(op) for op in SHARED}
-    assert not stale, f"tests/authz/objects.py MEMBER_MAY names routes the spec lacks: {stale}"
+async def test_the_description_names_routes_that_exist() -> None:
+    routes = {str(op) for op in spec.operations()}
+    stale = {
+        "MEMBER_MAY": objects.MEMBER_MAY - {str(op) for op in SHARED},
+        "BODIES": set(objects.BODIES) - routes,
+        "BODY_REFERENCES": set(objects.BODY_REFERENCES) - routes,
+        "UPLOADS": set(objects.UPLOADS) - {op.path for op in spec.operations()} - {"*"},
+    }
+    assert not any(stale.values()), f"tests/authz/objects.py names what the spec lacks: {stale}"
 
 
 @pytest.mark.parametrize("op", OWNER_ONLY, ids=str)
