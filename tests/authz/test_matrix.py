@@ -18,6 +18,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import httpx
 import pytest
@@ -25,7 +26,7 @@ import pytest
 from tests.authz import objects, spec
 from tests.authz.conftest import Cast, Refused
 from tests.authz.spec import Operation
-from tests.authz.world import Person, Snapshot, World, nowhere, shared_row
+from tests.authz.world import Person, Snapshot, Undescribed, World, nowhere, shared_row
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
@@ -220,10 +221,16 @@ async def test_member_reads_what_is_shared(cast: Cast, op: Operation) -> None:
     assert response.is_success, f"{op} by a member: {response.text}"
 
 
+def prepared_for(refused: Refused, op: Operation) -> tuple[dict[str, str], dict[str, Any]]:
+    if str(op) not in refused.prepared:
+        raise Undescribed(f"{op}: describe its path parameters in tests/authz/objects.py (KINDS)")
+    return refused.prepared[str(op)]
+
+
 async def refused_everywhere(
     world: World, op: Operation, refused: Refused, allowed: set[int]
 ) -> None:
-    ids, body = refused.prepared[str(op)]
+    ids, body = prepared_for(refused, op)
     for label, headers in refused.credentials.items():
         answer = await world.request(op, ids, headers, body)
         assert answer.status_code in allowed, f"{op} with {refused.person}'s {label}: {answer.text}"
@@ -232,7 +239,7 @@ async def refused_everywhere(
 @pytest.mark.parametrize("op", AUTHENTICATED, ids=str)
 async def test_signed_out_session_and_revoked_key(cast: Cast, op: Operation) -> None:
     revoked = cast.revoked
-    ids = revoked.prepared[str(op)][0]
+    ids, _ = prepared_for(revoked, op)
     before = await cast.world.snapshot(op, revoked.person, ids)
     await refused_everywhere(cast.world, op, revoked, {401})
     after = await cast.world.snapshot(op, revoked.person, ids)
