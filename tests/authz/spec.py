@@ -88,9 +88,10 @@ class Operation:
 @functools.cache
 def document() -> dict[str, Any]:
     """The spec of the app as the tests build it (web UI off, nothing started)."""
-    data_dir = Path(tempfile.mkdtemp(prefix="cognitia-authz-spec-"))
-    settings = make_settings(f"sqlite+aiosqlite:///{data_dir / 'unused.db'}", data_dir)
-    spec: dict[str, Any] = create_app(settings).openapi()
+    with tempfile.TemporaryDirectory(prefix="cognitia-authz-spec-") as folder:
+        data_dir = Path(folder)
+        settings = make_settings(f"sqlite+aiosqlite:///{data_dir / 'unused.db'}", data_dir)
+        spec: dict[str, Any] = create_app(settings).openapi()
     return spec
 
 
