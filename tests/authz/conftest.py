@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import shutil
+import tomllib
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -85,7 +86,9 @@ async def cast(
     folder = tmp_path_factory.mktemp("authz")
     shutil.copy(sqlite_template, folder / "cognitia.db")
     catalogue = folder / "models.toml"
-    catalogue.write_text(catalogue_text(authz_upstream) + BACKGROUND_LANES)
+    text = catalogue_text(authz_upstream) + BACKGROUND_LANES
+    assert tomllib.loads(text)["lanes"]["extract"] == ["rp"], "[lanes] is no longer last"
+    catalogue.write_text(text)
     database_url = f"sqlite+aiosqlite:///{folder / 'cognitia.db'}"
     settings = make_settings(database_url, folder, llm={"catalogue_path": catalogue})
     async with running_app(settings) as (app, client):
