@@ -1,8 +1,14 @@
-"""The matrix's description table: for each path parameter, how to make its object.
+"""The matrix's description: what the spec does not say.
 
-A route whose path names a parameter missing from KINDS fails the matrix until it is
-described here. Every factory goes through the real API as the person who will own the
-object, with a body sampled from the spec (so a new required field is filled in too).
+- KINDS: for each path parameter, how to make its object for a person (and a shared one).
+  A route whose path names a parameter missing here fails the matrix until it is added.
+- MEMBER_MAY: what a member of someone's chat may do there; everything else needs the owner.
+- KEY_REACH: where an API key of each scope may go.
+- VALUES, BODIES, BODY_REFERENCES, UPLOADS: what makes a sampled request body valid, and
+  body properties that name objects in their own way.
+
+Every factory goes through the real API as the person who will own the object, with a
+body sampled from the spec (so a new required field is filled in too).
 """
 
 from __future__ import annotations
