@@ -31,7 +31,6 @@ async def test_a_callback_that_computes_on_the_loop_is_reported() -> None:
     assert len(report.slow) == 1
     assert "test_a_callback_that_computes_on_the_loop_is_reported" in report.slow[0].callback
     assert report.slow[0].cpu_seconds >= 0.2
-    assert "_burn_cpu" in report.slow[0].stack
 
 
 async def test_waiting_and_work_in_a_thread_are_not_reported() -> None:

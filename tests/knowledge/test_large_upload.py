@@ -75,3 +75,23 @@ async def test_a_limit_size_upload_leaves_the_loop_free(
     assert ready["size"] == LIMIT
     assert ready["chunk_count"] > LIMIT // 4 // 256  # about 4 characters a token
     assert await hits_of(runtime, "cobalt", Scope(user_id=owner[0].id), created["id"])
+
+
+async def test_a_chunk_text_repeated_in_a_document_is_embedded_once(
+    client: httpx.AsyncClient, runtime: Runtime, owner: Account, upstream: FakeUpstream
+) -> None:
+    _, headers = owner
+    text = (b"Tide tables for the harbour. " * 4000)[:100_000]
+
+    created = await uploaded(client, headers, None, text)
+    ready = await settled(client, headers, document_url(None, created["id"]))
+
+    embedded = [
+        text
+        for request in upstream.requests
+        if request.path.endswith("/embeddings")
+        for text in request.body["input"]
+    ]
+    assert ready["chunk_count"] > 50
+    assert len(embedded) == len(set(embedded)) < ready["chunk_count"] // 10
+    assert await hits_of(runtime, "harbour tide", Scope(user_id=owner[0].id), created["id"])

@@ -47,7 +47,8 @@ class SlowCallback:
     callback: str
     cpu_seconds: float
     stack: str = ""
-    """Where the loop's thread was once the callback had run past the threshold."""
+    """Where the loop's thread was once the callback had run past the threshold (best
+    effort: empty when the sampling thread got no CPU in time, on a busy machine)."""
 
 
 @dataclass
@@ -84,7 +85,7 @@ class _Sampler:
         self.thread = threading.Thread(target=self._run, name="loop-lag-sampler", daemon=True)
 
     def _run(self) -> None:
-        while not self.stopped.wait(self.after_s / 4):
+        while not self.stopped.wait(self.after_s / 10):
             started = self.started
             if started is not None and time.monotonic() - started > self.after_s:
                 frame = sys._current_frames().get(self.thread_id)

@@ -42,6 +42,9 @@ SOURCE_KIND: SourceKind = "document"
 # Progress: reading and extracting take up to here; indexing fills the rest.
 EXTRACTED = 30
 MAX_ERROR_CHARS = 500
+# Vectors of the chunk texts seen last, kept so a text repeated later in the document
+# (a repetitive one, pages with the same boilerplate) is not embedded again (~3 MB).
+REPEATS_KEPT = 256
 _FORMATS = {fmt.media_type: fmt for fmt in DocumentFormat}
 
 
@@ -123,8 +126,11 @@ async def _index(runtime: Runtime, work: _Work) -> int:
     await _update(runtime, work, progress=EXTRACTED)
     await retrieval.delete_source(runtime, source_kind=SOURCE_KIND, source_id=work.document_id)
     count = 0
+    embedded: dict[str, list[float]] = {}
     while batch := await asyncio.to_thread(chunks.take, settings.index_batch_size):
-        await retrieval.index(runtime, [_input(work, c) for c in batch])
+        if len(embedded) > REPEATS_KEPT:
+            embedded.clear()
+        await retrieval.index(runtime, [_input(work, c) for c in batch], embedded=embedded)
         count += len(batch)
         await _update(runtime, work, progress=EXTRACTED + int((99 - EXTRACTED) * chunks.done))
     return count

@@ -27,19 +27,26 @@ FETCH_FACTOR = 4
 
 
 async def index(
-    runtime: Runtime, chunks: Sequence[ChunkInput], *, session: AsyncSession | None = None
+    runtime: Runtime,
+    chunks: Sequence[ChunkInput],
+    *,
+    session: AsyncSession | None = None,
+    embedded: dict[str, list[float]] | None = None,
 ) -> list[str]:
     """Embed the chunks (in batches) and store rows and vectors in one unit of work (the
-    caller's `session` when given); returns the new chunk ids in input order."""
+    caller's `session` when given); returns the new chunk ids in input order.
+
+    A text repeated (boilerplate, a repetitive document) is embedded once; `embedded`
+    carries the vectors of texts seen before across calls (the caller bounds its size),
+    and receives the new ones."""
     if not chunks:
         return []
     embedder = runtime.models.embedder()
     texts = [c.embed_text or c.text for c in chunks]
-    # A text repeated (boilerplate, a repetitive document) is embedded once.
-    distinct = list(dict.fromkeys(texts))
-    found: dict[str, list[float]] = {}
-    for start in range(0, len(distinct), EMBED_BATCH):
-        batch = distinct[start : start + EMBED_BATCH]
+    found = embedded if embedded is not None else {}
+    missing = [text for text in dict.fromkeys(texts) if text not in found]
+    for start in range(0, len(missing), EMBED_BATCH):
+        batch = missing[start : start + EMBED_BATCH]
         found.update(zip(batch, await embedder.embed(batch), strict=True))
     vectors = [found[text] for text in texts]
     if session is not None:
