@@ -6,6 +6,7 @@ watcher's with `error` server_shutting_down (chats/shutdown.py)."""
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -148,3 +149,27 @@ async def test_a_reply_still_running_after_the_grace_is_interrupted_and_streams_
     assert named(watched, "message.completed") == [completed]
     assert [e["error"] for e in named(watched, "error")] == ["interrupted", "server_shutting_down"]
     assert watched[-1][0] == "error"
+
+
+async def test_an_openai_compatible_stream_in_flight_finishes_within_the_grace(
+    database_url: str, tmp_path: Path, upstream: FakeUpstream
+) -> None:
+    # Longer than sse-starlette takes to notice the exit (it looks every half second).
+    upstream.script("rp-model", reply=STORY, token_delay=0.1)
+    settings = settings_with_grace(database_url, tmp_path, upstream, grace=30)
+    body = {"model": "rp", "stream": True, "messages": [{"role": "user", "content": "Go"}]}
+    async with serving(settings) as served, asyncio.timeout(HANG_GUARD_SECONDS):
+        _, headers = await user_with_token(served.runtime, served.http)
+        lines: list[str] = []
+        async with served.http.stream(
+            "POST", "/v1/chat/completions", json=body, headers=headers
+        ) as response:
+            async for line in response.aiter_lines():
+                if line.startswith("data: "):
+                    served.server.should_exit = True  # what SIGTERM does
+                lines.append(line)
+
+    data = [line.removeprefix("data: ") for line in lines if line.startswith("data: ")]
+    assert data[-1] == "[DONE]"
+    choices = [c for d in data[:-1] for c in json.loads(d)["choices"]]
+    assert "".join(c["delta"].get("content") or "" for c in choices) == STORY

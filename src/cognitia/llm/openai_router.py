@@ -17,6 +17,7 @@ from sse_starlette import EventSourceResponse
 
 from cognitia.auth.dependencies import Caller
 from cognitia.chats import as_model
+from cognitia.chats.shutdown import stream_grace_seconds
 from cognitia.http.deps import RuntimeDep
 from cognitia.kit.ids import new_id
 from cognitia.llm import openai_format, service
@@ -72,7 +73,9 @@ async def chat_completions(
     first = await anext(events)  # errors before the first event become plain HTTP errors
     include_usage = bool(body.stream_options and body.stream_options.include_usage)
     chunks = _sse(first, events, include_usage=include_usage)
-    return EventSourceResponse(chunks, sep="\n", ping=15)
+    # At shutdown a stream in flight gets the same grace as a chat reply (chats/shutdown.py).
+    grace = stream_grace_seconds(runtime.settings)
+    return EventSourceResponse(chunks, sep="\n", ping=15, shutdown_grace_period=grace)
 
 
 async def _sse(
