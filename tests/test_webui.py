@@ -3,6 +3,7 @@ hashed assets are cached for good, and the policy headers forbid inline scripts.
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -29,15 +30,23 @@ def built(tmp_path: Path) -> Path:
     return root
 
 
-async def _client(tmp_path: Path, **http: object) -> AsyncIterator[httpx.AsyncClient]:
-    settings = make_settings(f"sqlite+aiosqlite:///{tmp_path / 'db.sqlite'}", tmp_path, http=http)
+@pytest.fixture
+def db(tmp_path: Path, sqlite_template: Path) -> Path:
+    """A migrated SQLite database (a server refuses traffic on an unmigrated one)."""
+    path = tmp_path / "db.sqlite"
+    shutil.copy(sqlite_template, path)
+    return path
+
+
+async def _client(db: Path, **http: object) -> AsyncIterator[httpx.AsyncClient]:
+    settings = make_settings(f"sqlite+aiosqlite:///{db}", db.parent, http=http)
     async with running_app(settings) as (_, client):
         yield client
 
 
 @pytest_asyncio.fixture
-async def ui(tmp_path: Path, built: Path) -> AsyncIterator[httpx.AsyncClient]:
-    async for client in _client(tmp_path, web_ui=True, web_ui_dir=built):
+async def ui(db: Path, built: Path) -> AsyncIterator[httpx.AsyncClient]:
+    async for client in _client(db, web_ui=True, web_ui_dir=built):
         yield client
 
 
@@ -99,15 +108,15 @@ async def test_top_level_files_are_served_but_nothing_outside(
     assert "not for you" not in outside.text
 
 
-async def test_an_unbuilt_ui_says_how_to_build_it(tmp_path: Path) -> None:
-    async for client in _client(tmp_path, web_ui=True, web_ui_dir=tmp_path / "nothing"):
+async def test_an_unbuilt_ui_says_how_to_build_it(tmp_path: Path, db: Path) -> None:
+    async for client in _client(db, web_ui=True, web_ui_dir=tmp_path / "nothing"):
         response = await client.get("/")
         assert response.status_code == 503
         assert "./dev serve" in response.text
 
 
-async def test_an_api_only_process_serves_no_pages(tmp_path: Path, built: Path) -> None:
-    async for client in _client(tmp_path, web_ui=False, web_ui_dir=built):
+async def test_an_api_only_process_serves_no_pages(db: Path, built: Path) -> None:
+    async for client in _client(db, web_ui=False, web_ui_dir=built):
         response = await client.get("/chats")
         assert response.status_code == 404
         assert response.json()["error"] == "not_found"
