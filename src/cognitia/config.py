@@ -256,6 +256,13 @@ class KnowledgeSettings(BaseModel):
 
 
 class RetrievalSettings(BaseModel):
+    recall_budget_seconds: float = Field(
+        1.0,
+        gt=0,
+        le=60,
+        description="How long a reply waits for recall (summary, memories, knowledge) before"
+        " it starts without it (counted in cognitia_recall_skipped_total).",
+    )
     index_build_memory_mb: int = Field(
         1024,
         ge=64,

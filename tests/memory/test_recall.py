@@ -4,8 +4,12 @@ documents too; each reply records what it used as `context_sources`."""
 
 from __future__ import annotations
 
+import asyncio
+from pathlib import Path
+
 import httpx
 import pytest
+from prometheus_client import REGISTRY
 from sqlalchemy import select
 
 from cognitia.kit.ids import new_id
@@ -15,14 +19,19 @@ from cognitia.models.job import Job
 from cognitia.retrieval import service as retrieval
 from cognitia.retrieval.types import ChunkInput, Scope
 from cognitia.runtime import Runtime
+from tests.chats.conftest import catalogue_text
 from tests.chats.helpers import create_character, create_chat, messages
+from tests.conftest import make_settings
 from tests.memory.helpers import remembered, say
-from tests.support.factories import user_with_token
+from tests.support.apps import running_app
+from tests.support.factories import runtime_of, user_with_token
 from tests.support.fake_upstream import FakeUpstream
 from tests.support.waiting import eventually
 
 pytestmark = pytest.mark.asyncio
 
+# A safety net against hangs, not a measurement.
+HANG_GUARD_SECONDS = 60
 TOLD = "My sister Zelda plays the oboe in Lisbon."
 ASKED = "Which instrument does my sister play?"
 
@@ -158,3 +167,34 @@ async def test_a_reply_embeds_its_query_once(
 
     asked = [r for r in upstream.requests_for("embed-fake") if r.body.get("input") == [ASKED]]
     assert len(asked) == 1
+
+
+async def test_a_reply_does_not_wait_for_recall_past_its_budget(
+    database_url: str, tmp_path: Path, upstream: FakeUpstream
+) -> None:
+    """An embedder that never answers costs a reply its recall, not its answer."""
+    path = tmp_path / "models.toml"
+    path.write_text(catalogue_text(upstream))
+    settings = make_settings(
+        database_url,
+        tmp_path,
+        llm={"catalogue_path": path},
+        retrieval={"recall_budget_seconds": 0.2},
+    )
+    skipped = REGISTRY.get_sample_value("cognitia_recall_skipped_total", {"reason": "timeout"})
+    async with running_app(settings) as (app, client), asyncio.timeout(HANG_GUARD_SECONDS):
+        alice, headers = await user_with_token(runtime_of(app), client)
+        aria = await create_character(runtime_of(app), owner=alice)
+        chat = await create_chat(client, headers, aria.id)
+        upstream.script("embed-fake", hang=True)  # the query's embedding
+        upstream.script("rp-model", reply="Still here.")
+
+        reply = await say(client, headers, chat["id"], ASKED)
+
+    assert (reply["status"], reply["content"], reply["context_sources"]) == (
+        "complete",
+        "Still here.",
+        [],
+    )
+    after = REGISTRY.get_sample_value("cognitia_recall_skipped_total", {"reason": "timeout"})
+    assert (after or 0) == (skipped or 0) + 1

@@ -256,8 +256,7 @@ class Generations:
         if reply.stop_requested:
             return Outcome(MessageStatus.STOPPED)
         source = progress.opened.source
-        recalled = await recall.sections(
-            runtime,
+        for_reply = recall.Recall(
             character_id=source.character.id,
             private_user_id=source.audience.private_user_id,
             chat_id=plan.chat_id,
@@ -265,6 +264,7 @@ class Generations:
             query=source.query,
             exclude={*source.message_ids, progress.message_id},
         )
+        recalled = await recall.sections(runtime, for_reply)
         try:
             built = await context.build(runtime.models, replace(source, sections=recalled))
         except CognitiaError as exc:

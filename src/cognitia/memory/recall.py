@@ -11,12 +11,14 @@ records those it used as its `context_sources`.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Collection
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
 from cognitia.memory import summaries
+from cognitia.observability.metrics import RECALL_SKIPPED
 from cognitia.prompting.types import ContextSection
 from cognitia.retrieval import service as retrieval
 from cognitia.retrieval.types import Hit, Scope
@@ -35,29 +37,50 @@ MEMORY_FETCH = 4 * MEMORY_LIMIT
 SUMMARY_HEADING = "Summary of the conversation so far:"
 
 
-async def sections(  # noqa: PLR0913 - a reply's coordinates
-    runtime: Runtime,
-    *,
-    character_id: str,
-    private_user_id: str | None,
-    chat_id: str,
-    shared: bool,
-    query: str,
-    exclude: Collection[str] = (),
-) -> list[ContextSection]:
-    """Summary, memories, then knowledge for a reply; nothing (and a log line) if
-    searching fails: a reply never fails for want of recall."""
-    found: list[ContextSection] = []
+@dataclass(frozen=True)
+class Query:
+    text: str
+    vector: list[float]
+
+
+@dataclass(frozen=True)
+class Recall:
+    """What one reply recalls for: who speaks, whose private memory it may use (None:
+    nobody's), the chat, whether it is shared, the person's message."""
+
+    character_id: str
+    private_user_id: str | None
+    chat_id: str
+    shared: bool
+    query: str
+    exclude: Collection[str] = ()  # message ids already in the prompt
+
+
+async def sections(runtime: Runtime, recall: Recall) -> list[ContextSection]:
+    """Summary, memories, then knowledge for a reply; nothing (a log line and a count in
+    cognitia_recall_skipped_total) if searching fails or takes longer than
+    `retrieval.recall_budget_seconds`: a reply never fails, nor waits long, for recall."""
     try:
-        found += await _summary(runtime, chat_id)
-        if query.strip():
-            scopes = _memory_scopes(character_id, private_user_id, chat_id if shared else None)
-            asked = Query(query, await retrieval.embed_query(runtime, query))  # embedded once
-            found += await _memories(runtime, scopes, asked, exclude)
-            found += await _knowledge(runtime, character_id, private_user_id, asked)
+        async with asyncio.timeout(runtime.settings.retrieval.recall_budget_seconds):
+            return await _gather(runtime, recall)
+    except TimeoutError:
+        log.warning("recall took longer than its budget; replying without it")
+        RECALL_SKIPPED.labels("timeout").inc()
     except Exception:
         log.warning("recall failed; replying without it", exc_info=True)
-        return []
+        RECALL_SKIPPED.labels("error").inc()
+    return []
+
+
+async def _gather(runtime: Runtime, recall: Recall) -> list[ContextSection]:
+    found = await _summary(runtime, recall.chat_id)
+    if not recall.query.strip():
+        return found
+    shared_chat = recall.chat_id if recall.shared else None
+    scopes = _memory_scopes(recall.character_id, recall.private_user_id, shared_chat)
+    asked = Query(recall.query, await retrieval.embed_query(runtime, recall.query))  # once
+    found += await _memories(runtime, scopes, asked, recall.exclude)
+    found += await _knowledge(runtime, recall.character_id, recall.private_user_id, asked)
     return found
 
 
@@ -80,12 +103,6 @@ def _memory_scopes(
     if shared_chat_id is not None:
         scopes.append(Scope(character_id=character_id, chat_id=shared_chat_id))
     return scopes
-
-
-@dataclass(frozen=True)
-class Query:
-    text: str
-    vector: list[float]
 
 
 async def _memories(

@@ -15,3 +15,8 @@ HTTP_LATENCY = Histogram(
 JOBS = Counter("cognitia_jobs_total", "Jobs run, by name and outcome.", ["name", "outcome"])
 JOB_DURATION = Histogram("cognitia_job_duration_seconds", "Job run time by name.", ["name"])
 JOBS_ENQUEUED = Counter("cognitia_jobs_enqueued_total", "Jobs handed to the queue.", ["name"])
+RECALL_SKIPPED = Counter(
+    "cognitia_recall_skipped_total",
+    "Replies that started without recall, by reason (timeout, error).",
+    ["reason"],
+)
