@@ -29,15 +29,16 @@ def upstream(upstream_server: FakeUpstream) -> Iterator[FakeUpstream]:
     upstream_server.reset()
 
 
-def catalogue_text(upstream: FakeUpstream) -> str:
+def catalogue_text(upstream: FakeUpstream, *, window: int = 8192) -> str:
     """The roleplay lane on model `rp`; `alpha`, `beta`, `gamma` for characters that name
-    their own model. Upstream ids end in -model, so tests script them apart."""
+    their own model, each with a context window of `window` tokens. Upstream ids end in
+    -model, so tests script them apart."""
     models = "\n".join(
         f"""
 [models.{name}]
 provider = "fake"
 upstream = "{name}-model"
-context_window = 8192
+context_window = {window}
 """
         for name in ("rp", "alpha", "beta", "gamma")
     )
@@ -61,11 +62,23 @@ roleplay = ["rp"]
 """
 
 
+def fake_model_settings(
+    database_url: str,
+    tmp_path: Path,
+    upstream: FakeUpstream,
+    *,
+    window: int = 8192,
+    **overrides: object,
+) -> Settings:
+    """Test settings whose catalogue (catalogue_text) points at the fake upstream."""
+    path = tmp_path / "models.toml"
+    path.write_text(catalogue_text(upstream, window=window))
+    return make_settings(database_url, tmp_path, llm={"catalogue_path": path}, **overrides)
+
+
 @pytest.fixture
 def chat_settings(database_url: str, tmp_path: Path, upstream: FakeUpstream) -> Settings:
-    path = tmp_path / "models.toml"
-    path.write_text(catalogue_text(upstream))
-    return make_settings(database_url, tmp_path, llm={"catalogue_path": path})
+    return fake_model_settings(database_url, tmp_path, upstream)
 
 
 @pytest_asyncio.fixture

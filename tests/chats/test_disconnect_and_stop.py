@@ -21,9 +21,8 @@ from cognitia.chats.schemas import MessageCreate
 from cognitia.config import Settings
 from cognitia.models.message import Message, MessageStatus
 from cognitia.runtime import Runtime
-from tests.chats.conftest import catalogue_text
+from tests.chats.conftest import fake_model_settings
 from tests.chats.helpers import create_character, create_chat
-from tests.conftest import make_settings
 from tests.support.apps import running_app
 from tests.support.factories import bearer, create_user, login, runtime_of, user_with_token
 from tests.support.fake_upstream import FakeUpstream
@@ -133,14 +132,8 @@ async def test_stop_keeps_what_was_generated(
 async def test_a_stop_sent_to_another_process_stops_the_reply(
     database_url: str, tmp_path: Path, redis_url: str, upstream: FakeUpstream
 ) -> None:
-    path = tmp_path / "models.toml"
-    path.write_text(catalogue_text(upstream))
-    settings = make_settings(
-        database_url,
-        tmp_path,
-        llm={"catalogue_path": path},
-        redis_url=redis_url,
-        jobs={"backend": "embedded"},
+    settings = fake_model_settings(
+        database_url, tmp_path, upstream, redis_url=redis_url, jobs={"backend": "embedded"}
     )
     upstream.script("rp-model", reply="One two three four five", stall_after=2)
     async with serving(settings) as (first, runtime), serving(settings) as (second, _):

@@ -21,9 +21,8 @@ from httpx_sse import aconnect_sse
 from cognitia.app import create_app
 from cognitia.config import Settings
 from cognitia.runtime import Runtime
-from tests.chats.conftest import catalogue_text
+from tests.chats.conftest import fake_model_settings
 from tests.chats.helpers import Event, create_character, create_chat, named
-from tests.conftest import make_settings
 from tests.support.factories import user_with_token
 from tests.support.fake_upstream import FakeUpstream
 from tests.support.live import uvicorn_server
@@ -55,13 +54,8 @@ async def serving(settings: Settings) -> AsyncIterator[Served]:
 def settings_with_grace(
     database_url: str, tmp_path: Path, upstream: FakeUpstream, grace: float
 ) -> Settings:
-    path = tmp_path / "models.toml"
-    path.write_text(catalogue_text(upstream))
-    return make_settings(
-        database_url,
-        tmp_path,
-        llm={"catalogue_path": path},
-        http={"shutdown_grace_seconds": grace},
+    return fake_model_settings(
+        database_url, tmp_path, upstream, http={"shutdown_grace_seconds": grace}
     )
 
 

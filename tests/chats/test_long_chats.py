@@ -16,14 +16,13 @@ import pytest_asyncio
 from sqlalchemy import update
 
 from cognitia.characters.schemas import PROMPT_TEMPLATES
-from cognitia.config import Settings
 from cognitia.llm import logic
 from cognitia.llm.ports import ChatMessage
 from cognitia.models.chat import Chat
 from cognitia.models.message import AuthorType, Message
 from cognitia.runtime import Runtime
+from tests.chats.conftest import fake_model_settings
 from tests.chats.helpers import create_character, create_chat
-from tests.conftest import make_settings
 from tests.support.apps import running_app
 from tests.support.factories import runtime_of, user_with_token
 from tests.support.fake_upstream import FakeUpstream
@@ -34,38 +33,11 @@ MESSAGES = 400  # as many as a prompt reads
 LINE = "I agree with you about that, my friend."
 
 
-def catalogue(upstream: FakeUpstream, window: int) -> str:
-    return f"""
-default_embedder = "fake"
-
-[embedders.fake]
-type = "openai"
-provider = "fake"
-upstream = "embed-fake"
-dimensions = 384
-
-[providers.fake]
-type = "openai"
-base_url = "{upstream.openai_url}"
-
-[models.rp]
-provider = "fake"
-upstream = "rp-model"
-context_window = {window}
-
-[lanes]
-roleplay = ["rp"]
-chat = ["rp"]
-"""
-
-
 @pytest_asyncio.fixture(params=[512, 4096])
 async def windowed(
     request: pytest.FixtureRequest, database_url: str, tmp_path: Path, upstream: FakeUpstream
 ) -> AsyncIterator[tuple[int, Runtime, httpx.AsyncClient]]:
-    path = tmp_path / "models.toml"
-    path.write_text(catalogue(upstream, request.param))
-    settings: Settings = make_settings(database_url, tmp_path, llm={"catalogue_path": path})
+    settings = fake_model_settings(database_url, tmp_path, upstream, window=request.param)
     async with running_app(settings) as (app, client):
         yield request.param, runtime_of(app), client
 

@@ -8,8 +8,7 @@ from pathlib import Path
 import pytest
 
 from cognitia.config import Settings
-from tests.chats.conftest import catalogue_text, upstream, upstream_server
-from tests.conftest import make_settings
+from tests.chats.conftest import fake_model_settings, upstream, upstream_server
 from tests.support.fake_upstream import FakeUpstream
 
 __all__ = ["upstream", "upstream_server"]
@@ -17,6 +16,4 @@ __all__ = ["upstream", "upstream_server"]
 
 @pytest.fixture
 def settings(database_url: str, tmp_path: Path, upstream: FakeUpstream) -> Settings:
-    path = tmp_path / "models.toml"
-    path.write_text(catalogue_text(upstream))
-    return make_settings(database_url, tmp_path, llm={"catalogue_path": path})
+    return fake_model_settings(database_url, tmp_path, upstream)

@@ -19,9 +19,8 @@ from cognitia.models.job import Job
 from cognitia.retrieval import service as retrieval
 from cognitia.retrieval.types import ChunkInput, Scope
 from cognitia.runtime import Runtime
-from tests.chats.conftest import catalogue_text
+from tests.chats.conftest import fake_model_settings
 from tests.chats.helpers import create_character, create_chat, messages
-from tests.conftest import make_settings
 from tests.memory.helpers import remembered, say
 from tests.support.apps import running_app
 from tests.support.factories import runtime_of, user_with_token
@@ -173,13 +172,8 @@ async def test_a_reply_does_not_wait_for_recall_past_its_budget(
     database_url: str, tmp_path: Path, upstream: FakeUpstream
 ) -> None:
     """An embedder that never answers costs a reply its recall, not its answer."""
-    path = tmp_path / "models.toml"
-    path.write_text(catalogue_text(upstream))
-    settings = make_settings(
-        database_url,
-        tmp_path,
-        llm={"catalogue_path": path},
-        retrieval={"recall_budget_seconds": 0.2},
+    settings = fake_model_settings(
+        database_url, tmp_path, upstream, retrieval={"recall_budget_seconds": 0.2}
     )
     skipped = REGISTRY.get_sample_value("cognitia_recall_skipped_total", {"reason": "timeout"})
     async with running_app(settings) as (app, client), asyncio.timeout(HANG_GUARD_SECONDS):

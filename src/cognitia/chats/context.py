@@ -210,17 +210,6 @@ def target_of(model: str | None) -> Target:
     return parse_target(model) if model else Target(lane=DEFAULT_LANE)
 
 
-def budget(registry: ModelRegistry, target: Target, reply_tokens: int) -> int:
-    """The first model's context window minus the reply's tokens.
-
-    Fallback models with a smaller window are then left out by the model layer when the
-    prompt does not fit them.
-    """
-    chain, _ = resolve_chain(registry, target)
-    window = registry.model(chain[0]).context_window
-    return max(0, window - reply_tokens)
-
-
 async def build_request(registry: ModelRegistry, source: ReplySource) -> tuple[ChatRequest, Target]:
     """Assemble the prompt under the model's budget; raises the model layer's errors."""
     built = await build(registry, source)
@@ -234,8 +223,11 @@ async def build(registry: ModelRegistry, source: ReplySource) -> Built:
     with the budget that much smaller. A long chat never fails for want of room."""
     target = target_of(source.model)
     reply_tokens = source.max_tokens or DEFAULT_REPLY_TOKENS
+    # The first model's window: fallback models with a smaller one are left out by the
+    # model layer when the prompt does not fit them.
     first_model = resolve_chain(registry, target)[0][0]
-    budget_tokens = budget(registry, target, reply_tokens)
+    window = registry.model(first_model).context_window
+    budget_tokens = max(0, window - reply_tokens)
     built = _built(source, target, reply_tokens, budget_tokens)
     for _ in range(FIT_ATTEMPTS):
         over = await tokens_over(registry, first_model, built.request)

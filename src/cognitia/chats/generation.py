@@ -35,7 +35,7 @@ from cognitia.chats.replies import OpenedReply
 from cognitia.chats.sentences import SentenceStream
 from cognitia.chats.stops import StopCut
 from cognitia.errors import CognitiaError
-from cognitia.events.ports import EventBus
+from cognitia.events import follow
 from cognitia.llm import logic
 from cognitia.llm.ports import ChatRequest, TextDelta, Usage
 from cognitia.llm.service import CallContext, GenerationFailed, Generator, ModelSelected
@@ -51,9 +51,6 @@ log = logging.getLogger(__name__)
 SAVE_EVERY_TOKENS = 20
 SAVE_EVERY_SECONDS = 0.25
 STOP_CHANNEL = "chats:stop"
-LISTENER_RETRY_SECONDS = 1.0
-LISTENER_MAX_RETRY_SECONDS = 30.0
-LISTEN_TIMEOUT_SECONDS = 2.0
 
 
 @runtime_checkable
@@ -154,40 +151,13 @@ class Generations:
     async def listen(self, runtime: Runtime) -> None:
         """Follow stop commands from other processes; returns once listening, or once the
         first try failed (the listener keeps trying in the background)."""
-        if self._listener is not None:
-            return
-        tried: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self._listener = asyncio.create_task(
-            self._follow_stops(runtime.events, tried), name="chat-stops"
-        )
-        await asyncio.wait({tried}, timeout=LISTEN_TIMEOUT_SECONDS)
+        if self._listener is None:
+            self._listener = await follow.start(runtime.events, STOP_CHANNEL, self._stop_command)
 
-    async def _follow_stops(self, bus: EventBus, tried: asyncio.Future[None]) -> None:
-        delay = LISTENER_RETRY_SECONDS
-        while True:
-            try:
-                await self._follow_once(bus, tried)
-                delay = LISTENER_RETRY_SECONDS
-            except Exception as exc:
-                log.warning("stop commands: listening failed (%s); retrying in %ss", exc, delay)
-            if not tried.done():
-                tried.set_result(None)
-            await asyncio.sleep(delay)
-            delay = min(delay * 2, LISTENER_MAX_RETRY_SECONDS)
-
-    async def _follow_once(self, bus: EventBus, tried: asyncio.Future[None]) -> None:
-        subscription = bus.subscribe(STOP_CHANNEL)
-        async with contextlib.AsyncExitStack() as stack:
-            if isinstance(subscription, Closable):
-                stack.push_async_callback(subscription.aclose)
-            if isinstance(subscription, Readiable):
-                await subscription.ready()
-            if not tried.done():
-                tried.set_result(None)
-            async for command in subscription:
-                reply = self._replies.get(str(command.get("message_id")))
-                if reply is not None:
-                    reply.stop()
+    async def _stop_command(self, command: dict[str, Any]) -> None:
+        reply = self._replies.get(str(command.get("message_id")))
+        if reply is not None:
+            reply.stop()
 
     async def close(self) -> None:
         """Cancel what runs (replies are saved as interrupted) and stop listening."""
