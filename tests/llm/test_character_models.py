@@ -22,6 +22,10 @@ from tests.support.live import live_server
 
 pytestmark = pytest.mark.asyncio
 
+# httpx gives up after 5 s by default: a wall-clock bound a loaded CI machine can break
+# (a login once took longer). This is a hang guard, not a measurement.
+HANG_GUARD_SECONDS = 60
+
 
 @pytest_asyncio.fixture
 async def served(
@@ -34,7 +38,7 @@ async def served(
 
 
 async def sdk_for(url: str, user: User) -> AsyncOpenAI:
-    async with httpx.AsyncClient(base_url=url) as http:
+    async with httpx.AsyncClient(base_url=url, timeout=HANG_GUARD_SECONDS) as http:
         tokens = await login(http, user.email)
         key = await create_api_key(http, bearer(tokens["access_token"]), name="sdk")
     return AsyncOpenAI(base_url=f"{url}/v1", api_key=key["key"], max_retries=0)

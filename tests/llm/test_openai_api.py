@@ -21,6 +21,10 @@ from tests.support.live import live_server
 
 pytestmark = pytest.mark.asyncio
 
+# httpx gives up after 5 s by default: a wall-clock bound a loaded CI machine can break
+# (a login once took longer). This is a hang guard, not a measurement.
+HANG_GUARD_SECONDS = 60
+
 
 @pytest_asyncio.fixture
 async def served(
@@ -36,7 +40,7 @@ async def served(
 async def sdk(served: tuple[str, Runtime]) -> AsyncIterator[AsyncOpenAI]:
     url, runtime = served
     user = await create_user(runtime)
-    async with httpx.AsyncClient(base_url=url) as http:
+    async with httpx.AsyncClient(base_url=url, timeout=HANG_GUARD_SECONDS) as http:
         tokens = await login(http, user.email)
         key = await create_api_key(http, bearer(tokens["access_token"]), name="sdk")
     client = AsyncOpenAI(base_url=f"{url}/v1", api_key=key["key"], max_retries=0)
@@ -201,7 +205,7 @@ async def test_bad_requests_get_openai_shaped_4xx(
     served: tuple[str, Runtime], sdk: AsyncOpenAI, body: dict[str, Any], status: int, code: str
 ) -> None:
     url, _ = served
-    async with httpx.AsyncClient(base_url=url) as http:
+    async with httpx.AsyncClient(base_url=url, timeout=HANG_GUARD_SECONDS) as http:
         response = await http.post("/v1/chat/completions", json=body, headers=bearer(sdk.api_key))
     assert response.status_code == status, response.text
     error = response.json()["error"]
@@ -212,7 +216,7 @@ async def test_bad_requests_get_openai_shaped_4xx(
 
 async def test_unauthenticated_and_malformed(served: tuple[str, Runtime]) -> None:
     url, _ = served
-    async with httpx.AsyncClient(base_url=url) as http:
+    async with httpx.AsyncClient(base_url=url, timeout=HANG_GUARD_SECONDS) as http:
         anonymous = await http.get("/v1/models")
         assert anonymous.status_code == 401
         assert anonymous.json()["error"]["type"] == "authentication_error"
