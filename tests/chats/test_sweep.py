@@ -48,7 +48,7 @@ async def test_stale_streaming_replies_become_errors(
     stale = await _reply(runtime, chat_id, 1, age=timedelta(hours=1))
     live = await _reply(runtime, chat_id, 2, age=timedelta(seconds=5))
 
-    await registry.get(SWEEP_INTERRUPTED).handler(runtime, {})
+    await registry.get(SWEEP_INTERRUPTED).run(runtime, {})
 
     async with runtime.db.read() as session:
         swept = await session.get(Message, stale)

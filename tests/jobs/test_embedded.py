@@ -25,6 +25,7 @@ from tests.support.jobs import (
     MAX_TRIES,
     NOOP,
     RECORD,
+    Marks,
     Rollback,
     attempts,
     defer_and_roll_back,
@@ -58,12 +59,13 @@ async def test_deferred_job_is_written_with_the_commit_and_then_run(
     runtime: Runtime, tmp_path: Path
 ) -> None:
     async with runtime.db.unit_of_work() as session:
-        defer(session, RECORD, dir=str(tmp_path))
+        defer(session, RECORD, Marks(dir=str(tmp_path)))
         assert await _jobs(runtime, RECORD) == []  # not before the commit
 
     job = await _finished(runtime, RECORD)
     assert marker(tmp_path, "done") is not None
-    assert (job.status, job.attempts, job.payload) == (JobStatus.DONE, 1, {"dir": str(tmp_path)})
+    expected = Marks(dir=str(tmp_path)).model_dump()
+    assert (job.status, job.attempts, job.payload) == (JobStatus.DONE, 1, expected)
     assert job.finished_at is not None
     assert job.locked_by is None
 
@@ -72,12 +74,12 @@ async def test_job_deferred_in_a_rolled_back_unit_of_work_never_exists(
     runtime: Runtime, tmp_path: Path
 ) -> None:
     with pytest.raises(Rollback):
-        await defer_and_roll_back(runtime, RECORD, dir=str(tmp_path), name="rolled-back")
+        await defer_and_roll_back(runtime.db, RECORD, Marks(dir=str(tmp_path), name="rolled-back"))
     assert await _jobs(runtime, RECORD) == []
 
     # A job committed afterwards runs; the rolled-back one had no row to run from.
     async with runtime.db.unit_of_work() as session:
-        defer(session, RECORD, dir=str(tmp_path), name="committed")
+        defer(session, RECORD, Marks(dir=str(tmp_path), name="committed"))
     job = await _finished(runtime, RECORD)
     assert job.payload["name"] == "committed"
     assert marker(tmp_path, "rolled-back") is None

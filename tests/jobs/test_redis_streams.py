@@ -18,6 +18,7 @@ from tests.support.jobs import (
     MAX_TRIES,
     NOOP,
     RECORD,
+    Marks,
     Rollback,
     attempts,
     defer_and_roll_back,
@@ -54,14 +55,16 @@ async def test_deferred_job_is_sent_after_commit_and_run_by_a_worker(
     worker = workers.start(taskiq_settings)
     async with producer(taskiq_settings) as runtime:
         async with runtime.db.unit_of_work() as session:
-            defer(session, RECORD, dir=str(tmp_path), name="committed")
+            defer(session, RECORD, Marks(dir=str(tmp_path), name="committed"))
             assert not [m for m in await queued_messages(runtime) if b"committed" in m]
         assert await wait_for_marker(tmp_path, "committed") == worker.pid
 
         with pytest.raises(Rollback):
-            await defer_and_roll_back(runtime, RECORD, dir=str(tmp_path), name="rolled-back")
+            await defer_and_roll_back(
+                runtime.db, RECORD, Marks(dir=str(tmp_path), name="rolled-back")
+            )
         async with runtime.db.unit_of_work() as session:
-            defer(session, RECORD, dir=str(tmp_path), name="after")
+            defer(session, RECORD, Marks(dir=str(tmp_path), name="after"))
         await wait_for_marker(tmp_path, "after")
         assert not [m for m in await queued_messages(runtime) if b"rolled-back" in m]
         assert marker(tmp_path, "rolled-back") is None

@@ -9,14 +9,12 @@ from __future__ import annotations
 import asyncio
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
 
+from cognitia.db import Database
 from cognitia.jobs.deferred import defer
-from cognitia.jobs.registry import job
+from cognitia.jobs.ports import JobContext
+from cognitia.jobs.registry import NoPayload, Payload, job
 from tests.support.waiting import eventually
-
-if TYPE_CHECKING:
-    from cognitia.runtime import Runtime
 
 EXTRA_MODULES = ["tests.support.jobs"]
 
@@ -61,10 +59,19 @@ class Rollback(Exception):
     pass
 
 
-async def defer_and_roll_back(runtime: Runtime, name: str, /, **payload: Any) -> None:
+class Marks(Payload):
+    """Where a test job leaves its markers, and what to call or count them."""
+
+    dir: str
+    name: str = "done"
+    failures: int = 0
+    key: int = 0
+
+
+async def defer_and_roll_back(db: Database, name: str, payload: Payload) -> None:
     """Defer a job in a unit of work that then fails (raises Rollback)."""
-    async with runtime.db.unit_of_work() as session:
-        defer(session, name, **payload)
+    async with db.unit_of_work() as session:
+        defer(session, name, payload)
         raise Rollback
 
 
@@ -74,44 +81,44 @@ def _next_attempt(directory: str) -> int:
     return attempt
 
 
-@job(RECORD)
-async def record(runtime: Runtime, payload: dict[str, Any]) -> None:
-    mark(payload["dir"], payload.get("name", "done"))
+@job(RECORD, Marks)
+async def record(ctx: JobContext, payload: Marks) -> None:
+    mark(payload.dir, payload.name)
 
 
-@job(FLAKY, max_tries=MAX_TRIES, backoff_seconds=0.01)
-async def flaky(runtime: Runtime, payload: dict[str, Any]) -> None:
+@job(FLAKY, Marks, max_tries=MAX_TRIES, backoff_seconds=0.01)
+async def flaky(ctx: JobContext, payload: Marks) -> None:
     """Fails its first `failures` attempts, then marks "done"."""
-    attempt = _next_attempt(payload["dir"])
-    if attempt <= payload["failures"]:
+    attempt = _next_attempt(payload.dir)
+    if attempt <= payload.failures:
         raise RuntimeError(f"failure {attempt}")
-    mark(payload["dir"], "done")
+    mark(payload.dir, "done")
 
 
-@job(FAILING, max_tries=MAX_TRIES, backoff_seconds=0.01)
-async def failing(runtime: Runtime, payload: dict[str, Any]) -> None:
-    attempt = _next_attempt(payload["dir"])
+@job(FAILING, Marks, max_tries=MAX_TRIES, backoff_seconds=0.01)
+async def failing(ctx: JobContext, payload: Marks) -> None:
+    attempt = _next_attempt(payload.dir)
     raise RuntimeError(f"failure {attempt}")
 
 
-@job(BLOCK_FIRST)
-async def block_first(runtime: Runtime, payload: dict[str, Any]) -> None:
+@job(BLOCK_FIRST, Marks)
+async def block_first(ctx: JobContext, payload: Marks) -> None:
     """First delivery: mark "started" and hang until the test kills the process; then "done"."""
-    if marker(payload["dir"], "started") is None:
-        mark(payload["dir"], "started")
+    if marker(payload.dir, "started") is None:
+        mark(payload.dir, "started")
         await asyncio.Event().wait()
-    mark(payload["dir"], "done")
+    mark(payload.dir, "done")
 
 
-@job(HOLD)
-async def hold(runtime: Runtime, payload: dict[str, Any]) -> None:
+@job(HOLD, Marks)
+async def hold(ctx: JobContext, payload: Marks) -> None:
     """Mark "started-<key>", wait for the test to mark "release-<key>", mark "done-<key>"."""
-    key = payload["key"]
-    mark(payload["dir"], f"started-{key}")
-    await wait_for_marker(payload["dir"], f"release-{key}")
-    mark(payload["dir"], f"done-{key}")
+    key = payload.key
+    mark(payload.dir, f"started-{key}")
+    await wait_for_marker(payload.dir, f"release-{key}")
+    mark(payload.dir, f"done-{key}")
 
 
-@job(NOOP)
-async def noop(runtime: Runtime, payload: dict[str, Any]) -> None:
+@job(NOOP, NoPayload)
+async def noop(ctx: JobContext, payload: NoPayload) -> None:
     return None

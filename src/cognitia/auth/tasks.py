@@ -3,24 +3,21 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any
 
 from cognitia.auth import repository
 from cognitia.jobs import repository as jobs_repository
-from cognitia.jobs.registry import job
+from cognitia.jobs.ports import JobContext
+from cognitia.jobs.registry import NoPayload, job
 from cognitia.kit.clock import utcnow
-
-if TYPE_CHECKING:
-    from cognitia.runtime import Runtime
 
 CLEANUP = "auth.cleanup"
 # Finished job rows can hold e-mail links; keep them only long enough to debug.
 FINISHED_JOB_RETENTION = timedelta(days=1)
 
 
-@job(CLEANUP)
-async def cleanup(runtime: Runtime, payload: dict[str, Any]) -> None:
+@job(CLEANUP, NoPayload)
+async def cleanup(ctx: JobContext, payload: NoPayload) -> None:
     now = utcnow()
-    async with runtime.db.unit_of_work() as session:
+    async with ctx.db.unit_of_work() as session:
         await repository.delete_expired(session, now)
         await jobs_repository.delete_finished_before(session, now - FINISHED_JOB_RETENTION)

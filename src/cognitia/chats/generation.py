@@ -27,7 +27,7 @@ import logging
 import time
 from contextlib import aclosing
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any
 
 from cognitia.chats import context, live, replies
 from cognitia.chats.fanout import Event, Turn, TurnPlan
@@ -51,16 +51,6 @@ log = logging.getLogger(__name__)
 SAVE_EVERY_TOKENS = 20
 SAVE_EVERY_SECONDS = 0.25
 STOP_CHANNEL = "chats:stop"
-
-
-@runtime_checkable
-class Readiable(Protocol):
-    async def ready(self) -> None: ...
-
-
-@runtime_checkable
-class Closable(Protocol):
-    async def aclose(self) -> None: ...
 
 
 class Reply:

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import Mapping
 from typing import Any
 
-from cognitia.events.ports import Closable, EventBus, Readiable
+from cognitia.events.ports import EventBus, Subscription
 
 log = logging.getLogger(__name__)
 
@@ -116,9 +116,7 @@ class Relay:
     `end()` can interrupt a wait for the next event.
     """
 
-    def __init__(
-        self, subscription: AsyncIterator[dict[str, Any]], chat_id: str, *, owner: str = ""
-    ) -> None:
+    def __init__(self, subscription: Subscription, chat_id: str, *, owner: str = "") -> None:
         self._subscription = subscription
         self._chat_id = chat_id
         self._owner = owner  # whose CLOSING events end this relay (chats/watchers.py)
@@ -163,8 +161,7 @@ class Relay:
         if self._closed:
             return
         self._closed = True
-        if isinstance(self._subscription, Closable):
-            await self._subscription.aclose()
+        await self._subscription.aclose()
 
 
 async def relay(bus: EventBus, chat_id: str, *, owner: str = "") -> Relay:
@@ -175,8 +172,7 @@ async def relay(bus: EventBus, chat_id: str, *, owner: str = "") -> Relay:
     subscription = bus.subscribe(channel(chat_id))
     stream = Relay(subscription, chat_id, owner=owner)
     try:
-        if isinstance(subscription, Readiable):
-            await subscription.ready()
+        await subscription.ready()
     except BaseException:
         await stream.aclose()
         raise

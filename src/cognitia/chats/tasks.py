@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select, update
 
-from cognitia.jobs.registry import job
+from cognitia.jobs.ports import JobContext
+from cognitia.jobs.registry import NoPayload, job
 from cognitia.kit.clock import utcnow
 from cognitia.models.message import Message, MessageStatus, MessageSwipe
-
-if TYPE_CHECKING:
-    from cognitia.runtime import Runtime
 
 SWEEP_INTERRUPTED = "chats.sweep_interrupted"
 # A live reply is saved at least every few seconds while tokens flow and its model has a
@@ -21,10 +18,10 @@ STALE_AFTER = timedelta(minutes=10)
 INTERRUPTED = "interrupted: The server stopped while generating."
 
 
-@job(SWEEP_INTERRUPTED)
-async def sweep_interrupted(runtime: Runtime, payload: dict[str, Any]) -> None:
+@job(SWEEP_INTERRUPTED, NoPayload)
+async def sweep_interrupted(ctx: JobContext, payload: NoPayload) -> None:
     cutoff = utcnow() - STALE_AFTER
-    async with runtime.db.unit_of_work() as session:
+    async with ctx.db.unit_of_work() as session:
         stale = select(Message.id).where(
             Message.status == MessageStatus.STREAMING, Message.updated_at < cutoff
         )

@@ -8,7 +8,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from cognitia.events.ports import Closable, EventBus, Readiable
+from cognitia.events.ports import EventBus
 
 log = logging.getLogger(__name__)
 
@@ -47,10 +47,8 @@ async def _follow(
 async def _once(bus: EventBus, channel: str, handle: Handler, tried: asyncio.Future[None]) -> None:
     subscription = bus.subscribe(channel)
     async with contextlib.AsyncExitStack() as stack:
-        if isinstance(subscription, Closable):
-            stack.push_async_callback(subscription.aclose)
-        if isinstance(subscription, Readiable):
-            await subscription.ready()
+        stack.push_async_callback(subscription.aclose)
+        await subscription.ready()
         if not tried.done():
             tried.set_result(None)
         async for item in subscription:

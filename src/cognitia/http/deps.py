@@ -1,14 +1,36 @@
-"""Dependencies every router uses: the runtime, the request's unit of work, the client IP."""
+"""Dependencies every router uses: the one adapter an endpoint needs, the request's unit of
+work, the client IP.
+
+The lifespan (app.py) builds the process's adapters once and keeps them on `app.state`;
+an endpoint asks for the ones it uses (`db: DbDep`, `models: ModelsDep`), never for the
+whole set, so what each endpoint touches is written in its signature.
+"""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from cognitia.runtime import Runtime
+from cognitia.cache.ports import Cache, RateLimiter
+from cognitia.chats.generation import Generations
+from cognitia.chats.watchers import Watchers
+from cognitia.config import Settings
+from cognitia.db import Database
+from cognitia.events.ports import EventBus
+from cognitia.jobs.ports import JobQueue
+from cognitia.llm.registry import ModelRegistry
+from cognitia.llm.service import UsageRecorder
+from cognitia.mail.ports import Mailer
+from cognitia.retrieval.ports import VectorIndex
+from cognitia.runtime import Runtime  # transitional: goes with RuntimeDep
+from cognitia.storage.ports import BlobStore
+
+
+def _adapters(request: Request) -> Any:
+    return request.app.state.runtime
 
 
 def get_runtime(request: Request) -> Runtime:
@@ -16,12 +38,93 @@ def get_runtime(request: Request) -> Runtime:
     return runtime
 
 
+# Transitional: endpoints not yet narrowed to the adapters they use.
 RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
 
 
-async def get_session(runtime: RuntimeDep) -> AsyncIterator[AsyncSession]:
+def get_settings(request: Request) -> Settings:
+    settings: Settings = _adapters(request).settings
+    return settings
+
+
+def get_db(request: Request) -> Database:
+    db: Database = _adapters(request).db
+    return db
+
+
+def get_models(request: Request) -> ModelRegistry:
+    models: ModelRegistry = _adapters(request).models
+    return models
+
+
+def get_usage(request: Request) -> UsageRecorder:
+    usage: UsageRecorder = _adapters(request).usage
+    return usage
+
+
+def get_events(request: Request) -> EventBus:
+    events: EventBus = _adapters(request).events
+    return events
+
+
+def get_queue(request: Request) -> JobQueue:
+    queue: JobQueue = _adapters(request).queue
+    return queue
+
+
+def get_blobs(request: Request) -> BlobStore:
+    blobs: BlobStore = _adapters(request).blobs
+    return blobs
+
+
+def get_vectors(request: Request) -> VectorIndex:
+    vectors: VectorIndex = _adapters(request).vectors
+    return vectors
+
+
+def get_cache(request: Request) -> Cache:
+    cache: Cache = _adapters(request).cache
+    return cache
+
+
+def get_rate_limiter(request: Request) -> RateLimiter:
+    limiter: RateLimiter = _adapters(request).rate_limiter
+    return limiter
+
+
+def get_mailer(request: Request) -> Mailer:
+    mailer: Mailer = _adapters(request).mailer
+    return mailer
+
+
+def get_generations(request: Request) -> Generations:
+    generations: Generations = _adapters(request).generations
+    return generations
+
+
+def get_watchers(request: Request) -> Watchers:
+    watchers: Watchers = _adapters(request).watchers
+    return watchers
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+DbDep = Annotated[Database, Depends(get_db)]
+ModelsDep = Annotated[ModelRegistry, Depends(get_models)]
+UsageDep = Annotated[UsageRecorder, Depends(get_usage)]
+EventsDep = Annotated[EventBus, Depends(get_events)]
+QueueDep = Annotated[JobQueue, Depends(get_queue)]
+BlobsDep = Annotated[BlobStore, Depends(get_blobs)]
+VectorsDep = Annotated[VectorIndex, Depends(get_vectors)]
+CacheDep = Annotated[Cache, Depends(get_cache)]
+RateLimiterDep = Annotated[RateLimiter, Depends(get_rate_limiter)]
+MailerDep = Annotated[Mailer, Depends(get_mailer)]
+GenerationsDep = Annotated[Generations, Depends(get_generations)]
+WatchersDep = Annotated[Watchers, Depends(get_watchers)]
+
+
+async def get_session(db: DbDep) -> AsyncIterator[AsyncSession]:
     """One unit of work per request, committed before the response is sent."""
-    async with runtime.db.unit_of_work() as session:
+    async with db.unit_of_work() as session:
         yield session
 
 

@@ -18,10 +18,12 @@ class DeferredJob:
     payload: dict[str, Any] = field(default_factory=dict)
 
 
-def defer(session: AsyncSession, name: str, /, **payload: Any) -> None:
+def defer(session: AsyncSession, name: str, payload: registry.Payload) -> None:
     """Run job `name` once the session's transaction commits (never if it rolls back)."""
-    registry.get(name)  # fail now, in the request, for a misspelt name
-    session.info.setdefault(_KEY, []).append(DeferredJob(name, payload))
+    expected = registry.get(name).payload  # fail now, in the request, for a misspelt name
+    if not isinstance(payload, expected):
+        raise TypeError(f"job {name} takes {expected.__name__}, not {type(payload).__name__}")
+    session.info.setdefault(_KEY, []).append(DeferredJob(name, payload.model_dump(mode="json")))
 
 
 def take(session: AsyncSession) -> list[DeferredJob]:

@@ -1,10 +1,20 @@
-"""The JobQueue port."""
+"""The JobQueue port, and what a job handler is given to work with."""
 
 from __future__ import annotations
 
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
+
+if TYPE_CHECKING:
+    from cognitia.config import Settings
+    from cognitia.db import Database
+    from cognitia.events.ports import EventBus
+    from cognitia.llm.registry import ModelRegistry
+    from cognitia.llm.service import UsageRecorder
+    from cognitia.mail.ports import Mailer
+    from cognitia.retrieval.ports import VectorIndex
+    from cognitia.storage.ports import BlobStore
 
 
 class JobQueue(Protocol):
@@ -26,3 +36,28 @@ class JobQueue(Protocol):
     async def after_commit(self, session: AsyncSession) -> None: ...
 
     async def close(self) -> None: ...
+
+
+class JobContext(Protocol):
+    """The adapters a job handler may use. The process that runs jobs (the API's
+    lifespan, `cognitia worker`) passes its own; a handler hands each service call only
+    the ports that call needs."""
+
+    @property
+    def settings(self) -> Settings: ...
+    @property
+    def db(self) -> Database: ...
+    @property
+    def queue(self) -> JobQueue: ...
+    @property
+    def mailer(self) -> Mailer: ...
+    @property
+    def models(self) -> ModelRegistry: ...
+    @property
+    def usage(self) -> UsageRecorder: ...
+    @property
+    def events(self) -> EventBus: ...
+    @property
+    def blobs(self) -> BlobStore: ...
+    @property
+    def vectors(self) -> VectorIndex: ...

@@ -22,6 +22,7 @@ import logging
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from cognitia.jobs.ports import JobContext
 from cognitia.knowledge import repository
 from cognitia.knowledge.chunking import Chunk, iter_chunks
 from cognitia.knowledge.extract import Block, extract_blocks
@@ -33,7 +34,6 @@ from cognitia.storage.ports import BlobNotFound
 
 if TYPE_CHECKING:
     from cognitia.config import KnowledgeSettings
-    from cognitia.runtime import Runtime
 
 log = logging.getLogger(__name__)
 
@@ -69,7 +69,7 @@ class _Work:
         return Scope(user_id=self.owner_id)
 
 
-async def ingest(runtime: Runtime, *, document_id: str, blob_key: str) -> None:
+async def ingest(runtime: JobContext, *, document_id: str, blob_key: str) -> None:
     """Run one attempt; raises only when the queue should try again."""
     work = await _start(runtime, document_id, blob_key)
     if work is None:
@@ -91,7 +91,7 @@ async def ingest(runtime: Runtime, *, document_id: str, blob_key: str) -> None:
         raise
 
 
-async def _start(runtime: Runtime, document_id: str, blob_key: str) -> _Work | None:
+async def _start(runtime: JobContext, document_id: str, blob_key: str) -> _Work | None:
     async with runtime.db.unit_of_work() as session:
         document = await repository.get(session, document_id)
         if document is None or document.blob_key != blob_key:
@@ -111,7 +111,7 @@ async def _start(runtime: Runtime, document_id: str, blob_key: str) -> _Work | N
         )
 
 
-async def _index(runtime: Runtime, work: _Work) -> int:
+async def _index(runtime: JobContext, work: _Work) -> int:
     """Index the document's chunks (replacing any from before); how many there are."""
     try:
         data = await runtime.blobs.get(work.blob_key)
@@ -180,19 +180,19 @@ def _input(work: _Work, chunk: Chunk) -> ChunkInput:
     )
 
 
-async def _write(runtime: Runtime, work: _Work, **values: Any) -> bool:
+async def _write(runtime: JobContext, work: _Work, **values: Any) -> bool:
     async with runtime.db.unit_of_work() as session:
         return await repository.update_current(
             session, document_id=work.document_id, blob_key=work.blob_key, **values
         )
 
 
-async def _update(runtime: Runtime, work: _Work, **values: Any) -> None:
+async def _update(runtime: JobContext, work: _Work, **values: Any) -> None:
     if not await _write(runtime, work, **values):
         raise _Superseded()
 
 
-async def _fail(runtime: Runtime, work: _Work, reason: str) -> None:
+async def _fail(runtime: JobContext, work: _Work, reason: str) -> None:
     log.info("document ingestion failed", extra={"document_id": work.document_id})
     try:
         await retrieval.delete_source(runtime, source_kind=SOURCE_KIND, source_id=work.document_id)
@@ -202,7 +202,7 @@ async def _fail(runtime: Runtime, work: _Work, reason: str) -> None:
         )
 
 
-async def _forget_if_deleted(runtime: Runtime, work: _Work) -> None:
+async def _forget_if_deleted(runtime: JobContext, work: _Work) -> None:
     async with runtime.db.unit_of_work() as session:
         gone = await repository.get(session, work.document_id) is None
     if gone:  # chunks written after the deletion's own clean-up ran

@@ -3,42 +3,46 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cognitia.jobs.deferred import defer
-from cognitia.jobs.registry import job
+from cognitia.jobs.ports import JobContext
+from cognitia.jobs.registry import Payload, job
 from cognitia.knowledge import ingestion
 from cognitia.retrieval import service as retrieval
-
-if TYPE_CHECKING:
-    from cognitia.runtime import Runtime
 
 INGEST = "knowledge.ingest"
 FORGET = "knowledge.forget"
 
 
+class Ingest(Payload):
+    document_id: str
+    blob_key: str
+
+
+class Forget(Payload):
+    document_ids: list[str]
+
+
 def ingest_after_commit(session: AsyncSession, *, document_id: str, blob_key: str) -> None:
     """Ingest the document's current file once the upload (or retry) commits."""
-    defer(session, INGEST, document_id=document_id, blob_key=blob_key)
+    defer(session, INGEST, Ingest(document_id=document_id, blob_key=blob_key))
 
 
 def forget_after_commit(session: AsyncSession, document_ids: Iterable[str]) -> None:
     """Remove the documents' chunks from the index once their deletion commits."""
     wanted = sorted(set(document_ids))
     if wanted:
-        defer(session, FORGET, document_ids=wanted)
+        defer(session, FORGET, Forget(document_ids=wanted))
 
 
-@job(INGEST, max_tries=ingestion.MAX_TRIES, backoff_seconds=1.0)
-async def ingest(runtime: Runtime, payload: dict[str, Any]) -> None:
-    await ingestion.ingest(
-        runtime, document_id=payload["document_id"], blob_key=payload["blob_key"]
-    )
+@job(INGEST, Ingest, max_tries=ingestion.MAX_TRIES, backoff_seconds=1.0)
+async def ingest(ctx: JobContext, payload: Ingest) -> None:
+    await ingestion.ingest(ctx, document_id=payload.document_id, blob_key=payload.blob_key)
 
 
-@job(FORGET, max_tries=5)
-async def forget(runtime: Runtime, payload: dict[str, Any]) -> None:
-    for document_id in payload["document_ids"]:
-        await retrieval.delete_source(runtime, source_kind="document", source_id=document_id)
+@job(FORGET, Forget, max_tries=5)
+async def forget(ctx: JobContext, payload: Forget) -> None:
+    for document_id in payload.document_ids:
+        await retrieval.delete_source(ctx, source_kind="document", source_id=document_id)

@@ -8,4 +8,4 @@ from cognitia.mail import tasks
 
 def send_later(session: AsyncSession, *, to: str, subject: str, body: str) -> None:
     """Send once the transaction commits, by a job that retries (3 tries)."""
-    defer(session, tasks.SEND_EMAIL, to=to, subject=subject, body=body)
+    defer(session, tasks.SEND_EMAIL, tasks.SendEmail(to=to, subject=subject, body=body))

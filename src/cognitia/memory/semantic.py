@@ -14,12 +14,14 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cognitia.jobs.deferred import defer
+from cognitia.jobs.ports import JobContext
+from cognitia.jobs.registry import Payload
 from cognitia.kit.ids import new_id
 from cognitia.llm import service as llm
 from cognitia.llm.logic import Target
@@ -28,12 +30,18 @@ from cognitia.models.memory_fact import FactCategory, FactStatus, MemoryFact
 from cognitia.retrieval import service as retrieval
 from cognitia.retrieval.types import ChunkInput, Scope, SourceKind
 
-if TYPE_CHECKING:
-    from cognitia.runtime import Runtime
-
 log = logging.getLogger(__name__)
 
 EXTRACT_FACTS = "memory.extract_facts"
+
+
+class ExtractFacts(Payload):
+    chat_id: str
+    character_id: str
+    user_id: str
+    message_ids: list[str]
+
+
 LANE = "extract"
 SOURCE_KIND: SourceKind = "memory"
 MAX_KNOWN_FACTS = 100  # the newest active facts shown to the model
@@ -115,14 +123,13 @@ def after_exchange(
 ) -> None:
     """Extract facts from these messages once the session commits (a reply completed)."""
     if message_ids:
-        defer(
-            session,
-            EXTRACT_FACTS,
+        job = ExtractFacts(
             chat_id=chat_id,
             character_id=character_id,
             user_id=user_id,
             message_ids=list(message_ids),
         )
+        defer(session, EXTRACT_FACTS, job)
 
 
 async def active_facts(
@@ -143,7 +150,7 @@ async def active_facts(
 
 
 async def extract_facts(  # noqa: PLR0913
-    runtime: Runtime,
+    runtime: JobContext,
     *,
     user_id: str,
     character_id: str,
@@ -273,7 +280,7 @@ def _fact_id(value: object, known_ids: Sequence[str]) -> str | None:
 
 
 async def apply(
-    runtime: Runtime,
+    runtime: JobContext,
     *,
     user_id: str,
     character_id: str,
@@ -303,7 +310,7 @@ MAX_ACTIVE_SCAN = 10_000
 
 @dataclass
 class _Batch:
-    runtime: Runtime
+    runtime: JobContext
     session: AsyncSession
     user_id: str
     character_id: str

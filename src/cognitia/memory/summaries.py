@@ -6,24 +6,28 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cognitia.jobs.deferred import defer
+from cognitia.jobs.ports import JobContext
+from cognitia.jobs.registry import Payload
 from cognitia.llm import service as llm
 from cognitia.llm.logic import Target
 from cognitia.llm.ports import ChatMessage, ChatRequest, Sampling
 from cognitia.models.chat_summary import ChatSummary
 from cognitia.models.message import Message, MessageStatus
 
-if TYPE_CHECKING:
-    from cognitia.runtime import Runtime
-
 log = logging.getLogger(__name__)
 
 SUMMARIZE_CHAT = "memory.summarize_chat"
+
+
+class SummarizeChat(Payload):
+    chat_id: str
+
+
 LANE = "summarize"
 # Summarize once more than THRESHOLD messages follow the last summary, keeping the newest
 # KEEP_RECENT out of it (the prompt carries those verbatim).
@@ -65,11 +69,11 @@ async def maybe_summarize(session: AsyncSession, *, chat_id: str) -> bool:
     after = _covered(await latest(session, chat_id))
     if await _unsummarized_count(session, chat_id, after) <= THRESHOLD:
         return False
-    defer(session, SUMMARIZE_CHAT, chat_id=chat_id)
+    defer(session, SUMMARIZE_CHAT, SummarizeChat(chat_id=chat_id))
     return True
 
 
-async def summarize_chat(runtime: Runtime, *, chat_id: str) -> ChatSummary | None:
+async def summarize_chat(runtime: JobContext, *, chat_id: str) -> ChatSummary | None:
     """Fold the older unsummarized messages into a new summary; None when not due."""
     async with runtime.db.read() as session:
         previous = await latest(session, chat_id)
@@ -100,7 +104,9 @@ async def summarize_chat(runtime: Runtime, *, chat_id: str) -> ChatSummary | Non
     return await _save(runtime, chat_id=chat_id, content=text, covers=batch[-1].seq)
 
 
-async def _save(runtime: Runtime, *, chat_id: str, content: str, covers: int) -> ChatSummary | None:
+async def _save(
+    runtime: JobContext, *, chat_id: str, content: str, covers: int
+) -> ChatSummary | None:
     async with runtime.db.unit_of_work() as session:
         if _covered(await latest(session, chat_id)) >= covers:
             return None  # a concurrent job got there first
@@ -108,7 +114,7 @@ async def _save(runtime: Runtime, *, chat_id: str, content: str, covers: int) ->
         session.add(summary)
         await session.flush()
         if await _unsummarized_count(session, chat_id, covers) > THRESHOLD:
-            defer(session, SUMMARIZE_CHAT, chat_id=chat_id)
+            defer(session, SUMMARIZE_CHAT, SummarizeChat(chat_id=chat_id))
     return summary
 
 

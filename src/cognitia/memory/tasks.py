@@ -4,37 +4,43 @@ re-indexing an edited message."""
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cognitia.jobs.deferred import defer
-from cognitia.jobs.registry import job
+from cognitia.jobs.ports import JobContext
+from cognitia.jobs.registry import Payload, job
 from cognitia.memory import repository, semantic, summaries
 from cognitia.memory.episodic import Turn, turn_chunks
 from cognitia.models.message import Message, MessageStatus
 from cognitia.retrieval import service as retrieval
 from cognitia.retrieval.types import Scope
 
-if TYPE_CHECKING:
-    from cognitia.runtime import Runtime
-
 INDEX_EXCHANGE = "memory.index_exchange"
 REINDEX_MESSAGE = "memory.reindex_message"
+
+
+class IndexExchange(Payload):
+    message_id: str
+    shared: bool = False
+
+
+class ReindexMessage(Payload):
+    message_id: str
 
 
 def index_after_commit(session: AsyncSession, *, message_id: str, shared: bool) -> None:
     """Index a finished reply and the person's message it answers, once it is saved: in
     a chat shared by several people as that chat's memory, else as the person's own."""
-    defer(session, INDEX_EXCHANGE, message_id=message_id, shared=shared)
+    defer(session, INDEX_EXCHANGE, IndexExchange(message_id=message_id, shared=shared))
 
 
 def reindex_after_commit(session: AsyncSession, *, message_id: str) -> None:
     """Replace an edited message's episode chunks once the edit commits."""
-    defer(session, REINDEX_MESSAGE, message_id=message_id)
+    defer(session, REINDEX_MESSAGE, ReindexMessage(message_id=message_id))
 
 
-async def forget_message(session: AsyncSession, runtime: Runtime, *, message_id: str) -> None:
+async def forget_message(session: AsyncSession, runtime: JobContext, *, message_id: str) -> None:
     """Remove a message's episode chunks in the caller's unit of work (it is being deleted)."""
     await retrieval.delete_source(
         runtime, source_kind="message", source_id=message_id, session=session
@@ -45,13 +51,13 @@ def _turn(message: Message) -> Turn:
     return Turn(id=message.id, speaker=message.name, text=message.content, at=message.created_at)
 
 
-@job(INDEX_EXCHANGE, max_tries=3)
-async def index_exchange(runtime: Runtime, payload: dict[str, Any]) -> None:
+@job(INDEX_EXCHANGE, IndexExchange, max_tries=3)
+async def index_exchange(ctx: JobContext, payload: IndexExchange) -> None:
     """Index the reply (again, if it was regenerated) and the person's message it answers
     (unless another speaker's reply indexed it already), under Scope(character, person),
     or Scope(character, chat) when the chat is shared."""
-    async with runtime.db.read() as session:
-        reply = await repository.get_message(session, payload["message_id"])
+    async with ctx.db.read() as session:
+        reply = await repository.get_message(session, payload.message_id)
         if reply is None or reply.status != MessageStatus.COMPLETE or not reply.character_id:
             return
         person = await repository.latest_user_message(
@@ -62,7 +68,7 @@ async def index_exchange(runtime: Runtime, payload: dict[str, Any]) -> None:
         before = await repository.messages_before(
             session, chat_id=reply.chat_id, below_seq=reply.seq, limit=2
         )
-        if payload.get("shared", False):
+        if payload.shared:
             scope = Scope(character_id=reply.character_id, chat_id=reply.chat_id)
         else:
             scope = Scope(character_id=reply.character_id, user_id=person.user_id)
@@ -70,12 +76,12 @@ async def index_exchange(runtime: Runtime, payload: dict[str, Any]) -> None:
     turns, previous = [reply], before[0] if before else None
     if previous is not None and previous.id == person.id and person.id not in done:
         turns, previous = [person, reply], before[1] if len(before) > 1 else None
-    await _replace(runtime, [m for m in turns if m.content.strip()], scope=scope, previous=previous)
-    await _after_indexing(runtime, reply=reply, person=person, scope=scope)
+    await _replace(ctx, [m for m in turns if m.content.strip()], scope=scope, previous=previous)
+    await _after_indexing(ctx, reply=reply, person=person, scope=scope)
 
 
 async def _after_indexing(
-    runtime: Runtime, *, reply: Message, person: Message, scope: Scope
+    runtime: JobContext, *, reply: Message, person: Message, scope: Scope
 ) -> None:
     """Then the work that needs a capable model: facts about the person (only from their
     own chats: a shared chat's memory is the chat's), and a summary of a long chat (each
@@ -92,11 +98,11 @@ async def _after_indexing(
         await summaries.maybe_summarize(session, chat_id=reply.chat_id)
 
 
-@job(REINDEX_MESSAGE, max_tries=3)
-async def reindex_message(runtime: Runtime, payload: dict[str, Any]) -> None:
+@job(REINDEX_MESSAGE, ReindexMessage, max_tries=3)
+async def reindex_message(ctx: JobContext, payload: ReindexMessage) -> None:
     """Re-index an edited message in each scope it was indexed in."""
-    async with runtime.db.read() as session:
-        message = await repository.get_message(session, payload["message_id"])
+    async with ctx.db.read() as session:
+        message = await repository.get_message(session, payload.message_id)
         if message is None:
             return
         scopes = await repository.episode_scopes(session, message.id)
@@ -105,7 +111,7 @@ async def reindex_message(runtime: Runtime, payload: dict[str, Any]) -> None:
         )
     for scope in scopes:
         await _replace(
-            runtime,
+            ctx,
             [message] if message.content.strip() else [],
             scope=scope,
             previous=before[0] if before else None,
@@ -114,7 +120,7 @@ async def reindex_message(runtime: Runtime, payload: dict[str, Any]) -> None:
 
 
 async def _replace(
-    runtime: Runtime,
+    runtime: JobContext,
     turns: list[Message],
     *,
     scope: Scope,  # (character, person) or (character, shared chat)

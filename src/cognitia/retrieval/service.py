@@ -7,17 +7,14 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
-from typing import TYPE_CHECKING
 
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from cognitia.jobs.ports import JobContext
 from cognitia.retrieval import repository
 from cognitia.retrieval.logic import reciprocal_rank_fusion
 from cognitia.retrieval.types import ChunkInput, Hit, Scope, SearchMode, SourceKind
-
-if TYPE_CHECKING:
-    from cognitia.runtime import Runtime
 
 EMBED_BATCH = 64
 DELETE_BATCH = 1000
@@ -27,7 +24,7 @@ FETCH_FACTOR = 4
 
 
 async def index(
-    runtime: Runtime,
+    runtime: JobContext,
     chunks: Sequence[ChunkInput],
     *,
     session: AsyncSession | None = None,
@@ -56,7 +53,7 @@ async def index(
 
 
 async def _write(
-    runtime: Runtime,
+    runtime: JobContext,
     session: AsyncSession,
     chunks: Sequence[ChunkInput],
     vectors: Sequence[Sequence[float]],
@@ -72,7 +69,7 @@ async def _write(
 
 
 async def delete_source(
-    runtime: Runtime,
+    runtime: JobContext,
     *,
     source_kind: SourceKind,
     source_id: str,
@@ -95,7 +92,7 @@ async def delete_source(
 
 
 async def search(  # noqa: PLR0913
-    runtime: Runtime,
+    runtime: JobContext,
     *,
     query: str,
     scopes: Sequence[Scope],
@@ -145,7 +142,7 @@ async def search(  # noqa: PLR0913
     ]
 
 
-async def embed_query(runtime: Runtime, query: str) -> list[float]:
+async def embed_query(runtime: JobContext, query: str) -> list[float]:
     """The query's embedding, as `search` would make it."""
     return (await runtime.models.embedder().embed([query]))[0]
 
@@ -157,7 +154,7 @@ def _rank(rankings: list[list[tuple[int, float]]]) -> list[tuple[int, float]]:
 
 
 @asynccontextmanager
-async def bulk_load(runtime: Runtime, *, dimensions: int) -> AsyncIterator[None]:
+async def bulk_load(runtime: JobContext, *, dimensions: int) -> AsyncIterator[None]:
     """Around writing many chunks' vectors (of `dimensions` floats) in many units of work:
     the vector index's search structure is dropped first and built once on leaving, also
     after an error, so the store never stays without it. On PostgreSQL that is the HNSW
@@ -174,7 +171,7 @@ async def bulk_load(runtime: Runtime, *, dimensions: int) -> AsyncIterator[None]
 
 
 async def reindex(
-    runtime: Runtime,
+    runtime: JobContext,
     *,
     batch_size: int = EMBED_BATCH,
     progress: Callable[[int, int], None] | None = None,
@@ -202,7 +199,7 @@ async def reindex(
     return done
 
 
-async def embedder_mismatch(runtime: Runtime) -> str | None:
+async def embedder_mismatch(runtime: JobContext) -> str | None:
     """A line for the start-up log when chunks were embedded by another embedder than
     the current one: vector search leaves them out until `cognitia reindex`."""
     current = runtime.models.catalogue.default_embedder

@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cognitia.jobs.deferred import defer
-from cognitia.jobs.registry import job
-
-if TYPE_CHECKING:
-    from cognitia.runtime import Runtime
+from cognitia.jobs.ports import JobContext
+from cognitia.jobs.registry import Payload, job
 
 DELETE_BLOBS = "storage.delete_blobs"
+
+
+class DeleteBlobs(Payload):
+    keys: list[str]
 
 
 def delete_after_commit(session: AsyncSession, keys: Iterable[str]) -> None:
@@ -24,10 +25,10 @@ def delete_after_commit(session: AsyncSession, keys: Iterable[str]) -> None:
     """
     wanted = sorted(set(keys))
     if wanted:
-        defer(session, DELETE_BLOBS, keys=wanted)
+        defer(session, DELETE_BLOBS, DeleteBlobs(keys=wanted))
 
 
-@job(DELETE_BLOBS, max_tries=5)
-async def delete_blobs(runtime: Runtime, payload: dict[str, Any]) -> None:
-    for key in payload["keys"]:
-        await runtime.blobs.delete(key)
+@job(DELETE_BLOBS, DeleteBlobs, max_tries=5)
+async def delete_blobs(ctx: JobContext, payload: DeleteBlobs) -> None:
+    for key in payload.keys:
+        await ctx.blobs.delete(key)

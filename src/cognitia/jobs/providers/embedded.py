@@ -13,20 +13,18 @@ import logging
 import os
 import socket
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cognitia.db import Database
 from cognitia.jobs import deferred, registry, repository
 from cognitia.jobs.execution import run_attempt
+from cognitia.jobs.ports import JobContext
 from cognitia.kit.clock import utcnow
 from cognitia.kit.ids import new_id
 from cognitia.models.job import Job, JobStatus
 from cognitia.observability.metrics import JOBS_ENQUEUED
-
-if TYPE_CHECKING:
-    from cognitia.runtime import Runtime
 
 log = logging.getLogger(__name__)
 
@@ -75,14 +73,14 @@ class EmbeddedRunner:
 
     def __init__(
         self,
-        runtime: Runtime,
+        ctx: JobContext,
         queue: EmbeddedJobQueue,
         *,
         concurrency: int,
         poll_seconds: float,
         lease_seconds: float,
     ) -> None:
-        self.runtime = runtime
+        self.ctx = ctx
         self.queue = queue
         self.concurrency = concurrency
         self.poll_seconds = poll_seconds
@@ -106,7 +104,7 @@ class EmbeddedRunner:
         if free <= 0:
             return []
         try:
-            async with self.runtime.db.unit_of_work() as session:
+            async with self.ctx.db.unit_of_work() as session:
                 jobs = await repository.claim(
                     session, limit=free, worker_id=self.worker_id, now=utcnow(), lease=self.lease
                 )
@@ -134,7 +132,7 @@ class EmbeddedRunner:
     async def _execute(self, job: Job) -> None:
         heartbeat = asyncio.create_task(self._heartbeat(job.id))
         try:
-            await run_attempt(self.runtime, job.name, job.payload, job.attempts)
+            await run_attempt(self.ctx, job.name, job.payload, job.attempts)
         except asyncio.CancelledError:
             # Shutting down: hand the job back now rather than when its lease runs out.
             await self._record(job.id, status=JobStatus.PENDING, attempts=job.attempts - 1)
@@ -158,7 +156,7 @@ class EmbeddedRunner:
             )
 
     async def _record(self, job_id: str, **values: Any) -> None:
-        async with self.runtime.db.unit_of_work() as session:
+        async with self.ctx.db.unit_of_work() as session:
             await repository.finish(session, job_id=job_id, worker_id=self.worker_id, values=values)
 
     async def _heartbeat(self, job_id: str) -> None:
@@ -166,7 +164,7 @@ class EmbeddedRunner:
         while True:
             await asyncio.sleep(interval)
             with contextlib.suppress(Exception):
-                async with self.runtime.db.unit_of_work() as session:
+                async with self.ctx.db.unit_of_work() as session:
                     until = utcnow() + self.lease
                     await repository.renew(
                         session, job_id=job_id, worker_id=self.worker_id, until=until

@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import AsyncGenerator
-from typing import TYPE_CHECKING, Any, cast
+from typing import Any, cast
 
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -26,10 +26,8 @@ from taskiq_redis import RedisStreamBroker
 
 from cognitia.jobs import deferred, registry
 from cognitia.jobs.execution import run_attempt
+from cognitia.jobs.ports import JobContext
 from cognitia.observability.metrics import JOBS_ENQUEUED
-
-if TYPE_CHECKING:
-    from cognitia.runtime import Runtime
 
 log = logging.getLogger(__name__)
 
@@ -98,7 +96,7 @@ class RedisStreamJobQueue:
             maxlen=STREAM_MAXLEN,
         )
         self.redis: Redis = Redis.from_url(redis_url)
-        self.runtime: Runtime | None = None
+        self.ctx: JobContext | None = None
 
         # A plain function: taskiq renames what it registers, which a bound method refuses.
         async def run_job(name: str, payload: dict[str, Any]) -> None:
@@ -138,12 +136,12 @@ class RedisStreamJobQueue:
 
     async def _run(self, name: str, payload: dict[str, Any]) -> None:
         """The taskiq task: every try of one job, with backoff between them."""
-        if self.runtime is None:
-            raise RuntimeError("worker started without a runtime")
+        if self.ctx is None:
+            raise RuntimeError("worker started without a job context")
         spec = registry.get(name)
         for attempt in range(1, spec.max_tries + 1):
             try:
-                await run_attempt(self.runtime, name, payload, attempt)
+                await run_attempt(self.ctx, name, payload, attempt)
                 return
             except Exception:
                 if attempt == spec.max_tries:
@@ -151,9 +149,9 @@ class RedisStreamJobQueue:
                     return
                 await asyncio.sleep(spec.retry_delay(attempt))
 
-    async def work(self, runtime: Runtime, *, concurrency: int) -> None:
+    async def work(self, ctx: JobContext, *, concurrency: int) -> None:
         """Consume jobs until cancelled (the `cognitia worker` process)."""
-        self.runtime = runtime
+        self.ctx = ctx
         await self.start()
         await run_receiver_task(
             self.broker,
