@@ -48,11 +48,11 @@ class Target:
 @contextmanager
 def process(
     cmd: list[str], *, env: dict[str, str] | None = None, cwd: Path = ROOT
-) -> Iterator[None]:
+) -> Iterator[subprocess.Popen[bytes]]:
     with tempfile.TemporaryFile() as log:
         proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=log, stderr=subprocess.STDOUT)
         try:
-            yield
+            yield proc
         finally:
             proc.terminate()
             try:

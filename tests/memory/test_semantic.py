@@ -11,9 +11,10 @@ import pytest
 from sqlalchemy import select
 
 from cognitia.config import Settings
+from cognitia.jobs import registry
 from cognitia.jobs.deferred import peek
 from cognitia.llm.service import ModelsUnavailable
-from cognitia.memory import extraction_tasks, semantic
+from cognitia.memory import semantic
 from cognitia.models.memory_fact import FactCategory, FactStatus, MemoryFact
 from cognitia.models.message import Message
 from cognitia.retrieval import service as retrieval
@@ -239,7 +240,8 @@ async def test_the_job_reads_the_messages(runtime: Runtime, upstream: FakeUpstre
         ids = list(await session.scalars(select(Message.id).where(Message.chat_id == chat_id)))
     answer(upstream, {"op": "add", "content": "Ana counts messages", "category": "other"})
 
-    await extraction_tasks.extract_facts(
+    # Through the registry, as the worker runs it: the stored JSON is validated into the payload type.
+    await registry.get(semantic.EXTRACT_FACTS).run(
         runtime,
         {"chat_id": chat_id, "character_id": character_id, "user_id": user_id, "message_ids": ids},
     )
