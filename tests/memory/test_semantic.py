@@ -240,7 +240,7 @@ async def test_the_job_reads_the_messages(runtime: Runtime, upstream: FakeUpstre
         ids = list(await session.scalars(select(Message.id).where(Message.chat_id == chat_id)))
     answer(upstream, {"op": "add", "content": "Ana counts messages", "category": "other"})
 
-    # Through the registry, as the worker runs it: the stored JSON is validated into the payload type.
+    # Through the registry, as the worker runs it: stored JSON is validated into the payload type.
     await registry.get(semantic.EXTRACT_FACTS).run(
         runtime,
         {"chat_id": chat_id, "character_id": character_id, "user_id": user_id, "message_ids": ids},
