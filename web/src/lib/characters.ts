@@ -26,7 +26,6 @@ export type CharacterFields = Omit<Character, "id" | "owner_id" | "chat_count" |
 
 export type Lorebook = Schema<"LorebookRead">;
 export type LorebookDetail = Schema<"LorebookDetail">;
-export type LorebookSettings = Pick<Lorebook, "name" | "description" | "scan_depth" | "token_budget" | "recursive_scanning">;
 export type LorebookEntry = Schema<"EntryRead">;
 
 /** What the entry form edits: an entry without its ids and imported extras. */
