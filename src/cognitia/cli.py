@@ -1,13 +1,17 @@
-"""The `cognitia` command: serve, worker, migrate, admin."""
+"""The `cognitia` command: serve, worker, migrate, openapi, admin."""
 
 from __future__ import annotations
 
 import asyncio
+import json
 import os
-from typing import Annotated
+import tempfile
+from pathlib import Path
+from typing import Annotated, Any
 
 import typer
 from pydantic import ValidationError
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource
 
 from cognitia.config import Settings
 
@@ -89,6 +93,47 @@ def serve(
         # event (chats/shutdown.py); uvicorn waits that long for open connections.
         timeout_graceful_shutdown=server_timeout_seconds(settings),
     )
+
+
+class _DefaultSettings(Settings):
+    """Settings from their defaults alone: the spec must not depend on who runs the command
+    (an operator's production variables would otherwise be read, and could fail to validate)."""
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (init_settings,)
+
+
+def openapi_spec() -> dict[str, Any]:
+    """The app's OpenAPI spec as /openapi.json serves it, built without a server or database."""
+    from cognitia.app import create_app
+
+    # create_app only builds routes (the lifespan, never started here, opens the database);
+    # the temporary data dir keeps anything that might look at it away from ./data.
+    with tempfile.TemporaryDirectory(prefix="cognitia-openapi-") as data_dir:
+        settings = _DefaultSettings(data_dir=Path(data_dir), log_level="WARNING")
+        return create_app(settings).openapi()
+
+
+@app.command()
+def openapi(
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write here instead of stdout.")
+    ] = None,
+) -> None:
+    """Print the API's OpenAPI spec (JSON), as the web UI's types are generated from it."""
+    text = json.dumps(openapi_spec(), indent=2, ensure_ascii=False) + "\n"
+    if output is None:
+        typer.echo(text, nl=False)
+    else:
+        output.write_text(text, encoding="utf-8")
 
 
 @app.command()

@@ -1,6 +1,11 @@
 // The one way the UI talks to the API: JSON in and out, the bearer token attached,
 // an expired access token refreshed once (silently) and the request retried.
+import type { components } from "./schema";
 import { tokens, type TokenPair } from "./tokens";
+
+/** A shape the API takes or answers, by its name in the API's OpenAPI spec. schema.d.ts is
+ * generated from that spec (./dev web-types), so a changed API fails the UI's type check. */
+export type Schema<Name extends keyof components["schemas"]> = components["schemas"][Name];
 
 export class ApiError extends Error {
   constructor(
@@ -38,7 +43,7 @@ function refreshTokens(): Promise<boolean> {
     const response = await fetch("/api/v2/auth/refresh", {
       method: "POST",
       headers: { "Content-Type": "application/json" },
-      body: JSON.stringify({ refresh_token: refresh }),
+      body: JSON.stringify({ refresh_token: refresh } satisfies Schema<"RefreshRequest">),
     });
     if (!response.ok) {
       tokens.clear();

@@ -1,10 +1,14 @@
-// Characters, their lorebooks and cards: the API's shapes (src/cognitia/characters/schemas.py,
-// lorebooks/schemas.py) and the calls the character pages make.
-import { api, send } from "./api";
+// Characters, their lorebooks and cards, and the person's personas: the API's shapes (taken
+// from schema.d.ts, generated from src/cognitia/characters/**/schemas.py) and the calls the
+// pages make. The one client of /characters, /lorebooks and /personas.
+import { api, send, type Schema } from "./api";
+import type { paths } from "./schema";
 
-export type Visibility = "private" | "unlisted" | "public";
-export type SelectiveLogic = "and_any" | "and_all" | "not_any" | "not_all";
-export type EntryPosition = "before_char" | "after_char" | "at_depth";
+export type Character = Schema<"CharacterRead">;
+export type CharacterPage = Schema<"CharacterPage">;
+export type Visibility = Schema<"Visibility">;
+export type SelectiveLogic = Schema<"SelectiveLogic">;
+export type EntryPosition = Schema<"EntryPosition">;
 export type JsonObject = Record<string, unknown>;
 
 export const PROMPT_TEMPLATES = ["chat", "pygmalion", "metharme", "alpaca", "chatml", "llama3", "mistral"];
@@ -18,131 +22,55 @@ export const MAX_CARD_BYTES = 20 * 1024 * 1024;
 export const MAX_AVATAR_BYTES = 5 * 1024 * 1024;
 
 /** Every field a character has; CharacterCreate takes all but the read-only ones. */
-export interface CharacterFields {
-  name: string;
-  description: string;
-  personality: string;
-  scenario: string;
-  first_message: string;
-  alternate_greetings: string[];
-  group_only_greetings: string[];
-  example_dialogue: string;
-  system_prompt: string;
-  post_history_instructions: string;
-  prompt_template: string;
-  creator_notes: string;
-  creator: string;
-  character_version: string;
-  tags: string[];
-  voice_model: string | null;
-  voice_settings: JsonObject;
-  model: string | null;
-  temperature: number | null;
-  top_p: number | null;
-  max_tokens: number | null;
-  talkativeness: number;
-  extensions: JsonObject;
-  card_extra: JsonObject;
-  lorebook_id: string | null;
-  share_lorebook: boolean;
-  visibility: Visibility;
-}
+export type CharacterFields = Omit<Character, "id" | "owner_id" | "chat_count" | "avatar_url" | "created_at" | "updated_at">;
 
-export interface Character extends CharacterFields {
-  id: string;
-  owner_id: string;
-  chat_count: number;
-  avatar_url: string | null;
-  created_at: string;
-  updated_at: string;
-}
+export type Lorebook = Schema<"LorebookRead">;
+export type LorebookDetail = Schema<"LorebookDetail">;
+export type LorebookEntry = Schema<"EntryRead">;
 
-export interface Page<T> {
-  items: T[];
-  total: number;
-  limit: number;
-  offset: number;
-}
+/** What the entry form edits: an entry without its ids and imported extras. */
+export type EntryFields = Pick<
+  LorebookEntry,
+  | "keys"
+  | "secondary_keys"
+  | "selective_logic"
+  | "content"
+  | "comment"
+  | "constant"
+  | "enabled"
+  | "use_regex"
+  | "case_sensitive"
+  | "insertion_order"
+  | "position"
+  | "depth"
+>;
 
-export interface Lorebook {
-  id: string;
-  owner_id: string;
-  name: string;
-  description: string;
-  scan_depth: number;
-  token_budget: number;
-  recursive_scanning: boolean;
-  extensions: JsonObject;
-  extra: JsonObject;
-  created_at: string;
-  updated_at: string;
-}
+export type ImportResult = Schema<"ImportResult">;
+export type VoicePermission = Schema<"VoicePermissionRead">;
 
-export type LorebookSettings = Pick<Lorebook, "name" | "description" | "scan_depth" | "token_budget" | "recursive_scanning">;
+export type Persona = Schema<"PersonaRead">;
+export type PersonaFields = Pick<Persona, "name" | "description" | "is_default">;
 
-export interface EntryFields {
-  keys: string[];
-  secondary_keys: string[];
-  selective_logic: SelectiveLogic;
-  content: string;
-  comment: string;
-  constant: boolean;
-  enabled: boolean;
-  use_regex: boolean;
-  case_sensitive: boolean | null;
-  insertion_order: number;
-  position: EntryPosition;
-  depth: number;
-}
-
-export interface LorebookEntry extends EntryFields {
-  id: string;
-  lorebook_id: string;
-  source_uid: number | null;
-  extensions: JsonObject;
-  extra: JsonObject;
-}
-
-export interface LorebookDetail extends Lorebook {
-  entries: LorebookEntry[];
-}
-
-export interface ImportResult {
-  kind: "character" | "lorebook";
-  character: Character | null;
-  lorebook: Lorebook | null;
-}
-
-export interface VoicePermission {
-  character_id: string;
-  user_id: string;
-  created_at: string;
-}
-
+/** A model the editor offers: a catalogue model or a lane (not an API shape). */
 export interface ModelChoice {
   id: string;
   label: string;
 }
 
-export type MarketplaceSort = "newest" | "popular";
-
-export interface MarketplaceSearch {
-  q?: string;
-  tag?: string;
-  sort?: MarketplaceSort;
-  limit?: number;
-  offset?: number;
-}
+/** The marketplace's query parameters: q, tag, sort, limit, offset. */
+export type MarketplaceSearch = NonNullable<paths["/api/v2/characters/marketplace"]["get"]["parameters"]["query"]>;
+export type MarketplaceSort = NonNullable<MarketplaceSearch["sort"]>;
 
 const BASE = "/api/v2/characters";
 const BOOKS = "/api/v2/lorebooks";
+const PERSONAS = "/api/v2/personas";
 
 export const characters = {
-  mine: (limit: number, offset: number) => api.get<Page<Character>>(BASE, { limit, offset }),
-  marketplace: (search: MarketplaceSearch) => api.get<Page<Character>>(`${BASE}/marketplace`, { ...search }),
+  mine: (limit: number, offset: number) => api.get<CharacterPage>(BASE, { limit, offset }),
+  marketplace: (search: MarketplaceSearch) => api.get<CharacterPage>(`${BASE}/marketplace`, { ...search }),
   get: (id: string) => api.get<Character>(`${BASE}/${encodeURIComponent(id)}`),
-  create: (data: Partial<CharacterFields> & { name: string }) => api.post<Character>(BASE, data),
-  update: (id: string, data: Partial<CharacterFields>) => api.patch<Character>(`${BASE}/${encodeURIComponent(id)}`, data),
+  create: (data: Schema<"CharacterCreate">) => api.post<Character>(BASE, data),
+  update: (id: string, data: Schema<"CharacterUpdate">) => api.patch<Character>(`${BASE}/${encodeURIComponent(id)}`, data),
   delete: (id: string) => api.delete(`${BASE}/${encodeURIComponent(id)}`),
   setAvatar: (id: string, file: Blob, filename = "avatar") =>
     api.upload<Character>(`${BASE}/${encodeURIComponent(id)}/avatar`, formWith(file, filename), "PUT"),
@@ -150,22 +78,34 @@ export const characters = {
   importCard: (file: File) => api.upload<ImportResult>(`${BASE}/import`, formWith(file, file.name)),
   voicePermissions: (id: string) => api.get<VoicePermission[]>(`${BASE}/${encodeURIComponent(id)}/voice-permission`),
   grantVoice: (id: string, userId: string) =>
-    api.post<VoicePermission>(`${BASE}/${encodeURIComponent(id)}/voice-permission`, { user_id: userId }),
+    api.post<VoicePermission>(`${BASE}/${encodeURIComponent(id)}/voice-permission`, {
+      user_id: userId,
+    } satisfies Schema<"VoicePermissionGrant">),
   revokeVoice: (id: string, userId: string) =>
     api.delete(`${BASE}/${encodeURIComponent(id)}/voice-permission/${encodeURIComponent(userId)}`),
 };
 
 export const lorebooks = {
-  mine: () => api.get<Page<Lorebook>>(BOOKS, { limit: 200 }),
+  mine: () => api.get<Schema<"LorebookPage">>(BOOKS, { limit: 200 }),
   get: (id: string) => api.get<LorebookDetail>(`${BOOKS}/${encodeURIComponent(id)}`),
-  create: (data: Partial<LorebookSettings> & { name: string }) => api.post<Lorebook>(BOOKS, data),
-  update: (id: string, data: Partial<LorebookSettings>) => api.patch<Lorebook>(`${BOOKS}/${encodeURIComponent(id)}`, data),
+  create: (data: Schema<"LorebookCreate">) => api.post<Lorebook>(BOOKS, data),
+  update: (id: string, data: Schema<"LorebookUpdate">) => api.patch<Lorebook>(`${BOOKS}/${encodeURIComponent(id)}`, data),
   entries: (id: string) => api.get<LorebookEntry[]>(`${BOOKS}/${encodeURIComponent(id)}/entries`),
-  addEntry: (id: string, data: EntryFields) => api.post<LorebookEntry>(`${BOOKS}/${encodeURIComponent(id)}/entries`, data),
-  updateEntry: (id: string, entryId: string, data: Partial<EntryFields>) =>
+  addEntry: (id: string, data: Schema<"EntryCreate">) =>
+    api.post<LorebookEntry>(`${BOOKS}/${encodeURIComponent(id)}/entries`, data),
+  updateEntry: (id: string, entryId: string, data: Schema<"EntryUpdate">) =>
     api.patch<LorebookEntry>(`${BOOKS}/${encodeURIComponent(id)}/entries/${encodeURIComponent(entryId)}`, data),
   deleteEntry: (id: string, entryId: string) =>
     api.delete(`${BOOKS}/${encodeURIComponent(id)}/entries/${encodeURIComponent(entryId)}`),
+};
+
+/** The person's personas: who they are in a chat (a name and a description). */
+export const personas = {
+  list: () => api.get<Persona[]>(PERSONAS),
+  create: (fields: Schema<"PersonaCreate">) => api.post<Persona>(PERSONAS, fields),
+  update: (id: string, fields: Schema<"PersonaUpdate">) =>
+    api.patch<Persona>(`${PERSONAS}/${encodeURIComponent(id)}`, fields),
+  remove: (id: string) => api.delete(`${PERSONAS}/${encodeURIComponent(id)}`),
 };
 
 function formWith(file: Blob, filename: string): FormData {
@@ -174,9 +114,10 @@ function formWith(file: Blob, filename: string): FormData {
   return form;
 }
 
-/** A 1:1 chat with the character (ChatCreate in src/cognitia/chats/schemas.py); its id. */
+/** A 1:1 chat with the character; its id. */
 export async function startChat(characterId: string): Promise<string> {
-  const chat = await api.post<{ id: string }>("/api/v2/chats", { character_ids: [characterId] });
+  const body: Schema<"ChatCreate"> = { character_ids: [characterId] };
+  const chat = await api.post<Schema<"ChatRead">>("/api/v2/chats", body);
   return chat.id;
 }
 

@@ -1,118 +1,25 @@
-// Chats: the API's shapes and its calls (shapes follow src/cognitia/chats/schemas.py).
-// conversation.ts turns a chat's event streams into the list of messages a page shows.
-import { api } from "./api";
+// Chats: the API's shapes (taken from schema.d.ts, generated from src/cognitia/chats/schemas.py)
+// and its calls. conversation.ts turns a chat's event streams into the list of messages a page
+// shows. Characters and personas have their own client (characters.ts).
+import { api, type Schema } from "./api";
 
 // -- shapes --------------------------------------------------------------------------
 
-export type TurnStrategy = "natural" | "list" | "pooled" | "manual";
-export type MessageStatus = "complete" | "streaming" | "stopped" | "error";
-export type AuthorType = "user" | "character" | "system";
-
-export interface Message {
-  id: string;
-  chat_id: string;
-  seq: number;
-  author_type: AuthorType;
-  user_id: string | null;
-  character_id: string | null;
-  name: string;
-  content: string;
-  status: MessageStatus;
-  swipe_index: number;
-  swipe_count: number;
-  model: string | null;
-  error: string | null;
-  usage: Record<string, unknown>;
-  created_at: string;
-  updated_at: string;
-}
-
-export interface MessagePage {
-  items: Message[]; // oldest first
-  has_more: boolean;
-}
-
-export interface ChatCharacter {
-  id: string;
-  name: string;
-  position: number;
-  model: string | null;
-  talkativeness: number;
-}
-
-export interface Participant {
-  user_id: string;
-  first_name: string;
-  is_owner: boolean;
-  last_read_seq: number;
-  share_private: boolean;
-}
-
-export interface Chat {
-  id: string;
-  owner_id: string;
-  title: string;
-  strategy: TurnStrategy;
-  auto_turns: number;
-  persona_id: string | null;
-  branched_from_message_id: string | null;
-  last_seq: number;
-  characters: ChatCharacter[];
-  participants: Participant[];
-  unread_count: number;
-  last_message: Message | null;
-  created_at: string;
-  updated_at: string;
-}
-
-export interface ChatPage {
-  items: Chat[]; // most recently active first
-  total: number;
-  limit: number;
-  offset: number;
-}
-
-export interface ChatCreate {
-  title: string;
-  character_ids: string[];
-  strategy: TurnStrategy;
-  auto_turns: number;
-  persona_id: string | null;
-}
-
-export interface ChatUpdate {
-  title?: string;
-  strategy?: TurnStrategy;
-  auto_turns?: number;
-  persona_id?: string | null;
-}
-
-/** What the chat pages need of a character (the API sends much more). */
-export interface CharacterSummary {
-  id: string;
-  owner_id: string;
-  name: string;
-  description: string;
-  visibility: "private" | "unlisted" | "public";
-  avatar_url: string | null;
-}
-
-interface CharacterPage {
-  items: CharacterSummary[];
-  total: number;
-}
-
-export interface Persona {
-  id: string;
-  name: string;
-  description: string;
-  is_default: boolean;
-}
-
-export interface StopResult {
-  message: Message;
-  forwarded: boolean; // stopped by the API process generating it; the end comes as an event
-}
+export type TurnStrategy = Schema<"TurnStrategy">;
+export type MessageStatus = Schema<"MessageStatus">;
+export type AuthorType = Schema<"AuthorType">;
+export type Message = Schema<"MessageRead">;
+/** `items` oldest first; `has_more`: older (newest page, `before`) or newer (`after`) exist. */
+export type MessagePage = Schema<"MessagePage">;
+export type ChatCharacter = Schema<"ChatCharacterRead">;
+export type Participant = Schema<"ParticipantRead">;
+export type Chat = Schema<"ChatRead">;
+/** `items` most recently active first. */
+export type ChatPage = Schema<"ChatPage">;
+export type ChatCreate = Schema<"ChatCreate">;
+export type ChatUpdate = Schema<"ChatUpdate">;
+/** `forwarded`: stopped by the API process generating it; the end comes as an event. */
+export type StopResult = Schema<"StopRead">;
 
 export const MAX_AUTO_TURNS = 10;
 
@@ -178,17 +85,19 @@ export const chats = {
   update: (chatId: string, data: ChatUpdate) => api.patch<Chat>(`${CHATS}/${chatId}`, data),
   remove: (chatId: string) => api.delete(`${CHATS}/${chatId}`),
   invite: (chatId: string, userId: string) =>
-    api.post<Chat>(`${CHATS}/${chatId}/participants`, { user_id: userId }),
+    api.post<Chat>(`${CHATS}/${chatId}/participants`, { user_id: userId } satisfies Schema<"ParticipantAdd">),
   sharePrivate: (chatId: string, userId: string, share: boolean) =>
-    api.patch<Chat>(`${CHATS}/${chatId}/participants/${userId}`, { share_private: share }),
+    api.patch<Chat>(`${CHATS}/${chatId}/participants/${userId}`, {
+      share_private: share,
+    } satisfies Schema<"ParticipantUpdate">),
   removeParticipant: (chatId: string, userId: string) =>
     api.delete(`${CHATS}/${chatId}/participants/${userId}`),
   addCharacter: (chatId: string, characterId: string) =>
-    api.post<Chat>(`${CHATS}/${chatId}/characters`, { character_id: characterId }),
+    api.post<Chat>(`${CHATS}/${chatId}/characters`, { character_id: characterId } satisfies Schema<"CharacterAdd">),
   removeCharacter: (chatId: string, characterId: string) =>
     api.delete<Chat>(`${CHATS}/${chatId}/characters/${characterId}`),
   branch: (chatId: string, messageId: string) =>
-    api.post<Chat>(`${CHATS}/${chatId}/branch`, { message_id: messageId }),
+    api.post<Chat>(`${CHATS}/${chatId}/branch`, { message_id: messageId } satisfies Schema<"BranchRequest">),
 };
 
 export const messages = {
@@ -197,21 +106,12 @@ export const messages = {
   page: (chatId: string, cursor: { before?: number; after?: number } = {}, limit = 40) =>
     api.get<MessagePage>(messagesOf(chatId), { ...cursor, limit }),
   edit: (chatId: string, messageId: string, content: string) =>
-    api.patch<Message>(`${messagesOf(chatId)}/${messageId}`, { content }),
+    api.patch<Message>(`${messagesOf(chatId)}/${messageId}`, { content } satisfies Schema<"MessageEdit">),
   remove: (chatId: string, messageId: string) => api.delete(`${messagesOf(chatId)}/${messageId}`),
   chooseSwipe: (chatId: string, messageId: string, index: number) =>
-    api.put<Message>(`${messagesOf(chatId)}/${messageId}/swipe`, { index }),
+    api.put<Message>(`${messagesOf(chatId)}/${messageId}/swipe`, { index } satisfies Schema<"SwipeChoice">),
   stop: (chatId: string, messageId: string) =>
     api.post<StopResult>(`${messagesOf(chatId)}/${messageId}/stop`),
-};
-
-export const characters = {
-  mine: () => api.get<CharacterPage>("/api/v2/characters", { limit: 200 }),
-  marketplace: (q = "") => api.get<CharacterPage>("/api/v2/characters/marketplace", { q, limit: 50 }),
-};
-
-export const personas = {
-  list: () => api.get<Persona[]>("/api/v2/personas"),
 };
 
 /** Whether the person may change (edit) a message: their own, or as the chat's owner a

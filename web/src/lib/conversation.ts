@@ -1,7 +1,7 @@
 // A chat's messages as one list, kept current from two event streams: the reply to what
 // this tab sent (a POST answered with SSE) and the chat's live channel (other people, other
 // tabs). Events follow docs/chats.md and docs/events.md.
-import { ApiError } from "./api";
+import { ApiError, type Schema } from "./api";
 import { CHATS, messages, messagesOf, type Message } from "./chats";
 import { stream } from "./sse";
 
@@ -144,7 +144,7 @@ export class Conversation {
   /** Send a message; the replies stream into `state`. A turn that failed before any reply
    * started (no model available …) throws, like a refused request. */
   send(content: string, characterId: string | null): Promise<void> {
-    const body = characterId ? { content, character_id: characterId } : { content };
+    const body: Schema<"MessageCreate"> = characterId ? { content, character_id: characterId } : { content };
     return this.generate(`${messagesOf(this.chatId)}`, body);
   }
 

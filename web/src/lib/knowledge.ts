@@ -1,29 +1,15 @@
 // The knowledge area: documents (the person's data bank and a character's own) and what a
-// character remembers about the person. Shapes follow src/cognitia/knowledge and memory.
-import { api } from "./api";
+// character remembers about the person. Shapes are the API's (schema.d.ts, generated from
+// src/cognitia/knowledge and memory).
+import { api, type Schema } from "./api";
 
 // ---- Documents -----------------------------------------------------------------------
 
-export type DocumentStatus = "queued" | "processing" | "ready" | "failed";
-
-export interface KnowledgeDocument {
-  id: string;
-  /** null in the person's data bank. */
-  character_id: string | null;
-  filename: string;
-  /** The format the server detected from the bytes, never the browser's guess. */
-  content_type: string;
-  size: number;
-  sha256: string;
-  status: DocumentStatus;
-  /** 0–100 while ingesting. */
-  progress: number;
-  /** Why it failed, or (while queued again) which attempt failed and why. */
-  error: string | null;
-  chunk_count: number;
-  created_at: string;
-  updated_at: string;
-}
+/** `content_type` is the format the server detected from the bytes, never the browser's
+ * guess; `progress` 0–100 while ingesting; `error` why it failed, or (while queued again)
+ * which attempt failed and why. `character_id` is null in the person's data bank. */
+export type KnowledgeDocument = Schema<"DocumentRead">;
+export type DocumentStatus = Schema<"DocumentStatus">;
 
 /** What the upload field offers; the server decides the type from the content anyway. */
 export const DOCUMENT_TYPES = ".txt,.md,.markdown,.html,.htm,.pdf,.docx";
@@ -41,7 +27,7 @@ export class DocumentShelf {
   }
 
   async list(): Promise<KnowledgeDocument[]> {
-    return (await api.get<{ items: KnowledgeDocument[] }>(this.path)).items;
+    return (await api.get<Schema<"DocumentList">>(this.path)).items;
   }
 
   upload(file: File): Promise<KnowledgeDocument> {
@@ -77,39 +63,13 @@ export function isIngesting(document: KnowledgeDocument): boolean {
   return document.status === "queued" || document.status === "processing";
 }
 
-// ---- Characters (just what this area shows) ------------------------------------------
-
-export interface CharacterSummary {
-  id: string;
-  owner_id: string;
-  name: string;
-}
-
-export function getCharacter(id: string): Promise<CharacterSummary> {
-  return api.get<CharacterSummary>(`/api/v2/characters/${encodeURIComponent(id)}`);
-}
-
 // ---- Memories ------------------------------------------------------------------------
 
-/** A fact the character learnt about the person, or an episode: one exchange of a chat. */
-export type MemoryKind = "fact" | "episode";
-
-export interface Memory {
-  id: string;
-  kind: MemoryKind;
-  content: string;
-  created_at: string;
-  /** The search's score, when searching. */
-  score: number | null;
-  source_message_ids: string[];
-}
-
-export interface MemoryPage {
-  items: Memory[];
-  total: number;
-  limit: number;
-  offset: number;
-}
+/** A fact the character learnt about the person, or an episode: one exchange of a chat.
+ * `score` is the search's, when searching. */
+export type Memory = Schema<"MemoryRead">;
+export type MemoryKind = Memory["kind"];
+export type MemoryPage = Schema<"MemoryPage">;
 
 export const MEMORY_PAGE_SIZE = 50;
 
@@ -125,7 +85,7 @@ export function memoriesOf(characterId: string) {
         limit: MEMORY_PAGE_SIZE,
       }),
     /** Only facts can be corrected; an episode is what was said. */
-    update: (id: string, content: string) => api.patch<Memory>(item(id), { content }),
+    update: (id: string, content: string) => api.patch<Memory>(item(id), { content } satisfies Schema<"MemoryUpdate">),
     remove: (id: string) => api.delete(item(id)),
     clear: () => api.delete(path),
   };

@@ -1,18 +1,8 @@
 // Who is signed in. The tokens live in localStorage; the user is loaded from /auth/me.
-import { api, whenSignedOut } from "./api";
+import { whenSignedOut } from "./api";
+import { auth, type User } from "./auth";
 import { navigate, route } from "./router.svelte";
-import { tokens, type TokenPair } from "./tokens";
-
-export interface User {
-  id: string;
-  email: string;
-  first_name: string;
-  last_name: string;
-  role: string;
-  is_active: boolean;
-  is_verified: boolean;
-  created_at: string;
-}
+import { tokens } from "./tokens";
 
 export const session = $state<{ user: User | null; ready: boolean }>({ user: null, ready: false });
 
@@ -24,7 +14,7 @@ whenSignedOut(() => {
 /** At start-up: the stored session's user, if its tokens still work. */
 export async function restore(): Promise<void> {
   try {
-    if (tokens.get()) session.user = await api.get<User>("/api/v2/auth/me");
+    if (tokens.get()) session.user = await auth.me();
   } catch {
     tokens.clear();
   } finally {
@@ -33,13 +23,13 @@ export async function restore(): Promise<void> {
 }
 
 export async function signIn(email: string, password: string): Promise<void> {
-  tokens.set(await api.post<TokenPair>("/api/v2/auth/login", { email, password }));
-  session.user = await api.get<User>("/api/v2/auth/me");
+  tokens.set(await auth.login(email, password));
+  session.user = await auth.me();
 }
 
 export async function signOut(): Promise<void> {
   try {
-    await api.post("/api/v2/auth/logout");
+    await auth.logout();
   } finally {
     tokens.clear();
     session.user = null;

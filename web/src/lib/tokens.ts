@@ -1,10 +1,7 @@
 // The session's tokens, kept in localStorage so a reload (or a second tab) stays signed in.
-export interface TokenPair {
-  access_token: string;
-  refresh_token: string;
-  token_type: string;
-  expires_in: number;
-}
+import type { Schema } from "./api";
+
+export type TokenPair = Schema<"TokenPair">;
 
 const KEY = "cognitia.tokens";
 
