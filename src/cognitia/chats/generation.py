@@ -21,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from dataclasses import dataclass
 from typing import Any
 
 from cognitia.chats import live, replies
@@ -34,6 +35,20 @@ from cognitia.events import follow
 log = logging.getLogger(__name__)
 
 STOP_CHANNEL = "chats:stop"
+
+
+@dataclass(frozen=True)
+class StopCommand:
+    """Stop this reply, sent to every API process: the one that runs it stops it."""
+
+    message_id: str
+
+    def to_event(self) -> dict[str, Any]:
+        return {"message_id": self.message_id}
+
+    @classmethod
+    def from_event(cls, event: dict[str, Any]) -> StopCommand:
+        return cls(message_id=str(event.get("message_id")))
 
 
 class Generations:
@@ -58,7 +73,7 @@ class Generations:
         writer = self._writers.get(message_id)
         if writer is None:
             try:
-                await self._ports.events.publish(STOP_CHANNEL, {"message_id": message_id})
+                await self._ports.events.publish(STOP_CHANNEL, StopCommand(message_id).to_event())
             except Exception:
                 log.warning("could not send a stop command", exc_info=True)
             return False
@@ -74,8 +89,8 @@ class Generations:
                 self._ports.events, STOP_CHANNEL, self._stop_command
             )
 
-    async def _stop_command(self, command: dict[str, Any]) -> None:
-        writer = self._writers.get(str(command.get("message_id")))
+    async def _stop_command(self, event: dict[str, Any]) -> None:
+        writer = self._writers.get(StopCommand.from_event(event).message_id)
         if writer is not None:
             writer.stop()
 

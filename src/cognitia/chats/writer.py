@@ -273,7 +273,7 @@ class ReplyWriter:
         await turn.emit(completed)
         return False
 
-    def _usage_counts(self) -> dict[str, Any]:
+    def _usage_counts(self) -> dict[str, int | bool]:
         """The provider's usage, else an estimate (marked as one)."""
         if self._usage is not None:
             used = self._usage
