@@ -104,7 +104,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         log.info(notice)
     if mismatch := await retrieval.embedder_mismatch(runtime):
         log.warning(mismatch)
-    await runtime.generations.listen(runtime)  # stop commands from other API processes
+    await runtime.generations.listen()  # stop commands from other API processes
     await runtime.watchers.listen(runtime.events)  # revocations from every API process
     shutdown = app.state.shutdown = GracefulShutdown(
         runtime.generations, runtime.watchers, runtime.events, settings.http.shutdown_grace_seconds

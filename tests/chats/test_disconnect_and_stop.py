@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.pool import NullPool
 
 from cognitia.app import create_app
+from cognitia.chats import live
 from cognitia.chats import messages as chat_messages
 from cognitia.chats.schemas import MessageCreate
 from cognitia.config import Settings
@@ -169,11 +170,15 @@ async def test_replies_running_at_shutdown_are_saved_as_interrupted(
         aria = await create_character(runtime, owner=user)
         chat = await create_chat(client, headers, aria.id)
         turn = await chat_messages.send(
-            runtime, user=user, chat_id=chat["id"], data=MessageCreate(content="Go")
+            runtime.db,
+            runtime.generations,
+            user=user,
+            chat_id=chat["id"],
+            data=MessageCreate(content="Go"),
         )
         tokens = 0
         async for item in turn.events():
-            tokens += item["event"] == "token"
+            tokens += isinstance(item, live.Token)
             if tokens == 2:
                 break
     # The app has shut down, with the model still silent after two tokens.

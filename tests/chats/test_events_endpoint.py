@@ -22,6 +22,7 @@ from cognitia.events.providers.redis import RedisEventBus
 from cognitia.models.chat import Chat, ChatParticipant
 from cognitia.models.user import User
 from cognitia.runtime import Runtime
+from tests.chats.test_live_events import MESSAGE
 from tests.conftest import make_settings
 from tests.support.factories import bearer, create_user, login
 from tests.support.live import live_server
@@ -88,16 +89,18 @@ async def test_every_participant_sees_what_is_published_on_the_chat(
     http, runtime = served
     alice, bob = await create_user(runtime), await create_user(runtime)
     chat_id = await create_chat(runtime, owner=alice, others=[bob])
-    message = {"id": "m1", "chat_id": chat_id, "content": "Hi all", "name": "Alice"}
-    published = [
-        live.message_created(message),
-        live.token("m2", "Hel"),
-        live.token("m2", "lo."),
-        live.sentence("m2", 0, "Hello."),
-        live.message_completed({"id": "m2", "content": "Hello."}, {"total_tokens": 3}),
-        live.message_updated({"id": "m1", "content": "Hi everyone"}),
-        live.message_deleted("m1"),
-        live.error("upstream_error", "The model failed.", message_id="m3", partial_text="Wel"),
+    message = MESSAGE.model_copy(update={"chat_id": chat_id, "content": "Hi all"})
+    reply = MESSAGE.model_copy(update={"id": "m2", "chat_id": chat_id, "content": "Hello."})
+    edited = message.model_copy(update={"content": "Hi everyone"})
+    published: list[live.ChatEvent] = [
+        live.MessageCreated(message),
+        live.Token("m2", "Hel"),
+        live.Token("m2", "lo."),
+        live.Sentence("m2", 0, "Hello."),
+        live.MessageCompleted(reply, {"total_tokens": 3}),
+        live.MessageUpdated(edited),
+        live.MessageDeleted("m1"),
+        live.Error("upstream_error", "The model failed.", message_id="m3", partial_text="Wel"),
     ]
 
     async with (
@@ -107,7 +110,7 @@ async def test_every_participant_sees_what_is_published_on_the_chat(
         for item in published:
             await live.publish(runtime.events, chat_id, item)
 
-        expected = [(item["event"], item["data"]) for item in published]
+        expected = [(item.NAME, live.to_bus(item)["data"]) for item in published]
         assert [await anext(seen_by_alice) for _ in published] == expected
         assert [await anext(seen_by_bob) for _ in published] == expected
     assert {name for name, _ in expected} == live.EVENT_NAMES
@@ -119,8 +122,8 @@ async def test_a_stream_sees_only_its_own_chat(served: tuple[httpx.AsyncClient, 
     mine, other = await create_chat(runtime, owner=alice), await create_chat(runtime, owner=alice)
 
     async with watching(http, mine, await headers_for(http, alice)) as events:
-        await live.publish(runtime.events, other, live.message_deleted("elsewhere"))
-        await live.publish(runtime.events, mine, live.message_deleted("here"))
+        await live.publish(runtime.events, other, live.MessageDeleted("elsewhere"))
+        await live.publish(runtime.events, mine, live.MessageDeleted("here"))
 
         assert await anext(events) == ("message.deleted", {"message_id": "here"})
 
@@ -189,7 +192,7 @@ async def test_on_redis_events_from_another_process_arrive(
             chat_id = await create_chat(runtime, owner=alice)
 
             async with watching(http, chat_id, await headers_for(http, alice)) as events:
-                await live.publish(other_process, chat_id, live.token("m1", "from afar"))
+                await live.publish(other_process, chat_id, live.Token("m1", "from afar"))
 
                 assert await anext(events) == ("token", {"message_id": "m1", "text": "from afar"})
     finally:

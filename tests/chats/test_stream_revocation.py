@@ -104,7 +104,7 @@ async def _members(runtime: Runtime) -> tuple[User, User, str]:
 
 
 async def still_open(runtime: Runtime, chat_id: str, watch: Watch, marker: str) -> None:
-    await live.publish(runtime.events, chat_id, live.message_deleted(marker))
+    await live.publish(runtime.events, chat_id, live.MessageDeleted(marker))
     await watch.saw(marker)
 
 

@@ -21,6 +21,7 @@ from cognitia.llm.logic import Target, parse_target
 from cognitia.llm.ports import ChatRequest, Sampling
 from cognitia.llm.registry import ModelRegistry
 from cognitia.llm.service import resolve_chain, tokens_over
+from cognitia.memory.repository import messages_before
 from cognitia.models.character import Character
 from cognitia.models.chat import Chat
 from cognitia.models.lorebook import Lorebook as LorebookRow
@@ -170,9 +171,10 @@ async def read_source(  # noqa: PLR0913 - one reply's coordinates, all needed
     continue_last: bool = False,
 ) -> ReplySource:
     """Read what the reply to messages below `below_seq` is generated from."""
-    rows = await repository.history(
+    latest_first = await messages_before(
         session, chat_id=chat.id, below_seq=below_seq, limit=HISTORY_LIMIT
     )
+    rows = latest_first[::-1]
     roster = await repository.characters_of(session, [chat.id])
     books = await repository.lorebooks_for(
         session, chat_id=chat.id, character_lorebook_id=speaker.lorebook_id

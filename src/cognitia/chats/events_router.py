@@ -11,7 +11,7 @@ from cognitia.chats import service
 from cognitia.chats.shutdown import stream_grace_seconds
 from cognitia.chats.watchers import Watcher
 from cognitia.errors import Unauthorized
-from cognitia.http.deps import RuntimeDep
+from cognitia.http.deps import DbDep, EventsDep, RuntimeDep, SettingsDep, WatchersDep
 
 router = APIRouter(prefix="/api/v2/chats", tags=["chats"])
 
@@ -27,11 +27,16 @@ PING_SECONDS = 15
         404: {"description": "No such chat, or the caller is not a participant."},
     },
 )
-async def chat_events(
+async def chat_events(  # noqa: PLR0913 - path and dependencies
     chat_id: str,
     request: Request,
     caller: Caller,
     credentials: BearerCredentials,
+    db: DbDep,
+    events: EventsDep,
+    watchers: WatchersDep,
+    settings: SettingsDep,
+    # Transitional: only for auth's get_caller, until it takes its own dependencies.
     runtime: RuntimeDep,
 ) -> EventSourceResponse:
     """Every event of the chat from now on (`ready` first), to any participant.
@@ -45,17 +50,17 @@ async def chat_events(
     async def admitted() -> None:
         """What a new request would be asked: valid credentials, then membership."""
         principal = await get_caller(request, runtime, credentials)
-        async with runtime.db.read() as session:
+        async with db.read() as session:
             await service.get_for_member(session, user=principal.user, chat_id=chat_id)
 
     watcher = Watcher(
         user_id=caller.user.id, chat_id=chat_id, session_id=caller.session_id, check=admitted
     )
-    stream = await runtime.watchers.open(runtime.events, watcher)
+    stream = await watchers.open(events, watcher)
     return EventSourceResponse(
         stream,
         sep="\n",
         ping=PING_SECONDS,
-        shutdown_grace_period=stream_grace_seconds(runtime.settings),
-        background=BackgroundTask(runtime.watchers.release, stream),
+        shutdown_grace_period=stream_grace_seconds(settings),
+        background=BackgroundTask(watchers.release, stream),
     )

@@ -10,12 +10,13 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
-from typing import Any
 
+from cognitia.chats import live
+from cognitia.chats.live import TurnEvent
 from cognitia.chats.replies import Mode
+from cognitia.chats.schemas import MessageRead
 from cognitia.errors import CognitiaError
-
-Event = dict[str, Any]  # {"event": name, "data": {...}}, as chats.live builds them
+from cognitia.events.ports import EventBus
 
 
 @dataclass(frozen=True)
@@ -28,14 +29,16 @@ class TurnPlan:
 
 
 class Turn:
-    """A turn's events, kept so every reader sees all of them from the start."""
+    """A turn's events, kept so every reader sees all of them from the start, and
+    published on the chat's live channel for the other people in the chat."""
 
-    def __init__(self, chat_id: str, user_message: dict[str, Any] | None) -> None:
+    def __init__(self, chat_id: str, user_message: MessageRead | None, bus: EventBus) -> None:
         self.chat_id = chat_id
         self.user_message = user_message
-        self.replies: list[dict[str, Any]] = []  # each reply's final state
+        self.replies: list[MessageRead] = []  # each reply's final state
         self.failure: CognitiaError | None = None  # the first reply failed before any text
-        self._log: list[Event] = []
+        self._bus = bus
+        self._log: list[TurnEvent] = []
         self._wakeup = asyncio.Event()
         self._done = asyncio.Event()
 
@@ -43,9 +46,11 @@ class Turn:
     def done(self) -> bool:
         return self._done.is_set()
 
-    def add(self, item: Event) -> None:
+    async def emit(self, item: TurnEvent) -> None:
+        """To the request's readers and to the chat's live channel."""
         self._log.append(item)
         self._wake()
+        await live.publish(self._bus, self.chat_id, item)
 
     def finish(self) -> None:
         self._done.set()
@@ -55,7 +60,7 @@ class Turn:
         self._wakeup.set()
         self._wakeup = asyncio.Event()
 
-    async def events(self) -> AsyncIterator[Event]:
+    async def events(self) -> AsyncIterator[TurnEvent]:
         """Every event from the first, then new ones as they come, until the turn ends."""
         index = 0
         while True:

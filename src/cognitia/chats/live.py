@@ -1,10 +1,13 @@
-"""Live chat events: each chat's channel, the event names and payloads, the SSE relay.
+"""Live chat events: the closed set of event types, each chat's channel, the SSE relay.
 
-Whatever changes a chat publishes one event on `channel(chat_id)` of the runtime's
-EventBus; `GET /api/v2/chats/{id}/events` relays that channel to every participant who
-listens. Events are `{"event": <name>, "data": {...}}` and go out as SSE with the same
-name and the data as JSON. The shapes are in docs/events.md; the builders below are the
-one place they are written.
+Whatever changes a chat publishes one event on `channel(chat_id)` of the EventBus;
+`GET /api/v2/chats/{id}/events` relays that channel to every participant who listens,
+and a request that generates streams its turn's events (chats/fanout.py) as SSE.
+
+Events are typed values (below) from where they are made to the edge. They become JSON
+only there: `to_bus` for the EventBus (`{"event": <name>, "data": {...}}`) and `to_sse`
+for sse-starlette (`event: <name>` and `data: <json>`). The shapes are in docs/events.md;
+the `data` methods below are the one place they are written.
 """
 
 from __future__ import annotations
@@ -12,8 +15,10 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Mapping
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, ClassVar
 
+from cognitia.chats.schemas import MessageRead
 from cognitia.events.ports import EventBus, Subscription
 
 log = logging.getLogger(__name__)
@@ -36,80 +41,185 @@ EVENT_NAMES = frozenset(
     {MESSAGE_CREATED, TOKEN, SENTENCE, MESSAGE_COMPLETED, ERROR, MESSAGE_UPDATED, MESSAGE_DELETED}
 )
 
+# A reply's token counts as recorded on its message: prompt_tokens, completion_tokens,
+# total_tokens, and `estimated` when the provider gave none.
+UsageCounts = Mapping[str, int | bool]
+
+
+@dataclass(frozen=True)
+class MessageCreated:
+    """A message was stored: a person's, or a character's reply about to stream."""
+
+    NAME: ClassVar[str] = MESSAGE_CREATED
+    message: MessageRead
+
+    def data(self) -> dict[str, Any]:
+        return {"message": self.message.model_dump(mode="json")}
+
+
+@dataclass(frozen=True)
+class Token:
+    """A piece of a reply as the model produced it."""
+
+    NAME: ClassVar[str] = TOKEN
+    message_id: str
+    text: str
+
+    def data(self) -> dict[str, Any]:
+        return {"message_id": self.message_id, "text": self.text}
+
+
+@dataclass(frozen=True)
+class Sentence:
+    """A whole sentence of a reply (numbered from 0), for speech and tidy rendering."""
+
+    NAME: ClassVar[str] = SENTENCE
+    message_id: str
+    index: int
+    text: str
+
+    def data(self) -> dict[str, Any]:
+        return {"message_id": self.message_id, "index": self.index, "text": self.text}
+
+
+@dataclass(frozen=True)
+class MessageCompleted:
+    """A reply ended (finished, stopped or failed), with the tokens it used."""
+
+    NAME: ClassVar[str] = MESSAGE_COMPLETED
+    message: MessageRead
+    usage: UsageCounts
+
+    def data(self) -> dict[str, Any]:
+        return {"message": self.message.model_dump(mode="json"), "usage": dict(self.usage)}
+
+
+@dataclass(frozen=True)
+class Error:
+    """Generating a reply failed, or an /events stream ends; `code` and `detail` as in
+    the API's error bodies, and the text generated before the failure (kept in the
+    message)."""
+
+    NAME: ClassVar[str] = ERROR
+    code: str | None
+    detail: str | None
+    message_id: str | None = None
+    partial_text: str = ""
+
+    def data(self) -> dict[str, Any]:
+        return {
+            "message_id": self.message_id,
+            "error": self.code,
+            "detail": self.detail,
+            "partial_text": self.partial_text,
+        }
+
+    @classmethod
+    def from_data(cls, data: Mapping[str, Any]) -> Error:
+        return cls(
+            code=data.get("error"),
+            detail=data.get("detail"),
+            message_id=data.get("message_id"),
+            partial_text=str(data.get("partial_text", "")),
+        )
+
+
+@dataclass(frozen=True)
+class MessageUpdated:
+    """A message was edited, or another alternative (swipe) was chosen or added."""
+
+    NAME: ClassVar[str] = MESSAGE_UPDATED
+    message: MessageRead
+
+    def data(self) -> dict[str, Any]:
+        return {"message": self.message.model_dump(mode="json")}
+
+
+@dataclass(frozen=True)
+class MessageDeleted:
+    NAME: ClassVar[str] = MESSAGE_DELETED
+    message_id: str
+
+    def data(self) -> dict[str, Any]:
+        return {"message_id": self.message_id}
+
+
+@dataclass(frozen=True)
+class Ready:
+    """The first event of every /events stream: from here on nothing is missed."""
+
+    NAME: ClassVar[str] = READY
+    chat_id: str
+
+    def data(self) -> dict[str, Any]:
+        return {"chat_id": self.chat_id}
+
+
+@dataclass(frozen=True)
+class Closing:
+    """Internal, never relayed: the /events streams of `owner` end here, with `final`."""
+
+    NAME: ClassVar[str] = CLOSING
+    owner: str
+    final: Error
+
+    def data(self) -> dict[str, Any]:
+        return {"owner": self.owner, "final": to_bus(self.final)}
+
+    @classmethod
+    def from_data(cls, data: Mapping[str, Any]) -> Closing:
+        final = data.get("final") or {}
+        return cls(owner=str(data.get("owner", "")), final=Error.from_data(final.get("data", {})))
+
+
+# What a reply's turn emits (chats/fanout.py).
+TurnEvent = MessageCreated | Token | Sentence | MessageCompleted | Error
+# Everything published on a chat's channel.
+ChatEvent = TurnEvent | MessageUpdated | MessageDeleted | Closing
+# Everything an SSE stream sends.
+StreamEvent = ChatEvent | Ready
+
 
 def channel(chat_id: str) -> str:
     """The EventBus channel of one chat."""
     return f"chat:{chat_id}"
 
 
-def event(name: str, data: Mapping[str, Any]) -> dict[str, Any]:
-    """A bus event; `data` must be JSON-ready (dump models with mode="json")."""
-    return {"event": name, "data": dict(data)}
+def to_bus(item: StreamEvent) -> dict[str, Any]:
+    """The event as the EventBus carries it: `{"event": <name>, "data": {...}}`."""
+    return {"event": item.NAME, "data": item.data()}
 
 
-def message_created(message: Mapping[str, Any]) -> dict[str, Any]:
-    """A message was stored: a person's, or a character's reply about to stream."""
-    return event(MESSAGE_CREATED, {"message": dict(message)})
+def to_sse(item: StreamEvent) -> dict[str, str]:
+    """The event as sse-starlette's dict: `event: <name>` and `data: <json>`."""
+    return _sse(to_bus(item))
 
 
-def token(message_id: str, text: str) -> dict[str, Any]:
-    """A piece of a reply as the model produced it."""
-    return event(TOKEN, {"message_id": message_id, "text": text})
+def _sse(carried: Mapping[str, Any]) -> dict[str, str]:
+    return {
+        "event": str(carried.get("event", "message")),
+        "data": json.dumps(carried.get("data", {})),
+    }
 
 
-def sentence(message_id: str, index: int, text: str) -> dict[str, Any]:
-    """A whole sentence of a reply (numbered from 0), for speech and tidy rendering."""
-    return event(SENTENCE, {"message_id": message_id, "index": index, "text": text})
-
-
-def message_completed(message: Mapping[str, Any], usage: Mapping[str, Any]) -> dict[str, Any]:
-    """A reply ended (finished, stopped or failed), with the tokens it used."""
-    return event(MESSAGE_COMPLETED, {"message": dict(message), "usage": dict(usage)})
-
-
-def error(
-    code: str, detail: str, *, message_id: str | None = None, partial_text: str = ""
-) -> dict[str, Any]:
-    """Generating a reply failed; `code` and `detail` as in the API's error bodies, and
-    the text generated before the failure (kept in the message)."""
-    data = {"message_id": message_id, "error": code, "detail": detail}
-    return event(ERROR, {**data, "partial_text": partial_text})
-
-
-def message_updated(message: Mapping[str, Any]) -> dict[str, Any]:
-    """A message was edited, or another alternative (swipe) was chosen or added."""
-    return event(MESSAGE_UPDATED, {"message": dict(message)})
-
-
-def message_deleted(message_id: str) -> dict[str, Any]:
-    return event(MESSAGE_DELETED, {"message_id": message_id})
-
-
-def closing(owner: str, final: Mapping[str, Any]) -> dict[str, Any]:
-    """Ends `owner`'s streams of the chat with `final`, after what was published before."""
-    return event(CLOSING, {"owner": owner, "final": dict(final)})
-
-
-async def publish(bus: EventBus, chat_id: str, item: Mapping[str, Any]) -> None:
+async def publish(bus: EventBus, chat_id: str, item: ChatEvent) -> None:
     """Publish on the chat's channel; a failure is logged, never raised.
 
     Live events are a courtesy to those watching: the database holds the truth, and a
     reply must not fail because Redis hiccuped.
     """
     try:
-        await bus.publish(channel(chat_id), dict(item))
+        await bus.publish(channel(chat_id), to_bus(item))
     except Exception:
-        log.warning("could not publish %s on chat %s", item.get("event"), chat_id, exc_info=True)
-
-
-def to_sse(item: Mapping[str, Any]) -> dict[str, str]:
-    """A bus event as sse-starlette's dict: `event: <name>` and `data: <json>`."""
-    return {"event": str(item.get("event", "message")), "data": json.dumps(item.get("data", {}))}
+        log.warning("could not publish %s on chat %s", item.NAME, chat_id, exc_info=True)
 
 
 class Relay:
     """A chat's events as SSE dicts: `ready` first, then everything published, and a
     last `error` event when the stream is cut off (`end`) or its process shuts down.
+
+    What the bus delivers is already in its wire form (it may come from another
+    process): it goes out as it came, only CLOSING is read.
 
     An iterator object rather than a generator, so `aclose()` ends the subscription
     even when the stream never started (a client gone before the first event), and
@@ -123,7 +233,7 @@ class Relay:
         self._started = False
         self._finished = False
         self._closed = False
-        self._final: dict[str, Any] | None = None
+        self._final: Error | None = None
 
     def __aiter__(self) -> Relay:
         return self
@@ -133,28 +243,28 @@ class Relay:
             raise StopAsyncIteration
         if not self._started:
             self._started = True
-            return to_sse(event(READY, {"chat_id": self._chat_id}))
+            return to_sse(Ready(self._chat_id))
         while True:
             try:
-                item = await anext(self._subscription)
+                carried = await anext(self._subscription)
             except StopAsyncIteration:
                 return self._last(self._final)
-            if item.get("event") != CLOSING:
-                return to_sse(item)
-            data = item.get("data", {})
-            if data.get("owner") == self._owner:
-                return self._last(data.get("final"))
+            if carried.get("event") != CLOSING:
+                return _sse(carried)
+            closing = Closing.from_data(carried.get("data", {}))
+            if closing.owner == self._owner:
+                return self._last(closing.final)
 
-    def _last(self, final: Mapping[str, Any] | None) -> dict[str, str]:
+    def _last(self, final: Error | None) -> dict[str, str]:
         self._finished = True
         if final is None:
             raise StopAsyncIteration
         return to_sse(final)
 
-    async def end(self, final: Mapping[str, Any]) -> None:
+    async def end(self, final: Error) -> None:
         """Stop at once: nothing more is relayed but `final`, then the stream ends."""
         if self._final is None:
-            self._final = dict(final)
+            self._final = final
         await self.aclose()
 
     async def aclose(self) -> None:

@@ -9,7 +9,6 @@ by a task of the process (chats/generation.py), not of the request.
 from __future__ import annotations
 
 import random
-from typing import TYPE_CHECKING
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -26,7 +25,8 @@ from cognitia.chats.errors import (
     SwipeNotFound,
 )
 from cognitia.chats.fanout import Turn, TurnPlan
-from cognitia.chats.replies import Mode, as_json, ensure_swipes
+from cognitia.chats.generation import Generations
+from cognitia.chats.replies import Mode, ensure_swipes
 from cognitia.chats.schemas import (
     BranchRequest,
     ChatRead,
@@ -40,14 +40,14 @@ from cognitia.chats.schemas import (
     TurnRead,
 )
 from cognitia.chats.turns import Speaker, choose_speakers
+from cognitia.db import Database
+from cognitia.events.ports import EventBus
+from cognitia.jobs.ports import JobContext
 from cognitia.memory import tasks as memory
 from cognitia.models.character import Character
 from cognitia.models.chat import Chat, ChatCharacter, ChatParticipant
 from cognitia.models.message import AuthorType, Message, MessageStatus, MessageSwipe
 from cognitia.models.user import User
-
-if TYPE_CHECKING:
-    from cognitia.runtime import Runtime
 
 # Character messages looked at to know who spoke last (turn-taking).
 RECENT_SPEAKERS = 20
@@ -95,9 +95,11 @@ async def detail(
 # -- generating ------------------------------------------------------------------------
 
 
-async def send(runtime: Runtime, *, user: User, chat_id: str, data: MessageCreate) -> Turn:
+async def send(
+    db: Database, generations: Generations, *, user: User, chat_id: str, data: MessageCreate
+) -> Turn:
     """Store the person's message (committed), then start the replies."""
-    async with runtime.db.unit_of_work() as session:
+    async with db.unit_of_work() as session:
         chat = await service.get_for_member(session, user=user, chat_id=chat_id)
         recent = await repository.recent_speakers(session, chat_id=chat.id, limit=RECENT_SPEAKERS)
         name, _ = await user_identity(session, chat=chat, user=user)
@@ -117,9 +119,9 @@ async def send(runtime: Runtime, *, user: User, chat_id: str, data: MessageCreat
         session.add(message)
         await session.flush()
         await repository.mark_read(session, chat_id=chat.id, user_id=user.id, seq=seq)
-        created = as_json(message)
+        created = MessageRead.model_validate(message)
     plan = TurnPlan(chat_id=chat.id, user_id=user.id, speakers=speakers)
-    return runtime.generations.start(runtime, plan, user_message=created)
+    return generations.start(plan, user_message=created)
 
 
 async def finished(turn: Turn) -> TurnRead:
@@ -128,9 +130,7 @@ async def finished(turn: Turn) -> TurnRead:
     await turn.wait()
     if turn.failure is not None:
         raise turn.failure
-    user_message = MessageRead.model_validate(turn.user_message) if turn.user_message else None
-    replies = [MessageRead.model_validate(r) for r in turn.replies]
-    return TurnRead(user_message=user_message, replies=replies)
+    return TurnRead(user_message=turn.user_message, replies=list(turn.replies))
 
 
 async def _speakers(
@@ -165,11 +165,17 @@ async def usable_roster(session: AsyncSession, chat: Chat) -> list[tuple[ChatCha
     return [(link, c) for link, c in roster if usable_by(c, chat.owner_id)]
 
 
-async def _rework(
-    runtime: Runtime, *, user: User, chat_id: str, message_id: str, mode: Mode
+async def _rework(  # noqa: PLR0913 - the ports and the reply's coordinates
+    db: Database,
+    generations: Generations,
+    *,
+    user: User,
+    chat_id: str,
+    message_id: str,
+    mode: Mode,
 ) -> Turn:
     """Regenerate or continue the chat's last message, a character's reply."""
-    async with runtime.db.read() as session:
+    async with db.read() as session:
         chat, message = await _message(session, user=user, chat_id=chat_id, message_id=message_id)
         last = await repository.last_message(session, chat.id)
     if last is None or last.id != message.id or message.author_type != AuthorType.CHARACTER:
@@ -185,32 +191,38 @@ async def _rework(
         mode=mode,
         message_id=message.id,
     )
-    return runtime.generations.start(runtime, plan, user_message=None)
+    return generations.start(plan, user_message=None)
 
 
-async def regenerate(runtime: Runtime, *, user: User, chat_id: str, message_id: str) -> Turn:
+async def regenerate(
+    db: Database, generations: Generations, *, user: User, chat_id: str, message_id: str
+) -> Turn:
     """A new alternative (swipe) of the last reply, which becomes the chosen one."""
     return await _rework(
-        runtime, user=user, chat_id=chat_id, message_id=message_id, mode="regenerate"
+        db, generations, user=user, chat_id=chat_id, message_id=message_id, mode="regenerate"
     )
 
 
-async def continue_reply(runtime: Runtime, *, user: User, chat_id: str, message_id: str) -> Turn:
+async def continue_reply(
+    db: Database, generations: Generations, *, user: User, chat_id: str, message_id: str
+) -> Turn:
     """More text appended to the last reply."""
     return await _rework(
-        runtime, user=user, chat_id=chat_id, message_id=message_id, mode="continue"
+        db, generations, user=user, chat_id=chat_id, message_id=message_id, mode="continue"
     )
 
 
-async def stop(runtime: Runtime, *, user: User, chat_id: str, message_id: str) -> StopRead:
+async def stop(
+    db: Database, generations: Generations, *, user: User, chat_id: str, message_id: str
+) -> StopRead:
     """End a reply early, keeping its text; wherever it is being generated."""
-    async with runtime.db.read() as session:
+    async with db.read() as session:
         _, message = await _message(session, user=user, chat_id=chat_id, message_id=message_id)
         status = message.status
     stopped_here = True
     if status == MessageStatus.STREAMING:
-        stopped_here = await runtime.generations.stop(runtime, message_id)
-    async with runtime.db.read() as session:
+        stopped_here = await generations.stop(message_id)
+    async with db.read() as session:
         _, message = await _message(session, user=user, chat_id=chat_id, message_id=message_id)
         forwarded = not stopped_here and message.status == MessageStatus.STREAMING
         return StopRead(message=MessageRead.model_validate(message), forwarded=forwarded)
@@ -233,7 +245,7 @@ def _may_change(chat: Chat, message: Message, user: User) -> None:
 
 async def choose_swipe(  # noqa: PLR0913 - the swipe's coordinates
     session: AsyncSession,
-    runtime: Runtime,
+    events: EventBus,
     *,
     user: User,
     chat_id: str,
@@ -252,12 +264,12 @@ async def choose_swipe(  # noqa: PLR0913 - the swipe's coordinates
     message.status = swipe.status
     message.model = swipe.model
     message.usage = swipe.usage
-    return await _updated(session, runtime, message)
+    return await _updated(session, events, message)
 
 
 async def edit(  # noqa: PLR0913 - the edit's coordinates
     session: AsyncSession,
-    runtime: Runtime,
+    events: EventBus,
     *,
     user: User,
     chat_id: str,
@@ -276,21 +288,25 @@ async def edit(  # noqa: PLR0913 - the edit's coordinates
             swipe.content = data.content
     message.content = data.content
     memory.reindex_after_commit(session, message_id=message.id)
-    return await _updated(session, runtime, message)
+    return await _updated(session, events, message)
 
 
-async def _updated(session: AsyncSession, runtime: Runtime, message: Message) -> MessageRead:
+async def _updated(session: AsyncSession, events: EventBus, message: Message) -> MessageRead:
     await session.flush()
     await session.refresh(message)
     read = MessageRead.model_validate(message)
-    await live.publish(
-        runtime.events, message.chat_id, live.message_updated(read.model_dump(mode="json"))
-    )
+    await live.publish(events, message.chat_id, live.MessageUpdated(read))
     return read
 
 
-async def delete(
-    session: AsyncSession, runtime: Runtime, *, user: User, chat_id: str, message_id: str
+async def delete(  # noqa: PLR0913 - the ports and the message's coordinates
+    session: AsyncSession,
+    events: EventBus,
+    *,
+    user: User,
+    chat_id: str,
+    message_id: str,
+    runtime: JobContext,  # for memory.forget_message only, until it takes its own ports
 ) -> None:
     """Authors delete their own messages; the chat's owner deletes any."""
     chat, message = await _message(session, user=user, chat_id=chat_id, message_id=message_id)
@@ -300,7 +316,7 @@ async def delete(
         raise MessageBusy()
     await repository.delete_message(session, message.id)
     await memory.forget_message(session, runtime, message_id=message.id)
-    await live.publish(runtime.events, chat.id, live.message_deleted(message.id))
+    await live.publish(events, chat.id, live.MessageDeleted(message.id))
 
 
 async def branch(

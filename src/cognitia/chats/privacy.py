@@ -16,11 +16,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from cognitia.models.chat import ChatParticipant
-from cognitia.models.message import AuthorType, Message
+from cognitia.chats import repository
 
 # A recorded source's flag: it came from one person's private memory or data bank.
 PRIVATE = "private"
@@ -41,13 +39,7 @@ class Audience:
 
 async def audience(session: AsyncSession, *, chat_id: str, user_id: str | None) -> Audience:
     """The audience of a reply to `user_id` in the chat."""
-    rows = (
-        await session.execute(
-            select(ChatParticipant.user_id, ChatParticipant.share_private).where(
-                ChatParticipant.chat_id == chat_id
-            )
-        )
-    ).all()
+    rows = await repository.member_sharing(session, chat_id)
     shared = len(rows) > 1
     opted_in = {member for member, share in rows if share}
     allowed = user_id is not None and (not shared or user_id in opted_in)
@@ -69,10 +61,7 @@ def without_private_text(source: dict[str, Any]) -> dict[str, Any]:
 async def scrub_chat(session: AsyncSession, chat_id: str) -> None:
     """Remove private text from the recorded sources of a chat's replies (it is becoming
     shared, so its history is about to be read by someone else)."""
-    stmt = select(Message).where(
-        Message.chat_id == chat_id, Message.author_type == AuthorType.CHARACTER
-    )
-    for message in (await session.scalars(stmt)).all():
+    for message in await repository.character_messages(session, chat_id):
         cleaned = [without_private_text(s) for s in message.context_sources]
         if cleaned != message.context_sources:
             message.context_sources = cleaned

@@ -5,7 +5,7 @@ client that went away, a stop, or a model that failed half-way.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -31,14 +31,31 @@ Mode = Literal["reply", "regenerate", "continue"]
 
 @dataclass(frozen=True)
 class OpenedReply:
-    message: dict[str, Any]  # the message as the API shows it, at the start
+    message: MessageRead  # the message as the API shows it, at the start
     source: ReplySource
     swipe_index: int  # the alternative being written
     base_text: str  # text the generation appends to (a continued reply's)
 
+    @property
+    def message_id(self) -> str:
+        return self.message.id
 
-def as_json(message: Message) -> dict[str, Any]:
-    return MessageRead.model_validate(message).model_dump(mode="json")
+
+@dataclass(frozen=True)
+class FinalState:
+    """How a reply ended, as its message and its swipe record it."""
+
+    content: str
+    status: MessageStatus
+    model: str | None
+    usage: dict[str, Any]
+    error: str | None  # "<code>: <detail>" when it failed
+    context_sources: list[dict[str, Any]] = field(default_factory=list)
+
+
+def read(message: Message) -> MessageRead:
+    """The message as the API shows it."""
+    return MessageRead.model_validate(message)
 
 
 async def open_reply(  # noqa: PLR0913 - a reply's coordinates
@@ -54,7 +71,7 @@ async def open_reply(  # noqa: PLR0913 - a reply's coordinates
     streaming, and read what its prompt is made of."""
     async with db.unit_of_work() as session:
         chat = await repository.get_chat(session, chat_id)
-        speaker = await session.get(Character, character_id)
+        speaker = await repository.get_character(session, character_id)
         if chat is None or speaker is None:
             raise ChatNotFound("The chat or the character is gone.")
         if not usable_by(speaker, chat.owner_id):
@@ -79,7 +96,7 @@ async def open_reply(  # noqa: PLR0913 - a reply's coordinates
             below_seq=below,
             continue_last=mode == "continue",
         )
-        return OpenedReply(as_json(message), source, message.swipe_index, base)
+        return OpenedReply(read(message), source, message.swipe_index, base)
 
 
 async def _new_reply(session: AsyncSession, *, chat_id: str, speaker: Character) -> Message:
@@ -105,7 +122,7 @@ async def _new_reply(session: AsyncSession, *, chat_id: str, speaker: Character)
 
 async def _claim(session: AsyncSession, *, chat_id: str, message_id: str | None) -> Message:
     """The chat's last message, a character's, locked and not being generated."""
-    message = await session.get(Message, message_id, with_for_update=True) if message_id else None
+    message = await repository.lock_message(session, message_id) if message_id else None
     if message is None or message.chat_id != chat_id:
         raise MessageNotFound()
     last = await repository.last_message(session, chat_id)
@@ -153,17 +170,17 @@ async def save(db: Database, *, message_id: str, swipe_index: int, content: str)
 
 
 async def finish(
-    db: Database, *, message_id: str, swipe_index: int, values: dict[str, Any]
-) -> dict[str, Any] | None:
+    db: Database, *, message_id: str, swipe_index: int, final: FinalState
+) -> MessageRead | None:
     """Write the reply's final state; the message as the API shows it (None if deleted)."""
     async with db.unit_of_work() as session:
         await repository.save_progress(
-            session, message_id=message_id, swipe_index=swipe_index, values=values
+            session, message_id=message_id, swipe_index=swipe_index, values=asdict(final)
         )
-        message = await session.get(Message, message_id, populate_existing=True)
+        message = await repository.reread_message(session, message_id)
         if message is None:
             return None
         if message.status == MessageStatus.COMPLETE:
             audience = await privacy.audience(session, chat_id=message.chat_id, user_id=None)
             memory.index_after_commit(session, message_id=message.id, shared=audience.shared)
-        return as_json(message)
+        return read(message)

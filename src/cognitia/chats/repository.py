@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, delete, func, or_, select, update
@@ -11,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from cognitia.models.character import Character
 from cognitia.models.chat import Chat, ChatCharacter, ChatLorebook, ChatParticipant
 from cognitia.models.lorebook import Lorebook, LorebookEntry
-from cognitia.models.message import AuthorType, Message, MessageSwipe
+from cognitia.models.message import AuthorType, Message, MessageStatus, MessageSwipe
 from cognitia.models.persona import Persona
 from cognitia.models.user import User
 
@@ -205,6 +206,18 @@ async def get_persona_by_id(session: AsyncSession, persona_id: str) -> Persona |
     return await session.get(Persona, persona_id)
 
 
+async def get_character(session: AsyncSession, character_id: str) -> Character | None:
+    return await session.get(Character, character_id)
+
+
+async def member_sharing(session: AsyncSession, chat_id: str) -> list[tuple[str, bool]]:
+    """Each member of the chat with whether they share their private memory in it."""
+    stmt = select(ChatParticipant.user_id, ChatParticipant.share_private).where(
+        ChatParticipant.chat_id == chat_id
+    )
+    return [(user_id, share) for user_id, share in (await session.execute(stmt)).all()]
+
+
 async def get_user(session: AsyncSession, user_id: str) -> User | None:
     return await session.get(User, user_id)
 
@@ -255,19 +268,6 @@ async def page_messages(
     return (rows if after is not None else rows[::-1]), has_more
 
 
-async def history(
-    session: AsyncSession, *, chat_id: str, below_seq: int, limit: int
-) -> list[Message]:
-    """The `limit` latest messages before `below_seq`, oldest first."""
-    stmt = (
-        select(Message)
-        .where(Message.chat_id == chat_id, Message.seq < below_seq)
-        .order_by(Message.seq.desc())
-        .limit(limit)
-    )
-    return list((await session.scalars(stmt)).all())[::-1]
-
-
 async def recent_speakers(session: AsyncSession, *, chat_id: str, limit: int) -> list[str]:
     """Character ids of the latest character messages, oldest first."""
     stmt = (
@@ -304,6 +304,48 @@ async def get_swipe(session: AsyncSession, *, message_id: str, index: int) -> Me
         MessageSwipe.message_id == message_id, MessageSwipe.index == index
     )
     return (await session.scalars(stmt)).first()
+
+
+async def lock_message(session: AsyncSession, message_id: str) -> Message | None:
+    """The message, locked for update until the unit of work ends (SELECT ... FOR UPDATE)."""
+    return await session.get(Message, message_id, with_for_update=True)
+
+
+async def reread_message(session: AsyncSession, message_id: str) -> Message | None:
+    """The message as the database holds it now, over what the session had loaded."""
+    return await session.get(Message, message_id, populate_existing=True)
+
+
+async def character_messages(session: AsyncSession, chat_id: str) -> list[Message]:
+    stmt = select(Message).where(
+        Message.chat_id == chat_id, Message.author_type == AuthorType.CHARACTER
+    )
+    return list((await session.scalars(stmt)).all())
+
+
+async def stale_streaming(session: AsyncSession, *, updated_before: datetime) -> list[str]:
+    """Ids of messages still `streaming` that nothing saved since `updated_before`."""
+    stmt = select(Message.id).where(
+        Message.status == MessageStatus.STREAMING, Message.updated_at < updated_before
+    )
+    return list((await session.scalars(stmt)).all())
+
+
+async def mark_failed(session: AsyncSession, message_ids: Sequence[str], *, error: str) -> None:
+    """Set the messages, and their swipes still streaming, to status error."""
+    await session.execute(
+        update(Message)
+        .where(Message.id.in_(message_ids))
+        .values(status=MessageStatus.ERROR, error=error)
+    )
+    await session.execute(
+        update(MessageSwipe)
+        .where(
+            MessageSwipe.message_id.in_(message_ids),
+            MessageSwipe.status == MessageStatus.STREAMING,
+        )
+        .values(status=MessageStatus.ERROR)
+    )
 
 
 async def delete_message(session: AsyncSession, message_id: str) -> None:

@@ -35,7 +35,7 @@ from cognitia.chats.schemas import (
 )
 from cognitia.chats.shutdown import stream_grace_seconds
 from cognitia.errors import Unprocessable
-from cognitia.http.deps import RuntimeDep, SessionDep
+from cognitia.http.deps import DbDep, EventsDep, GenerationsDep, RuntimeDep, SessionDep
 
 router = APIRouter(prefix="/api/v2/chats", tags=["chats"])
 
@@ -205,10 +205,15 @@ async def list_messages(  # noqa: PLR0913 - path, paging and dependencies
 
 
 @router.post("/{chat_id}/messages", response_model=None, responses=_GENERATING)
-async def send_message(
-    chat_id: ResourceId, data: MessageCreate, caller: Caller, runtime: RuntimeDep, request: Request
+async def send_message(  # noqa: PLR0913 - path, body and dependencies
+    chat_id: ResourceId,
+    data: MessageCreate,
+    caller: Caller,
+    db: DbDep,
+    generations: GenerationsDep,
+    request: Request,
 ) -> TurnRead | EventSourceResponse:
-    turn = await messages.send(runtime, user=caller.user, chat_id=chat_id, data=data)
+    turn = await messages.send(db, generations, user=caller.user, chat_id=chat_id, data=data)
     return await _answer(request, turn)
 
 
@@ -229,10 +234,10 @@ async def edit_message(  # noqa: PLR0913 - path, body and dependencies
     data: MessageEdit,
     user: CurrentUser,
     session: SessionDep,
-    runtime: RuntimeDep,
+    events: EventsDep,
 ) -> MessageRead:
     return await messages.edit(
-        session, runtime, user=user, chat_id=chat_id, message_id=message_id, data=data
+        session, events, user=user, chat_id=chat_id, message_id=message_id, data=data
     )
 
 
@@ -241,14 +246,18 @@ async def edit_message(  # noqa: PLR0913 - path, body and dependencies
     status_code=status.HTTP_204_NO_CONTENT,
     responses={**_ERRORS, 403: {"description": "not_author"}, 409: {"description": "busy"}},
 )
-async def delete_message(
+async def delete_message(  # noqa: PLR0913 - path and dependencies
     chat_id: ResourceId,
     message_id: ResourceId,
     user: CurrentUser,
     session: SessionDep,
+    events: EventsDep,
+    # Transitional: only for memory.forget_message, until it takes its own ports.
     runtime: RuntimeDep,
 ) -> None:
-    await messages.delete(session, runtime, user=user, chat_id=chat_id, message_id=message_id)
+    await messages.delete(
+        session, events, user=user, chat_id=chat_id, message_id=message_id, runtime=runtime
+    )
 
 
 @router.put(
@@ -261,25 +270,26 @@ async def choose_swipe(  # noqa: PLR0913 - path, body and dependencies
     data: SwipeChoice,
     user: CurrentUser,
     session: SessionDep,
-    runtime: RuntimeDep,
+    events: EventsDep,
 ) -> MessageRead:
     return await messages.choose_swipe(
-        session, runtime, user=user, chat_id=chat_id, message_id=message_id, index=data.index
+        session, events, user=user, chat_id=chat_id, message_id=message_id, index=data.index
     )
 
 
 @router.post(
     "/{chat_id}/messages/{message_id}/regenerate", response_model=None, responses=_GENERATING
 )
-async def regenerate_message(
+async def regenerate_message(  # noqa: PLR0913 - path and dependencies
     chat_id: ResourceId,
     message_id: ResourceId,
     caller: Caller,
-    runtime: RuntimeDep,
+    db: DbDep,
+    generations: GenerationsDep,
     request: Request,
 ) -> TurnRead | EventSourceResponse:
     turn = await messages.regenerate(
-        runtime, user=caller.user, chat_id=chat_id, message_id=message_id
+        db, generations, user=caller.user, chat_id=chat_id, message_id=message_id
     )
     return await _answer(request, turn)
 
@@ -287,22 +297,29 @@ async def regenerate_message(
 @router.post(
     "/{chat_id}/messages/{message_id}/continue", response_model=None, responses=_GENERATING
 )
-async def continue_message(
+async def continue_message(  # noqa: PLR0913 - path and dependencies
     chat_id: ResourceId,
     message_id: ResourceId,
     caller: Caller,
-    runtime: RuntimeDep,
+    db: DbDep,
+    generations: GenerationsDep,
     request: Request,
 ) -> TurnRead | EventSourceResponse:
     turn = await messages.continue_reply(
-        runtime, user=caller.user, chat_id=chat_id, message_id=message_id
+        db, generations, user=caller.user, chat_id=chat_id, message_id=message_id
     )
     return await _answer(request, turn)
 
 
 @router.post("/{chat_id}/messages/{message_id}/stop", responses=_ERRORS)
 async def stop_message(
-    chat_id: ResourceId, message_id: ResourceId, caller: Caller, runtime: RuntimeDep
+    chat_id: ResourceId,
+    message_id: ResourceId,
+    caller: Caller,
+    db: DbDep,
+    generations: GenerationsDep,
 ) -> StopRead:
     """End a reply early, keeping its text (status stopped), in whichever process runs it."""
-    return await messages.stop(runtime, user=caller.user, chat_id=chat_id, message_id=message_id)
+    return await messages.stop(
+        db, generations, user=caller.user, chat_id=chat_id, message_id=message_id
+    )

@@ -38,7 +38,7 @@ class Watcher:
 
 
 class Watchers:
-    """The streams of one process (`runtime.watchers`); closed with the runtime."""
+    """The streams of one process, built by the composition root; closed with it."""
 
     def __init__(self) -> None:
         self.owner = new_id()  # names this process's streams in CLOSING events
@@ -90,7 +90,7 @@ class Watchers:
         try:
             await watcher.check()
         except CognitiaError as exc:
-            await relay.end(live.error(live.ACCESS_REVOKED, exc.detail))
+            await relay.end(live.Error(live.ACCESS_REVOKED, exc.detail))
         except Exception:
             # A check that could not be made (the database unreachable) cuts no one off.
             log.warning("re-checking an event stream failed", exc_info=True)
@@ -99,9 +99,9 @@ class Watchers:
         """End every stream with `error` server_shutting_down, after what this process
         published before (through the bus, so in order); streams that have not ended
         after `wait_seconds` (a stalled reader) are cut off."""
-        final = live.error(live.SHUTTING_DOWN, "The server is restarting; connect again.")
+        final = live.Error(live.SHUTTING_DOWN, "The server is restarting; connect again.")
         for chat_id in {watcher.chat_id for watcher in self._open.values()}:
-            await live.publish(bus, chat_id, live.closing(self.owner, final))
+            await live.publish(bus, chat_id, live.Closing(self.owner, final))
         with contextlib.suppress(TimeoutError):
             async with asyncio.timeout(wait_seconds):
                 await self._none_open.wait()

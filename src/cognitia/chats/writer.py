@@ -1,0 +1,293 @@
+"""Writing one reply: from its opened message, through recall, the prompt and the model's
+stream, to its final state; the events of each step go to the turn (chats/fanout.py).
+
+One `ReplyWriter` per reply, made by `Generations` (chats/generation.py) once the reply's
+message is open. It reads in order:
+
+    write -> _generate -> _recall -> context.build -> _stream (a task: what a stop
+    cancels) -> _token -> _save ... -> _finish
+
+The growing text is saved every SAVE_EVERY_TOKENS tokens or SAVE_EVERY_SECONDS, each
+save its own short unit of work, so what was generated survives a client that went away,
+a stop, or a model that failed half-way.
+
+Stopping: `stop()` cancels the stream at once (a stalled model too), or right after a
+save in progress: a save is never cut short. The reply keeps its text, status `stopped`.
+
+Ending: a reply also ends where the model writes a stop string, such as the start of
+another speaker's line (chats/stops.py); nothing from there on is streamed or saved, and
+the model is not asked for more.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from contextlib import aclosing
+from dataclasses import dataclass, replace
+from typing import Any
+
+from cognitia.chats import context, live, replies
+from cognitia.chats.fanout import Turn, TurnPlan
+from cognitia.chats.ports import ReplyPorts
+from cognitia.chats.replies import FinalState, OpenedReply
+from cognitia.chats.sentences import SentenceStream
+from cognitia.chats.stops import StopCut
+from cognitia.errors import CognitiaError
+from cognitia.llm import logic
+from cognitia.llm.ports import ChatRequest, TextDelta, Usage
+from cognitia.llm.service import CallContext, GenerationFailed, Generator, ModelSelected
+from cognitia.memory.recall import Recall
+from cognitia.models.message import MessageStatus
+from cognitia.prompting.types import ContextSection
+
+log = logging.getLogger(__name__)
+
+# A growing reply is saved after this many tokens or seconds, whichever comes first.
+SAVE_EVERY_TOKENS = 20
+SAVE_EVERY_SECONDS = 0.25
+
+
+@dataclass(frozen=True)
+class Outcome:
+    status: MessageStatus
+    code: str | None = None
+    detail: str | None = None
+    error: CognitiaError | None = None  # a failure before the first token
+
+    @classmethod
+    def failed(cls, exc: CognitiaError) -> Outcome:
+        return cls(MessageStatus.ERROR, exc.code, exc.detail, exc)
+
+
+STOPPED = Outcome(MessageStatus.STOPPED)
+COMPLETE = Outcome(MessageStatus.COMPLETE)
+INTERRUPTED = Outcome(MessageStatus.ERROR, "interrupted", "The server stopped while generating.")
+INTERNAL_ERROR = Outcome(MessageStatus.ERROR, "internal_error", "Something went wrong on our side.")
+
+
+class _StopAfterSave(Exception):
+    """Raised in the stream when a stop came while it was saving."""
+
+
+class ReplyWriter:
+    """Writes one reply; `stop()` may come from any task, `finished` says when it has."""
+
+    def __init__(self, ports: ReplyPorts, turn: Turn, plan: TurnPlan, opened: OpenedReply) -> None:
+        self._ports, self._turn, self._plan, self._opened = ports, turn, plan, opened
+        self.finished = asyncio.Event()
+        self._stop_requested = False
+        self._saving = False
+        self._stream_task: asyncio.Task[None] | None = None
+        # What the model said so far, and about it.
+        self._new_text = ""
+        self._model: str | None = None
+        self._usage: Usage | None = None
+        self._failed: GenerationFailed | None = None
+        self._prompt_estimate = 0
+        self._context_sources: list[dict[str, Any]] = []
+        self._unsaved_tokens = 0
+        self._saved_at = time.monotonic()
+        self._sentences = SentenceStream()
+        self._cut = StopCut(())
+
+    @property
+    def message_id(self) -> str:
+        return self._opened.message_id
+
+    @property
+    def _text(self) -> str:
+        return self._opened.base_text + self._new_text
+
+    def stop(self) -> None:
+        """Cancel the stream (a stalled model too), unless it is saving: a save is never
+        cut short, the stream ends by itself right after it."""
+        self._stop_requested = True
+        if self._stream_task is not None and not self._saving:
+            self._stream_task.cancel()
+
+    async def write(self) -> bool:
+        """Generate and save the reply; True when the turn may go on to the next speaker."""
+        try:
+            try:
+                await self._turn.emit(live.MessageCreated(self._opened.message))
+                outcome = await self._generate()
+            except asyncio.CancelledError:
+                await self._finish(INTERRUPTED)
+                raise
+            except Exception:
+                log.exception("generating a reply failed")
+                outcome = INTERNAL_ERROR
+            return await self._finish(outcome)
+        finally:
+            self.finished.set()
+
+    # -- generating ------------------------------------------------------------------
+
+    async def _generate(self) -> Outcome:
+        if self._stop_requested:
+            return STOPPED
+        source = replace(self._opened.source, sections=await self._recall())
+        try:
+            built = await context.build(self._ports.models, source)
+        except CognitiaError as exc:
+            return Outcome.failed(exc)
+        self._context_sources = built.context_sources
+        base = self._opened.base_text
+        self._cut = StopCut(built.stops, line_start=not base or base.endswith("\n"))
+        self._prompt_estimate = logic.estimate_prompt_tokens(built.request.messages)
+        call = CallContext(
+            user_id=self._plan.user_id,
+            chat_id=self._plan.chat_id,
+            character_id=source.character.id,
+        )
+        generator = Generator(self._ports.models, self._ports.usage, call)
+        self._stream_task = asyncio.create_task(
+            self._stream(generator, built.request, built.target)
+        )
+        return await self._streamed(self._stream_task)
+
+    async def _recall(self) -> list[ContextSection]:
+        source = self._opened.source
+        wanted = Recall(
+            character_id=source.character.id,
+            private_user_id=source.audience.private_user_id,
+            chat_id=self._plan.chat_id,
+            shared=source.audience.shared,
+            query=source.query,
+            exclude={*source.message_ids, self.message_id},
+        )
+        try:
+            return await self._ports.recall(wanted)
+        except Exception:
+            # The port keeps this promise itself (memory/recall.py); this guards one that
+            # does not: a reply never fails for recall.
+            log.warning("recall failed; replying without it", exc_info=True)
+            return []
+
+    async def _streamed(self, stream: asyncio.Task[None]) -> Outcome:
+        """How the stream ended: complete, stopped, or failed."""
+        try:
+            await stream
+        except asyncio.CancelledError:
+            current = asyncio.current_task()
+            if current is not None and current.cancelling():
+                raise  # the process is shutting down, not a stop
+            return STOPPED
+        except CognitiaError as exc:
+            return Outcome.failed(exc)
+        if self._stop_requested:
+            return STOPPED
+        if self._failed is not None:
+            return Outcome(MessageStatus.ERROR, self._failed.code, self._failed.message)
+        return COMPLETE
+
+    async def _stream(
+        self, generator: Generator, request: ChatRequest, target: logic.Target
+    ) -> None:
+        """The model's stream into events and saves."""
+        with contextlib.suppress(_StopAfterSave):
+            async with aclosing(generator.stream(request, target)) as events:
+                async for event in events:
+                    if isinstance(event, ModelSelected):
+                        self._model = event.model
+                    elif isinstance(event, TextDelta):
+                        await self._token(self._cut.feed(event.text))
+                        if self._cut.found:
+                            break  # the reply ends here; leaving closes the model's stream
+                    elif isinstance(event, Usage):
+                        self._usage = event
+                    elif isinstance(event, GenerationFailed):
+                        self._failed = event
+
+    async def _token(self, text: str) -> None:
+        if not text:
+            return
+        await self._add_text(text)
+        self._unsaved_tokens += 1
+        elapsed = time.monotonic() - self._saved_at
+        if self._unsaved_tokens >= SAVE_EVERY_TOKENS or elapsed >= SAVE_EVERY_SECONDS:
+            await self._save()
+
+    async def _save(self) -> None:
+        self._saving = True
+        try:
+            await replies.save(
+                self._ports.db,
+                message_id=self.message_id,
+                swipe_index=self._opened.swipe_index,
+                content=self._text,
+            )
+        finally:
+            self._saving = False
+        self._unsaved_tokens, self._saved_at = 0, time.monotonic()
+        if self._stop_requested:
+            raise _StopAfterSave()
+
+    async def _add_text(self, text: str) -> None:
+        self._new_text += text
+        await self._turn.emit(live.Token(self.message_id, text))
+        for sentence in self._sentences.feed(text):
+            await self._sentence(sentence)
+
+    async def _sentence(self, text: str) -> None:
+        index = self._sentences.count - 1
+        await self._turn.emit(live.Sentence(self.message_id, index, text))
+
+    # -- ending ----------------------------------------------------------------------
+
+    async def _finish(self, outcome: Outcome) -> bool:
+        """Save the final state and tell the readers; True if the turn may go on."""
+        if held := self._cut.close():  # however the reply ended, held-back text is its own
+            await self._add_text(held)
+        for sentence in self._sentences.close():
+            await self._sentence(sentence)
+        usage = self._usage_counts()
+        final = await replies.finish(
+            self._ports.db,
+            message_id=self.message_id,
+            swipe_index=self._opened.swipe_index,
+            final=FinalState(
+                content=self._text,
+                status=outcome.status,
+                model=self._model,
+                usage=usage,
+                error=f"{outcome.code}: {outcome.detail}" if outcome.code else None,
+                context_sources=self._context_sources,
+            ),
+        )
+        if final is None:  # deleted meanwhile, with its chat
+            return False
+        turn = self._turn
+        turn.replies.append(final)
+        completed = live.MessageCompleted(final, usage)
+        if outcome.status != MessageStatus.ERROR:
+            await turn.emit(completed)
+            return outcome.status == MessageStatus.COMPLETE
+        if outcome.error is not None and len(turn.replies) == 1 and turn.failure is None:
+            turn.failure = outcome.error
+        error = live.Error(outcome.code, outcome.detail, self.message_id, self._new_text)
+        await turn.emit(error)
+        await turn.emit(completed)
+        return False
+
+    def _usage_counts(self) -> dict[str, int | bool]:
+        """The provider's usage, else an estimate (marked as one)."""
+        if self._usage is not None:
+            used = self._usage
+            return {
+                "prompt_tokens": used.prompt_tokens,
+                "completion_tokens": used.completion_tokens,
+                "total_tokens": used.total_tokens,
+            }
+        if not self._model:
+            return {}
+        completion = logic.estimate_tokens(self._new_text)
+        return {
+            "prompt_tokens": self._prompt_estimate,
+            "completion_tokens": completion,
+            "total_tokens": self._prompt_estimate + completion,
+            "estimated": True,
+        }
