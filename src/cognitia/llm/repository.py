@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, Row, case, func, select
+from sqlalchemy import ColumnElement, Row, SQLColumnExpression, case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cognitia.models.llm_call import LlmCall
@@ -40,7 +40,7 @@ async def usage_by_day_and_model(
     session: AsyncSession, *, since: datetime, user_id: str | None = None, by_user: bool = False
 ) -> list[UsageTotals]:
     day = _day(session).label("day")
-    keys = [day, LlmCall.model]
+    keys: list[SQLColumnExpression[str | None]] = [day, LlmCall.model]
     if by_user:
         keys.append(LlmCall.user_id)
     query = (
@@ -61,8 +61,8 @@ async def usage_by_day_and_model(
     return [_totals(row, by_user=by_user) for row in (await session.execute(query)).all()]
 
 
-def _totals(row: Row[tuple[object, ...]], *, by_user: bool) -> UsageTotals:
-    # SUM over no rows is NULL, and drivers differ on int/Decimal: normalise here.
+def _totals(row: Row[*tuple[object, ...]], *, by_user: bool) -> UsageTotals:
+    # A SUM of NULLs is NULL, and drivers may hand back Decimal: normalised here, once.
     return UsageTotals(
         day=row.day,
         model=row.model,

@@ -38,4 +38,6 @@ class CatalogueRead(BaseModel):
             )
             for name, m in catalogue.models.items()
         ]
-        return cls(models=models, lanes=catalogue.lanes, default_embedder=catalogue.default_embedder)
+        return cls(
+            models=models, lanes=catalogue.lanes, default_embedder=catalogue.default_embedder
+        )
