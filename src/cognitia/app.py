@@ -34,13 +34,13 @@ from cognitia.jobs.providers.embedded import EmbeddedJobQueue, EmbeddedRunner
 from cognitia.jobs.scheduler import run_schedule
 from cognitia.knowledge.router import bank_router as documents_router
 from cognitia.knowledge.router import character_router as character_documents_router
-from cognitia.llm.openai_router import router as openai_router
 from cognitia.llm.ports import ProviderError
 from cognitia.llm.router import router as llm_router
 from cognitia.memory.router import router as memories_router
 from cognitia.migrations.status import SchemaCheck
 from cognitia.observability import logging as cognitia_logging
 from cognitia.observability.health import router as health_router
+from cognitia.openai_api.router import router as openai_router
 from cognitia.retrieval import service as retrieval
 from cognitia.runtime import Runtime, build_runtime
 from cognitia.users.router import admin_router

@@ -24,7 +24,7 @@ from cognitia.characters.schemas import (
     VoicePermissionGrant,
     VoicePermissionRead,
 )
-from cognitia.http.deps import RuntimeDep, SessionDep
+from cognitia.http.deps import BlobsDep, ModelsDep, SessionDep
 
 router = APIRouter(prefix="/api/v2/characters", tags=["characters"])
 
@@ -46,9 +46,9 @@ async def _read(upload: UploadFile, limit: int) -> bytes:
 
 @router.post("", status_code=status.HTTP_201_CREATED, responses=_errors(404, 422))
 async def create_character(
-    data: CharacterCreate, user: CurrentUser, session: SessionDep, runtime: RuntimeDep
+    data: CharacterCreate, user: CurrentUser, session: SessionDep, models: ModelsDep
 ) -> CharacterRead:
-    character = await service.create(session, runtime, owner=user, data=data)
+    character = await service.create(session, models, owner=user, data=data)
     return CharacterRead.model_validate(character)
 
 
@@ -76,13 +76,14 @@ async def marketplace(
 async def import_card(
     user: CurrentUser,
     session: SessionDep,
-    runtime: RuntimeDep,
+    models: ModelsDep,
+    blobs: BlobsDep,
     file: Annotated[UploadFile, File(description="PNG, JSON, CHARX or World Info JSON.")],
 ) -> ImportResult:
     """Import a Character Card (V1/V2/V3: PNG, JSON, CHARX) or a World Info lorebook."""
     data = await _read(file, MAX_IMPORT_BYTES)
     outcome = await service.import_file(
-        session, runtime, owner=user, filename=file.filename or "", data=data
+        session, models, blobs, owner=user, filename=file.filename or "", data=data
     )
     if outcome.character is not None:
         return ImportResult(
@@ -105,10 +106,10 @@ async def update_character(
     data: CharacterUpdate,
     user: CurrentUser,
     session: SessionDep,
-    runtime: RuntimeDep,
+    models: ModelsDep,
 ) -> CharacterRead:
     character = await service.update(
-        session, runtime, owner=user, character_id=character_id, data=data
+        session, models, owner=user, character_id=character_id, data=data
     )
     return CharacterRead.model_validate(character)
 
@@ -140,12 +141,12 @@ async def export_card(
     character_id: ResourceId,
     user: CurrentUser,
     session: SessionDep,
-    runtime: RuntimeDep,
+    blobs: BlobsDep,
     format: ExportFormat = "png",  # noqa: A002 - the contract's query parameter name
 ) -> Response:
     """PNG with `chara` (V2) and `ccv3` (V3) text chunks, or the V3 card as JSON."""
     card = await service.export_card(
-        session, runtime, user=user, character_id=character_id, fmt=format
+        session, blobs, user=user, character_id=character_id, fmt=format
     )
     disposition = f'attachment; filename="{card.filename}"'
     return Response(
@@ -158,12 +159,12 @@ async def put_avatar(
     character_id: ResourceId,
     user: CurrentUser,
     session: SessionDep,
-    runtime: RuntimeDep,
+    blobs: BlobsDep,
     file: Annotated[UploadFile, File(description="PNG, JPEG, WebP or GIF, at most 5 MB.")],
 ) -> CharacterRead:
     data = await _read(file, AVATAR_MAX_BYTES)
     character = await service.set_avatar(
-        session, runtime, owner=user, character_id=character_id, data=data
+        session, blobs, owner=user, character_id=character_id, data=data
     )
     return CharacterRead.model_validate(character)
 
@@ -174,10 +175,10 @@ async def put_avatar(
     responses={**_errors(404), 200: {"content": {"image/*": {}}, "description": "The picture."}},
 )
 async def get_avatar(
-    character_id: ResourceId, user: CurrentUser, session: SessionDep, runtime: RuntimeDep
+    character_id: ResourceId, user: CurrentUser, session: SessionDep, blobs: BlobsDep
 ) -> Response:
     data, media_type = await service.get_avatar(
-        session, runtime, user=user, character_id=character_id
+        session, blobs, user=user, character_id=character_id
     )
     return Response(data, media_type=media_type, headers={"Cache-Control": "private, max-age=60"})
 

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Query
 
 from cognitia.auth.dependencies import AdminUser, CurrentUser
-from cognitia.http.deps import RuntimeDep, SessionDep
+from cognitia.http.deps import ModelsDep, SessionDep
 from cognitia.llm import usage
+from cognitia.llm.schemas import CatalogueRead
 from cognitia.llm.usage import UsageReport
 
 router = APIRouter(prefix="/api/v2", tags=["models and usage"])
@@ -32,19 +33,6 @@ async def all_usage(
 
 
 @router.get("/models")
-async def catalogue(_: CurrentUser, runtime: RuntimeDep) -> dict[str, Any]:
+async def catalogue(_: CurrentUser, models: ModelsDep) -> CatalogueRead:
     """Catalogue models (with context window and prices) and lanes with their chains."""
-    cat = runtime.models.catalogue
-    models = [
-        {
-            "id": name,
-            "provider": m.provider,
-            "context_window": m.context_window,
-            "input_price_per_mtok": m.input_price,
-            "output_price_per_mtok": m.output_price,
-            "capabilities": m.capabilities,
-            "fallbacks": m.fallbacks,
-        }
-        for name, m in cat.models.items()
-    ]
-    return {"models": models, "lanes": cat.lanes, "default_embedder": cat.default_embedder}
+    return CatalogueRead.of(models.catalogue)

@@ -39,18 +39,18 @@ async def report(
     )
     rows = [
         UsageRow(
-            day=r["day"],
-            model=r["model"],
-            user_id=r.get("user_id"),
-            calls=int(r["calls"]),
-            failed=int(r["failed"] or 0),
-            prompt_tokens=int(r["prompt_tokens"] or 0),
-            completion_tokens=int(r["completion_tokens"] or 0),
-            cost_usd=logic.nanousd_to_usd(int(r["cost_nanousd"] or 0)),
+            day=r.day,
+            model=r.model,
+            user_id=r.user_id,
+            calls=r.calls,
+            failed=r.failed,
+            prompt_tokens=r.prompt_tokens,
+            completion_tokens=r.completion_tokens,
+            cost_usd=logic.nanousd_to_usd(r.cost_nanousd),
         )
         for r in raw
     ]
-    total_nanos = sum(int(r["cost_nanousd"] or 0) for r in raw)
+    total_nanos = sum(r.cost_nanousd for r in raw)
     return UsageReport(
         days=days,
         rows=rows,

@@ -17,26 +17,25 @@ from cognitia.characters.service.characters import get_owned, get_visible
 from cognitia.kit.ids import new_id
 from cognitia.models.character import Character
 from cognitia.models.user import User
-from cognitia.runtime import Runtime
-from cognitia.storage.ports import BlobNotFound
+from cognitia.storage.ports import BlobNotFound, BlobStore
 from cognitia.storage.tasks import delete_after_commit
 
 
 async def set_avatar(
-    session: AsyncSession, runtime: Runtime, *, owner: User, character_id: str, data: bytes
+    session: AsyncSession, blobs: BlobStore, *, owner: User, character_id: str, data: bytes
 ) -> Character:
     """Replace the picture with `data`: a PNG, JPEG, WebP or GIF of at most 5 MB."""
     character = await get_owned(session, user=owner, character_id=character_id)
     image = await asyncio.to_thread(images.check_image, data)
-    await store_avatar(session, runtime, character=character, image=image)
+    await store_avatar(session, blobs, character=character, image=image)
     return character
 
 
 async def store_avatar(
-    session: AsyncSession, runtime: Runtime, *, character: Character, image: CheckedImage
+    session: AsyncSession, blobs: BlobStore, *, character: Character, image: CheckedImage
 ) -> None:
     key = f"avatars/{character.id}/{new_id()}.{image.extension}"
-    await runtime.blobs.put(key, image.data, content_type=image.mime)
+    await blobs.put(key, image.data, content_type=image.mime)
     if character.avatar_key:
         delete_after_commit(session, [character.avatar_key])
     character.avatar_key, character.avatar_mime = key, image.mime
@@ -44,21 +43,21 @@ async def store_avatar(
 
 
 async def get_avatar(
-    session: AsyncSession, runtime: Runtime, *, user: User, character_id: str
+    session: AsyncSession, blobs: BlobStore, *, user: User, character_id: str
 ) -> tuple[bytes, str]:
     """The picture's bytes and media type; AvatarNotFound when there is none."""
     character = await get_visible(session, user=user, character_id=character_id)
-    data = await read_avatar(runtime, character)
+    data = await read_avatar(blobs, character)
     if data is None:
         raise AvatarNotFound()
     return data, character.avatar_mime or "application/octet-stream"
 
 
-async def read_avatar(runtime: Runtime, character: Character) -> bytes | None:
+async def read_avatar(blobs: BlobStore, character: Character) -> bytes | None:
     if not character.avatar_key:
         return None
     try:
-        return await runtime.blobs.get(character.avatar_key)
+        return await blobs.get(character.avatar_key)
     except BlobNotFound:
         return None
 

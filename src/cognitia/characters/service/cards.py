@@ -18,10 +18,11 @@ from cognitia.characters.lorebooks import service as lorebooks
 from cognitia.characters.schemas import CharacterCreate
 from cognitia.characters.service.avatars import read_avatar, store_avatar
 from cognitia.characters.service.characters import create, get_visible, model_exists
+from cognitia.llm.registry import ModelRegistry
 from cognitia.models.character import Character
 from cognitia.models.lorebook import Lorebook
 from cognitia.models.user import User
-from cognitia.runtime import Runtime
+from cognitia.storage.ports import BlobStore
 
 
 @dataclass
@@ -38,8 +39,14 @@ class ExportedCard:
     filename: str
 
 
-async def import_file(
-    session: AsyncSession, runtime: Runtime, *, owner: User, filename: str, data: bytes
+async def import_file(  # noqa: PLR0913 - the two ports it writes through, then the upload
+    session: AsyncSession,
+    models: ModelRegistry,
+    blobs: BlobStore,
+    *,
+    owner: User,
+    filename: str,
+    data: bytes,
 ) -> ImportOutcome:
     """A character (with its picture and lorebook) or, from World Info, a lorebook."""
     imported = await asyncio.to_thread(reading.read_file, data, filename=filename)
@@ -56,16 +63,16 @@ async def import_file(
         )
     fields = _checked(imported.card.fields)
     # A model another server knows and this one does not is left unset, not refused.
-    if fields.model is not None and not model_exists(runtime, fields.model):
+    if fields.model is not None and not model_exists(models, fields.model):
         fields.model = None
     if imported.card.book is not None:
         book = await lorebooks.import_book(
             session, owner=owner, book=imported.card.book, fallback_name=fields.name
         )
         fields.lorebook_id = book.id
-    character = await create(session, runtime, owner=owner, data=fields)
+    character = await create(session, models, owner=owner, data=fields)
     if image is not None:
-        await store_avatar(session, runtime, character=character, image=image)
+        await store_avatar(session, blobs, character=character, image=image)
     return ImportOutcome("character", character=character)
 
 
@@ -81,7 +88,7 @@ def _checked(fields: dict[str, object]) -> CharacterCreate:
 
 async def export_card(
     session: AsyncSession,
-    runtime: Runtime,
+    blobs: BlobStore,
     *,
     user: User,
     character_id: str,
@@ -97,7 +104,7 @@ async def export_card(
     stem = re.sub(r"[^A-Za-z0-9._-]+", "_", character.name).strip("._")[:80] or "character"
     if fmt == "json":
         return ExportedCard(writing.json_card(character, book), "application/json", f"{stem}.json")
-    picture = await read_avatar(runtime, character)
+    picture = await read_avatar(blobs, character)
     if picture is None:
         picture = await asyncio.to_thread(images.placeholder_png, character.name)
     content = await asyncio.to_thread(writing.png_card, character, book, picture)

@@ -25,10 +25,10 @@ from cognitia.characters.schemas import (
 )
 from cognitia.llm import service as llm
 from cognitia.llm.logic import parse_target
+from cognitia.llm.registry import ModelRegistry
 from cognitia.models.character import Character
 from cognitia.models.user import User
 from cognitia.retrieval import service as retrieval
-from cognitia.runtime import Runtime
 from cognitia.storage.tasks import delete_after_commit
 
 
@@ -80,7 +80,7 @@ async def list_by_ids(session: AsyncSession, *, character_ids: Sequence[str]) ->
 
 
 async def _check_settings(
-    session: AsyncSession, runtime: Runtime, *, owner: User, values: dict[str, Any]
+    session: AsyncSession, models: ModelRegistry, *, owner: User, values: dict[str, Any]
 ) -> None:
     template = values.get("prompt_template")
     if template is not None and template not in PROMPT_TEMPLATES:
@@ -88,26 +88,26 @@ async def _check_settings(
             f"Unknown prompt template {template!r}; one of: {', '.join(PROMPT_TEMPLATES)}."
         )
     model = values.get("model")
-    if model is not None and not model_exists(runtime, model):
+    if model is not None and not model_exists(models, model):
         raise UnknownModel(f"Unknown model or lane {model!r}.")
     if values.get("lorebook_id") is not None:
         await lorebooks.get_owned(session, owner=owner, lorebook_id=values["lorebook_id"])
 
 
-def model_exists(runtime: Runtime, name: str) -> bool:
+def model_exists(models: ModelRegistry, name: str) -> bool:
     """A catalogue model, or `lane/<name>` of a catalogue lane."""
     try:
-        llm.resolve_chain(runtime.models, parse_target(name))
+        llm.resolve_chain(models, parse_target(name))
     except llm.UnknownModelError:
         return False
     return True
 
 
 async def create(
-    session: AsyncSession, runtime: Runtime, *, owner: User, data: CharacterCreate
+    session: AsyncSession, models: ModelRegistry, *, owner: User, data: CharacterCreate
 ) -> Character:
     values = data.columns()
-    await _check_settings(session, runtime, owner=owner, values=values)
+    await _check_settings(session, models, owner=owner, values=values)
     character = Character(owner_id=owner.id, **values)
     await repository.add(session, character)
     await repository.set_tags(session, character.id, character.tags)
@@ -116,7 +116,7 @@ async def create(
 
 async def update(
     session: AsyncSession,
-    runtime: Runtime,
+    models: ModelRegistry,
     *,
     owner: User,
     character_id: str,
@@ -124,7 +124,7 @@ async def update(
 ) -> Character:
     character = await get_owned(session, user=owner, character_id=character_id)
     changes = data.changes()
-    await _check_settings(session, runtime, owner=owner, values=changes)
+    await _check_settings(session, models, owner=owner, values=changes)
     for name, value in changes.items():
         setattr(character, name, value)
     if "tags" in changes:

@@ -4,12 +4,12 @@ embedder of the catalogue, all loaded before the runner reports ready."""
 from __future__ import annotations
 
 import logging
-from typing import Any
 
 from cognitia.llm.catalogue import Catalogue
 from cognitia.llm.ports import ProviderError, ProviderRejected
 from cognitia.llm.runner.embedding import LocalEmbedder
 from cognitia.llm.runner.llama import LocalLlama
+from cognitia.llm.runner.protocol import Health
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +48,7 @@ class Engines:
             except ProviderError as exc:
                 log.error("model runner: %s cannot load: %s", engine.name, exc)
 
-    def health(self) -> dict[str, Any]:
+    def health(self) -> Health:
         chat = self._chat.values()
         return {
             "status": "ok",

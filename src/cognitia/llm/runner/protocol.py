@@ -6,7 +6,7 @@ serves every local model of a catalogue.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any, Literal, TypedDict
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -17,6 +17,17 @@ CHAT = "/v1/chat/completions"
 COMPLETIONS = "/v1/completions"
 EMBEDDINGS = "/v1/embeddings"
 TOKENIZE = "/v1/tokenize"
+
+
+class Health(TypedDict):
+    """GET /health: what the supervisor watches (a stalled generation gets the runner
+    restarted)."""
+
+    status: str
+    generating: int
+    stalled_seconds: float
+    chat_models: list[str]
+    embedders: list[str]
 
 
 class _Body(BaseModel):

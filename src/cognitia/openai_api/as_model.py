@@ -11,13 +11,14 @@ from cognitia.chats import repository
 from cognitia.chats.context import FALLBACK_USER_NAME, ReplySource, build_request, card
 from cognitia.chats.context import lorebook as lorebook_of
 from cognitia.chats.privacy import Audience
+from cognitia.db import Database
 from cognitia.llm.logic import Target
 from cognitia.llm.ports import ChatMessage, ChatRequest
+from cognitia.llm.registry import ModelRegistry
 from cognitia.llm.service import CallContext
 from cognitia.models.character import Character
 from cognitia.models.user import User
 from cognitia.prompting.types import HistoryMessage
-from cognitia.runtime import Runtime
 
 PREFIX = "character/"
 
@@ -43,10 +44,10 @@ def _history(
 
 
 async def request_for(
-    runtime: Runtime, *, user: User, character_id: str, request: ChatRequest
+    db: Database, models: ModelRegistry, *, user: User, character_id: str, request: ChatRequest
 ) -> tuple[ChatRequest, Target, CallContext]:
     """The model request a character makes of this conversation (404 if not visible)."""
-    async with runtime.db.read() as session:
+    async with db.read() as session:
         character = await characters.get_visible(session, user=user, character_id=character_id)
         books = await repository.lorebooks_for(
             session, chat_id="", character_lorebook_id=character.lorebook_id
@@ -69,13 +70,13 @@ async def request_for(
         continue_last=False,
         audience=Audience(shared=False, private_user_id=user.id),
     )
-    chat_request, target = await build_request(runtime.models, source)
+    chat_request, target = await build_request(models, source)
     context = CallContext(user_id=user.id, character_id=character.id)
     return chat_request, target, context
 
 
-async def list_ids(runtime: Runtime, *, user: User) -> list[str]:
+async def list_ids(db: Database, *, user: User) -> list[str]:
     """The caller's own characters, as /v1/models ids."""
-    async with runtime.db.read() as session:
+    async with db.read() as session:
         page = await characters.page_for_owner(session, owner=user, limit=200, offset=0)
     return [f"{PREFIX}{c.id}" for c in page[0]]

@@ -16,14 +16,15 @@ from fastapi.responses import JSONResponse
 from sse_starlette import EventSourceResponse
 
 from cognitia.auth.dependencies import Caller
-from cognitia.chats import as_model
 from cognitia.chats.shutdown import stream_grace_seconds
-from cognitia.http.deps import RuntimeDep
+from cognitia.http.deps import DbDep, ModelsDep, SettingsDep, UsageDep
 from cognitia.kit.ids import new_id
-from cognitia.llm import openai_format, service
+from cognitia.llm import service
 from cognitia.llm.logic import LANE_PREFIX, parse_target
-from cognitia.llm.openai_schemas import ChatCompletionRequest, EmbeddingRequest
 from cognitia.llm.service import CallContext, GenerationEvent, Generator
+from cognitia.openai_api import as_model
+from cognitia.openai_api import format as openai_format
+from cognitia.openai_api.schemas import ChatCompletionRequest, EmbeddingRequest
 
 router = APIRouter(prefix="/v1", tags=["openai-compatible"])
 
@@ -43,38 +44,43 @@ _COMPLETION: dict[int | str, dict[str, Any]] = {
 
 
 @router.get("/models")
-async def list_models(caller: Caller, runtime: RuntimeDep) -> dict[str, Any]:
+async def list_models(caller: Caller, db: DbDep, models: ModelsDep) -> dict[str, Any]:
     """Catalogue models, lanes (`lane/<name>`) and the caller's characters (`character/<id>`)."""
-    catalogue = runtime.models.catalogue
+    catalogue = models.catalogue
     ids = [*catalogue.models, *(f"{LANE_PREFIX}{lane}" for lane in catalogue.lanes)]
-    ids += await as_model.list_ids(runtime, user=caller.user)
+    ids += await as_model.list_ids(db, user=caller.user)
     return {"object": "list", "data": [openai_format.model_entry(i) for i in ids]}
 
 
 @router.post("/chat/completions", response_model=None, responses=_COMPLETION)
-async def chat_completions(
-    body: ChatCompletionRequest, caller: Caller, runtime: RuntimeDep
+async def chat_completions(  # noqa: PLR0913 - FastAPI dependencies, one per adapter used
+    body: ChatCompletionRequest,
+    caller: Caller,
+    settings: SettingsDep,
+    db: DbDep,
+    models: ModelsDep,
+    usage: UsageDep,
 ) -> JSONResponse | EventSourceResponse:
     request = body.to_request()
-    service.check_limits(request, runtime.settings.llm)
+    service.check_limits(request, settings.llm)
     context = CallContext(user_id=caller.user.id)
     target = parse_target(body.model)
     character_id = as_model.character_id_of(body.model)
     if character_id is not None:
         request, target, context = await as_model.request_for(
-            runtime, user=caller.user, character_id=character_id, request=request
+            db, models, user=caller.user, character_id=character_id, request=request
         )
     if not body.stream:
         result = await service.complete(
-            runtime.models, runtime.usage, request=request, target=target, context=context
+            models, usage, request=request, target=target, context=context
         )
         return openai_format.completion_response(result)
-    events = Generator(runtime.models, runtime.usage, context).stream(request, target)
+    events = Generator(models, usage, context).stream(request, target)
     first = await anext(events)  # errors before the first event become plain HTTP errors
     include_usage = bool(body.stream_options and body.stream_options.include_usage)
     chunks = _sse(first, events, include_usage=include_usage)
     # At shutdown a stream in flight gets the same grace as a chat reply (chats/shutdown.py).
-    grace = stream_grace_seconds(runtime.settings)
+    grace = stream_grace_seconds(settings)
     return EventSourceResponse(chunks, sep="\n", ping=15, shutdown_grace_period=grace)
 
 
@@ -94,8 +100,10 @@ async def _sse(
 
 
 @router.post("/embeddings", responses=_MODEL_ERRORS)
-async def embeddings(body: EmbeddingRequest, _: Caller, runtime: RuntimeDep) -> dict[str, Any]:
+async def embeddings(
+    body: EmbeddingRequest, _: Caller, settings: SettingsDep, models: ModelsDep
+) -> dict[str, Any]:
     texts = body.texts()
-    service.check_embedding_limits(texts, runtime.settings.llm)
-    name, vectors = await service.embed(runtime.models, model=body.model, texts=texts)
+    service.check_embedding_limits(texts, settings.llm)
+    name, vectors = await service.embed(models, model=body.model, texts=texts)
     return openai_format.embedding_response(name, vectors, texts, body.encoding_format)
