@@ -41,6 +41,7 @@ from cognitia.llm.ports import ChatRequest, TextDelta, Usage
 from cognitia.llm.service import CallContext, GenerationFailed, Generator, ModelSelected
 from cognitia.memory import recall
 from cognitia.models.message import MessageStatus
+from cognitia.retrieval.service import Retrieval
 
 if TYPE_CHECKING:
     from cognitia.runtime import Runtime
@@ -224,7 +225,9 @@ class Generations:
             query=source.query,
             exclude={*source.message_ids, progress.message_id},
         )
-        recalled = await recall.sections(runtime, for_reply)
+        index = Retrieval(runtime.db, runtime.models.embedder, runtime.vectors)
+        budget = runtime.settings.retrieval.recall_budget_seconds
+        recalled = await recall.sections(index, for_reply, budget_seconds=budget)
         try:
             built = await context.build(runtime.models, replace(source, sections=recalled))
         except CognitiaError as exc:

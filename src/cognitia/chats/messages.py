@@ -299,7 +299,7 @@ async def delete(
     elif message.status == MessageStatus.STREAMING:
         raise MessageBusy()
     await repository.delete_message(session, message.id)
-    await memory.forget_message(session, runtime, message_id=message.id)
+    await memory.forget_message(session, message_id=message.id)
     await live.publish(runtime.events, chat.id, live.message_deleted(message.id))
 
 
