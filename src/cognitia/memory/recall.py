@@ -47,7 +47,9 @@ class Recall:
     exclude: Collection[str] = ()  # message ids already in the prompt
 
 
-async def sections(index: Retrieval, recall: Recall, *, budget_seconds: float) -> list[ContextSection]:
+async def sections(
+    index: Retrieval, recall: Recall, *, budget_seconds: float
+) -> list[ContextSection]:
     """Summary, memories, then knowledge for a reply; nothing (a log line and a count in
     cognitia_recall_skipped_total) if searching fails or takes longer than
     `budget_seconds` (`retrieval.recall_budget_seconds`): a reply never fails, nor waits
@@ -73,7 +75,11 @@ async def _gather(index: Retrieval, recall: Recall) -> list[ContextSection]:
         recall.query, [_memory_search(recall), _knowledge_search(recall)]
     )
     kept = [h for h in memories if h.source_id not in recall.exclude][:MEMORY_LIMIT]
-    return found + [_section("memory", h) for h in kept] + [_section("knowledge", h) for h in knowledge]
+    return (
+        found
+        + [_section("memory", h) for h in kept]
+        + [_section("knowledge", h) for h in knowledge]
+    )
 
 
 async def _summary(index: Retrieval, chat_id: str) -> list[ContextSection]:

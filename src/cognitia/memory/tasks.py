@@ -7,13 +7,13 @@ from dataclasses import replace
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from cognitia.db import Database
 from cognitia.jobs.deferred import defer
 from cognitia.jobs.ports import JobContext
 from cognitia.jobs.registry import Payload, job
 from cognitia.memory import repository, semantic, summaries
 from cognitia.memory.episodic import Turn, turn_chunks
 from cognitia.models.message import Message, MessageStatus
-from cognitia.db import Database
 from cognitia.retrieval import service as retrieval
 from cognitia.retrieval.service import Retrieval
 from cognitia.retrieval.types import Scope

@@ -111,7 +111,7 @@ class Retrieval:
             if count < DELETE_BATCH:
                 return removed
 
-    async def search(  # noqa: PLR0913 - the search's coordinates
+    async def search(
         self,
         *,
         query: str,
@@ -139,9 +139,7 @@ class Retrieval:
         model = self._embedder().name if vector is not None else ""
         async with self.db.read() as session:
             return [
-                await self._ranked(session, query, vector, model, s, mode)
-                if _wanted(s)
-                else []
+                await self._ranked(session, query, vector, model, s, mode) if _wanted(s) else []
                 for s in searches
             ]
 
