@@ -9,8 +9,8 @@ server) and a Runtime is built on it with `build_runtime`, so the default embedd
 (all-MiniLM-L6-v2, local, CPU) is the one that runs. Every session's turns go in order
 through the real ingestion path, `memory.episodic.turn_chunks` (the previous turn carried
 across session boundaries, the session's date on each turn, an image's caption appended
-to its turn) and `retrieval.service.index`. Each question of categories 1 to 4 is then
-asked with `retrieval.service.search(limit=10)` in keyword, vector and hybrid mode, in
+to its turn) and `Retrieval.index`. Each question of categories 1 to 4 is then
+asked with `Retrieval.search(limit=10)` in keyword, vector and hybrid mode, in
 the conversation's scope; hits map back to dialogue ids through `Hit.source_id`.
 
 Reported per category and overall: evidence recall@5 and @10 (the share of a question's
@@ -38,7 +38,7 @@ from benchmarks.support import percentile, postgres_server
 from cognitia.config import Settings
 from cognitia.memory.episodic import Turn, turn_chunks
 from cognitia.migrations import runner
-from cognitia.retrieval import service as retrieval
+from cognitia.retrieval.service import Retrieval
 from cognitia.retrieval.types import Scope, SearchMode
 from cognitia.runtime import build_runtime
 
@@ -98,13 +98,14 @@ def evidence_of(qa: dict[str, Any]) -> set[str]:
 async def run_conversation(url: str, data_dir: Path, sample: dict[str, Any], out: Result) -> None:
     settings = Settings(database_url=url, data_dir=data_dir, log_level="WARNING")
     runtime = build_runtime(settings)
+    index = Retrieval(runtime.db, runtime.models.embedder, runtime.vectors)
     scope = Scope(character_id=str(uuid.uuid4()))
     try:
         started = time.perf_counter()
         previous: Turn | None = None
         for at, raw_turns in session_turns(sample["conversation"]):
             turns = [turn_of(raw, at) for raw in raw_turns]
-            await retrieval.index(runtime, turn_chunks(turns, scope=scope, previous=previous))
+            await index.index(turn_chunks(turns, scope=scope, previous=previous))
             previous = turns[-1] if turns else previous
             out.turns += len(turns)
         out.ingest_s += time.perf_counter() - started
@@ -117,8 +118,8 @@ async def run_conversation(url: str, data_dir: Path, sample: dict[str, Any], out
                 continue
             for mode in MODES:
                 began = time.perf_counter()
-                hits = await retrieval.search(
-                    runtime, query=qa["question"], scopes=[scope], limit=LIMIT, mode=mode
+                hits = await index.search(
+                    query=qa["question"], scopes=[scope], limit=LIMIT, mode=mode
                 )
                 out.latency.setdefault(mode, []).append((time.perf_counter() - began) * 1000)
                 ranked = [hit.source_id for hit in hits]

@@ -10,14 +10,14 @@ fixed vocabulary of 5,000 made-up words, each with a RANDOM unit vector of 384 f
 `retrieval.repository.add` and the runtime's `VectorIndex.store`, in units of work of
 2,000 chunks: embedding a million chunks with MiniLM on two CPU cores would take hours
 and measure the embedder, not the store. They are written as a bulk load
-(`retrieval.service.bulk_load`, as `cognitia reindex` does): on PostgreSQL the HNSW index
+(`Retrieval.bulk_load`, as `cognitia reindex` does): on PostgreSQL the HNSW index
 is dropped first and built once at the end, with `maintenance_work_mem` of
 --build-memory-mb and --build-workers parallel workers (default: one per core beyond the
 first, since the leader builds too); SQLite has nothing to build afterwards. The chunks
 are spread over 10 scopes (a character's documents each); every search asks for one
 scope, so the filter keeps a tenth of the table.
 
-Searches go through the real `retrieval.service.search(limit=10)` in each mode; the
+Searches go through the real `Retrieval.search(limit=10)` in each mode; the
 vector and hybrid figures include embedding the query with the default embedder (its
 cost alone is printed as `embed`). Reported: build time (rows, keyword index and vector
 index written, committed), of which `index s` is the index built at the end, the
@@ -47,7 +47,7 @@ from benchmarks.support import percentile, postgres_server
 from cognitia.config import Settings
 from cognitia.migrations import runner
 from cognitia.retrieval import repository
-from cognitia.retrieval import service as retrieval
+from cognitia.retrieval.service import Retrieval
 from cognitia.retrieval.types import ChunkInput, Scope, SearchMode
 from cognitia.runtime import Runtime, build_runtime
 
@@ -95,11 +95,15 @@ def unit_vectors(rng: np.random.Generator, count: int) -> np.ndarray:
     return vectors
 
 
+def index_of(runtime: Runtime) -> Retrieval:
+    return Retrieval(runtime.db, runtime.models.embedder, runtime.vectors)
+
+
 async def build(runtime: Runtime, size: int, scopes: list[Scope]) -> tuple[float, float]:
     """Write `size` chunks as a bulk load; returns (seconds in all, seconds of the index
     build at the end)."""
     started = time.perf_counter()
-    async with retrieval.bulk_load(runtime, dimensions=DIMENSIONS):
+    async with index_of(runtime).bulk_load(dimensions=DIMENSIONS):
         await load(runtime, size, scopes)
         loaded = time.perf_counter()
     finished = time.perf_counter()
@@ -140,7 +144,7 @@ async def searches(runtime: Runtime, scope: Scope, queries: int) -> dict[str, li
     asked = [sentences.sentence(4, 10) for _ in range(queries)]
     embedder = runtime.models.embedder()
     await embedder.embed(["warm up"])  # load the model outside the timings
-    await retrieval.search(runtime, query=asked[0], scopes=[scope], mode="hybrid")
+    await index_of(runtime).search(query=asked[0], scopes=[scope], mode="hybrid")
     latency: dict[str, list[float]] = {"embed": []}
     for query in asked:
         began = time.perf_counter()
@@ -150,7 +154,7 @@ async def searches(runtime: Runtime, scope: Scope, queries: int) -> dict[str, li
         latency[mode] = []
         for query in asked:
             began = time.perf_counter()
-            await retrieval.search(runtime, query=query, scopes=[scope], limit=10, mode=mode)
+            await index_of(runtime).search(query=query, scopes=[scope], limit=10, mode=mode)
             latency[mode].append((time.perf_counter() - began) * 1000)
     return latency
 

@@ -8,7 +8,7 @@ from cognitia.auth import service as auth
 from cognitia.auth.schemas import RegisterRequest
 from cognitia.config import Settings
 from cognitia.models.user import Role
-from cognitia.retrieval import service as retrieval
+from cognitia.retrieval.service import Retrieval
 from cognitia.runtime import build_runtime
 
 
@@ -41,6 +41,7 @@ async def reindex(
 ) -> int:
     runtime = build_runtime(settings)
     try:
-        return await retrieval.reindex(runtime, batch_size=batch_size, progress=progress)
+        index = Retrieval(runtime.db, runtime.models.embedder, runtime.vectors)
+        return await index.reindex(batch_size=batch_size, progress=progress)
     finally:
         await runtime.close()

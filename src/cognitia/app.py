@@ -102,7 +102,8 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     app.state.schema_check = await check_schema(runtime)
     if notice := await first_user_notice(settings, runtime.db):
         log.info(notice)
-    if mismatch := await retrieval.embedder_mismatch(runtime):
+    current = runtime.models.catalogue.default_embedder
+    if mismatch := await retrieval.embedder_mismatch(runtime.db, current=current):
         log.warning(mismatch)
     await runtime.generations.listen()  # stop commands from other API processes
     await runtime.watchers.listen(runtime.events)  # revocations from every API process

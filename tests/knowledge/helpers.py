@@ -9,11 +9,11 @@ import httpx
 from sqlalchemy import func, select
 
 from cognitia.models.document import Document
-from cognitia.retrieval import service as retrieval
 from cognitia.retrieval.types import Hit, Scope
 from cognitia.runtime import Runtime
 from cognitia.storage.providers.local import LocalBlobStore
 from tests.knowledge import samples
+from tests.retrieval.helpers import index_of
 from tests.support.waiting import eventually
 
 CHARACTERS = "/api/v2/characters"
@@ -100,7 +100,7 @@ async def settled(
 
 
 async def hits(runtime: Runtime, query: str, scope: Scope) -> list[Hit]:
-    return await retrieval.search(runtime, query=query, scopes=[scope], limit=10)
+    return await index_of(runtime).search(query=query, scopes=[scope], limit=10)
 
 
 async def hits_of(runtime: Runtime, query: str, scope: Scope, document_id: str) -> list[Hit]:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from cognitia.retrieval import service as retrieval
 from cognitia.retrieval.types import ChunkInput, Scope
 from cognitia.runtime import Runtime
 from tests.knowledge.conftest import Account
@@ -24,6 +23,7 @@ from tests.knowledge.helpers import (
     settled,
     uploaded,
 )
+from tests.retrieval.helpers import index_of
 from tests.support.factories import delete_account
 from tests.support.waiting import eventually
 
@@ -239,8 +239,7 @@ async def test_deleting_the_character_removes_its_documents_and_memories(
     scope = Scope(character_id=character_id)
     assert await hits_of(runtime, QUERIES["txt"], scope, created["id"])
     episode_scope = Scope(character_id=character_id, user_id=owner[0].id)
-    await retrieval.index(
-        runtime,
+    await index_of(runtime).index(
         [
             ChunkInput(
                 text="I keep bees on the roof",

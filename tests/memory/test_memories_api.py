@@ -10,10 +10,10 @@ from cognitia.memory.semantic import fact_chunk
 from cognitia.models.chunk import Chunk
 from cognitia.models.memory_fact import MemoryFact
 from cognitia.models.user import User
-from cognitia.retrieval import service as retrieval
 from cognitia.runtime import Runtime
 from tests.chats.helpers import create_character, create_chat
 from tests.memory.helpers import memories, remembered, say
+from tests.retrieval.helpers import index_of
 from tests.support.factories import delete_account, user_with_token
 from tests.support.fake_upstream import FakeUpstream
 
@@ -27,7 +27,7 @@ async def add_fact(runtime: Runtime, *, user: User, character_id: str, content: 
         fact = MemoryFact(user_id=user.id, character_id=character_id, content=content)
         session.add(fact)
         await session.flush()
-        await retrieval.index(runtime, [fact_chunk(fact)], session=session)
+        await index_of(runtime).index([fact_chunk(fact)], session=session)
         return fact.id
 
 

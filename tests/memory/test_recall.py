@@ -16,12 +16,12 @@ from cognitia.kit.ids import new_id
 from cognitia.memory.semantic import EXTRACT_FACTS
 from cognitia.models.character import Visibility
 from cognitia.models.job import Job
-from cognitia.retrieval import service as retrieval
 from cognitia.retrieval.types import ChunkInput, Scope
 from cognitia.runtime import Runtime
 from tests.chats.conftest import fake_model_settings
 from tests.chats.helpers import create_character, create_chat, messages
 from tests.memory.helpers import remembered, say
+from tests.retrieval.helpers import index_of
 from tests.support.apps import running_app
 from tests.support.factories import runtime_of, user_with_token
 from tests.support.fake_upstream import FakeUpstream
@@ -93,8 +93,7 @@ async def test_a_characters_document_is_in_the_prompt_and_its_sources(
     owner, headers = await user_with_token(runtime, client)
     aria = await create_character(runtime, owner=owner)
     fact = "The lighthouse key hangs behind the blue door of the boathouse."
-    [chunk_id] = await retrieval.index(
-        runtime,
+    [chunk_id] = await index_of(runtime).index(
         [
             ChunkInput(
                 text=fact,

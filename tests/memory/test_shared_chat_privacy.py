@@ -18,10 +18,10 @@ import pytest
 from cognitia.kit.ids import new_id
 from cognitia.models.character import Character, Visibility
 from cognitia.models.user import User
-from cognitia.retrieval import service as retrieval
 from cognitia.retrieval.types import ChunkInput, Scope, SourceKind
 from cognitia.runtime import Runtime
 from tests.chats.helpers import create_character, create_chat, messages, stream
+from tests.retrieval.helpers import index_of
 from tests.support.factories import user_with_token
 from tests.support.fake_upstream import FakeUpstream, Script
 from tests.support.waiting import eventually
@@ -38,8 +38,7 @@ def secret(label: str) -> str:
 
 async def plant(runtime: Runtime, kind: SourceKind, scope: Scope, marker: str) -> str:
     """A chunk about the topic carrying `marker`, as recall finds it."""
-    [chunk_id] = await retrieval.index(
-        runtime,
+    [chunk_id] = await index_of(runtime).index(
         [
             ChunkInput(
                 text=f"The {TOPIC} secret is {marker}.",
@@ -228,8 +227,7 @@ async def test_a_shared_chat_remembers_as_the_chats_memory_not_a_persons(
     await turn(client, alice_headers, chat["id"], aria.id)
 
     async def indexed() -> list[Any] | None:
-        hits = await retrieval.search(
-            runtime,
+        hits = await index_of(runtime).search(
             query="lamp dusk",
             scopes=[Scope(character_id=aria.id, chat_id=chat["id"])],
             limit=5,
@@ -239,8 +237,7 @@ async def test_a_shared_chat_remembers_as_the_chats_memory_not_a_persons(
 
     hits = await eventually(indexed)
     assert any("lamp is lit" in h.text for h in hits)
-    personal = await retrieval.search(
-        runtime,
+    personal = await index_of(runtime).search(
         query="lamp dusk",
         scopes=[Scope(character_id=aria.id, user_id=alice.id)],
         limit=5,

@@ -51,7 +51,10 @@ async def new_chat(runtime: Runtime, count: int) -> str:
 async def test_no_summary_below_the_threshold(runtime: Runtime, upstream: FakeUpstream) -> None:
     chat_id = await new_chat(runtime, summaries.THRESHOLD)
 
-    assert await summaries.summarize_chat(runtime, chat_id=chat_id) is None
+    assert (
+        await summaries.summarize_chat(runtime.models, runtime.usage, runtime.db, chat_id=chat_id)
+        is None
+    )
 
     assert [r for r in upstream.requests if r.model == SUMMARIZE_MODEL] == []
     async with runtime.db.read() as session:
@@ -64,7 +67,9 @@ async def test_summary_covers_all_but_the_recent(runtime: Runtime, upstream: Fak
     chat_id = await new_chat(runtime, OVER)
     upstream.script(SUMMARIZE_MODEL, reply="Ana and Mira counted messages.")
 
-    summary = await summaries.summarize_chat(runtime, chat_id=chat_id)
+    summary = await summaries.summarize_chat(
+        runtime.models, runtime.usage, runtime.db, chat_id=chat_id
+    )
 
     assert summary is not None
     assert summary.content == "Ana and Mira counted messages."
@@ -85,7 +90,9 @@ async def test_summary_covers_all_but_the_recent(runtime: Runtime, upstream: Fak
 async def test_next_summary_folds_in_the_previous(runtime: Runtime, upstream: FakeUpstream) -> None:
     chat_id = await new_chat(runtime, OVER)
     upstream.script(SUMMARIZE_MODEL, reply="First summary.")
-    first = await summaries.summarize_chat(runtime, chat_id=chat_id)
+    first = await summaries.summarize_chat(
+        runtime.models, runtime.usage, runtime.db, chat_id=chat_id
+    )
     assert first is not None
     # Grow the chat well past the first summary.
     await _append(runtime, chat_id, start=OVER + 1, count=summaries.THRESHOLD)
@@ -94,7 +101,9 @@ async def test_next_summary_folds_in_the_previous(runtime: Runtime, upstream: Fa
         assert [job.name for job in peek(session)] == ["memory.summarize_chat"]
     upstream.script(SUMMARIZE_MODEL, reply="Second summary.")
 
-    second = await summaries.summarize_chat(runtime, chat_id=chat_id)
+    second = await summaries.summarize_chat(
+        runtime.models, runtime.usage, runtime.db, chat_id=chat_id
+    )
 
     assert second is not None
     total = OVER + summaries.THRESHOLD
@@ -113,7 +122,10 @@ async def test_a_failed_model_writes_nothing(runtime: Runtime, upstream: FakeUps
     chat_id = await new_chat(runtime, OVER)
     upstream.script(SUMMARIZE_MODEL, reply="   ")
 
-    assert await summaries.summarize_chat(runtime, chat_id=chat_id) is None
+    assert (
+        await summaries.summarize_chat(runtime.models, runtime.usage, runtime.db, chat_id=chat_id)
+        is None
+    )
 
     async with runtime.db.read() as session:
         assert await summaries.latest(session, chat_id) is None

@@ -6,10 +6,10 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import text
 
-from cognitia.retrieval import service as retrieval
 from cognitia.retrieval.providers.pgvector import literal
 from cognitia.retrieval.types import ChunkInput, Scope
 from cognitia.runtime import Runtime
+from tests.retrieval.helpers import index_of
 
 pytestmark = pytest.mark.asyncio
 
@@ -25,7 +25,7 @@ def chunks(texts: list[str]) -> list[ChunkInput]:
 
 
 async def nearest_texts(runtime: Runtime, query: str) -> list[str]:
-    hits = await retrieval.search(runtime, query=query, scopes=[SCOPE], mode="vector", limit=3)
+    hits = await index_of(runtime).search(query=query, scopes=[SCOPE], mode="vector", limit=3)
     return [hit.text for hit in hits]
 
 
@@ -58,10 +58,10 @@ async def nearest_plan(runtime: Runtime) -> str:
 
 
 async def test_searches_find_the_nearest_during_and_after_a_bulk_load(runtime: Runtime) -> None:
-    async with retrieval.bulk_load(runtime, dimensions=DIMENSIONS):
-        await retrieval.index(runtime, chunks(FIRST))
+    async with index_of(runtime).bulk_load(dimensions=DIMENSIONS):
+        await index_of(runtime).index(chunks(FIRST))
         assert (await nearest_texts(runtime, "owl at night"))[0] == FIRST[0]
-        await retrieval.index(runtime, chunks(SECOND))
+        await index_of(runtime).index(chunks(SECOND))
 
     for value in FIRST + SECOND:
         assert (await nearest_texts(runtime, value))[0] == value
@@ -71,12 +71,12 @@ async def test_searches_find_the_nearest_during_and_after_a_bulk_load(runtime: R
 async def test_the_hnsw_index_is_absent_during_the_load_and_built_after(
     runtime: Runtime,
 ) -> None:
-    await retrieval.index(runtime, chunks(FIRST))
+    await index_of(runtime).index(chunks(FIRST))
     assert await hnsw_index(runtime) is not None
 
-    async with retrieval.bulk_load(runtime, dimensions=DIMENSIONS):
+    async with index_of(runtime).bulk_load(dimensions=DIMENSIONS):
         assert await hnsw_index(runtime) is None
-        await retrieval.index(runtime, chunks(SECOND))
+        await index_of(runtime).index(chunks(SECOND))
         assert "ix_chunk_embedding" not in await nearest_plan(runtime)
 
     index = await hnsw_index(runtime)
@@ -90,8 +90,8 @@ async def test_the_hnsw_index_is_absent_during_the_load_and_built_after(
 
 
 async def broken_load(runtime: Runtime) -> None:
-    async with retrieval.bulk_load(runtime, dimensions=DIMENSIONS):
-        await retrieval.index(runtime, chunks(FIRST))
+    async with index_of(runtime).bulk_load(dimensions=DIMENSIONS):
+        await index_of(runtime).index(chunks(FIRST))
         raise RuntimeError("load broke")
 
 
@@ -108,11 +108,11 @@ async def test_the_index_is_built_again_when_the_load_fails(runtime: Runtime) ->
 
 @postgres_only
 async def test_reindex_builds_a_new_index_once(runtime: Runtime) -> None:
-    await retrieval.index(runtime, chunks(FIRST + SECOND))
+    await index_of(runtime).index(chunks(FIRST + SECOND))
     before = await hnsw_index(runtime)
     assert before is not None
 
-    assert await retrieval.reindex(runtime, batch_size=2) == 6
+    assert await index_of(runtime).reindex(batch_size=2) == 6
 
     after = await hnsw_index(runtime)
     assert after is not None

@@ -11,12 +11,12 @@ import pytest
 from sqlalchemy import text
 
 from cognitia.migrations import runner
-from cognitia.retrieval import service as retrieval
 from cognitia.retrieval.providers.exact import ExactVectorIndex
 from cognitia.retrieval.providers.sqlite_vec import SqliteVecIndex
 from cognitia.retrieval.types import ChunkInput, Hit, Scope
 from cognitia.runtime import build_runtime
 from tests.retrieval.conftest import retrieval_settings
+from tests.retrieval.helpers import index_of
 from tests.support.fake_upstream import FakeUpstream
 
 SCOPE = Scope(user_id=None, character_id="c")
@@ -54,8 +54,8 @@ def test_without_sqlite_vec_search_is_exact_and_vec0_follows_later(
         runtime = build_runtime(settings)
         try:
             assert isinstance(runtime.vectors, ExactVectorIndex)
-            await retrieval.index(runtime, chunks(TEXTS[:3]))
-            return await retrieval.search(runtime, query="orchestra", scopes=[SCOPE], mode="vector")
+            await index_of(runtime).index(chunks(TEXTS[:3]))
+            return await index_of(runtime).search(query="orchestra", scopes=[SCOPE], mode="vector")
         finally:
             await runtime.close()
 
@@ -63,8 +63,8 @@ def test_without_sqlite_vec_search_is_exact_and_vec0_follows_later(
         runtime = build_runtime(settings)
         try:
             assert isinstance(runtime.vectors, SqliteVecIndex)
-            await retrieval.index(runtime, chunks(TEXTS[3:]))
-            hits = await retrieval.search(runtime, query="orchestra", scopes=[SCOPE], mode="vector")
+            await index_of(runtime).index(chunks(TEXTS[3:]))
+            hits = await index_of(runtime).search(query="orchestra", scopes=[SCOPE], mode="vector")
             async with runtime.db.read() as session:
                 count = await session.scalar(text("SELECT count(*) FROM chunk_vec_384"))
             return hits, int(count or 0)

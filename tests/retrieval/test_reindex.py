@@ -18,6 +18,7 @@ from cognitia.retrieval import service as retrieval
 from cognitia.retrieval.types import ChunkInput, Scope
 from cognitia.runtime import Runtime, build_runtime
 from tests.retrieval.conftest import retrieval_settings
+from tests.retrieval.helpers import index_of
 from tests.support.fake_upstream import FakeUpstream
 
 pytestmark = pytest.mark.asyncio
@@ -45,31 +46,29 @@ async def models_of(runtime: Runtime) -> set[str]:
 async def test_reindex_moves_every_chunk_to_the_new_model(
     runtime: Runtime, database_url: str, tmp_path: Path, upstream_server: FakeUpstream
 ) -> None:
-    await retrieval.index(
-        runtime,
+    await index_of(runtime).index(
         [ChunkInput(text=t, source_kind="document", source_id="d", scope=SCOPE) for t in TEXTS],
     )
     async with runtime_with(database_url, tmp_path, upstream_server, "other") as other:
         # Vectors of another model are never compared with this one's queries.
-        assert await retrieval.search(other, query="owl", scopes=[SCOPE], mode="vector") == []
+        assert await index_of(other).search(query="owl", scopes=[SCOPE], mode="vector") == []
         seen: list[tuple[int, int]] = []
 
-        count = await retrieval.reindex(
-            other, batch_size=2, progress=lambda done, total: seen.append((done, total))
+        count = await index_of(other).reindex(
+            batch_size=2, progress=lambda done, total: seen.append((done, total))
         )
 
         assert count == 3
         assert seen == [(2, 3), (3, 3)]
         assert await models_of(other) == {"other"}
-        hits = await retrieval.search(other, query="owl at night", scopes=[SCOPE], mode="vector")
+        hits = await index_of(other).search(query="owl at night", scopes=[SCOPE], mode="vector")
         assert hits[0].text == TEXTS[0]
 
 
 async def test_reindex_to_another_size_and_back(
     runtime: Runtime, database_url: str, tmp_path: Path, upstream_server: FakeUpstream
 ) -> None:
-    await retrieval.index(
-        runtime,
+    await index_of(runtime).index(
         [ChunkInput(text=t, source_kind="memory", source_id="m", scope=SCOPE) for t in TEXTS],
     )
     try:
@@ -80,12 +79,12 @@ async def test_reindex_to_another_size_and_back(
             )
             assert (count, progress) == (3, [3])
             assert await models_of(small) == {"small"}
-            hits = await retrieval.search(small, query="bees honey", scopes=[SCOPE], mode="vector")
+            hits = await index_of(small).search(query="bees honey", scopes=[SCOPE], mode="vector")
             assert hits[0].text == TEXTS[1]
     finally:
         # Back to 384 dimensions: the PostgreSQL schema is shared by the session's tests.
-        await retrieval.reindex(runtime)
-    hits = await retrieval.search(runtime, query="snow mountain", scopes=[SCOPE], mode="vector")
+        await index_of(runtime).reindex()
+    hits = await index_of(runtime).search(query="snow mountain", scopes=[SCOPE], mode="vector")
     assert hits[0].text == TEXTS[2]
     assert await models_of(runtime) == {"fake"}
 
@@ -93,8 +92,7 @@ async def test_reindex_to_another_size_and_back(
 async def test_the_cli_command_reports_progress(
     runtime: Runtime, database_url: str, tmp_path: Path
 ) -> None:
-    await retrieval.index(
-        runtime,
+    await index_of(runtime).index(
         [ChunkInput(text=t, source_kind="document", source_id="d", scope=SCOPE) for t in TEXTS],
     )
     env = {
@@ -116,18 +114,34 @@ async def test_the_cli_command_reports_progress(
 async def test_start_up_names_chunks_of_another_embedder_until_reindex(
     runtime: Runtime, database_url: str, tmp_path: Path, upstream_server: FakeUpstream
 ) -> None:
-    assert await retrieval.embedder_mismatch(runtime) is None
-    await retrieval.index(
-        runtime,
+    assert (
+        await retrieval.embedder_mismatch(
+            runtime.db, current=runtime.models.catalogue.default_embedder
+        )
+        is None
+    )
+    await index_of(runtime).index(
         [ChunkInput(text=t, source_kind="document", source_id="d", scope=SCOPE) for t in TEXTS],
     )
-    assert await retrieval.embedder_mismatch(runtime) is None
+    assert (
+        await retrieval.embedder_mismatch(
+            runtime.db, current=runtime.models.catalogue.default_embedder
+        )
+        is None
+    )
     async with runtime_with(database_url, tmp_path, upstream_server, "other") as other:
-        message = await retrieval.embedder_mismatch(other)
+        message = await retrieval.embedder_mismatch(
+            other.db, current=other.models.catalogue.default_embedder
+        )
         assert message is not None
         assert "3 by 'fake'" in message
         assert "cognitia reindex" in message
 
-        await retrieval.reindex(other, batch_size=8, progress=lambda done, total: None)
+        await index_of(other).reindex(batch_size=8, progress=lambda done, total: None)
 
-        assert await retrieval.embedder_mismatch(other) is None
+        assert (
+            await retrieval.embedder_mismatch(
+                other.db, current=other.models.catalogue.default_embedder
+            )
+            is None
+        )

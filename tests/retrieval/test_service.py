@@ -9,11 +9,11 @@ from sqlalchemy import func, select, text
 
 from cognitia.models.chunk import Chunk
 from cognitia.models.user import User
-from cognitia.retrieval import service as retrieval
 from cognitia.retrieval.providers.exact import ExactVectorIndex
 from cognitia.retrieval.repository import scope_filter
 from cognitia.retrieval.types import ChunkInput, Scope, SourceKind
 from cognitia.runtime import Runtime
+from tests.retrieval.helpers import index_of
 from tests.support.factories import create_user
 
 pytestmark = pytest.mark.asyncio
@@ -41,8 +41,7 @@ def chunk(
 
 
 async def index_facts(runtime: Runtime, scope: Scope, *, source_id: str = "doc-1") -> list[str]:
-    return await retrieval.index(
-        runtime,
+    return await index_of(runtime).index(
         [chunk(f, scope, source_id=source_id, position=i) for i, f in enumerate(FACTS)],
     )
 
@@ -52,8 +51,8 @@ async def test_each_mode_finds_the_chunk_that_answers(runtime: Runtime, mode: st
     scope = Scope(character_id=CHARACTER)
     ids = await index_facts(runtime, scope)
 
-    hits = await retrieval.search(
-        runtime, query="how many cats does the lighthouse keeper have", scopes=[scope], mode=mode
+    hits = await index_of(runtime).search(
+        query="how many cats does the lighthouse keeper have", scopes=[scope], mode=mode
     )
 
     assert hits[0].chunk_id == ids[0]
@@ -74,7 +73,7 @@ async def test_index_returns_ids_in_order_and_stores_the_fields(runtime: Runtime
         metadata={"heading": "Intro"},
     )
 
-    [chunk_id] = await retrieval.index(runtime, [item])
+    [chunk_id] = await index_of(runtime).index([item])
 
     async with runtime.db.read() as session:
         row = await session.scalar(select(Chunk).where(Chunk.id == chunk_id))
@@ -84,7 +83,7 @@ async def test_index_returns_ids_in_order_and_stores_the_fields(runtime: Runtime
     assert row.meta == {"heading": "Intro"}
     assert row.embedding_model == "fake"
     assert row.token_count == 2
-    hits = await retrieval.search(runtime, query="alpha", scopes=[scope])
+    hits = await index_of(runtime).search(query="alpha", scopes=[scope])
     assert hits[0].metadata == {"heading": "Intro"}
 
 
@@ -94,42 +93,37 @@ async def test_scopes_never_leak_between_users_or_characters(runtime: Runtime) -
     theirs = Scope(character_id=CHARACTER, user_id=bob.id)
     other_character = Scope(character_id="char-2", user_id=alice.id)
     documents = Scope(character_id=CHARACTER)
-    await retrieval.index(runtime, [chunk("my cat is called Pixel", mine, source_id="a")])
-    await retrieval.index(runtime, [chunk("my cat is called Nimbus", theirs, source_id="b")])
-    await retrieval.index(
-        runtime, [chunk("my cat is called Zorro", other_character, source_id="c")]
-    )
-    await retrieval.index(runtime, [chunk("cats are called felines", documents, source_id="d")])
+    await index_of(runtime).index([chunk("my cat is called Pixel", mine, source_id="a")])
+    await index_of(runtime).index([chunk("my cat is called Nimbus", theirs, source_id="b")])
+    await index_of(runtime).index([chunk("my cat is called Zorro", other_character, source_id="c")])
+    await index_of(runtime).index([chunk("cats are called felines", documents, source_id="d")])
 
     for mode in ("vector", "keyword", "hybrid"):
-        hits = await retrieval.search(runtime, query="cat called", scopes=[mine], mode=mode)
+        hits = await index_of(runtime).search(query="cat called", scopes=[mine], mode=mode)
         assert [h.source_id for h in hits] == ["a"], mode
-    both = await retrieval.search(runtime, query="cat called", scopes=[mine, documents])
+    both = await index_of(runtime).search(query="cat called", scopes=[mine, documents])
     assert sorted(h.source_id for h in both) == ["a", "d"]
-    assert await retrieval.search(runtime, query="cat called", scopes=[]) == []
+    assert await index_of(runtime).search(query="cat called", scopes=[]) == []
 
 
 async def test_a_scope_requires_the_fields_it_leaves_out_to_be_empty(runtime: Runtime) -> None:
-    await retrieval.index(
-        runtime, [chunk("shared words here", Scope(character_id=CHARACTER, chat_id="x"))]
+    await index_of(runtime).index(
+        [chunk("shared words here", Scope(character_id=CHARACTER, chat_id="x"))]
     )
 
     assert (
-        await retrieval.search(
-            runtime, query="shared words", scopes=[Scope(character_id=CHARACTER)]
-        )
+        await index_of(runtime).search(query="shared words", scopes=[Scope(character_id=CHARACTER)])
         == []
     )
-    found = await retrieval.search(
-        runtime, query="shared words", scopes=[Scope(character_id=CHARACTER, chat_id="x")]
+    found = await index_of(runtime).search(
+        query="shared words", scopes=[Scope(character_id=CHARACTER, chat_id="x")]
     )
     assert len(found) == 1
 
 
 async def test_kinds_filter(runtime: Runtime) -> None:
     scope = Scope(character_id=CHARACTER)
-    await retrieval.index(
-        runtime,
+    await index_of(runtime).index(
         [
             chunk("garden tomatoes ripen in August", scope, kind="document", source_id="d"),
             chunk("garden tomatoes were eaten by birds", scope, kind="memory", source_id="m"),
@@ -137,8 +131,8 @@ async def test_kinds_filter(runtime: Runtime) -> None:
     )
 
     for mode in ("vector", "keyword", "hybrid"):
-        hits = await retrieval.search(
-            runtime, query="garden tomatoes", scopes=[scope], kinds=["memory"], mode=mode
+        hits = await index_of(runtime).search(
+            query="garden tomatoes", scopes=[scope], kinds=["memory"], mode=mode
         )
         assert [h.source_id for h in hits] == ["m"], mode
 
@@ -147,12 +141,12 @@ async def test_limit_and_keyword_syntax_in_queries(runtime: Runtime) -> None:
     scope = Scope(character_id=CHARACTER)
     await index_facts(runtime, scope)
 
-    assert len(await retrieval.search(runtime, query="the", scopes=[scope], limit=2)) <= 2
-    odd = await retrieval.search(
-        runtime, query='cats" OR NEAR(( -bread* AND', scopes=[scope], mode="keyword"
+    assert len(await index_of(runtime).search(query="the", scopes=[scope], limit=2)) <= 2
+    odd = await index_of(runtime).search(
+        query='cats" OR NEAR(( -bread* AND', scopes=[scope], mode="keyword"
     )
     assert odd
-    assert await retrieval.search(runtime, query="  ", scopes=[scope]) == []
+    assert await index_of(runtime).search(query="  ", scopes=[scope]) == []
 
 
 async def keyword_entries(runtime: Runtime, word: str) -> int:
@@ -182,27 +176,27 @@ async def vector_entries(runtime: Runtime) -> int:
 async def test_delete_source_removes_rows_keyword_entries_and_vectors(runtime: Runtime) -> None:
     scope = Scope(character_id=CHARACTER)
     await index_facts(runtime, scope, source_id="gone")
-    await retrieval.index(runtime, [chunk("sourdough starter recipe", scope, source_id="kept")])
+    await index_of(runtime).index([chunk("sourdough starter recipe", scope, source_id="kept")])
     assert await keyword_entries(runtime, "sourdough") == 2
     assert await vector_entries(runtime) == 5
 
-    removed = await retrieval.delete_source(runtime, source_kind="document", source_id="gone")
+    removed = await index_of(runtime).delete_source(source_kind="document", source_id="gone")
 
     assert removed == 4
     assert await keyword_entries(runtime, "sourdough") == 1
     assert await keyword_entries(runtime, "lighthouse") == 0
     assert await vector_entries(runtime) == 1
-    hits = await retrieval.search(runtime, query="lighthouse cats sourdough", scopes=[scope])
+    hits = await index_of(runtime).search(query="lighthouse cats sourdough", scopes=[scope])
     assert [h.source_id for h in hits] == ["kept"]
-    assert await retrieval.delete_source(runtime, source_kind="message", source_id="kept") == 0
+    assert await index_of(runtime).delete_source(source_kind="message", source_id="kept") == 0
 
 
 async def test_deleting_a_user_deletes_their_chunks(runtime: Runtime) -> None:
     user = await create_user(runtime)
     scope = Scope(character_id=CHARACTER, user_id=user.id)
     await index_facts(runtime, scope)
-    await retrieval.index(
-        runtime, [chunk("lighthouse", Scope(character_id=CHARACTER), source_id="x")]
+    await index_of(runtime).index(
+        [chunk("lighthouse", Scope(character_id=CHARACTER), source_id="x")]
     )
 
     async with runtime.db.unit_of_work() as session:
@@ -224,7 +218,7 @@ async def test_the_index_and_the_exact_search_agree(runtime: Runtime) -> None:
     scope = Scope(character_id=CHARACTER)
     texts = [f"{word} river valley story number {i}" for i, word in enumerate(FACTS)]
     texts += FACTS
-    await retrieval.index(runtime, [chunk(t, scope, position=i) for i, t in enumerate(texts)])
+    await index_of(runtime).index([chunk(t, scope, position=i) for i, t in enumerate(texts)])
     embedder = runtime.models.embedder()
     query = (await embedder.embed(["river flooded village"]))[0]
     vectors = await embedder.embed(texts)
@@ -250,8 +244,7 @@ async def test_embed_text_drives_vectors_and_text_drives_keywords(runtime: Runti
     """A chunk can be keyword-indexed with context but embedded on its own words."""
     scope = Scope(character_id=CHARACTER)
     await index_facts(runtime, scope)
-    [special] = await retrieval.index(
-        runtime,
+    [special] = await index_of(runtime).index(
         [
             ChunkInput(
                 text="Earlier: the weather. Now: zebra crossings painted yellow",
@@ -262,16 +255,16 @@ async def test_embed_text_drives_vectors_and_text_drives_keywords(runtime: Runti
             )
         ],
     )
-    by_vector = await retrieval.search(
-        runtime, query="zebra crossings painted yellow", scopes=[scope], mode="vector"
+    by_vector = await index_of(runtime).search(
+        query="zebra crossings painted yellow", scopes=[scope], mode="vector"
     )
     assert by_vector[0].chunk_id == special
-    by_keyword = await retrieval.search(runtime, query="weather", scopes=[scope], mode="keyword")
+    by_keyword = await index_of(runtime).search(query="weather", scopes=[scope], mode="keyword")
     assert [h.chunk_id for h in by_keyword] == [special]
     # Reindexing embeds the same input again, not the keyword text.
-    await retrieval.reindex(runtime)
-    again = await retrieval.search(
-        runtime, query="zebra crossings painted yellow", scopes=[scope], mode="vector"
+    await index_of(runtime).reindex()
+    again = await index_of(runtime).search(
+        query="zebra crossings painted yellow", scopes=[scope], mode="vector"
     )
     assert again[0].chunk_id == special
     assert again[0].score == pytest.approx(by_vector[0].score, rel=1e-4)

@@ -42,7 +42,6 @@ from cognitia.chats.schemas import (
 from cognitia.chats.turns import Speaker, choose_speakers
 from cognitia.db import Database
 from cognitia.events.ports import EventBus
-from cognitia.jobs.ports import JobContext
 from cognitia.memory import tasks as memory
 from cognitia.models.character import Character
 from cognitia.models.chat import Chat, ChatCharacter, ChatParticipant
@@ -299,14 +298,13 @@ async def _updated(session: AsyncSession, events: EventBus, message: Message) ->
     return read
 
 
-async def delete(  # noqa: PLR0913 - the ports and the message's coordinates
+async def delete(
     session: AsyncSession,
     events: EventBus,
     *,
     user: User,
     chat_id: str,
     message_id: str,
-    runtime: JobContext,  # for memory.forget_message only, until it takes its own ports
 ) -> None:
     """Authors delete their own messages; the chat's owner deletes any."""
     chat, message = await _message(session, user=user, chat_id=chat_id, message_id=message_id)
@@ -315,7 +313,7 @@ async def delete(  # noqa: PLR0913 - the ports and the message's coordinates
     elif message.status == MessageStatus.STREAMING:
         raise MessageBusy()
     await repository.delete_message(session, message.id)
-    await memory.forget_message(session, runtime, message_id=message.id)
+    await memory.forget_message(session, message_id=message.id)
     await live.publish(events, chat.id, live.MessageDeleted(message.id))
 
 

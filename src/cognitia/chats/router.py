@@ -35,7 +35,7 @@ from cognitia.chats.schemas import (
 )
 from cognitia.chats.shutdown import stream_grace_seconds
 from cognitia.errors import Unprocessable
-from cognitia.http.deps import DbDep, EventsDep, GenerationsDep, RuntimeDep, SessionDep
+from cognitia.http.deps import DbDep, EventsDep, GenerationsDep, SessionDep
 
 router = APIRouter(prefix="/api/v2/chats", tags=["chats"])
 
@@ -246,18 +246,14 @@ async def edit_message(  # noqa: PLR0913 - path, body and dependencies
     status_code=status.HTTP_204_NO_CONTENT,
     responses={**_ERRORS, 403: {"description": "not_author"}, 409: {"description": "busy"}},
 )
-async def delete_message(  # noqa: PLR0913 - path and dependencies
+async def delete_message(
     chat_id: ResourceId,
     message_id: ResourceId,
     user: CurrentUser,
     session: SessionDep,
     events: EventsDep,
-    # Transitional: only for memory.forget_message, until it takes its own ports.
-    runtime: RuntimeDep,
 ) -> None:
-    await messages.delete(
-        session, events, user=user, chat_id=chat_id, message_id=message_id, runtime=runtime
-    )
+    await messages.delete(session, events, user=user, chat_id=chat_id, message_id=message_id)
 
 
 @router.put(

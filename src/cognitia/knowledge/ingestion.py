@@ -20,20 +20,19 @@ import asyncio
 import itertools
 import logging
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from cognitia.jobs.ports import JobContext
+from cognitia.config import KnowledgeSettings
+from cognitia.db import Database
 from cognitia.knowledge import repository
 from cognitia.knowledge.chunking import Chunk, iter_chunks
 from cognitia.knowledge.extract import Block, extract_blocks
 from cognitia.knowledge.formats import DocumentFormat, InvalidDocument
+from cognitia.knowledge.repository import Progress
 from cognitia.models.document import DocumentStatus
-from cognitia.retrieval import service as retrieval
+from cognitia.retrieval.service import Retrieval
 from cognitia.retrieval.types import ChunkInput, Scope, SourceKind
-from cognitia.storage.ports import BlobNotFound
-
-if TYPE_CHECKING:
-    from cognitia.config import KnowledgeSettings
+from cognitia.storage.ports import BlobNotFound, BlobStore
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +45,17 @@ MAX_ERROR_CHARS = 500
 # (a repetitive one, pages with the same boilerplate) is not embedded again (~3 MB).
 REPEATS_KEPT = 256
 _FORMATS = {fmt.media_type: fmt for fmt in DocumentFormat}
+
+
+@dataclass(frozen=True)
+class Ports:
+    """What an ingestion works with: the database (its status and progress), the blob
+    store (the original), the retrieval index (its chunks) and the knowledge settings."""
+
+    db: Database
+    blobs: BlobStore
+    index: Retrieval
+    settings: KnowledgeSettings
 
 
 class _Superseded(Exception):
@@ -69,30 +79,30 @@ class _Work:
         return Scope(user_id=self.owner_id)
 
 
-async def ingest(runtime: JobContext, *, document_id: str, blob_key: str) -> None:
+async def ingest(ports: Ports, *, document_id: str, blob_key: str) -> None:
     """Run one attempt; raises only when the queue should try again."""
-    work = await _start(runtime, document_id, blob_key)
+    work = await _start(ports, document_id, blob_key)
     if work is None:
         return
     try:
-        count = await _index(runtime, work)
-        await _update(runtime, work, status=DocumentStatus.READY, progress=100, chunk_count=count)
+        count = await _index(ports, work)
+        await _update(ports, work, Progress(100, DocumentStatus.READY, chunk_count=count))
     except _Superseded:
-        await _forget_if_deleted(runtime, work)
+        await _forget_if_deleted(ports, work)
     except InvalidDocument as error:
-        await _fail(runtime, work, error.detail)
+        await _fail(ports, work, error.detail)
     except Exception as error:
         reason = _reason(error)
         if work.attempt >= MAX_TRIES:
-            await _fail(runtime, work, reason)
+            await _fail(ports, work, reason)
             return
         note = f"Attempt {work.attempt} of {MAX_TRIES} failed ({reason}); trying again."
-        await _write(runtime, work, status=DocumentStatus.QUEUED, error=note, progress=0)
+        await _write(ports, work, Progress(0, DocumentStatus.QUEUED, error=note))
         raise
 
 
-async def _start(runtime: JobContext, document_id: str, blob_key: str) -> _Work | None:
-    async with runtime.db.unit_of_work() as session:
+async def _start(ports: Ports, document_id: str, blob_key: str) -> _Work | None:
+    async with ports.db.unit_of_work() as session:
         document = await repository.get(session, document_id)
         if document is None or document.blob_key != blob_key:
             return None  # deleted, or replaced: a newer job has the new file
@@ -111,28 +121,26 @@ async def _start(runtime: JobContext, document_id: str, blob_key: str) -> _Work 
         )
 
 
-async def _index(runtime: JobContext, work: _Work) -> int:
+async def _index(ports: Ports, work: _Work) -> int:
     """Index the document's chunks (replacing any from before); how many there are."""
     try:
-        data = await runtime.blobs.get(work.blob_key)
+        data = await ports.blobs.get(work.blob_key)
     except BlobNotFound:
         raise _Superseded() from None
-    settings = runtime.settings.knowledge
-    # The embedder is made on first use, and making its HTTP client loads the TLS
-    # certificates (about 0.2 s of CPU): in a thread, not on the event loop.
-    await asyncio.to_thread(runtime.models.embedder)
+    settings = ports.settings
+    await ports.index.prepare()
     chunks = await asyncio.to_thread(_Chunks.extract, data, work.format, settings)
     del data  # the blocks hold the text now
-    await _update(runtime, work, progress=EXTRACTED)
-    await retrieval.delete_source(runtime, source_kind=SOURCE_KIND, source_id=work.document_id)
+    await _update(ports, work, Progress(EXTRACTED))
+    await ports.index.delete_source(source_kind=SOURCE_KIND, source_id=work.document_id)
     count = 0
     embedded: dict[str, list[float]] = {}
     while batch := await asyncio.to_thread(chunks.take, settings.index_batch_size):
         if len(embedded) > REPEATS_KEPT:
             embedded.clear()
-        await retrieval.index(runtime, [_input(work, c) for c in batch], embedded=embedded)
+        await ports.index.index([_input(work, c) for c in batch], embedded=embedded)
         count += len(batch)
-        await _update(runtime, work, progress=EXTRACTED + int((99 - EXTRACTED) * chunks.done))
+        await _update(ports, work, Progress(EXTRACTED + int((99 - EXTRACTED) * chunks.done)))
     return count
 
 
@@ -180,33 +188,31 @@ def _input(work: _Work, chunk: Chunk) -> ChunkInput:
     )
 
 
-async def _write(runtime: JobContext, work: _Work, **values: Any) -> bool:
-    async with runtime.db.unit_of_work() as session:
+async def _write(ports: Ports, work: _Work, change: Progress) -> bool:
+    async with ports.db.unit_of_work() as session:
         return await repository.update_current(
-            session, document_id=work.document_id, blob_key=work.blob_key, **values
+            session, document_id=work.document_id, blob_key=work.blob_key, change=change
         )
 
 
-async def _update(runtime: JobContext, work: _Work, **values: Any) -> None:
-    if not await _write(runtime, work, **values):
+async def _update(ports: Ports, work: _Work, change: Progress) -> None:
+    if not await _write(ports, work, change):
         raise _Superseded()
 
 
-async def _fail(runtime: JobContext, work: _Work, reason: str) -> None:
+async def _fail(ports: Ports, work: _Work, reason: str) -> None:
     log.info("document ingestion failed", extra={"document_id": work.document_id})
     try:
-        await retrieval.delete_source(runtime, source_kind=SOURCE_KIND, source_id=work.document_id)
+        await ports.index.delete_source(source_kind=SOURCE_KIND, source_id=work.document_id)
     finally:
-        await _write(
-            runtime, work, status=DocumentStatus.FAILED, error=reason, progress=0, chunk_count=0
-        )
+        await _write(ports, work, Progress(0, DocumentStatus.FAILED, error=reason, chunk_count=0))
 
 
-async def _forget_if_deleted(runtime: JobContext, work: _Work) -> None:
-    async with runtime.db.unit_of_work() as session:
+async def _forget_if_deleted(ports: Ports, work: _Work) -> None:
+    async with ports.db.unit_of_work() as session:
         gone = await repository.get(session, work.document_id) is None
     if gone:  # chunks written after the deletion's own clean-up ran
-        await retrieval.delete_source(runtime, source_kind=SOURCE_KIND, source_id=work.document_id)
+        await ports.index.delete_source(source_kind=SOURCE_KIND, source_id=work.document_id)
 
 
 def _reason(error: Exception) -> str:

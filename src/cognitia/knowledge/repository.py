@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select, update
@@ -10,7 +11,22 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from cognitia.kit.clock import utcnow
 from cognitia.knowledge.errors import DuplicateDocument
-from cognitia.models.document import Document
+from cognitia.models.document import Document, DocumentStatus
+
+
+@dataclass(frozen=True)
+class Progress:
+    """A step of a document's ingestion: how far (0 to 100), and what else changes with
+    it (None leaves that column as it is)."""
+
+    progress: int
+    status: DocumentStatus | None = None
+    error: str | None = None
+    chunk_count: int | None = None
+
+    def values(self) -> dict[str, Any]:
+        changed = {"status": self.status, "error": self.error, "chunk_count": self.chunk_count}
+        return {"progress": self.progress} | {k: v for k, v in changed.items() if v is not None}
 
 
 async def get(session: AsyncSession, document_id: str) -> Document | None:
@@ -71,13 +87,14 @@ async def of_character(session: AsyncSession, character_id: str) -> list[tuple[s
 
 
 async def update_current(
-    session: AsyncSession, *, document_id: str, blob_key: str, **values: Any
+    session: AsyncSession, *, document_id: str, blob_key: str, change: Progress
 ) -> bool:
-    """Set `values` if the document still holds `blob_key`; False if it was replaced or deleted."""
+    """Apply `change` if the document still holds `blob_key`; False if it was replaced or
+    deleted."""
     result = await session.execute(
         update(Document)
         .where(Document.id == document_id, Document.blob_key == blob_key)
-        .values(**values, updated_at=utcnow())
+        .values(**change.values(), updated_at=utcnow())
         .execution_options(synchronize_session=False)
     )
     return bool(result.rowcount)  # type: ignore[attr-defined]

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, File, UploadFile, status
 
 from cognitia.auth.dependencies import Caller, CurrentUser
 from cognitia.auth.schemas import ResourceId
-from cognitia.http.deps import RuntimeDep, SessionDep
+from cognitia.http.deps import BlobsDep, DbDep, SessionDep, SettingsDep
 from cognitia.knowledge import service
 from cognitia.knowledge.formats import DocumentTooLarge
 from cognitia.knowledge.schemas import DocumentList, DocumentRead
@@ -31,8 +31,15 @@ def _errors(*codes: int) -> dict[int | str, dict[str, object]]:
 UPLOAD_ERRORS = _errors(403, 404, 409, 413, 415, 422)
 
 
-async def _read(file: UploadFile, runtime: RuntimeDep) -> service.Upload:
-    limit = runtime.settings.knowledge.max_document_bytes
+def _intake(db: DbDep, blobs: BlobsDep, settings: SettingsDep) -> service.Intake:
+    return service.Intake(db, blobs, settings.knowledge)
+
+
+IntakeDep = Annotated[service.Intake, Depends(_intake)]
+
+
+async def _read(file: UploadFile, intake: service.Intake) -> service.Upload:
+    limit = intake.settings.max_document_bytes
     data = await file.read(limit + 1)
     if len(data) > limit:
         raise DocumentTooLarge(f"The document is larger than the limit of {limit} bytes.")
@@ -48,15 +55,15 @@ async def upload_character_document(
     file: DocumentFile,
     caller: Caller,
     session: SessionDep,
-    runtime: RuntimeDep,
+    intake: IntakeDep,
 ) -> DocumentRead:
     """Upload a document; it is ingested in the background (watch `status` and `progress`)."""
     document = await service.upload(
         session,
-        runtime,
+        intake,
         owner=caller.user,
         character_id=character_id,
-        file=await _read(file, runtime),
+        file=await _read(file, intake),
     )
     return DocumentRead.model_validate(document)
 
@@ -91,12 +98,12 @@ async def replace_character_document(
     file: DocumentFile,
     caller: Caller,
     session: SessionDep,
-    runtime: RuntimeDep,
+    intake: IntakeDep,
 ) -> DocumentRead:
     """Replace the document's file with a new version and ingest it again."""
     where = service.DocumentRef(path.character_id, path.document_id)
     document = await service.replace(
-        session, runtime, owner=caller.user, where=where, file=await _read(file, runtime)
+        session, intake, owner=caller.user, where=where, file=await _read(file, intake)
     )
     return DocumentRead.model_validate(document)
 
@@ -128,11 +135,11 @@ async def delete_character_document(
 
 @bank_router.post("", status_code=status.HTTP_201_CREATED, responses=UPLOAD_ERRORS)
 async def upload_document(
-    file: DocumentFile, caller: Caller, session: SessionDep, runtime: RuntimeDep
+    file: DocumentFile, caller: Caller, session: SessionDep, intake: IntakeDep
 ) -> DocumentRead:
     """Upload a document to your data bank; it is ingested in the background."""
     document = await service.upload(
-        session, runtime, owner=caller.user, character_id=None, file=await _read(file, runtime)
+        session, intake, owner=caller.user, character_id=None, file=await _read(file, intake)
     )
     return DocumentRead.model_validate(document)
 
@@ -157,12 +164,12 @@ async def replace_document(
     file: DocumentFile,
     caller: Caller,
     session: SessionDep,
-    runtime: RuntimeDep,
+    intake: IntakeDep,
 ) -> DocumentRead:
     """Replace the document's file with a new version and ingest it again."""
     where = service.DocumentRef(None, document_id)
     document = await service.replace(
-        session, runtime, owner=caller.user, where=where, file=await _read(file, runtime)
+        session, intake, owner=caller.user, where=where, file=await _read(file, intake)
     )
     return DocumentRead.model_validate(document)
 

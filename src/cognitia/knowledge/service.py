@@ -21,6 +21,8 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cognitia.characters import service as characters
+from cognitia.config import KnowledgeSettings
+from cognitia.db import Database
 from cognitia.kit.ids import new_id
 from cognitia.knowledge import repository, tasks
 from cognitia.knowledge.errors import DocumentNotFound, DocumentNotRetryable, DuplicateDocument
@@ -28,7 +30,7 @@ from cognitia.knowledge.extract import extract_blocks
 from cognitia.knowledge.formats import CheckedDocument, check_document
 from cognitia.models.document import Document, DocumentStatus
 from cognitia.models.user import User
-from cognitia.runtime import Runtime
+from cognitia.storage.ports import BlobStore
 from cognitia.storage.tasks import delete_after_commit
 
 MAX_FILENAME_CHARS = 255
@@ -41,6 +43,16 @@ class Upload:
     filename: str | None
     data: bytes
     declared_type: str | None = None
+
+
+@dataclass(frozen=True)
+class Intake:
+    """What taking a file in uses: the database (reads outside the request's unit of
+    work), the blob store for the original, and the limits."""
+
+    db: Database
+    blobs: BlobStore
+    settings: KnowledgeSettings
 
 
 @dataclass(frozen=True)
@@ -58,9 +70,11 @@ async def _scope_key(session: AsyncSession, *, user: User, character_id: str | N
     return f"character:{character.id}"
 
 
-async def _checked(runtime: Runtime, data: bytes, declared_type: str | None) -> CheckedDocument:
+async def _checked(
+    settings: KnowledgeSettings, data: bytes, declared_type: str | None
+) -> CheckedDocument:
     """The upload's format and checksum, after proving its text can be extracted."""
-    limit = runtime.settings.knowledge.max_document_bytes
+    limit = settings.max_document_bytes
     # Hashing, decoding and parsing megabytes is CPU work: off the event loop.
     return await asyncio.to_thread(_check_and_extract, data, limit, declared_type)
 
@@ -81,19 +95,19 @@ async def _refuse_duplicate(
         )
 
 
-async def _store(runtime: Runtime, *, blob_key: str, data: bytes, checked: CheckedDocument) -> None:
+async def _store(blobs: BlobStore, *, blob_key: str, data: bytes, checked: CheckedDocument) -> None:
     """Keep the original under a fresh key, before the request's transaction begins: on
     SQLite that transaction holds the write lock, and writing 20 MiB to disk takes a while."""
-    await runtime.blobs.put(blob_key, data, content_type=checked.media_type)
+    await blobs.put(blob_key, data, content_type=checked.media_type)
 
 
 @asynccontextmanager
-async def _dropped_on_error(runtime: Runtime, blob_key: str) -> AsyncIterator[None]:
+async def _dropped_on_error(blobs: BlobStore, blob_key: str) -> AsyncIterator[None]:
     """The stored original goes again if the document is not saved after all."""
     try:
         yield
     except BaseException:
-        await runtime.blobs.delete(blob_key)
+        await blobs.delete(blob_key)
         raise
 
 
@@ -109,7 +123,7 @@ def _clean_name(filename: str | None, checked: CheckedDocument) -> str:
 
 async def upload(
     session: AsyncSession,
-    runtime: Runtime,
+    intake: Intake,
     *,
     owner: User,
     character_id: str | None,
@@ -119,9 +133,9 @@ async def upload(
 
     `session` must not have begun yet (authenticate with a read session of its own, as
     `Caller` does): the checks and the write of the original run before it takes a lock."""
-    async with runtime.db.read() as reading:
+    async with intake.db.read() as reading:
         scope_key = await _scope_key(reading, user=owner, character_id=character_id)
-    checked = await _checked(runtime, file.data, file.declared_type)
+    checked = await _checked(intake.settings, file.data, file.declared_type)
     document_id = new_id()
     document = Document(
         id=document_id,
@@ -138,8 +152,8 @@ async def upload(
         chunk_count=0,
         attempts=0,
     )
-    await _store(runtime, blob_key=document.blob_key, data=file.data, checked=checked)
-    async with _dropped_on_error(runtime, document.blob_key):
+    await _store(intake.blobs, blob_key=document.blob_key, data=file.data, checked=checked)
+    async with _dropped_on_error(intake.blobs, document.blob_key):
         await _refuse_duplicate(session, scope_key=scope_key, checked=checked)
         await repository.add(session, document)
     tasks.ingest_after_commit(session, document_id=document.id, blob_key=document.blob_key)
@@ -148,7 +162,7 @@ async def upload(
 
 async def replace(
     session: AsyncSession,
-    runtime: Runtime,
+    intake: Intake,
     *,
     owner: User,
     where: DocumentRef,
@@ -156,14 +170,14 @@ async def replace(
 ) -> Document:
     """Swap the document's file for a new version and ingest it again (same id); `session`
     as for `upload`."""
-    async with runtime.db.read() as reading:
+    async with intake.db.read() as reading:
         await get(
             reading, owner=owner, character_id=where.character_id, document_id=where.document_id
         )
-    checked = await _checked(runtime, file.data, file.declared_type)
+    checked = await _checked(intake.settings, file.data, file.declared_type)
     blob_key = _blob_key(where.document_id, checked)
-    await _store(runtime, blob_key=blob_key, data=file.data, checked=checked)
-    async with _dropped_on_error(runtime, blob_key):
+    await _store(intake.blobs, blob_key=blob_key, data=file.data, checked=checked)
+    async with _dropped_on_error(intake.blobs, blob_key):
         document = await get(
             session, owner=owner, character_id=where.character_id, document_id=where.document_id
         )
@@ -238,3 +252,8 @@ async def forget_documents_of_character(session: AsyncSession, *, character_id: 
     found = await repository.of_character(session, character_id)
     delete_after_commit(session, [blob_key for _, blob_key in found])
     tasks.forget_after_commit(session, [document_id for document_id, _ in found])
+
+
+# Knowledge builds on characters (ownership is checked through them), so characters cannot
+# import us: a character's deletion runs this through its hook list instead.
+characters.on_delete(forget_documents_of_character)

@@ -10,7 +10,7 @@ from cognitia.jobs.deferred import defer
 from cognitia.jobs.ports import JobContext
 from cognitia.jobs.registry import Payload, job
 from cognitia.knowledge import ingestion
-from cognitia.retrieval import service as retrieval
+from cognitia.retrieval.service import Retrieval
 
 INGEST = "knowledge.ingest"
 FORGET = "knowledge.forget"
@@ -37,12 +37,20 @@ def forget_after_commit(session: AsyncSession, document_ids: Iterable[str]) -> N
         defer(session, FORGET, Forget(document_ids=wanted))
 
 
+def _retrieval(ctx: JobContext) -> Retrieval:
+    return Retrieval(ctx.db, ctx.models.embedder, ctx.vectors)
+
+
 @job(INGEST, Ingest, max_tries=ingestion.MAX_TRIES, backoff_seconds=1.0)
 async def ingest(ctx: JobContext, payload: Ingest) -> None:
-    await ingestion.ingest(ctx, document_id=payload.document_id, blob_key=payload.blob_key)
+    ports = ingestion.Ports(
+        db=ctx.db, blobs=ctx.blobs, index=_retrieval(ctx), settings=ctx.settings.knowledge
+    )
+    await ingestion.ingest(ports, document_id=payload.document_id, blob_key=payload.blob_key)
 
 
 @job(FORGET, Forget, max_tries=5)
 async def forget(ctx: JobContext, payload: Forget) -> None:
+    index = _retrieval(ctx)
     for document_id in payload.document_ids:
-        await retrieval.delete_source(ctx, source_kind="document", source_id=document_id)
+        await index.delete_source(source_kind="document", source_id=document_id)

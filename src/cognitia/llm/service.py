@@ -15,7 +15,6 @@ import time
 from collections.abc import AsyncGenerator, AsyncIterator, Sequence
 from contextlib import aclosing
 from dataclasses import dataclass, field, replace
-from typing import Any
 
 from cognitia.config import LlmSettings
 from cognitia.db import Database
@@ -27,6 +26,7 @@ from cognitia.llm.ports import (
     ChatMessage,
     ChatRequest,
     Finish,
+    FinishReason,
     ProviderError,
     ProviderRateLimited,
     StreamEvent,
@@ -315,6 +315,18 @@ def _row(context: CallContext, attempt: _Attempt) -> LlmCall:
     )
 
 
+@dataclass(frozen=True)
+class Completion:
+    """A generation run to its end: the text, the model that wrote it, why it stopped, what
+    it cost; `failed` when it broke off (its partial text is `text`)."""
+
+    text: str
+    model: str
+    finish_reason: FinishReason
+    usage: Usage
+    failed: GenerationFailed | None = None
+
+
 async def complete(
     registry: ModelRegistry,
     recorder: UsageRecorder,
@@ -322,9 +334,10 @@ async def complete(
     request: ChatRequest,
     target: Target,
     context: CallContext,
-) -> dict[str, Any]:
-    """Run to the end and collect: {text, model, finish_reason, usage, failed}."""
-    text, model, finish, usage = "", "", "stop", Usage(0, 0)
+) -> Completion:
+    """Run to the end and collect the events into a Completion."""
+    text, model, usage = "", "", Usage(0, 0)
+    finish: FinishReason = "stop"
     failed: GenerationFailed | None = None
     async for event in Generator(registry, recorder, context).stream(request, target):
         if isinstance(event, ModelSelected):
@@ -337,7 +350,7 @@ async def complete(
             finish = event.reason
         else:
             failed = event
-    return {"text": text, "model": model, "finish_reason": finish, "usage": usage, "failed": failed}
+    return Completion(text=text, model=model, finish_reason=finish, usage=usage, failed=failed)
 
 
 class MessageTooLong(BadRequest):

@@ -15,16 +15,13 @@ import asyncio
 import logging
 from collections.abc import Collection
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
+from typing import Literal
 
 from cognitia.memory import summaries
 from cognitia.observability.metrics import RECALL_SKIPPED
 from cognitia.prompting.types import ContextSection
-from cognitia.retrieval import service as retrieval
-from cognitia.retrieval.types import Hit, Scope
-
-if TYPE_CHECKING:
-    from cognitia.runtime import Runtime
+from cognitia.retrieval.service import Retrieval
+from cognitia.retrieval.types import Hit, Scope, Search
 
 log = logging.getLogger(__name__)
 
@@ -35,12 +32,6 @@ KNOWLEDGE_LIMIT = 6
 # high and are left out (they are in the prompt's history already).
 MEMORY_FETCH = 4 * MEMORY_LIMIT
 SUMMARY_HEADING = "Summary of the conversation so far:"
-
-
-@dataclass(frozen=True)
-class Query:
-    text: str
-    vector: list[float]
 
 
 @dataclass(frozen=True)
@@ -56,13 +47,16 @@ class Recall:
     exclude: Collection[str] = ()  # message ids already in the prompt
 
 
-async def sections(runtime: Runtime, recall: Recall) -> list[ContextSection]:
+async def sections(
+    index: Retrieval, recall: Recall, *, budget_seconds: float
+) -> list[ContextSection]:
     """Summary, memories, then knowledge for a reply; nothing (a log line and a count in
     cognitia_recall_skipped_total) if searching fails or takes longer than
-    `retrieval.recall_budget_seconds`: a reply never fails, nor waits long, for recall."""
+    `budget_seconds` (`retrieval.recall_budget_seconds`): a reply never fails, nor waits
+    long, for recall. The summary is read through the index's database."""
     try:
-        async with asyncio.timeout(runtime.settings.retrieval.recall_budget_seconds):
-            return await _gather(runtime, recall)
+        async with asyncio.timeout(budget_seconds):
+            return await _gather(index, recall)
     except TimeoutError:
         log.warning("recall took longer than its budget; replying without it")
         RECALL_SKIPPED.labels("timeout").inc()
@@ -72,20 +66,24 @@ async def sections(runtime: Runtime, recall: Recall) -> list[ContextSection]:
     return []
 
 
-async def _gather(runtime: Runtime, recall: Recall) -> list[ContextSection]:
-    found = await _summary(runtime, recall.chat_id)
+async def _gather(index: Retrieval, recall: Recall) -> list[ContextSection]:
+    found = await _summary(index, recall.chat_id)
     if not recall.query.strip():
         return found
-    shared_chat = recall.chat_id if recall.shared else None
-    scopes = _memory_scopes(recall.character_id, recall.private_user_id, shared_chat)
-    asked = Query(recall.query, await retrieval.embed_query(runtime, recall.query))  # once
-    found += await _memories(runtime, scopes, asked, recall.exclude)
-    found += await _knowledge(runtime, recall.character_id, recall.private_user_id, asked)
-    return found
+    # One search: the message is embedded once, and both places read in one session.
+    memories, knowledge = await index.search_each(
+        recall.query, [_memory_search(recall), _knowledge_search(recall)]
+    )
+    kept = [h for h in memories if h.source_id not in recall.exclude][:MEMORY_LIMIT]
+    return (
+        found
+        + [_section("memory", h) for h in kept]
+        + [_section("knowledge", h) for h in knowledge]
+    )
 
 
-async def _summary(runtime: Runtime, chat_id: str) -> list[ContextSection]:
-    async with runtime.db.read() as session:
+async def _summary(index: Retrieval, chat_id: str) -> list[ContextSection]:
+    async with index.db.read() as session:
         summary = await summaries.latest(session, chat_id)
     if summary is None or not summary.content.strip():
         return []
@@ -93,50 +91,23 @@ async def _summary(runtime: Runtime, chat_id: str) -> list[ContextSection]:
     return [ContextSection(kind="summary", text=text, source_id=summary.id)]
 
 
-def _memory_scopes(
-    character_id: str, private_user_id: str | None, shared_chat_id: str | None
-) -> list[Scope]:
-    """The person's own memory with the character, and a shared chat's memory."""
+def _memory_search(recall: Recall) -> Search:
+    """The person's own memory with the character, and a shared chat's memory; fetched
+    deeper than offered (the prompt's own recent turns are left out after)."""
     scopes = []
-    if private_user_id is not None:
-        scopes.append(Scope(character_id=character_id, user_id=private_user_id))
-    if shared_chat_id is not None:
-        scopes.append(Scope(character_id=character_id, chat_id=shared_chat_id))
-    return scopes
+    if recall.private_user_id is not None:
+        scopes.append(Scope(character_id=recall.character_id, user_id=recall.private_user_id))
+    if recall.shared:
+        scopes.append(Scope(character_id=recall.character_id, chat_id=recall.chat_id))
+    return Search(scopes=scopes, limit=MEMORY_FETCH, kinds=["message", "memory"])
 
 
-async def _memories(
-    runtime: Runtime, scopes: list[Scope], query: Query, exclude: Collection[str]
-) -> list[ContextSection]:
-    if not scopes:
-        return []
-    hits = await retrieval.search(
-        runtime,
-        query=query.text,
-        query_vector=query.vector,
-        scopes=scopes,
-        limit=MEMORY_FETCH,
-        kinds=["message", "memory"],
-    )
-    kept = [h for h in hits if h.source_id not in exclude][:MEMORY_LIMIT]
-    return [_section("memory", hit) for hit in kept]
-
-
-async def _knowledge(
-    runtime: Runtime, character_id: str, private_user_id: str | None, query: Query
-) -> list[ContextSection]:
-    scopes = [Scope(character_id=character_id)]
-    if private_user_id is not None:
-        scopes.append(Scope(user_id=private_user_id))  # the person's data bank
-    hits = await retrieval.search(
-        runtime,
-        query=query.text,
-        query_vector=query.vector,
-        scopes=scopes,
-        limit=KNOWLEDGE_LIMIT,
-        kinds=["document"],
-    )
-    return [_section("knowledge", hit) for hit in hits]
+def _knowledge_search(recall: Recall) -> Search:
+    """The character's documents, and the person's data bank when private use is allowed."""
+    scopes = [Scope(character_id=recall.character_id)]
+    if recall.private_user_id is not None:
+        scopes.append(Scope(user_id=recall.private_user_id))
+    return Search(scopes=scopes, limit=KNOWLEDGE_LIMIT, kinds=["document"])
 
 
 def _section(kind: Literal["memory", "knowledge"], hit: Hit) -> ContextSection:

@@ -1,5 +1,5 @@
-"""SQL of the memory API and of episodic indexing: the turns an exchange is indexed
-from, a person's episodes (chunks) and facts with one character."""
+"""SQL of the memory domain: the turns an exchange is indexed from, a person's episodes
+(chunks) and facts with one character, and a chat's rolling summaries."""
 
 from __future__ import annotations
 
@@ -8,9 +8,11 @@ from collections.abc import Sequence
 from sqlalchemy import ColumnElement, and_, delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from cognitia.models.chat_summary import ChatSummary
 from cognitia.models.chunk import Chunk
 from cognitia.models.memory_fact import FactStatus, MemoryFact
 from cognitia.models.message import AuthorType, Message
+from cognitia.models.user import User
 from cognitia.retrieval.repository import scope_filter
 from cognitia.retrieval.types import Scope
 
@@ -185,3 +187,73 @@ async def clear(session: AsyncSession, *, character_id: str, user_id: str) -> in
         .returning(MemoryFact.id)
     )
     return len(chunks.all()) + len(facts.all())
+
+
+async def active_facts(
+    session: AsyncSession, *, user_id: str, character_id: str, limit: int
+) -> list[MemoryFact]:
+    """The newest `limit` active facts one character keeps about one person, oldest first."""
+    rows = await session.scalars(
+        select(MemoryFact)
+        .where(_facts_of(character_id, user_id))
+        .order_by(MemoryFact.created_at.desc(), MemoryFact.id)
+        .limit(limit)
+    )
+    return list(reversed(rows.all()))
+
+
+async def delete_fact(session: AsyncSession, fact: MemoryFact) -> None:
+    await session.delete(fact)
+
+
+async def add_fact(session: AsyncSession, fact: MemoryFact) -> None:
+    session.add(fact)
+    await session.flush()
+
+
+async def messages_in_chat(
+    session: AsyncSession, *, chat_id: str, message_ids: Sequence[str]
+) -> list[Message]:
+    """Those of the messages that are in the chat, oldest first."""
+    stmt = (
+        select(Message)
+        .where(Message.id.in_(list(message_ids)), Message.chat_id == chat_id)
+        .order_by(Message.seq)
+    )
+    return list((await session.scalars(stmt)).all())
+
+
+async def get_user(session: AsyncSession, user_id: str) -> User | None:
+    return await session.get(User, user_id)
+
+
+async def latest_summary(session: AsyncSession, chat_id: str) -> ChatSummary | None:
+    newest: ChatSummary | None = await session.scalar(
+        select(ChatSummary)
+        .where(ChatSummary.chat_id == chat_id)
+        .order_by(ChatSummary.covers_up_to_seq.desc(), ChatSummary.created_at.desc())
+        .limit(1)
+    )
+    return newest
+
+
+async def count_messages_after(session: AsyncSession, *, chat_id: str, after_seq: int) -> int:
+    count = await session.scalar(
+        select(func.count()).where(Message.chat_id == chat_id, Message.seq > after_seq)
+    )
+    return int(count or 0)
+
+
+async def messages_after(session: AsyncSession, *, chat_id: str, after_seq: int) -> list[Message]:
+    """The chat's messages after `after_seq`, oldest first."""
+    stmt = (
+        select(Message)
+        .where(Message.chat_id == chat_id, Message.seq > after_seq)
+        .order_by(Message.seq)
+    )
+    return list((await session.scalars(stmt)).all())
+
+
+async def add_summary(session: AsyncSession, summary: ChatSummary) -> None:
+    session.add(summary)
+    await session.flush()

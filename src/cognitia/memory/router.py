@@ -4,19 +4,27 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response, status
+from fastapi import APIRouter, Depends, Query, Response, status
 
 from cognitia.auth.dependencies import CurrentUser
 from cognitia.auth.schemas import ResourceId
-from cognitia.http.deps import RuntimeDep, SessionDep
+from cognitia.http.deps import DbDep, ModelsDep, SessionDep, VectorsDep
 from cognitia.memory import service
 from cognitia.memory.schemas import MemoryPage, MemoryRead, MemoryUpdate
+from cognitia.retrieval.service import Retrieval
 
 router = APIRouter(prefix="/api/v2/characters/{character_id}/memories", tags=["memory"])
 
 Limit = Annotated[int, Query(ge=1, le=200)]
 Offset = Annotated[int, Query(ge=0, le=100_000)]
 SearchText = Annotated[str | None, Query(max_length=2000, description="Search instead of listing.")]
+
+
+def _retrieval(db: DbDep, models: ModelsDep, vectors: VectorsDep) -> Retrieval:
+    return Retrieval(db, models.embedder, vectors)
+
+
+RetrievalDep = Annotated[Retrieval, Depends(_retrieval)]
 
 
 def _errors(*codes: int) -> dict[int | str, dict[str, object]]:
@@ -28,7 +36,7 @@ async def list_memories(  # noqa: PLR0913 - query parameters and dependencies
     character_id: ResourceId,
     user: CurrentUser,
     session: SessionDep,
-    runtime: RuntimeDep,
+    index: RetrievalDep,
     q: SearchText = None,
     limit: Limit = 50,
     offset: Offset = 0,
@@ -37,7 +45,7 @@ async def list_memories(  # noqa: PLR0913 - query parameters and dependencies
     matches for it (`offset` is ignored)."""
     if q is not None and q.strip():
         return await service.search(
-            session, runtime, user=user, character_id=character_id, query=q, limit=limit
+            session, index, user=user, character_id=character_id, query=q, limit=limit
         )
     return await service.page(
         session, user=user, character_id=character_id, limit=limit, offset=offset
@@ -59,11 +67,8 @@ async def delete_memory(
     memory_id: ResourceId,
     user: CurrentUser,
     session: SessionDep,
-    runtime: RuntimeDep,
 ) -> Response:
-    await service.delete(
-        session, runtime, user=user, character_id=character_id, memory_id=memory_id
-    )
+    await service.delete(session, user=user, character_id=character_id, memory_id=memory_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
@@ -74,12 +79,12 @@ async def update_memory(  # noqa: PLR0913 - path, body and dependencies
     data: MemoryUpdate,
     user: CurrentUser,
     session: SessionDep,
-    runtime: RuntimeDep,
+    index: RetrievalDep,
 ) -> MemoryRead:
     """Correct a fact; episodes are not editable (409)."""
     return await service.update(
         session,
-        runtime,
+        index,
         user=user,
         character_id=character_id,
         memory_id=memory_id,

@@ -16,18 +16,19 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cognitia.jobs.deferred import defer
-from cognitia.jobs.ports import JobContext
 from cognitia.jobs.registry import Payload
 from cognitia.kit.ids import new_id
 from cognitia.llm import service as llm
 from cognitia.llm.logic import Target
 from cognitia.llm.ports import ChatMessage, ChatRequest, Sampling
+from cognitia.llm.registry import ModelRegistry
+from cognitia.memory import repository
 from cognitia.models.memory_fact import FactCategory, FactStatus, MemoryFact
 from cognitia.retrieval import service as retrieval
+from cognitia.retrieval.service import Retrieval
 from cognitia.retrieval.types import ChunkInput, Scope, SourceKind
 
 log = logging.getLogger(__name__)
@@ -136,21 +137,15 @@ async def active_facts(
     session: AsyncSession, *, user_id: str, character_id: str, limit: int = MAX_KNOWN_FACTS
 ) -> list[MemoryFact]:
     """The active facts one character keeps about one person, oldest first."""
-    rows = await session.scalars(
-        select(MemoryFact)
-        .where(
-            MemoryFact.user_id == user_id,
-            MemoryFact.character_id == character_id,
-            MemoryFact.status == FactStatus.ACTIVE,
-        )
-        .order_by(MemoryFact.created_at.desc(), MemoryFact.id)
-        .limit(limit)
+    return await repository.active_facts(
+        session, user_id=user_id, character_id=character_id, limit=limit
     )
-    return list(reversed(rows.all()))
 
 
 async def extract_facts(  # noqa: PLR0913
-    runtime: JobContext,
+    models: ModelRegistry,
+    usage: llm.UsageRecorder,
+    index: Retrieval,
     *,
     user_id: str,
     character_id: str,
@@ -158,28 +153,29 @@ async def extract_facts(  # noqa: PLR0913
     user_name: str = "the user",
     chat_id: str | None = None,
 ) -> Applied:
-    """Ask the extract lane about `messages` and apply its operations."""
+    """Ask the extract lane about `messages` and apply its operations (recorded in
+    `usage`; the facts are read and written through the index's database)."""
     if not messages:
         return Applied()
-    async with runtime.db.read() as session:
+    async with index.db.read() as session:
         known = await active_facts(session, user_id=user_id, character_id=character_id)
     request = build_request(known, messages, user_name=user_name)
     context = llm.CallContext(
         user_id=user_id, chat_id=chat_id, character_id=character_id, lane=LANE
     )
     result = await llm.complete(
-        runtime.models, runtime.usage, request=request, target=Target(lane=LANE), context=context
+        models, usage, request=request, target=Target(lane=LANE), context=context
     )
-    if result["failed"] is not None:
+    if result.failed is not None:
         # Broken off half-way (a crash, or preempted by a person's reply on a local
         # model): raising lets the job run again later, so these messages are not skipped.
-        raise llm.ModelsUnavailable(f"fact extraction failed: {result['failed'].message}")
-    operations = parse_operations(result["text"], [fact.id for fact in known])
+        raise llm.ModelsUnavailable(f"fact extraction failed: {result.failed.message}")
+    operations = parse_operations(result.text, [fact.id for fact in known])
     if not operations:
         return Applied()
     try:
         return await apply(
-            runtime,
+            index,
             user_id=user_id,
             character_id=character_id,
             operations=operations,
@@ -280,7 +276,7 @@ def _fact_id(value: object, known_ids: Sequence[str]) -> str | None:
 
 
 async def apply(
-    runtime: JobContext,
+    index: Retrieval,
     *,
     user_id: str,
     character_id: str,
@@ -288,12 +284,12 @@ async def apply(
     source_message_ids: Sequence[str],
 ) -> Applied:
     """Write the operations and keep the recall index in step, in one unit of work."""
-    async with runtime.db.unit_of_work() as session:
+    async with index.db.unit_of_work() as session:
         known = await active_facts(
             session, user_id=user_id, character_id=character_id, limit=MAX_ACTIVE_SCAN
         )
         batch = _Batch(
-            runtime=runtime,
+            index=index,
             session=session,
             user_id=user_id,
             character_id=character_id,
@@ -310,7 +306,7 @@ MAX_ACTIVE_SCAN = 10_000
 
 @dataclass
 class _Batch:
-    runtime: JobContext
+    index: Retrieval
     session: AsyncSession
     user_id: str
     character_id: str
@@ -325,9 +321,7 @@ class _Batch:
         old = self.facts.pop(operation.fact_id or "", None)
         if old is None:
             return  # changed by an earlier operation of this answer
-        await retrieval.delete_source(
-            self.runtime, source_kind=SOURCE_KIND, source_id=old.id, session=self.session
-        )
+        await retrieval.forget_source(self.session, source_kind=SOURCE_KIND, source_id=old.id)
         if operation.op == "forget":
             old.status = FactStatus.FORGOTTEN
             self.applied.forgotten.append(old.id)
@@ -355,15 +349,14 @@ class _Batch:
             status=FactStatus.ACTIVE,
             source_message_ids=list(self.sources),
         )
-        self.session.add(fact)
-        await self.session.flush()
+        await repository.add_fact(self.session, fact)
         await self._index(fact)
         self.facts[fact.id] = fact
         self.applied.added.append(fact.id)
         return fact
 
     async def _index(self, fact: MemoryFact) -> None:
-        await retrieval.index(self.runtime, [fact_chunk(fact)], session=self.session)
+        await self.index.index([fact_chunk(fact)], session=self.session)
 
 
 def fact_chunk(fact: MemoryFact) -> ChunkInput:

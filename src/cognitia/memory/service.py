@@ -7,8 +7,6 @@ memory's `memory_fact` rows (indexed as chunks of kind "memory"). Everything is 
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cognitia.characters import service as characters
@@ -20,10 +18,8 @@ from cognitia.models.chunk import Chunk
 from cognitia.models.memory_fact import MemoryFact
 from cognitia.models.user import User
 from cognitia.retrieval import service as retrieval
+from cognitia.retrieval.service import Retrieval
 from cognitia.retrieval.types import Hit, Scope
-
-if TYPE_CHECKING:
-    from cognitia.runtime import Runtime
 
 
 def _episode(chunk: Chunk, score: float | None = None) -> MemoryRead:
@@ -68,7 +64,7 @@ async def page(
 
 async def search(  # noqa: PLR0913 - the search's coordinates
     session: AsyncSession,
-    runtime: Runtime,
+    index: Retrieval,
     *,
     user: User,
     character_id: str,
@@ -77,8 +73,7 @@ async def search(  # noqa: PLR0913 - the search's coordinates
 ) -> MemoryPage:
     """The memories that best answer `query`, best first (hybrid search)."""
     await characters.get_visible(session, user=user, character_id=character_id)
-    hits = await retrieval.search(
-        runtime,
+    hits = await index.search(
         query=query,
         scopes=[Scope(character_id=character_id, user_id=user.id)],
         limit=limit,
@@ -112,9 +107,7 @@ async def _items(
     return items
 
 
-async def delete(
-    session: AsyncSession, runtime: Runtime, *, user: User, character_id: str, memory_id: str
-) -> None:
+async def delete(session: AsyncSession, *, user: User, character_id: str, memory_id: str) -> None:
     """Forget one fact (with its chunk) or one episode."""
     await characters.get_visible(session, user=user, character_id=character_id)
     scope = {"character_id": character_id, "user_id": user.id}
@@ -125,13 +118,13 @@ async def delete(
     fact = await repository.get_fact(session, **scope, fact_id=memory_id)
     if fact is None:
         raise MemoryNotFound()
-    await retrieval.delete_source(runtime, source_kind="memory", source_id=fact.id, session=session)
-    await session.delete(fact)
+    await retrieval.forget_source(session, source_kind="memory", source_id=fact.id)
+    await repository.delete_fact(session, fact)
 
 
 async def update(  # noqa: PLR0913 - the edit's coordinates
     session: AsyncSession,
-    runtime: Runtime,
+    index: Retrieval,
     *,
     user: User,
     character_id: str,
@@ -148,8 +141,8 @@ async def update(  # noqa: PLR0913 - the edit's coordinates
         raise MemoryNotFound()
     fact.content = content
     await session.flush()
-    await retrieval.delete_source(runtime, source_kind="memory", source_id=fact.id, session=session)
-    await retrieval.index(runtime, [fact_chunk(fact)], session=session)
+    await retrieval.forget_source(session, source_kind="memory", source_id=fact.id)
+    await index.index([fact_chunk(fact)], session=session)
     await session.refresh(fact)
     return _fact(fact)
 

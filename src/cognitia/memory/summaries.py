@@ -7,15 +7,16 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 
-from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from cognitia.db import Database
 from cognitia.jobs.deferred import defer
-from cognitia.jobs.ports import JobContext
 from cognitia.jobs.registry import Payload
 from cognitia.llm import service as llm
 from cognitia.llm.logic import Target
 from cognitia.llm.ports import ChatMessage, ChatRequest, Sampling
+from cognitia.llm.registry import ModelRegistry
+from cognitia.memory import repository
 from cognitia.models.chat_summary import ChatSummary
 from cognitia.models.message import Message, MessageStatus
 
@@ -44,13 +45,7 @@ with dates when given. Write plain prose, at most 250 words. Fold the earlier su
 
 async def latest(session: AsyncSession, chat_id: str) -> ChatSummary | None:
     """The chat's newest summary, if any."""
-    newest: ChatSummary | None = await session.scalar(
-        select(ChatSummary)
-        .where(ChatSummary.chat_id == chat_id)
-        .order_by(ChatSummary.covers_up_to_seq.desc(), ChatSummary.created_at.desc())
-        .limit(1)
-    )
-    return newest
+    return await repository.latest_summary(session, chat_id)
 
 
 def _covered(summary: ChatSummary | None) -> int:
@@ -58,10 +53,7 @@ def _covered(summary: ChatSummary | None) -> int:
 
 
 async def _unsummarized_count(session: AsyncSession, chat_id: str, after: int) -> int:
-    count = await session.scalar(
-        select(func.count()).where(Message.chat_id == chat_id, Message.seq > after)
-    )
-    return int(count or 0)
+    return await repository.count_messages_after(session, chat_id=chat_id, after_seq=after)
 
 
 async def maybe_summarize(session: AsyncSession, *, chat_id: str) -> bool:
@@ -73,46 +65,40 @@ async def maybe_summarize(session: AsyncSession, *, chat_id: str) -> bool:
     return True
 
 
-async def summarize_chat(runtime: JobContext, *, chat_id: str) -> ChatSummary | None:
+async def summarize_chat(
+    models: ModelRegistry, usage: llm.UsageRecorder, db: Database, *, chat_id: str
+) -> ChatSummary | None:
     """Fold the older unsummarized messages into a new summary; None when not due."""
-    async with runtime.db.read() as session:
+    async with db.read() as session:
         previous = await latest(session, chat_id)
-        after = _covered(previous)
-        messages = list(
-            await session.scalars(
-                select(Message)
-                .where(Message.chat_id == chat_id, Message.seq > after)
-                .order_by(Message.seq)
-            )
+        messages = await repository.messages_after(
+            session, chat_id=chat_id, after_seq=_covered(previous)
         )
     if len(messages) <= THRESHOLD:
         return None
     batch = messages[: len(messages) - KEEP_RECENT][:MAX_PER_PASS]
     result = await llm.complete(
-        runtime.models,
-        runtime.usage,
+        models,
+        usage,
         request=build_request(previous.content if previous else "", batch),
         target=Target(lane=LANE),
         context=llm.CallContext(user_id=None, chat_id=chat_id, lane=LANE),
     )
-    if result["failed"] is not None:  # broken off half-way: the job runs again later
-        raise llm.ModelsUnavailable(f"chat summary failed: {result['failed'].message}")
-    text = result["text"].strip()
+    if result.failed is not None:  # broken off half-way: the job runs again later
+        raise llm.ModelsUnavailable(f"chat summary failed: {result.failed.message}")
+    text = result.text.strip()
     if not text:
         log.warning("chat summary for %s came back empty", chat_id)
         return None
-    return await _save(runtime, chat_id=chat_id, content=text, covers=batch[-1].seq)
+    return await _save(db, chat_id=chat_id, content=text, covers=batch[-1].seq)
 
 
-async def _save(
-    runtime: JobContext, *, chat_id: str, content: str, covers: int
-) -> ChatSummary | None:
-    async with runtime.db.unit_of_work() as session:
+async def _save(db: Database, *, chat_id: str, content: str, covers: int) -> ChatSummary | None:
+    async with db.unit_of_work() as session:
         if _covered(await latest(session, chat_id)) >= covers:
             return None  # a concurrent job got there first
         summary = ChatSummary(chat_id=chat_id, content=content, covers_up_to_seq=covers)
-        session.add(summary)
-        await session.flush()
+        await repository.add_summary(session, summary)
         if await _unsummarized_count(session, chat_id, covers) > THRESHOLD:
             defer(session, SUMMARIZE_CHAT, SummarizeChat(chat_id=chat_id))
     return summary

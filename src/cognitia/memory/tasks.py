@@ -7,6 +7,7 @@ from dataclasses import replace
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from cognitia.db import Database
 from cognitia.jobs.deferred import defer
 from cognitia.jobs.ports import JobContext
 from cognitia.jobs.registry import Payload, job
@@ -14,6 +15,7 @@ from cognitia.memory import repository, semantic, summaries
 from cognitia.memory.episodic import Turn, turn_chunks
 from cognitia.models.message import Message, MessageStatus
 from cognitia.retrieval import service as retrieval
+from cognitia.retrieval.service import Retrieval
 from cognitia.retrieval.types import Scope
 
 INDEX_EXCHANGE = "memory.index_exchange"
@@ -40,11 +42,9 @@ def reindex_after_commit(session: AsyncSession, *, message_id: str) -> None:
     defer(session, REINDEX_MESSAGE, ReindexMessage(message_id=message_id))
 
 
-async def forget_message(session: AsyncSession, runtime: JobContext, *, message_id: str) -> None:
+async def forget_message(session: AsyncSession, *, message_id: str) -> None:
     """Remove a message's episode chunks in the caller's unit of work (it is being deleted)."""
-    await retrieval.delete_source(
-        runtime, source_kind="message", source_id=message_id, session=session
-    )
+    await retrieval.forget_source(session, source_kind="message", source_id=message_id)
 
 
 def _turn(message: Message) -> Turn:
@@ -76,17 +76,20 @@ async def index_exchange(ctx: JobContext, payload: IndexExchange) -> None:
     turns, previous = [reply], before[0] if before else None
     if previous is not None and previous.id == person.id and person.id not in done:
         turns, previous = [person, reply], before[1] if len(before) > 1 else None
-    await _replace(ctx, [m for m in turns if m.content.strip()], scope=scope, previous=previous)
-    await _after_indexing(ctx, reply=reply, person=person, scope=scope)
+    usable = [m for m in turns if m.content.strip()]
+    await _replace(_retrieval(ctx), usable, scope=scope, previous=previous)
+    await _after_indexing(ctx.db, reply=reply, person=person, scope=scope)
 
 
-async def _after_indexing(
-    runtime: JobContext, *, reply: Message, person: Message, scope: Scope
-) -> None:
+def _retrieval(ctx: JobContext) -> Retrieval:
+    return Retrieval(ctx.db, ctx.models.embedder, ctx.vectors)
+
+
+async def _after_indexing(db: Database, *, reply: Message, person: Message, scope: Scope) -> None:
     """Then the work that needs a capable model: facts about the person (only from their
     own chats: a shared chat's memory is the chat's), and a summary of a long chat (each
     queued as its own job, so a weak model delays nothing else)."""
-    async with runtime.db.unit_of_work() as session:
+    async with db.unit_of_work() as session:
         if scope.character_id and scope.user_id:
             semantic.after_exchange(
                 session,
@@ -109,9 +112,10 @@ async def reindex_message(ctx: JobContext, payload: ReindexMessage) -> None:
         before = await repository.messages_before(
             session, chat_id=message.chat_id, below_seq=message.seq, limit=1
         )
+    index = _retrieval(ctx)
     for scope in scopes:
         await _replace(
-            ctx,
+            index,
             [message] if message.content.strip() else [],
             scope=scope,
             previous=before[0] if before else None,
@@ -120,7 +124,7 @@ async def reindex_message(ctx: JobContext, payload: ReindexMessage) -> None:
 
 
 async def _replace(
-    runtime: JobContext,
+    index: Retrieval,
     turns: list[Message],
     *,
     scope: Scope,  # (character, person) or (character, shared chat)
@@ -140,8 +144,8 @@ async def _replace(
         replace(chunk, metadata={**chunk.metadata, "content": m.content})
         for chunk, m in zip(chunks, turns, strict=True)
     ]
-    new_ids = await retrieval.index(runtime, chunks)
-    async with runtime.db.unit_of_work() as session:
+    new_ids = await index.index(chunks)
+    async with index.db.unit_of_work() as session:
         await repository.delete_episodes(
             session,
             scope=scope,

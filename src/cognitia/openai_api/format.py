@@ -13,7 +13,7 @@ from fastapi.responses import JSONResponse
 from cognitia.kit.ids import new_id
 from cognitia.llm import logic
 from cognitia.llm.ports import Finish, TextDelta, Usage
-from cognitia.llm.service import GenerationEvent, GenerationFailed, ModelSelected
+from cognitia.llm.service import Completion, GenerationEvent, ModelSelected
 
 
 def model_entry(model_id: str) -> dict[str, Any]:
@@ -32,8 +32,8 @@ def error_body(message: str, *, type_: str, code: str, param: str | None = None)
     return {"error": {"message": message, "type": type_, "param": param, "code": code}}
 
 
-def completion_response(result: dict[str, Any]) -> JSONResponse:
-    failed: GenerationFailed | None = result["failed"]
+def completion_response(result: Completion) -> JSONResponse:
+    failed = result.failed
     if failed is not None:
         body = error_body(failed.message, type_="api_error", code=failed.code)
         body["error"]["partial_content"] = failed.partial_text
@@ -43,15 +43,15 @@ def completion_response(result: dict[str, Any]) -> JSONResponse:
             "id": f"chatcmpl-{new_id()}",
             "object": "chat.completion",
             "created": int(time.time()),
-            "model": result["model"],
+            "model": result.model,
             "choices": [
                 {
                     "index": 0,
-                    "message": {"role": "assistant", "content": result["text"]},
-                    "finish_reason": result["finish_reason"],
+                    "message": {"role": "assistant", "content": result.text},
+                    "finish_reason": result.finish_reason,
                 }
             ],
-            "usage": usage_dict(result["usage"]),
+            "usage": usage_dict(result.usage),
         }
     )
 

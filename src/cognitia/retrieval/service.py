@@ -1,20 +1,25 @@
 """Index chunks, delete them by source, search them by scope (vector, keyword, hybrid).
 
-The contract is in types.py; docs/retrieval.md describes the tables and the ranking.
+`Retrieval` is built by each caller from the ports it holds: the database, the embedder
+(asked for when something is embedded) and the vector index. The contract is in
+types.py; docs/retrieval.md describes the tables and the ranking.
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from cognitia.jobs.ports import JobContext
+from cognitia.db import Database
+from cognitia.llm.ports import Embedder
 from cognitia.retrieval import repository
 from cognitia.retrieval.logic import reciprocal_rank_fusion
-from cognitia.retrieval.types import ChunkInput, Hit, Scope, SearchMode, SourceKind
+from cognitia.retrieval.ports import VectorIndex
+from cognitia.retrieval.types import ChunkInput, Hit, Scope, Search, SearchMode, SourceKind
 
 EMBED_BATCH = 64
 DELETE_BATCH = 1000
@@ -22,129 +27,211 @@ DELETE_BATCH = 1000
 # 3rd by the other belongs in a fused top 10, and RRF can only promote what it sees.
 FETCH_FACTOR = 4
 
-
-async def index(
-    runtime: JobContext,
-    chunks: Sequence[ChunkInput],
-    *,
-    session: AsyncSession | None = None,
-    embedded: dict[str, list[float]] | None = None,
-) -> list[str]:
-    """Embed the chunks (in batches) and store rows and vectors in one unit of work (the
-    caller's `session` when given); returns the new chunk ids in input order.
-
-    A text repeated (boilerplate, a repetitive document) is embedded once; `embedded`
-    carries the vectors of texts seen before across calls (the caller bounds its size),
-    and receives the new ones."""
-    if not chunks:
-        return []
-    embedder = runtime.models.embedder()
-    texts = [c.embed_text or c.text for c in chunks]
-    found = embedded if embedded is not None else {}
-    missing = [text for text in dict.fromkeys(texts) if text not in found]
-    for start in range(0, len(missing), EMBED_BATCH):
-        batch = missing[start : start + EMBED_BATCH]
-        found.update(zip(batch, await embedder.embed(batch), strict=True))
-    vectors = [found[text] for text in texts]
-    if session is not None:
-        return await _write(runtime, session, chunks, vectors, embedder.name)
-    async with runtime.db.unit_of_work() as own:
-        return await _write(runtime, own, chunks, vectors, embedder.name)
+# The embedder is asked for when first needed, not when a Retrieval is built: making one
+# opens an HTTP client (and fails on a misconfigured catalogue), which a deletion never
+# needs and a reply's recall must meet inside its own error handling.
+EmbedderSource = Callable[[], Embedder]
 
 
-async def _write(
-    runtime: JobContext,
-    session: AsyncSession,
-    chunks: Sequence[ChunkInput],
-    vectors: Sequence[Sequence[float]],
-    model: str,
-) -> list[str]:
-    if vectors:
-        await runtime.vectors.ensure(session, dimensions=len(vectors[0]))
-    rows = await repository.add(session, chunks, embedding_model=model)
-    await runtime.vectors.store(
-        session, [(row.seq, v) for row, v in zip(rows, vectors, strict=True)]
-    )
-    return [row.id for row in rows]
+class Retrieval:
+    """The retrieval service over one process's database, embedder and vector index."""
 
+    def __init__(self, db: Database, embedder: EmbedderSource, vectors: VectorIndex) -> None:
+        self.db = db
+        self._embedder = embedder
+        self._vectors = vectors
 
-async def delete_source(
-    runtime: JobContext,
-    *,
-    source_kind: SourceKind,
-    source_id: str,
-    session: AsyncSession | None = None,
-) -> int:
-    """Remove a source's chunks with their keyword entries and vectors; returns how many.
-    Without a `session`, in units of work of DELETE_BATCH chunks: a large document's tens
-    of thousands would hold SQLite's write lock for seconds in one."""
-    if session is not None:
-        return await repository.delete_source(session, source_kind=source_kind, source_id=source_id)
-    removed = 0
-    while True:
-        async with runtime.db.unit_of_work() as own:
-            count = await repository.delete_source(
-                own, source_kind=source_kind, source_id=source_id, limit=DELETE_BATCH
-            )
-        removed += count
-        if count < DELETE_BATCH:
-            return removed
+    async def prepare(self) -> None:
+        """Make the embedder now, in a thread: making its HTTP client loads the TLS
+        certificates (about 0.2 s of CPU), which a long job should not do on the loop."""
+        await asyncio.to_thread(self._embedder)
 
+    async def index(
+        self,
+        chunks: Sequence[ChunkInput],
+        *,
+        session: AsyncSession | None = None,
+        embedded: dict[str, list[float]] | None = None,
+    ) -> list[str]:
+        """Embed the chunks (in batches) and store rows and vectors in one unit of work (the
+        caller's `session` when given); returns the new chunk ids in input order.
 
-async def search(  # noqa: PLR0913
-    runtime: JobContext,
-    *,
-    query: str,
-    scopes: Sequence[Scope],
-    limit: int = 10,
-    mode: SearchMode = "hybrid",
-    kinds: Sequence[SourceKind] | None = None,
-    query_vector: Sequence[float] | None = None,
-) -> list[Hit]:
-    """The chunks of any of `scopes` (and of `kinds`) that best answer `query`, best
-    first. Vector scores are cosine similarities, keyword scores the backend's rank,
-    hybrid scores reciprocal-rank-fusion sums. `query_vector`: the query's embedding
-    (`embed_query`), for a caller that searches more than once with one query."""
-    if not scopes or limit <= 0 or not query.strip():
-        return []
-    where = repository.chunk_filter(scopes, kinds)
-    fetch = limit * FETCH_FACTOR if mode == "hybrid" else limit
-    vector_query: Sequence[float] | None = None
-    embedder = runtime.models.embedder()
-    if mode != "keyword":
-        vector_query = query_vector or await embed_query(runtime, query)
-    async with runtime.db.read() as session:
+        A text repeated (boilerplate, a repetitive document) is embedded once; `embedded`
+        carries the vectors of texts seen before across calls (the caller bounds its size),
+        and receives the new ones."""
+        if not chunks:
+            return []
+        embedder = self._embedder()
+        texts = [c.embed_text or c.text for c in chunks]
+        found = embedded if embedded is not None else {}
+        missing = [text for text in dict.fromkeys(texts) if text not in found]
+        for start in range(0, len(missing), EMBED_BATCH):
+            batch = missing[start : start + EMBED_BATCH]
+            found.update(zip(batch, await embedder.embed(batch), strict=True))
+        vectors = [found[text] for text in texts]
+        if session is not None:
+            return await self._write(session, chunks, vectors, embedder.name)
+        async with self.db.unit_of_work() as own:
+            return await self._write(own, chunks, vectors, embedder.name)
+
+    async def _write(
+        self,
+        session: AsyncSession,
+        chunks: Sequence[ChunkInput],
+        vectors: Sequence[Sequence[float]],
+        model: str,
+    ) -> list[str]:
+        if vectors:
+            await self._vectors.ensure(session, dimensions=len(vectors[0]))
+        rows = await repository.add(session, chunks, embedding_model=model)
+        await self._vectors.store(
+            session, [(row.seq, v) for row, v in zip(rows, vectors, strict=True)]
+        )
+        return [row.id for row in rows]
+
+    async def delete_source(
+        self,
+        *,
+        source_kind: SourceKind,
+        source_id: str,
+        session: AsyncSession | None = None,
+    ) -> int:
+        """Remove a source's chunks with their keyword entries and vectors; returns how many.
+        Without a `session`, in units of work of DELETE_BATCH chunks: a large document's
+        tens of thousands would hold SQLite's write lock for seconds in one."""
+        if session is not None:
+            return await forget_source(session, source_kind=source_kind, source_id=source_id)
+        removed = 0
+        while True:
+            async with self.db.unit_of_work() as own:
+                count = await repository.delete_source(
+                    own, source_kind=source_kind, source_id=source_id, limit=DELETE_BATCH
+                )
+            removed += count
+            if count < DELETE_BATCH:
+                return removed
+
+    async def search(
+        self,
+        *,
+        query: str,
+        scopes: Sequence[Scope],
+        limit: int = 10,
+        mode: SearchMode = "hybrid",
+        kinds: Sequence[SourceKind] | None = None,
+    ) -> list[Hit]:
+        """The chunks of any of `scopes` (and of `kinds`) that best answer `query`, best
+        first. Vector scores are cosine similarities, keyword scores the backend's rank,
+        hybrid scores reciprocal-rank-fusion sums."""
+        found = await self.search_each(
+            query, [Search(scopes=scopes, limit=limit, kinds=kinds)], mode=mode
+        )
+        return found[0]
+
+    async def search_each(
+        self, query: str, searches: Sequence[Search], *, mode: SearchMode = "hybrid"
+    ) -> list[list[Hit]]:
+        """One query in several places at once (each `Search` ranked on its own, as by
+        `search`): the query is embedded once and read in one session."""
+        if not query.strip() or not any(_wanted(s) for s in searches):
+            return [[] for _ in searches]
+        vector = await self.embed_query(query) if mode != "keyword" else None
+        model = self._embedder().name if vector is not None else ""
+        async with self.db.read() as session:
+            return [
+                await self._ranked(session, query, vector, model, s, mode) if _wanted(s) else []
+                for s in searches
+            ]
+
+    async def _ranked(  # noqa: PLR0913 - one ranking's inputs
+        self,
+        session: AsyncSession,
+        query: str,
+        vector: Sequence[float] | None,
+        model: str,
+        search: Search,
+        mode: SearchMode,
+    ) -> list[Hit]:
+        where = repository.chunk_filter(search.scopes, search.kinds)
+        fetch = search.limit * FETCH_FACTOR if mode == "hybrid" else search.limit
         rankings: list[list[tuple[int, float]]] = []
-        if vector_query is not None:
-            in_model = repository.embedded_with(where, embedder.name)
-            nearest = await runtime.vectors.nearest(
-                session, vector=vector_query, where=in_model, limit=fetch
+        if vector is not None:
+            nearest = await self._vectors.nearest(
+                session, vector=vector, where=repository.embedded_with(where, model), limit=fetch
             )
             rankings.append([(seq, 1.0 - distance) for seq, distance in nearest])
         if mode != "vector":
             rankings.append(
                 await repository.keyword(session, query=query, where=where, limit=fetch)
             )
-        ranked = _rank(rankings)[:limit]
+        ranked = _rank(rankings)[: search.limit]
         rows = await repository.by_seq(session, [seq for seq, _ in ranked])
-    return [
-        Hit(
-            chunk_id=rows[seq].id,
-            source_kind=rows[seq].source_kind,  # type: ignore[arg-type]
-            source_id=rows[seq].source_id,
-            text=rows[seq].text,
-            score=score,
-            metadata=rows[seq].meta,
-            scope=Scope(rows[seq].character_id, rows[seq].user_id, rows[seq].chat_id),
-        )
-        for seq, score in ranked
-        if seq in rows
-    ]
+        return [
+            Hit(
+                chunk_id=rows[seq].id,
+                source_kind=rows[seq].source_kind,  # type: ignore[arg-type]
+                source_id=rows[seq].source_id,
+                text=rows[seq].text,
+                score=score,
+                metadata=rows[seq].meta,
+                scope=Scope(rows[seq].character_id, rows[seq].user_id, rows[seq].chat_id),
+            )
+            for seq, score in ranked
+            if seq in rows
+        ]
+
+    async def embed_query(self, query: str) -> list[float]:
+        """The query's embedding, as `search` makes it."""
+        return (await self._embedder().embed([query]))[0]
+
+    @asynccontextmanager
+    async def bulk_load(self, *, dimensions: int) -> AsyncIterator[None]:
+        """Around writing many chunks' vectors (of `dimensions` floats) in many units of
+        work: the vector index's search structure is dropped first and built once on
+        leaving, also after an error, so the store never stays without it. On PostgreSQL
+        that is the HNSW index; searches meanwhile scan exactly, and other writes of
+        chunks wait for the build."""
+        async with self.db.unit_of_work() as session:
+            # First: a change of size makes the index anew, which must not survive the load.
+            await self._vectors.ensure(session, dimensions=dimensions)
+            await self._vectors.begin_bulk_load(session)
+        try:
+            yield
+        finally:
+            async with self.db.unit_of_work() as session:
+                await self._vectors.end_bulk_load(session)
+
+    async def reindex(
+        self,
+        *,
+        batch_size: int = EMBED_BATCH,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> int:
+        """Re-embed every chunk with the current embedder (after a change of embedding
+        model), one short unit of work per batch, as a bulk load; calls progress(done, total)."""
+        embedder = self._embedder()
+        async with self.db.read() as session:
+            total = await repository.count(session)
+        done, after = 0, 0
+        async with self.bulk_load(dimensions=embedder.dimensions):
+            while True:
+                async with self.db.read() as session:
+                    page = await repository.page_after(session, after=after, size=batch_size)
+                if not page:
+                    break
+                vectors = await embedder.embed([value for _, value in page])
+                seqs = [seq for seq, _ in page]
+                async with self.db.unit_of_work() as session:
+                    await self._vectors.store(session, list(zip(seqs, vectors, strict=True)))
+                    await repository.set_embedding_model(session, seqs, embedder.name)
+                done, after = done + len(page), seqs[-1]
+                if progress is not None:
+                    progress(done, max(total, done))
+        return done
 
 
-async def embed_query(runtime: JobContext, query: str) -> list[float]:
-    """The query's embedding, as `search` would make it."""
-    return (await runtime.models.embedder().embed([query]))[0]
+def _wanted(search: Search) -> bool:
+    return bool(search.scopes) and search.limit > 0
 
 
 def _rank(rankings: list[list[tuple[int, float]]]) -> list[tuple[int, float]]:
@@ -153,58 +240,23 @@ def _rank(rankings: list[list[tuple[int, float]]]) -> list[tuple[int, float]]:
     return reciprocal_rank_fusion([[seq for seq, _ in ranking] for ranking in rankings])
 
 
-@asynccontextmanager
-async def bulk_load(runtime: JobContext, *, dimensions: int) -> AsyncIterator[None]:
-    """Around writing many chunks' vectors (of `dimensions` floats) in many units of work:
-    the vector index's search structure is dropped first and built once on leaving, also
-    after an error, so the store never stays without it. On PostgreSQL that is the HNSW
-    index; searches meanwhile scan exactly, and other writes of chunks wait for the build."""
-    async with runtime.db.unit_of_work() as session:
-        # First: a change of size makes the index anew, which must not survive the load.
-        await runtime.vectors.ensure(session, dimensions=dimensions)
-        await runtime.vectors.begin_bulk_load(session)
-    try:
-        yield
-    finally:
-        async with runtime.db.unit_of_work() as session:
-            await runtime.vectors.end_bulk_load(session)
+async def forget_source(session: AsyncSession, *, source_kind: SourceKind, source_id: str) -> int:
+    """Remove a source's chunks (with their keyword entries and vectors) in the caller's
+    unit of work; returns how many. Needs no port: vectors go with their rows."""
+    return await repository.delete_source(session, source_kind=source_kind, source_id=source_id)
 
 
-async def reindex(
-    runtime: JobContext,
-    *,
-    batch_size: int = EMBED_BATCH,
-    progress: Callable[[int, int], None] | None = None,
-) -> int:
-    """Re-embed every chunk with the current embedder (after a change of embedding
-    model), one short unit of work per batch, as a bulk load; calls progress(done, total)."""
-    embedder = runtime.models.embedder()
-    async with runtime.db.read() as session:
-        total = await repository.count(session)
-    done, after = 0, 0
-    async with bulk_load(runtime, dimensions=embedder.dimensions):
-        while True:
-            async with runtime.db.read() as session:
-                page = await repository.page_after(session, after=after, size=batch_size)
-            if not page:
-                break
-            vectors = await embedder.embed([value for _, value in page])
-            seqs = [seq for seq, _ in page]
-            async with runtime.db.unit_of_work() as session:
-                await runtime.vectors.store(session, list(zip(seqs, vectors, strict=True)))
-                await repository.set_embedding_model(session, seqs, embedder.name)
-            done, after = done + len(page), seqs[-1]
-            if progress is not None:
-                progress(done, max(total, done))
-    return done
+async def forget_character(session: AsyncSession, *, character_id: str) -> int:
+    """Remove everything indexed in the character's scopes (it is being deleted)."""
+    return await repository.delete_of_character(session, character_id)
 
 
-async def embedder_mismatch(runtime: JobContext) -> str | None:
+async def embedder_mismatch(db: Database, *, current: str) -> str | None:
     """A line for the start-up log when chunks were embedded by another embedder than
-    the current one: vector search leaves them out until `cognitia reindex`."""
-    current = runtime.models.catalogue.default_embedder
+    `current` (the catalogue's default): vector search leaves them out until
+    `cognitia reindex`."""
     try:
-        async with runtime.db.read() as session:
+        async with db.read() as session:
             counts = await repository.count_by_embedder(session)
     except DBAPIError:
         return None  # not migrated yet: nothing indexed, and start-up must not fail here
@@ -217,8 +269,3 @@ async def embedder_mismatch(runtime: JobContext) -> str | None:
         f" {current!r} ({listed}): vector search leaves them out (keyword search still"
         " finds them) until `cognitia reindex` re-embeds them"
     )
-
-
-async def forget_character(session: AsyncSession, *, character_id: str) -> int:
-    """Remove everything indexed in the character's scopes (it is being deleted)."""
-    return await repository.delete_of_character(session, character_id)

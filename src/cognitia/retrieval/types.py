@@ -7,6 +7,7 @@ matches). Typical scopes: a character's documents (character_id), a user's data 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -45,3 +46,13 @@ class Hit:
     score: float
     metadata: dict[str, Any] = field(default_factory=dict)
     scope: Scope = Scope()
+
+
+@dataclass(frozen=True)
+class Search:
+    """Where one query is looked for: any of `scopes`, chunks of `kinds` (None: any), the
+    best `limit`. `Retrieval.search_each` runs several for one query."""
+
+    scopes: Sequence[Scope]
+    limit: int = 10
+    kinds: Sequence[SourceKind] | None = None

@@ -23,6 +23,7 @@ from cognitia.characters.service.characters import (
     list_by_ids,
     list_visible_by_ids,
     marketplace,
+    on_delete,
     page_for_owner,
     update,
 )
@@ -51,6 +52,7 @@ __all__ = [
     "list_visible_by_ids",
     "list_voice_permissions",
     "marketplace",
+    "on_delete",
     "page_for_owner",
     "revoke_voice",
     "set_avatar",

@@ -9,7 +9,7 @@ see but does not own answers NotOwner (403) to changes.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -30,6 +30,21 @@ from cognitia.models.character import Character
 from cognitia.models.user import User
 from cognitia.retrieval import service as retrieval
 from cognitia.storage.tasks import delete_after_commit
+
+
+class BeforeDelete(Protocol):
+    async def __call__(self, session: AsyncSession, *, character_id: str) -> None: ...
+
+
+# Clean-ups of domains built on characters (knowledge registers its documents' at import):
+# run in the deleting unit of work, so characters need not import those domains.
+_before_delete: list[BeforeDelete] = []
+
+
+def on_delete(hook: BeforeDelete) -> None:
+    """Run `hook` in the unit of work that deletes a character, before the row goes."""
+    if hook not in _before_delete:
+        _before_delete.append(hook)
 
 
 def is_visible(character: Character, user: User) -> bool:
@@ -136,13 +151,11 @@ async def update(
 async def delete(session: AsyncSession, *, owner: User, character_id: str) -> None:
     """The character goes, with its documents' originals and everything indexed in its
     scopes (documents, memories); its lorebook stays (a lorebook of the owner's own)."""
-    # Imported here: knowledge builds on characters (it checks ownership through us).
-    from cognitia.knowledge import service as knowledge
-
     character = await get_owned(session, user=owner, character_id=character_id)
     if character.avatar_key:
         delete_after_commit(session, [character.avatar_key])
-    await knowledge.forget_documents_of_character(session, character_id=character.id)
+    for hook in _before_delete:
+        await hook(session, character_id=character.id)
     await retrieval.forget_character(session, character_id=character.id)
     await repository.delete_character(session, character)
 
