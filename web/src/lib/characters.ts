@@ -123,7 +123,7 @@ export async function startChat(characterId: string): Promise<string> {
 
 /** Catalogue models and lanes, for the editor's model field. */
 export async function modelChoices(): Promise<ModelChoice[]> {
-  const found = await api.get<{ models: { id: string }[]; lanes: Record<string, string[]> }>("/api/v2/models");
+  const found = await api.get<Schema<"CatalogueRead">>("/api/v2/models");
   return [
     ...found.models.map((m) => ({ id: m.id, label: m.id })),
     ...Object.entries(found.lanes).map(([lane, chain]) => ({ id: `lane/${lane}`, label: `lane ${lane}: ${chain.join(" → ")}` })),

@@ -1306,6 +1306,20 @@ export interface components {
                 [key: string]: unknown;
             };
         };
+        /** CatalogueRead */
+        CatalogueRead: {
+            /** Models */
+            models: components["schemas"]["ModelRead"][];
+            /**
+             * Lanes
+             * @description Each lane's models, in the order tried.
+             */
+            lanes: {
+                [key: string]: string[];
+            };
+            /** Default Embedder */
+            default_embedder: string;
+        };
         /** CharacterAdd */
         CharacterAdd: {
             /** Character Id */
@@ -2235,6 +2249,32 @@ export interface components {
          * @enum {string}
          */
         MessageStatus: "complete" | "streaming" | "stopped" | "error";
+        /**
+         * ModelRead
+         * @description A catalogue model as clients see it: no upstream id, no provider secrets.
+         */
+        ModelRead: {
+            /** Id */
+            id: string;
+            /** Provider */
+            provider: string;
+            /** Context Window */
+            context_window: number;
+            /**
+             * Input Price Per Mtok
+             * @description USD per million prompt tokens.
+             */
+            input_price_per_mtok: number;
+            /**
+             * Output Price Per Mtok
+             * @description USD per million completion tokens.
+             */
+            output_price_per_mtok: number;
+            /** Capabilities */
+            capabilities: string[];
+            /** Fallbacks */
+            fallbacks: string[];
+        };
         /** ParticipantAdd */
         ParticipantAdd: {
             /** User Id */
@@ -3806,9 +3846,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["CatalogueRead"];
                 };
             };
             /** @description not_authenticated, invalid_token, token_expired */
