@@ -8,10 +8,11 @@ from starlette.background import BackgroundTask
 
 from cognitia.auth.dependencies import BearerCredentials, Caller, get_caller
 from cognitia.chats import service
+from cognitia.chats.deps import WatchersDep
 from cognitia.chats.shutdown import stream_grace_seconds
 from cognitia.chats.watchers import Watcher
 from cognitia.errors import Unauthorized
-from cognitia.http.deps import DbDep, EventsDep, RuntimeDep, SettingsDep, WatchersDep
+from cognitia.http.deps import DbDep, EventsDep, RuntimeDep, SettingsDep
 
 router = APIRouter(prefix="/api/v2/chats", tags=["chats"])
 

@@ -14,6 +14,7 @@ from sse_starlette import EventSourceResponse
 from cognitia.auth.dependencies import Caller, CurrentUser
 from cognitia.auth.schemas import ResourceId
 from cognitia.chats import live, messages, service
+from cognitia.chats.deps import GenerationsDep
 from cognitia.chats.fanout import Turn
 from cognitia.chats.schemas import (
     BranchRequest,
@@ -35,7 +36,7 @@ from cognitia.chats.schemas import (
 )
 from cognitia.chats.shutdown import stream_grace_seconds
 from cognitia.errors import Unprocessable
-from cognitia.http.deps import DbDep, EventsDep, GenerationsDep, SessionDep
+from cognitia.http.deps import DbDep, EventsDep, SessionDep
 
 router = APIRouter(prefix="/api/v2/chats", tags=["chats"])
 

@@ -15,8 +15,6 @@ from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cognitia.cache.ports import Cache, RateLimiter
-from cognitia.chats.generation import Generations
-from cognitia.chats.watchers import Watchers
 from cognitia.config import Settings
 from cognitia.db import Database
 from cognitia.events.ports import EventBus
@@ -97,16 +95,6 @@ def get_mailer(request: Request) -> Mailer:
     return mailer
 
 
-def get_generations(request: Request) -> Generations:
-    generations: Generations = _adapters(request).generations
-    return generations
-
-
-def get_watchers(request: Request) -> Watchers:
-    watchers: Watchers = _adapters(request).watchers
-    return watchers
-
-
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 DbDep = Annotated[Database, Depends(get_db)]
 ModelsDep = Annotated[ModelRegistry, Depends(get_models)]
@@ -118,8 +106,6 @@ VectorsDep = Annotated[VectorIndex, Depends(get_vectors)]
 CacheDep = Annotated[Cache, Depends(get_cache)]
 RateLimiterDep = Annotated[RateLimiter, Depends(get_rate_limiter)]
 MailerDep = Annotated[Mailer, Depends(get_mailer)]
-GenerationsDep = Annotated[Generations, Depends(get_generations)]
-WatchersDep = Annotated[Watchers, Depends(get_watchers)]
 
 
 async def get_session(db: DbDep) -> AsyncIterator[AsyncSession]:
