@@ -44,7 +44,7 @@ async def chat_events(
 
     async def admitted() -> None:
         """What a new request would be asked: valid credentials, then membership."""
-        principal = await get_caller(request, runtime, credentials)
+        principal = await get_caller(request, runtime.db, runtime.settings, credentials)
         async with runtime.db.read() as session:
             await service.get_for_member(session, user=principal.user, chat_id=chat_id)
 

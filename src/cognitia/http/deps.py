@@ -12,6 +12,7 @@ from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
+from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cognitia.cache.ports import Cache, RateLimiter
@@ -97,6 +98,12 @@ def get_mailer(request: Request) -> Mailer:
     return mailer
 
 
+def get_redis(request: Request) -> Redis | None:
+    """The process's Redis client; None on embedded defaults (no `redis_url`)."""
+    redis: Redis | None = _adapters(request).redis
+    return redis
+
+
 def get_generations(request: Request) -> Generations:
     generations: Generations = _adapters(request).generations
     return generations
@@ -118,6 +125,7 @@ VectorsDep = Annotated[VectorIndex, Depends(get_vectors)]
 CacheDep = Annotated[Cache, Depends(get_cache)]
 RateLimiterDep = Annotated[RateLimiter, Depends(get_rate_limiter)]
 MailerDep = Annotated[Mailer, Depends(get_mailer)]
+RedisDep = Annotated[Redis | None, Depends(get_redis)]
 GenerationsDep = Annotated[Generations, Depends(get_generations)]
 WatchersDep = Annotated[Watchers, Depends(get_watchers)]
 
