@@ -11,8 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from cognitia.auth import api_keys, scopes, service
 from cognitia.auth.service import Principal
-from cognitia.errors import AdminRequired, Unauthorized
 from cognitia.config import Settings
+from cognitia.errors import AdminRequired, Unauthorized
 from cognitia.http.deps import DbDep, SessionDep, SettingsDep
 from cognitia.models.user import User
 

@@ -34,9 +34,7 @@ def _errors(*codes: int) -> dict[int | str, dict[str, object]]:
 
 
 @router.post("/register", status_code=status.HTTP_201_CREATED, responses=_errors(409, 422))
-async def register(
-    data: RegisterRequest, session: SessionDep, settings: SettingsDep
-) -> UserRead:
+async def register(data: RegisterRequest, session: SessionDep, settings: SettingsDep) -> UserRead:
     """Create an account and mail a verification link; on a development instance with the
     console mail backend, the first account is an admin verified at once (`is_verified`)."""
     user = await service.sign_up(session, settings, data=data)

@@ -156,15 +156,15 @@ async def login(
     credentials: LoginRequest,
     client: Client,
 ) -> TokenPair:
-    auth, email = settings.auth, credentials.email
-    account_rate = _account_rate(auth)
+    rules, email = settings.auth, credentials.email
+    account_rate = _account_rate(rules)
     await _limit(
         limiter,
         f"login:ip:{client.ip}",
-        RateLimit(auth.login_attempts_per_ip, auth.login_window_seconds),
+        RateLimit(rules.login_attempts_per_ip, rules.login_window_seconds),
     )
     await _limit(limiter, f"login:account:{email}", account_rate)
-    user = await _check_credentials(session, auth, credentials)
+    user = await _check_credentials(session, rules, credentials)
     await limiter.clear(f"login:account:{email}", account_rate)
     return await _start_session(session, settings, user=user, user_agent=client.user_agent)
 

@@ -44,9 +44,7 @@ async def update_me(
     limiter: RateLimiterDep,
     settings: SettingsDep,
 ) -> UserUpdated:
-    pending = await service.update_me(
-        session, limiter, settings, principal=principal, data=data
-    )
+    pending = await service.update_me(session, limiter, settings, principal=principal, data=data)
     base = UserRead.model_validate(principal.user)
     revoked = data.new_password is not None
     return UserUpdated(**base.model_dump(), pending_email=pending, credentials_revoked=revoked)
