@@ -20,7 +20,9 @@ async def create_user(
         data = RegisterRequest(email=email, password=password, first_name=first_name)
         async with runtime.db.unit_of_work() as session:
             role = Role.ADMIN if is_admin else Role.USER
-            user = await auth.register(session, runtime, data=data, role=role, verified=True)
+            user = await auth.register(
+                session, runtime.settings, data=data, role=role, verified=True
+            )
         return user.id
     finally:
         await runtime.close()

@@ -68,7 +68,9 @@ class JobSettings(BaseModel):
         default_factory=list, description="Modules imported at start that register more jobs."
     )
     cleanup_interval_seconds: int = Field(
-        3600, ge=1, description="Period of the expired-token cleanup job."
+        3600,
+        ge=1,
+        description="Period of the cleanup jobs (expired tokens, finished job rows).",
     )
 
 

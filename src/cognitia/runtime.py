@@ -51,6 +51,7 @@ from cognitia.storage.providers.s3 import S3BlobStore, S3Config
 JOB_MODULES = [
     "cognitia.mail.tasks",
     "cognitia.auth.tasks",
+    "cognitia.jobs.tasks",
     "cognitia.storage.tasks",
     "cognitia.chats.tasks",
     "cognitia.knowledge.tasks",
@@ -155,6 +156,7 @@ def build_runtime(settings: Settings) -> Runtime:
     )
     schedule = [
         Periodic("auth.cleanup", settings.jobs.cleanup_interval_seconds),
+        Periodic("jobs.cleanup", settings.jobs.cleanup_interval_seconds),
         Periodic("chats.sweep_interrupted", 300),
     ]
     models = build_models(settings)

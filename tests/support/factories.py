@@ -47,7 +47,9 @@ async def create_user(
     data = RegisterRequest(email=email or unique_email(), password=password, first_name=first_name)
     async with runtime.db.unit_of_work() as session:
         role = Role.ADMIN if admin else Role.USER
-        return await auth.register(session, runtime, data=data, role=role, verified=verified)
+        return await auth.register(
+            session, runtime.settings, data=data, role=role, verified=verified
+        )
 
 
 async def login(client: httpx.AsyncClient, email: str, password: str = PASSWORD) -> dict[str, Any]:

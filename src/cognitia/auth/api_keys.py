@@ -10,13 +10,14 @@ from cognitia.auth import repository, service
 from cognitia.auth.errors import ApiKeyExpired
 from cognitia.auth.schemas import ApiKeyCreate
 from cognitia.auth.service import Principal
+from cognitia.cache.ports import RateLimiter
+from cognitia.config import AuthSettings
 from cognitia.errors import AccountDisabled, InvalidToken, NotFound
 from cognitia.events.revocations import Revocation, revoke_after_commit
 from cognitia.kit.clock import utcnow
 from cognitia.kit.ids import new_secret, sha256_hex
 from cognitia.models.api_key import ApiKey
 from cognitia.models.user import User
-from cognitia.runtime import Runtime
 
 KEY_PREFIX = "cgk_"
 LAST_USED_RESOLUTION = timedelta(minutes=1)
@@ -27,10 +28,17 @@ def looks_like_key(token: str) -> bool:
 
 
 async def create(
-    session: AsyncSession, runtime: Runtime, *, principal: Principal, data: ApiKeyCreate
+    session: AsyncSession,
+    limiter: RateLimiter,
+    settings: AuthSettings,
+    *,
+    principal: Principal,
+    data: ApiKeyCreate,
 ) -> tuple[ApiKey, str]:
     """A new key for the caller, who must be signed in and give the current password."""
-    await service.confirm_password(runtime, principal=principal, password=data.current_password)
+    await service.confirm_password(
+        limiter, settings, principal=principal, password=data.current_password
+    )
     raw, days = new_secret(KEY_PREFIX), data.expires_in_days
     key = ApiKey(
         user_id=principal.user.id,
@@ -40,8 +48,7 @@ async def create(
         scope=data.scope,
         expires_at=utcnow() + timedelta(days=days) if days else None,
     )
-    session.add(key)
-    await session.flush()
+    await repository.add_api_key(session, key)
     return key, raw
 
 

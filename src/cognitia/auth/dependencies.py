@@ -11,10 +11,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from cognitia.auth import api_keys, scopes, service
 from cognitia.auth.service import Principal
+from cognitia.config import Settings
 from cognitia.errors import AdminRequired, Unauthorized
-from cognitia.http.deps import RuntimeDep, SessionDep
+from cognitia.http.deps import DbDep, SessionDep, SettingsDep
 from cognitia.models.user import User
-from cognitia.runtime import Runtime
 
 _bearer = HTTPBearer(auto_error=False, description="An access token or an API key (cgk_...).")
 # The raw credentials, for a stream that checks them again later (chats/events_router.py).
@@ -24,10 +24,10 @@ BearerCredentials = Annotated[HTTPAuthorizationCredentials | None, Depends(_bear
 async def get_principal(
     request: Request,
     session: SessionDep,
-    runtime: RuntimeDep,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    settings: SettingsDep,
+    credentials: BearerCredentials,
 ) -> Principal:
-    principal = await _authenticate(session, runtime, credentials)
+    principal = await _authenticate(session, settings, credentials)
     scopes.check(principal.api_key_scope, _route_path(request))
     if principal.api_key_id and api_keys.needs_touch(principal.api_key_last_used_at):
         await api_keys.touch(session, key_id=principal.api_key_id)
@@ -35,14 +35,14 @@ async def get_principal(
 
 
 async def _authenticate(
-    session: AsyncSession, runtime: Runtime, credentials: HTTPAuthorizationCredentials | None
+    session: AsyncSession, settings: Settings, credentials: HTTPAuthorizationCredentials | None
 ) -> Principal:
     if credentials is None or not credentials.credentials:
         raise Unauthorized()
     token = credentials.credentials
     if api_keys.looks_like_key(token):
         return await api_keys.authenticate(session, raw_key=token)
-    return await service.authenticate_access_token(session, runtime, token=token)
+    return await service.authenticate_access_token(session, settings, token=token)
 
 
 CurrentPrincipal = Annotated[Principal, Depends(get_principal, scope="function")]
@@ -56,8 +56,9 @@ def _route_path(request: Request) -> str:
 
 async def get_caller(
     request: Request,
-    runtime: RuntimeDep,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    db: DbDep,
+    settings: SettingsDep,
+    credentials: BearerCredentials,
 ) -> Principal:
     """Authenticate in a read-only session of its own, closed before the endpoint runs.
 
@@ -66,11 +67,11 @@ async def get_caller(
     a read-only session lets any number of callers authenticate beside a writer. The user
     object is detached: read it, don't change it.
     """
-    async with runtime.db.read() as session:
-        principal = await _authenticate(session, runtime, credentials)
+    async with db.read() as session:
+        principal = await _authenticate(session, settings, credentials)
     scopes.check(principal.api_key_scope, _route_path(request))
     if principal.api_key_id and api_keys.needs_touch(principal.api_key_last_used_at):
-        async with runtime.db.unit_of_work() as session:
+        async with db.unit_of_work() as session:
             await api_keys.touch(session, key_id=principal.api_key_id)
     return principal
 

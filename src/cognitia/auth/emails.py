@@ -8,20 +8,20 @@ from urllib.parse import urlencode
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cognitia.auth import repository
+from cognitia.config import Settings
 from cognitia.errors import InvalidToken, TokenExpired
 from cognitia.kit.clock import utcnow
 from cognitia.kit.ids import new_secret, sha256_hex
 from cognitia.mail import service as mail
 from cognitia.models.email_token import EmailToken, EmailTokenPurpose
 from cognitia.models.user import User
-from cognitia.runtime import Runtime
 
 
 def _new_token(
-    runtime: Runtime, user: User, purpose: EmailTokenPurpose, email: str
+    settings: Settings, user: User, purpose: EmailTokenPurpose, email: str
 ) -> tuple[str, EmailToken]:
     raw = new_secret()
-    ttl = timedelta(hours=runtime.settings.auth.email_token_hours)
+    ttl = timedelta(hours=settings.auth.email_token_hours)
     record = EmailToken(
         user_id=user.id,
         purpose=purpose,
@@ -32,32 +32,32 @@ def _new_token(
     return raw, record
 
 
-def _link(runtime: Runtime, path: str, token: str) -> str:
-    return f"{runtime.settings.public_url.rstrip('/')}{path}?{urlencode({'token': token})}"
+def _link(settings: Settings, path: str, token: str) -> str:
+    return f"{settings.public_url.rstrip('/')}{path}?{urlencode({'token': token})}"
 
 
 async def send_verification(
-    session: AsyncSession, runtime: Runtime, *, user: User, email: str
+    session: AsyncSession, settings: Settings, *, user: User, email: str
 ) -> None:
     """Mail a link that proves `email` belongs to `user` (used at sign-up and e-mail change)."""
     await repository.use_email_tokens(session, user.id, EmailTokenPurpose.VERIFY, now=utcnow())
-    raw, record = _new_token(runtime, user, EmailTokenPurpose.VERIFY, email)
-    session.add(record)
-    link = _link(runtime, "/api/v2/auth/verify-email", raw)
+    raw, record = _new_token(settings, user, EmailTokenPurpose.VERIFY, email)
+    repository.add_email_token(session, record)
+    link = _link(settings, "/api/v2/auth/verify-email", raw)
     mail.send_later(
         session,
         to=email,
         subject="Confirm your e-mail address",
         body=f"Hello {user.first_name or 'there'},\n\nConfirm your address: {link}\n\n"
-        f"The link works once, for {runtime.settings.auth.email_token_hours} hours.",
+        f"The link works once, for {settings.auth.email_token_hours} hours.",
     )
 
 
-async def send_password_reset(session: AsyncSession, runtime: Runtime, *, user: User) -> None:
+async def send_password_reset(session: AsyncSession, settings: Settings, *, user: User) -> None:
     await repository.use_email_tokens(session, user.id, EmailTokenPurpose.RESET, now=utcnow())
-    raw, record = _new_token(runtime, user, EmailTokenPurpose.RESET, user.email)
-    session.add(record)
-    link = _link(runtime, "/reset-password", raw)
+    raw, record = _new_token(settings, user, EmailTokenPurpose.RESET, user.email)
+    repository.add_email_token(session, record)
+    link = _link(settings, "/reset-password", raw)
     mail.send_later(
         session,
         to=user.email,
@@ -67,7 +67,7 @@ async def send_password_reset(session: AsyncSession, runtime: Runtime, *, user: 
     )
 
 
-async def send_password_changed(session: AsyncSession, runtime: Runtime, *, user: User) -> None:
+async def send_password_changed(session: AsyncSession, settings: Settings, *, user: User) -> None:
     """Tell the owner, so a change they did not make does not go unnoticed."""
     mail.send_later(
         session,
@@ -76,7 +76,7 @@ async def send_password_changed(session: AsyncSession, runtime: Runtime, *, user
         body=f"Hello {user.first_name or 'there'},\n\nThe password of your Cognitia account was"
         " changed. Every other signed-in device was signed out and every API key was revoked;"
         " create new keys where you need them.\n\nIf you did not do this, reset your password"
-        f" now: {runtime.settings.public_url.rstrip('/')}/forgot-password",
+        f" now: {settings.public_url.rstrip('/')}/forgot-password",
     )
 
 

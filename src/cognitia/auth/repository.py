@@ -64,6 +64,17 @@ async def flush_email_change(session: AsyncSession) -> None:
         raise EmailTaken() from None
 
 
+async def add_session(session: AsyncSession, auth_session: AuthSession) -> AuthSession:
+    """Insert a login session; flushed, so its id is there for the tokens that carry it."""
+    session.add(auth_session)
+    await session.flush()
+    return auth_session
+
+
+def add_refresh_token(session: AsyncSession, token: RefreshToken) -> None:
+    session.add(token)
+
+
 async def get_session_with_user(
     session: AsyncSession, session_id: str
 ) -> tuple[AuthSession, User] | None:
@@ -119,6 +130,10 @@ async def get_email_token(
     return (await session.scalars(query)).one_or_none()
 
 
+def add_email_token(session: AsyncSession, token: EmailToken) -> None:
+    session.add(token)
+
+
 async def use_email_tokens(
     session: AsyncSession, user_id: str, purpose: EmailTokenPurpose, *, now: datetime
 ) -> None:
@@ -132,6 +147,12 @@ async def use_email_tokens(
         )
         .values(used_at=now)
     )
+
+
+async def add_api_key(session: AsyncSession, key: ApiKey) -> ApiKey:
+    session.add(key)
+    await session.flush()
+    return key
 
 
 async def get_api_key_by_hash(session: AsyncSession, key_hash: str) -> tuple[ApiKey, User] | None:

@@ -23,7 +23,7 @@ from cognitia.auth.schemas import (
     UserRead,
 )
 from cognitia.errors import InvalidToken
-from cognitia.http.deps import ClientIp, RuntimeDep, SessionDep
+from cognitia.http.deps import ClientIp, DbDep, RateLimiterDep, SessionDep, SettingsDep
 
 router = APIRouter(prefix="/api/v2/auth", tags=["auth"])
 keys_router = APIRouter(prefix="/api/v2/api-keys", tags=["api keys"])
@@ -34,10 +34,10 @@ def _errors(*codes: int) -> dict[int | str, dict[str, object]]:
 
 
 @router.post("/register", status_code=status.HTTP_201_CREATED, responses=_errors(409, 422))
-async def register(data: RegisterRequest, session: SessionDep, runtime: RuntimeDep) -> UserRead:
+async def register(data: RegisterRequest, session: SessionDep, settings: SettingsDep) -> UserRead:
     """Create an account and mail a verification link; on a development instance with the
     console mail backend, the first account is an admin verified at once (`is_verified`)."""
-    user = await service.sign_up(session, runtime, data=data)
+    user = await service.sign_up(session, settings, data=data)
     return UserRead.model_validate(user)
 
 
@@ -71,25 +71,35 @@ async def verify_email_link(
 
 @router.post("/resend-verification", status_code=status.HTTP_202_ACCEPTED)
 async def resend_verification(
-    data: EmailRequest, session: SessionDep, runtime: RuntimeDep, ip: ClientIp
+    data: EmailRequest,
+    session: SessionDep,
+    limiter: RateLimiterDep,
+    settings: SettingsDep,
+    ip: ClientIp,
 ) -> Accepted:
-    await service.resend_verification(session, runtime, email=data.email, client=service.Client(ip))
+    client = service.Client(ip)
+    await service.resend_verification(session, limiter, settings, email=data.email, client=client)
     return Accepted(detail="If the address has an unverified account, a new link is on its way.")
 
 
 @router.post("/login", responses=_errors(401, 403, 429))
-async def login(
-    data: LoginRequest, request: Request, session: SessionDep, runtime: RuntimeDep, ip: ClientIp
+async def login(  # noqa: PLR0913 - the body and its dependencies
+    data: LoginRequest,
+    request: Request,
+    session: SessionDep,
+    limiter: RateLimiterDep,
+    settings: SettingsDep,
+    ip: ClientIp,
 ) -> TokenPair:
     client = service.Client(ip=ip, user_agent=request.headers.get("user-agent", ""))
-    return await service.login(
-        session, runtime, email=data.email, password=data.password, client=client
-    )
+    return await service.login(session, limiter, settings, credentials=data, client=client)
 
 
 @router.post("/refresh", responses=_errors(401, 403))
-async def refresh(data: RefreshRequest, session: SessionDep, runtime: RuntimeDep) -> TokenPair:
-    return await service.refresh(session, runtime, refresh_token=data.refresh_token)
+async def refresh(
+    data: RefreshRequest, session: SessionDep, db: DbDep, settings: SettingsDep
+) -> TokenPair:
+    return await service.refresh(session, db, settings, refresh_token=data.refresh_token)
 
 
 @router.post("/logout", status_code=status.HTTP_204_NO_CONTENT, responses=_errors(401))
@@ -99,18 +109,26 @@ async def logout(principal: CurrentPrincipal, session: SessionDep) -> None:
 
 @router.post("/request-password-reset", status_code=status.HTTP_202_ACCEPTED)
 async def request_password_reset(
-    data: EmailRequest, session: SessionDep, runtime: RuntimeDep, ip: ClientIp
+    data: EmailRequest,
+    session: SessionDep,
+    limiter: RateLimiterDep,
+    settings: SettingsDep,
+    ip: ClientIp,
 ) -> Accepted:
     client = service.Client(ip)
-    await service.request_password_reset(session, runtime, email=data.email, client=client)
+    await service.request_password_reset(
+        session, limiter, settings, email=data.email, client=client
+    )
     return Accepted(detail="If the address has an account, a reset link is on its way.")
 
 
 @router.post("/reset-password", status_code=status.HTTP_204_NO_CONTENT, responses=_errors(401, 422))
 async def reset_password(
-    data: ResetPasswordRequest, session: SessionDep, runtime: RuntimeDep
+    data: ResetPasswordRequest, session: SessionDep, settings: SettingsDep
 ) -> None:
-    await service.reset_password(session, runtime, token=data.token, new_password=data.new_password)
+    await service.reset_password(
+        session, settings, token=data.token, new_password=data.new_password
+    )
 
 
 @router.get("/me", responses=_errors(401))
@@ -120,10 +138,16 @@ async def me(user: CurrentUser) -> UserRead:
 
 @keys_router.post("", status_code=status.HTTP_201_CREATED, responses=_errors(401, 403, 422, 429))
 async def create_api_key(
-    data: ApiKeyCreate, principal: CurrentPrincipal, session: SessionDep, runtime: RuntimeDep
+    data: ApiKeyCreate,
+    principal: CurrentPrincipal,
+    session: SessionDep,
+    limiter: RateLimiterDep,
+    settings: SettingsDep,
 ) -> ApiKeyCreated:
     """Needs a signed-in session (not an API key) and `current_password`."""
-    key, raw = await api_keys.create(session, runtime, principal=principal, data=data)
+    key, raw = await api_keys.create(
+        session, limiter, settings.auth, principal=principal, data=data
+    )
     return ApiKeyCreated(**ApiKeyRead.model_validate(key).model_dump(), key=raw)
 
 

@@ -12,7 +12,7 @@ from cognitia.chats.deps import WatchersDep
 from cognitia.chats.shutdown import stream_grace_seconds
 from cognitia.chats.watchers import Watcher
 from cognitia.errors import Unauthorized
-from cognitia.http.deps import DbDep, EventsDep, RuntimeDep, SettingsDep
+from cognitia.http.deps import DbDep, EventsDep, SettingsDep
 
 router = APIRouter(prefix="/api/v2/chats", tags=["chats"])
 
@@ -37,8 +37,6 @@ async def chat_events(  # noqa: PLR0913 - path and dependencies
     events: EventsDep,
     watchers: WatchersDep,
     settings: SettingsDep,
-    # Transitional: only for auth's get_caller, until it takes its own dependencies.
-    runtime: RuntimeDep,
 ) -> EventSourceResponse:
     """Every event of the chat from now on (`ready` first), to any participant.
 
@@ -50,7 +48,7 @@ async def chat_events(  # noqa: PLR0913 - path and dependencies
 
     async def admitted() -> None:
         """What a new request would be asked: valid credentials, then membership."""
-        principal = await get_caller(request, runtime, credentials)
+        principal = await get_caller(request, db, settings, credentials)
         async with db.read() as session:
             await service.get_for_member(session, user=principal.user, chat_id=chat_id)
 

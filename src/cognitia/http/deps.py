@@ -12,6 +12,7 @@ from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
+from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cognitia.cache.ports import Cache, RateLimiter
@@ -23,21 +24,13 @@ from cognitia.llm.registry import ModelRegistry
 from cognitia.llm.service import UsageRecorder
 from cognitia.mail.ports import Mailer
 from cognitia.retrieval.ports import VectorIndex
-from cognitia.runtime import Runtime  # transitional: goes with RuntimeDep
 from cognitia.storage.ports import BlobStore
 
 
 def _adapters(request: Request) -> Any:
+    # The lifespan keeps the process's Runtime here. Its type stays unnamed: nothing below
+    # the composition root imports cognitia.runtime; each getter below names what it takes.
     return request.app.state.runtime
-
-
-def get_runtime(request: Request) -> Runtime:
-    runtime: Runtime = request.app.state.runtime
-    return runtime
-
-
-# Transitional: endpoints not yet narrowed to the adapters they use.
-RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
 
 
 def get_settings(request: Request) -> Settings:
@@ -95,6 +88,12 @@ def get_mailer(request: Request) -> Mailer:
     return mailer
 
 
+def get_redis(request: Request) -> Redis | None:
+    """The process's Redis client; None on embedded defaults (no `redis_url`)."""
+    redis: Redis | None = _adapters(request).redis
+    return redis
+
+
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 DbDep = Annotated[Database, Depends(get_db)]
 ModelsDep = Annotated[ModelRegistry, Depends(get_models)]
@@ -106,6 +105,7 @@ VectorsDep = Annotated[VectorIndex, Depends(get_vectors)]
 CacheDep = Annotated[Cache, Depends(get_cache)]
 RateLimiterDep = Annotated[RateLimiter, Depends(get_rate_limiter)]
 MailerDep = Annotated[Mailer, Depends(get_mailer)]
+RedisDep = Annotated[Redis | None, Depends(get_redis)]
 
 
 async def get_session(db: DbDep) -> AsyncIterator[AsyncSession]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Protocol
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
@@ -10,8 +10,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
 
 from cognitia import __version__
-from cognitia.chats.shutdown import GracefulShutdown
-from cognitia.http.deps import RuntimeDep
+from cognitia.http.deps import DbDep, ModelsDep, RedisDep, SettingsDep
 from cognitia.migrations.status import SchemaCheck
 
 router = APIRouter(tags=["health"])
@@ -36,27 +35,29 @@ async def _check(name: str, checks: dict[str, Any], probe: Any) -> None:
 
 
 @router.get("/readyz")
-async def readiness(request: Request, runtime: RuntimeDep) -> JSONResponse:
+async def readiness(
+    request: Request, db: DbDep, redis: RedisDep, settings: SettingsDep, models: ModelsDep
+) -> JSONResponse:
     checks: dict[str, Any] = {}
 
     async def database() -> None:
-        async with runtime.db.engine.connect() as conn:
+        async with db.engine.connect() as conn:
             await conn.execute(text("SELECT 1"))
 
     await _check("database", checks, database)
     if checks["database"] == "ok":
         checks["schema"] = await _schema_state(request)
-    if runtime.redis is not None:
-        redis = runtime.redis
+    if redis is not None:
+        client = redis
 
         async def ping() -> None:
-            await redis.ping()
+            await client.ping()
 
         await _check("redis", checks, ping)
     checks["jobs"] = _job_runner_state(request)
     # A runner that starts on first use (start_at_boot false) is not waited for.
-    if runtime.settings.llm.runner.start_at_boot and runtime.models.needs_runner():
-        checks["model_runner"] = runtime.models.runner.describe()
+    if settings.llm.runner.start_at_boot and models.needs_runner():
+        checks["model_runner"] = models.runner.describe()
     if _draining(request):
         checks["shutdown"] = "draining: finishing replies, taking no new work"
     ready = all(value == "ok" or value == "external" for value in checks.values())
@@ -77,8 +78,15 @@ async def _schema_state(request: Request) -> str:
     return "ok" if problem is None else f"failed: {problem}"
 
 
+class Draining(Protocol):
+    """The lifespan's shutdown state (chats/shutdown.py: GracefulShutdown)."""
+
+    @property
+    def draining(self) -> bool: ...
+
+
 def _draining(request: Request) -> bool:
-    shutdown: GracefulShutdown | None = getattr(request.app.state, "shutdown", None)
+    shutdown: Draining | None = getattr(request.app.state, "shutdown", None)
     return shutdown is not None and shutdown.draining
 
 

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query, status
 
 from cognitia.auth.dependencies import AdminUser, CurrentPrincipal, CurrentUser
 from cognitia.auth.schemas import ResourceId, Text, UserRead
-from cognitia.http.deps import RuntimeDep, SessionDep
+from cognitia.http.deps import RateLimiterDep, SessionDep, SettingsDep
 from cognitia.users import service
 from cognitia.users.schemas import AccountDelete, UserPage, UserUpdate, UserUpdated
 
@@ -38,9 +38,13 @@ async def get_me(user: CurrentUser) -> UserRead:
 
 @router.patch("/me", responses={**_ACCOUNT_ACTION_ERRORS, 409: {"description": "E-mail taken"}})
 async def update_me(
-    data: UserUpdate, principal: CurrentPrincipal, session: SessionDep, runtime: RuntimeDep
+    data: UserUpdate,
+    principal: CurrentPrincipal,
+    session: SessionDep,
+    limiter: RateLimiterDep,
+    settings: SettingsDep,
 ) -> UserUpdated:
-    pending = await service.update_me(session, runtime, principal=principal, data=data)
+    pending = await service.update_me(session, limiter, settings, principal=principal, data=data)
     base = UserRead.model_validate(principal.user)
     revoked = data.new_password is not None
     return UserUpdated(**base.model_dump(), pending_email=pending, credentials_revoked=revoked)
@@ -48,10 +52,16 @@ async def update_me(
 
 @router.delete("/me", status_code=status.HTTP_204_NO_CONTENT, responses=_ACCOUNT_ACTION_ERRORS)
 async def delete_me(
-    data: AccountDelete, principal: CurrentPrincipal, session: SessionDep, runtime: RuntimeDep
+    data: AccountDelete,
+    principal: CurrentPrincipal,
+    session: SessionDep,
+    limiter: RateLimiterDep,
+    settings: SettingsDep,
 ) -> None:
     """Needs a signed-in session (not an API key) and `current_password` in the body."""
-    await service.delete_me(session, runtime, principal=principal, password=data.current_password)
+    await service.delete_me(
+        session, limiter, settings.auth, principal=principal, password=data.current_password
+    )
 
 
 @admin_router.get("", responses=_ERRORS)

@@ -6,17 +6,23 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from cognitia.auth import service as auth
 from cognitia.auth.service import Principal
+from cognitia.cache.ports import RateLimiter
 from cognitia.characters import service as characters
+from cognitia.config import AuthSettings, Settings
 from cognitia.errors import NotFound
 from cognitia.knowledge import service as knowledge
 from cognitia.models.user import User
-from cognitia.runtime import Runtime
 from cognitia.users import repository
 from cognitia.users.schemas import UserUpdate
 
 
 async def update_me(
-    session: AsyncSession, runtime: Runtime, *, principal: Principal, data: UserUpdate
+    session: AsyncSession,
+    limiter: RateLimiter,
+    settings: Settings,
+    *,
+    principal: Principal,
+    data: UserUpdate,
 ) -> str | None:
     """Apply a profile change; returns the address awaiting verification, if one changed."""
     user = principal.user
@@ -25,26 +31,33 @@ async def update_me(
     if data.last_name is not None:
         user.last_name = data.last_name
     if data.new_password is not None or (data.email and data.email != user.email):
-        await auth.confirm_password(runtime, principal=principal, password=data.current_password)
+        await auth.confirm_password(
+            limiter, settings.auth, principal=principal, password=data.current_password
+        )
     if data.new_password is not None:
         await auth.set_password(
             session,
-            runtime,
+            settings,
             user=user,
             new_password=data.new_password,
             keep_session=principal.session_id,
         )
     if data.email and data.email != user.email:
-        await auth.start_email_change(session, runtime, user=user, email=data.email)
+        await auth.start_email_change(session, settings, user=user, email=data.email)
         return data.email
     return None
 
 
 async def delete_me(
-    session: AsyncSession, runtime: Runtime, *, principal: Principal, password: str
+    session: AsyncSession,
+    limiter: RateLimiter,
+    settings: AuthSettings,
+    *,
+    principal: Principal,
+    password: str,
 ) -> None:
     """Delete the caller's account: a signed-in session and the current password only."""
-    await auth.confirm_password(runtime, principal=principal, password=password)
+    await auth.confirm_password(limiter, settings, principal=principal, password=password)
     user = principal.user
     # Rows cascade with the user; files in the blob store go once the deletion commits.
     await characters.forget_blobs_of(session, owner=user)
