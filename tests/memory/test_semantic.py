@@ -17,7 +17,6 @@ from cognitia.llm.service import ModelsUnavailable
 from cognitia.memory import semantic
 from cognitia.models.memory_fact import FactCategory, FactStatus, MemoryFact
 from cognitia.models.message import Message
-from cognitia.retrieval import service as retrieval
 from cognitia.retrieval.types import Scope
 from cognitia.runtime import Runtime
 from tests.memory.llm_fakes import (
@@ -26,6 +25,7 @@ from tests.memory.llm_fakes import (
     memory_settings,
     user_and_character,
 )
+from tests.retrieval.helpers import index_of
 from tests.support.fake_upstream import FakeUpstream
 
 pytestmark = pytest.mark.asyncio
@@ -69,8 +69,7 @@ async def facts(runtime: Runtime, user_id: str, character_id: str) -> list[Memor
 
 
 async def recall(runtime: Runtime, query: str, user_id: str, character_id: str) -> list[str]:
-    hits = await retrieval.search(
-        runtime,
+    hits = await index_of(runtime).search(
         query=query,
         scopes=[Scope(character_id=character_id, user_id=user_id)],
         kinds=["memory"],
@@ -80,7 +79,12 @@ async def recall(runtime: Runtime, query: str, user_id: str, character_id: str) 
 
 async def extract(runtime: Runtime, user_id: str, character_id: str) -> semantic.Applied:
     return await semantic.extract_facts(
-        runtime, user_id=user_id, character_id=character_id, messages=SAID
+        runtime.models,
+        runtime.usage,
+        index_of(runtime),
+        user_id=user_id,
+        character_id=character_id,
+        messages=SAID,
     )
 
 
@@ -143,8 +147,8 @@ async def test_known_facts_are_numbered_and_update_reindexes(
     assert updated.happened_at == "2024 spring"
     prompt = [r for r in upstream.requests if r.model == EXTRACT_MODEL][-1]
     assert "1. Ana lives in Lisbon" in prompt.body["messages"][-1]["content"]
-    hits = await retrieval.search(
-        runtime, query="Porto", scopes=[Scope(character_id=character_id, user_id=user_id)]
+    hits = await index_of(runtime).search(
+        query="Porto", scopes=[Scope(character_id=character_id, user_id=user_id)]
     )
     assert [h.text for h in hits] == ["Ana lives in Porto (2024 spring)"]
 
@@ -240,7 +244,8 @@ async def test_the_job_reads_the_messages(runtime: Runtime, upstream: FakeUpstre
         ids = list(await session.scalars(select(Message.id).where(Message.chat_id == chat_id)))
     answer(upstream, {"op": "add", "content": "Ana counts messages", "category": "other"})
 
-    # Through the registry, as the worker runs it: stored JSON is validated into the payload type.
+    # Through the registry, as the worker runs it: the stored JSON is validated into the
+    # payload type.
     await registry.get(semantic.EXTRACT_FACTS).run(
         runtime,
         {"chat_id": chat_id, "character_id": character_id, "user_id": user_id, "message_ids": ids},
