@@ -16,6 +16,7 @@ from cognitia.cache.ports import Cache, RateLimiter
 from cognitia.cache.providers.limits import LimitsRateLimiter
 from cognitia.cache.providers.memory import MemoryCache
 from cognitia.cache.providers.redis import RedisCache
+from cognitia.characters import service as characters
 from cognitia.chats.generation import Generations
 from cognitia.chats.ports import Recaller, ReplyPorts
 from cognitia.chats.watchers import Watchers
@@ -29,6 +30,7 @@ from cognitia.jobs.ports import JobQueue
 from cognitia.jobs.providers.embedded import EmbeddedJobQueue
 from cognitia.jobs.providers.redis_streams import RedisStreamJobQueue
 from cognitia.jobs.scheduler import Periodic
+from cognitia.knowledge import service as knowledge
 from cognitia.llm.catalogue import load as load_catalogue
 from cognitia.llm.registry import ModelRegistry
 from cognitia.llm.runner.supervisor import ChildRunner, ExternalRunner, Runner
@@ -138,8 +140,15 @@ def build_mailer(settings: Settings) -> Mailer:
     return ConsoleMailer(settings.mail.sender)
 
 
+def wire_domains() -> None:
+    """Hooks between domains that point against their import order: a character's
+    deletion also forgets its documents, though characters may not import knowledge."""
+    characters.on_delete(knowledge.forget_documents_of_character)
+
+
 def build_runtime(settings: Settings) -> Runtime:
     import_job_modules(settings)
+    wire_domains()
     db = Database(
         create_engine(settings.resolved_database_url, pool_size=settings.database_pool_size)
     )

@@ -252,8 +252,3 @@ async def forget_documents_of_character(session: AsyncSession, *, character_id: 
     found = await repository.of_character(session, character_id)
     delete_after_commit(session, [blob_key for _, blob_key in found])
     tasks.forget_after_commit(session, [document_id for document_id, _ in found])
-
-
-# Knowledge builds on characters (ownership is checked through them), so characters cannot
-# import us: a character's deletion runs this through its hook list instead.
-characters.on_delete(forget_documents_of_character)

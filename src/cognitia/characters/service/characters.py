@@ -36,7 +36,7 @@ class BeforeDelete(Protocol):
     async def __call__(self, session: AsyncSession, *, character_id: str) -> None: ...
 
 
-# Clean-ups of domains built on characters (knowledge registers its documents' at import):
+# Clean-ups of domains built on characters (the composition root registers knowledge's):
 # run in the deleting unit of work, so characters need not import those domains.
 _before_delete: list[BeforeDelete] = []
 
