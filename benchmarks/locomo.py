@@ -98,7 +98,7 @@ def evidence_of(qa: dict[str, Any]) -> set[str]:
 async def run_conversation(url: str, data_dir: Path, sample: dict[str, Any], out: Result) -> None:
     settings = Settings(database_url=url, data_dir=data_dir, log_level="WARNING")
     runtime = build_runtime(settings)
-    index = Retrieval(runtime.db, runtime.models.embedder, runtime.vectors)
+    index = Retrieval.over(runtime)
     scope = Scope(character_id=str(uuid.uuid4()))
     try:
         started = time.perf_counter()

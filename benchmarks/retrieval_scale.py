@@ -96,7 +96,7 @@ def unit_vectors(rng: np.random.Generator, count: int) -> np.ndarray:
 
 
 def index_of(runtime: Runtime) -> Retrieval:
-    return Retrieval(runtime.db, runtime.models.embedder, runtime.vectors)
+    return Retrieval.over(runtime)
 
 
 async def build(runtime: Runtime, size: int, scopes: list[Scope]) -> tuple[float, float]:

@@ -43,7 +43,7 @@ async def reindex(
 ) -> int:
     runtime = build_runtime(settings)
     try:
-        index = Retrieval(runtime.db, runtime.models.embedder, runtime.vectors)
+        index = Retrieval.over(runtime)
         return await index.reindex(batch_size=batch_size, progress=progress)
     finally:
         await runtime.close()

@@ -7,4 +7,4 @@ from cognitia.runtime import Runtime
 
 
 def index_of(runtime: Runtime) -> Retrieval:
-    return Retrieval(runtime.db, runtime.models.embedder, runtime.vectors)
+    return Retrieval.over(runtime)

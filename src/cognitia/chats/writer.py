@@ -159,13 +159,8 @@ class ReplyWriter:
             query=source.query,
             exclude={*source.message_ids, self.message_id},
         )
-        try:
-            return await self._ports.recall(wanted)
-        except Exception:
-            # The port keeps this promise itself (memory/recall.py); this guards one that
-            # does not: a reply never fails for recall.
-            log.warning("recall failed; replying without it", exc_info=True)
-            return []
+        # The port never raises and keeps to its time budget (chats/ports.py: Recaller).
+        return await self._ports.recall(wanted)
 
     async def _streamed(self, stream: asyncio.Task[None]) -> Outcome:
         """How the stream ended: complete, stopped, or failed."""

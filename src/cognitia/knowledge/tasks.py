@@ -37,20 +37,16 @@ def forget_after_commit(session: AsyncSession, document_ids: Iterable[str]) -> N
         defer(session, FORGET, Forget(document_ids=wanted))
 
 
-def _retrieval(ctx: JobContext) -> Retrieval:
-    return Retrieval(ctx.db, ctx.models.embedder, ctx.vectors)
-
-
 @job(INGEST, Ingest, max_tries=ingestion.MAX_TRIES, backoff_seconds=1.0)
 async def ingest(ctx: JobContext, payload: Ingest) -> None:
     ports = ingestion.Ports(
-        db=ctx.db, blobs=ctx.blobs, index=_retrieval(ctx), settings=ctx.settings.knowledge
+        db=ctx.db, blobs=ctx.blobs, index=Retrieval.over(ctx), settings=ctx.settings.knowledge
     )
     await ingestion.ingest(ports, document_id=payload.document_id, blob_key=payload.blob_key)
 
 
 @job(FORGET, Forget, max_tries=5)
 async def forget(ctx: JobContext, payload: Forget) -> None:
-    index = _retrieval(ctx)
+    index = Retrieval.over(ctx)
     for document_id in payload.document_ids:
         await index.delete_source(source_kind="document", source_id=document_id)

@@ -22,7 +22,7 @@ async def extract_facts(ctx: JobContext, payload: semantic.ExtractFacts) -> None
     await semantic.extract_facts(
         ctx.models,
         ctx.usage,
-        Retrieval(ctx.db, ctx.models.embedder, ctx.vectors),
+        Retrieval.over(ctx),
         user_id=user_id,
         character_id=payload.character_id,
         messages=[said for said in messages if said[2]],

@@ -77,12 +77,8 @@ async def index_exchange(ctx: JobContext, payload: IndexExchange) -> None:
     if previous is not None and previous.id == person.id and person.id not in done:
         turns, previous = [person, reply], before[1] if len(before) > 1 else None
     usable = [m for m in turns if m.content.strip()]
-    await _replace(_retrieval(ctx), usable, scope=scope, previous=previous)
+    await _replace(Retrieval.over(ctx), usable, scope=scope, previous=previous)
     await _after_indexing(ctx.db, reply=reply, person=person, scope=scope)
-
-
-def _retrieval(ctx: JobContext) -> Retrieval:
-    return Retrieval(ctx.db, ctx.models.embedder, ctx.vectors)
 
 
 async def _after_indexing(db: Database, *, reply: Message, person: Message, scope: Scope) -> None:
@@ -112,7 +108,7 @@ async def reindex_message(ctx: JobContext, payload: ReindexMessage) -> None:
         before = await repository.messages_before(
             session, chat_id=message.chat_id, below_seq=message.seq, limit=1
         )
-    index = _retrieval(ctx)
+    index = Retrieval.over(ctx)
     for scope in scopes:
         await _replace(
             index,

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
+from typing import TYPE_CHECKING, Protocol
 
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -20,6 +21,9 @@ from cognitia.retrieval import repository
 from cognitia.retrieval.logic import reciprocal_rank_fusion
 from cognitia.retrieval.ports import VectorIndex
 from cognitia.retrieval.types import ChunkInput, Hit, Scope, Search, SearchMode, SourceKind
+
+if TYPE_CHECKING:
+    from cognitia.llm.registry import ModelRegistry
 
 EMBED_BATCH = 64
 DELETE_BATCH = 1000
@@ -33,6 +37,17 @@ FETCH_FACTOR = 4
 EmbedderSource = Callable[[], Embedder]
 
 
+class RetrievalAdapters(Protocol):
+    """What `Retrieval.over` reads: JobContext and the runtime have all three."""
+
+    @property
+    def db(self) -> Database: ...
+    @property
+    def models(self) -> ModelRegistry: ...
+    @property
+    def vectors(self) -> VectorIndex: ...
+
+
 class Retrieval:
     """The retrieval service over one process's database, embedder and vector index."""
 
@@ -40,6 +55,12 @@ class Retrieval:
         self.db = db
         self._embedder = embedder
         self._vectors = vectors
+
+    @classmethod
+    def over(cls, adapters: RetrievalAdapters) -> Retrieval:
+        """Over a process's adapters (a job's context, the runtime): its database, default
+        embedder and vector index."""
+        return cls(adapters.db, adapters.models.embedder, adapters.vectors)
 
     async def prepare(self) -> None:
         """Make the embedder now, in a thread: making its HTTP client loads the TLS
@@ -135,8 +156,9 @@ class Retrieval:
         `search`): the query is embedded once and read in one session."""
         if not query.strip() or not any(_wanted(s) for s in searches):
             return [[] for _ in searches]
-        vector = await self.embed_query(query) if mode != "keyword" else None
-        model = self._embedder().name if vector is not None else ""
+        embedder = self._embedder() if mode != "keyword" else None
+        vector = (await embedder.embed([query]))[0] if embedder is not None else None
+        model = embedder.name if embedder is not None else ""
         async with self.db.read() as session:
             return [
                 await self._ranked(session, query, vector, model, s, mode) if _wanted(s) else []
