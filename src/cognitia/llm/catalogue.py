@@ -74,6 +74,11 @@ class EmbedderConfig(_Strict):
     upstream: str = "all-MiniLM-L6-v2"
     dimensions: int = Field(384, ge=1)
     batch_size: int = Field(32, ge=1)
+    # local: BLAS threads of the runner's forward pass. One: the runner shares the cores
+    # with the API process and the chat model, and a multi-threaded BLAS that must wait
+    # for a busy core spins: 4 to 25 times slower per query on a loaded 2-core machine
+    # (docs/benchmarks.md, "The chat loop").
+    threads: int = Field(1, ge=1, le=256)
 
 
 class Catalogue(_Strict):

@@ -1,20 +1,24 @@
 """Provider and embedder instances by name, built lazily from the catalogue.
 
-Adapters are registered by provider type; a provider is constructed on first use so
-that an unused hosted provider opens no client. Local models and embedders are clients
-of the model runner (llm/runner), which `start()` launches when the lanes or the default
+Adapters are registered by provider type; a provider is constructed at `start()` when a
+lane uses it (so the first reply does not pay for its client), else on first use, so that
+an unused hosted provider opens no client. Local models and embedders are clients of the
+model runner (llm/runner), which `start()` launches when the lanes or the default
 embedder need it.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Callable
 
 from cognitia.llm.breaker import CircuitBreaker
 from cognitia.llm.catalogue import Catalogue, EmbedderConfig, ModelConfig, ProviderConfig
 from cognitia.llm.ports import ChatModel, Embedder
 from cognitia.llm.runner.supervisor import Runner
+
+log = logging.getLogger(__name__)
 
 ChatFactory = Callable[[str, ProviderConfig], ChatModel]
 
@@ -71,7 +75,9 @@ class ModelRegistry:
 
     def provider(self, name: str) -> ChatModel:
         if name not in self._providers:
-            self._providers[name] = self._build_provider(name, self.catalogue.providers[name])
+            built = self._build_provider(name, self.catalogue.providers[name])
+            # Built in a thread at start (see `start`): if two raced, the one stored stays.
+            self._providers.setdefault(name, built)
         return self._providers[name]
 
     def _build_provider(self, name: str, config: ProviderConfig) -> ChatModel:
@@ -90,9 +96,24 @@ class ModelRegistry:
         return local or catalogue.embedders[catalogue.default_embedder].type == "local"
 
     async def start(self) -> None:
-        """Start the model runner now, so its models load before the first request."""
+        """Start the model runner now, so its models load before the first request, and
+        make the clients of the providers the lanes use and of the default embedder (each
+        HTTP client loads TLS certificates, about 0.1 s of CPU the first reply would pay)."""
         if self.needs_runner():
             await self.runner.start()
+        await asyncio.to_thread(self._build_clients)
+
+    def _build_clients(self) -> None:
+        in_lanes = {model for chain in self.catalogue.lanes.values() for model in chain}
+        for provider in sorted({self.catalogue.models[m].provider for m in in_lanes}):
+            try:
+                self.provider(provider)
+            except Exception:  # the request that needs it reports it
+                log.warning("provider %s could not be set up at start", provider, exc_info=True)
+        try:
+            self.embedder()
+        except Exception:
+            log.warning("the default embedder could not be set up at start", exc_info=True)
 
     def register_provider(self, provider: ChatModel) -> None:
         """Install a ready-made provider under its name (tests, plugins)."""

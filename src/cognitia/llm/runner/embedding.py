@@ -1,9 +1,8 @@
 """The local embedder inside the runner: all-MiniLM-L6-v2 as a numpy forward pass.
 
-One forward pass at a time on a worker thread: numpy's BLAS already spreads a batch over
-every core, and the runner's event loop stays free to stream tokens and answer /health.
-Requests that arrive together share a pass, and a reply's query goes before background
-indexing (embed_queue.py).
+Forward passes run on worker threads (the runner's event loop stays free to stream tokens
+and answer /health): one for replies' queries, one at lower priority for indexing;
+requests that wait together share a pass (embed_queue.py).
 """
 
 from __future__ import annotations
@@ -11,6 +10,8 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Sequence
 from pathlib import Path
+
+from threadpoolctl import threadpool_limits
 
 from cognitia.llm.catalogue import EmbedderConfig
 from cognitia.llm.embedders.minilm import BUNDLED_MODEL, Floats, MiniLM, bundled_model_dir
@@ -41,9 +42,13 @@ class LocalEmbedder:
         return self._model.encode(texts, batch_size=self.config.batch_size)
 
     async def close(self) -> None:
+        self._queue.close()
         self._model = None
 
     def _load(self) -> MiniLM:
+        # numpy's BLAS pool is the process's: the runner's only other native code,
+        # llama.cpp, keeps threads of its own.
+        threadpool_limits(limits=self.config.threads, user_api="blas")
         folder = self._folder()
         try:
             model = MiniLM.load(folder)
