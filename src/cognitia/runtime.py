@@ -206,7 +206,7 @@ def reply_ports(  # noqa: PLR0913 - the adapters a reply uses, one each
     recaller = partial(
         recall.sections, index, budget_seconds=settings.retrieval.recall_budget_seconds
     )
-    return ReplyPorts(db, models, usage, events, recaller)
+    return ReplyPorts(db, models, usage, events, recaller, warm=index.warm)
 
 
 def build_vector_index(db: Database, settings: Settings) -> VectorIndex:

@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+from unittest.mock import patch
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from cognitia.chats import sentences
 from cognitia.chats.sentences import SentenceStream
 
 
@@ -39,3 +45,23 @@ def test_the_count_numbers_sentences() -> None:
     assert stream.count == 2
     stream.close()
     assert stream.count == 3
+
+
+PIECES = st.sampled_from(
+    ["Hello", " there", ".", " How", " are", " you", "?", " Dr", ". Smith", " paid",
+     " 3", ".5", "...", " Yes", "!", "\n", " Wait", ":", " one", ";", " \u2026", " Mr."]
+)  # fmt: skip
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(PIECES, max_size=40))
+def test_splitting_only_after_a_terminator_finds_the_same_sentences(pieces: list[str]) -> None:
+    """The shortcut (no split while the pending text has no terminator) is only that:
+    a stream that splits after every piece emits the same sentences at the same pieces."""
+    fast = SentenceStream()
+    always = SentenceStream()
+    with patch.object(sentences, "_may_end_a_sentence", lambda _text: True):
+        slow_steps = [always.feed(p) for p in pieces] + [always.close()]
+    fast_steps = [fast.feed(p) for p in pieces] + [fast.close()]
+
+    assert fast_steps == slow_steps

@@ -63,6 +63,8 @@ class Generations:
     def start(self, plan: TurnPlan, *, user_message: MessageRead | None) -> Turn:
         """Run the turn in a task of the process; its events are on the returned Turn."""
         turn = Turn(plan.chat_id, user_message, self._ports.events)
+        if user_message is not None:  # recall's embedding, while the reply opens
+            self._ports.warm(user_message.content)
         task = asyncio.get_running_loop().create_task(self._run(turn, plan))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)

@@ -20,6 +20,12 @@ from cognitia.prompting.types import ContextSection
 # never raises and keeps to its time budget (memory/recall.py), so a reply never fails,
 # nor waits long, for recall.
 Recaller = Callable[[Recall], Awaitable[list[ContextSection]]]
+# Start what recall for this message will need (its embedding) while the reply opens.
+Warmer = Callable[[str], None]
+
+
+def _nothing_to_warm(query: str) -> None:
+    return None
 
 
 @dataclass(frozen=True)
@@ -30,3 +36,4 @@ class ReplyPorts:
     events: EventBus  # the chats' live channels, and stop commands between processes
     recall: Recaller
     remember: bool = True  # index each finished exchange (memory.enabled)
+    warm: Warmer = _nothing_to_warm

@@ -9,9 +9,17 @@ from __future__ import annotations
 
 import pysbd  # type: ignore[import-untyped]
 
+# A sentence boundary needs one of these before it (pysbd's terminators, line breaks, and
+# the CJK ones): text without any cannot hold a complete sentence yet.
+_TERMINATORS = frozenset(".!?;:\u2026\n\r\u3002\uff01\uff1f")
+
 
 def _has_word(text: str) -> bool:
     return any(c.isalnum() for c in text)
+
+
+def _may_end_a_sentence(text: str) -> bool:
+    return not _TERMINATORS.isdisjoint(text)
 
 
 class SentenceStream:
@@ -24,7 +32,9 @@ class SentenceStream:
 
     def feed(self, text: str) -> list[str]:
         self._pending += text
-        if not self._pending.strip():
+        # Splitting costs the whole pending text per token; most tokens cannot have
+        # completed a sentence, so the splitter runs only once a terminator is there.
+        if not self._pending.strip() or not _may_end_a_sentence(self._pending):
             return []
         segments = [s for s in self._segmenter.segment(self._pending) if s.strip()]
         # A next "sentence" without a letter or digit yet (the second dot of an

@@ -8,6 +8,7 @@ types.py; docs/retrieval.md describes the tables and the ranking.
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Protocol
@@ -24,6 +25,8 @@ from cognitia.retrieval.types import ChunkInput, Hit, Scope, Search, SearchMode,
 
 if TYPE_CHECKING:
     from cognitia.llm.registry import ModelRegistry
+
+log = logging.getLogger(__name__)
 
 EMBED_BATCH = 64
 DELETE_BATCH = 1000
@@ -58,7 +61,8 @@ class Retrieval:
         self.db = db
         self._embedder = embedder
         self._vectors = vectors
-        self._queries: dict[tuple[str, str], list[float]] = {}  # insertion order: LRU
+        # Query embeddings, done or on their way; insertion order: least recent first.
+        self._queries: dict[tuple[str, str], asyncio.Future[list[float]]] = {}
 
     @classmethod
     def over(cls, adapters: RetrievalAdapters) -> Retrieval:
@@ -211,16 +215,34 @@ class Retrieval:
         """The query's embedding, as `search` makes it."""
         return await self._query_vector(self._embedder(), query)
 
+    def warm(self, query: str) -> None:
+        """Start embedding `query` now, for a search that will ask for it soon (a reply's
+        recall, while its message is being written); never raises."""
+        if not query.strip():
+            return
+        try:
+            self._query_embedding(self._embedder(), query)
+        except Exception:  # the search itself will meet and report it
+            log.debug("warming a query embedding failed", exc_info=True)
+
     async def _query_vector(self, embedder: Embedder, query: str) -> list[float]:
+        # shield: a search given up on (recall's time budget) leaves the embedding to
+        # finish for the next one.
+        return await asyncio.shield(self._query_embedding(embedder, query))
+
+    def _query_embedding(self, embedder: Embedder, query: str) -> asyncio.Future[list[float]]:
         """Embedded once per embedder and text while it stays among the latest
-        QUERY_CACHE_SIZE: a regenerated reply recalls with the same message."""
+        QUERY_CACHE_SIZE (a regenerated reply recalls with the same message); a failed
+        embedding is asked again next time."""
         key = (embedder.name, query)
-        if (vector := self._queries.pop(key, None)) is None:
-            vector = (await embedder.embed([query]))[0]
-        self._queries[key] = vector  # (re)inserted last: the most recent
+        future = self._queries.pop(key, None)
+        if future is None or (future.done() and (future.cancelled() or future.exception())):
+            future = asyncio.ensure_future(_first_vector(embedder, query))
+            future.add_done_callback(_retrieved)
+        self._queries[key] = future  # (re)inserted last: the most recent
         while len(self._queries) > QUERY_CACHE_SIZE:
             del self._queries[next(iter(self._queries))]
-        return vector
+        return future
 
     @asynccontextmanager
     async def bulk_load(self, *, dimensions: int) -> AsyncIterator[None]:
@@ -307,3 +329,14 @@ async def embedder_mismatch(db: Database, *, current: str) -> str | None:
         f" {current!r} ({listed}): vector search leaves them out (keyword search still"
         " finds them) until `cognitia reindex` re-embeds them"
     )
+
+
+async def _first_vector(embedder: Embedder, query: str) -> list[float]:
+    return (await embedder.embed([query]))[0]
+
+
+def _retrieved(future: asyncio.Future[list[float]]) -> None:
+    """A warmed embedding nobody waited for may fail: read its error, so asyncio does not
+    report it as never retrieved (the search that needs it asks again)."""
+    if not future.cancelled():
+        future.exception()
