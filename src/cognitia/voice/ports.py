@@ -25,12 +25,16 @@ MEDIA_TYPES: dict[str, str] = {
 
 @dataclass(frozen=True)
 class Audio:
-    """A complete, self-contained audio file (or raw PCM when media_type is audio/L16)."""
+    """A complete, self-contained audio file (or raw PCM when media_type is audio/L16).
+
+    `sample_rate` and `duration_s` are None where the engine did not say (a hosted server's
+    MP3, say); WAV and PCM always carry them.
+    """
 
     data: bytes
     media_type: str
-    sample_rate: int
-    duration_s: float
+    sample_rate: int | None
+    duration_s: float | None
 
 
 @dataclass(frozen=True)
