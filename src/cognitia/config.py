@@ -236,7 +236,6 @@ class LlmSettings(BaseModel):
     runner: RunnerSettings = Field(default_factory=RunnerSettings)
 
 
-
 VoiceEngine = Literal["piper", "espeak", "openai"]
 
 
@@ -256,7 +255,9 @@ class VoiceEntry(BaseModel):
         description="openai: the model (tts-1); piper: path to a voice's .onnx file (its .json"
         " beside it), default: the installed voice package.",
     )
-    base_url: str | None = Field(None, description="openai: the server, e.g. https://api.openai.com/v1.")
+    base_url: str | None = Field(
+        None, description="openai: the server, e.g. https://api.openai.com/v1."
+    )
     api_key: SecretStr | None = Field(None, description="openai: the key.")
     api_key_env: str | None = Field(None, description="openai: read the key from this variable.")
     language: str = Field("en", description="ISO 639-1 language the voice speaks.")

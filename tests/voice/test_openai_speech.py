@@ -58,7 +58,7 @@ async def test_sends_openais_body_and_key_and_reads_the_wav(server: FakeSpeech) 
 
 async def test_no_key_sends_no_authorization(server: FakeSpeech) -> None:
     speech = client(server.url)
-    await speech.synthesize("Hi.", voice="nova", format="pcm")
+    await speech.synthesize("Hi.", voice="nova", audio_format="pcm")
     await speech.close()
 
     assert "authorization" not in server.headers[0]

@@ -73,7 +73,8 @@ async def test_speaks_a_wav_at_22_khz(joe: OpenAISpeech) -> None:
     audio = await joe.synthesize(SENTENCE, voice=JOE)
 
     info = parse(audio.data)
-    assert info is not None and any(info.samples)
+    assert info is not None
+    assert any(info.samples)
     assert audio.media_type == "audio/wav"
     assert info.sample_rate == audio.sample_rate == 22050
     assert audio.duration_s == pytest.approx(info.duration_s)
@@ -81,22 +82,27 @@ async def test_speaks_a_wav_at_22_khz(joe: OpenAISpeech) -> None:
 
 
 async def test_speed_two_speaks_in_about_half_the_time(joe: OpenAISpeech) -> None:
-    normal = await joe.synthesize(SENTENCE, voice=JOE, format="pcm")
-    fast = await joe.synthesize(SENTENCE, voice=JOE, speed=2.0, format="pcm")
+    normal = await joe.synthesize(SENTENCE, voice=JOE, audio_format="pcm")
+    fast = await joe.synthesize(SENTENCE, voice=JOE, speed=2.0, audio_format="pcm")
 
-    assert normal.duration_s is not None and fast.duration_s is not None
+    assert normal.duration_s is not None
+    assert fast.duration_s is not None
     assert 0.35 < fast.duration_s / normal.duration_s < 0.65
 
 
-@pytest.mark.parametrize(("fmt", "magic"), [("mp3", (b"ID3", b"\xff\xfb", b"\xff\xf3")), ("opus", (b"OggS",)), ("ogg", (b"OggS",))])
+@pytest.mark.parametrize(
+    ("fmt", "magic"),
+    [("mp3", (b"ID3", b"\xff\xfb", b"\xff\xf3")), ("opus", (b"OggS",)), ("ogg", (b"OggS",))],
+)
 async def test_compressed_formats(joe: OpenAISpeech, fmt: str, magic: tuple[bytes, ...]) -> None:
     try:
-        audio = await joe.synthesize("Hello.", voice=JOE, format=fmt)  # type: ignore[arg-type]
+        audio = await joe.synthesize("Hello.", voice=JOE, audio_format=fmt)  # type: ignore[arg-type]
     except UnsupportedFormat:
         pytest.skip("PyAV (av) is not installed")
 
     assert audio.data.startswith(magic)
-    assert audio.duration_s is not None and audio.duration_s > 0.2
+    assert audio.duration_s is not None
+    assert audio.duration_s > 0.2
 
 
 async def test_a_voice_the_runner_has_not_loaded_is_rejected(joe: OpenAISpeech) -> None:

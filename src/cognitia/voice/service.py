@@ -21,7 +21,7 @@ class SpeechOrder:
     character_id: str | None = None
     voice: str | None = None
     speed: float | None = None
-    format: AudioFormat = "wav"
+    audio_format: AudioFormat = "wav"
 
 
 @dataclass(frozen=True)
@@ -30,7 +30,7 @@ class Spoken:
     voice: str
 
 
-async def speak(  # noqa: PLR0913 -- the session, who asks, the two ports, what and how long
+async def speak(
     session: AsyncSession,
     *,
     user: User,
@@ -50,7 +50,7 @@ async def speak(  # noqa: PLR0913 -- the session, who asks, the two ports, what 
     voice = choose_voice(voices, requested=order.voice, character=character)
     speed = order.speed or character_speed(character)
     audio = await voice.synthesizer.synthesize(
-        order.text, voice=voice.entry.voice, speed=speed, format=order.format
+        order.text, voice=voice.entry.voice, speed=speed, audio_format=order.audio_format
     )
     return Spoken(audio, voice.name)
 
