@@ -11,11 +11,13 @@ from cognitia.auth.dependencies import CurrentUser
 from cognitia.http.deps import SessionDep, SettingsDep, VoicesDep
 from cognitia.voice import service
 from cognitia.voice.errors import VoiceUnavailable
-from cognitia.voice.ports import AudioFormat
+from cognitia.voice.ports import MEDIA_TYPES, AudioFormat
 from cognitia.voice.schemas import SpeechCreate, SpeechJson, VoiceList, VoiceRead
 
 router = APIRouter(prefix="/api/v2", tags=["voice"])
 VOICE_HEADER = "X-Voice"
+AUDIO_MEDIA_TYPES = sorted(set(MEDIA_TYPES.values()))
+AUDIO_SCHEMA = {"type": "string", "format": "binary"}
 
 
 def _errors(*codes: int) -> dict[int | str, dict[str, object]]:
@@ -48,7 +50,11 @@ async def list_voices(_: CurrentUser, voices: VoicesDep, settings: SettingsDep) 
     "/voice/speech",
     responses={
         **_errors(404, 413, 422, 503),
-        200: {"content": {"audio/wav": {}, "audio/mpeg": {}, "audio/ogg": {}}},
+        200: {
+            "model": SpeechJson,
+            "description": "The audio (X-Voice names the voice), or JSON with response_format=json.",
+            "content": {media: {"schema": AUDIO_SCHEMA} for media in AUDIO_MEDIA_TYPES},
+        },
     },
     response_model=None,
 )
