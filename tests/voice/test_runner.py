@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -149,3 +150,26 @@ async def test_readyz_reports_the_voice_runner_started_at_boot(tmp_path: Path) -
             response = await http.get("/readyz")
 
     assert response.json()["checks"]["voice_runner"] == "ok"
+
+
+async def test_the_voice_runner_exits_when_its_parent_goes_away(tmp_path: Path) -> None:
+    """A child watches the pipe on its stdin: closing it is what a parent's death does."""
+    socket = str(tmp_path / "v.sock")
+    process = await asyncio.create_subprocess_exec(
+        *[sys.executable, "-m", "cognitia", VOICE_RUNNER, "--uds", socket, "--watch-parent"],
+        stdin=asyncio.subprocess.PIPE,
+    )
+    transport = httpx.AsyncHTTPTransport(uds=socket)
+    async with httpx.AsyncClient(transport=transport, base_url="http://runner") as http:
+
+        async def up() -> bool:
+            try:
+                return (await http.get("/health")).json()["voices"] == [JOE]
+            except httpx.HTTPError:
+                return False
+
+        await eventually(up, timeout=120)
+    assert process.stdin is not None
+    process.stdin.close()
+
+    assert await asyncio.wait_for(process.wait(), 30) == 0
