@@ -52,7 +52,7 @@ async def list_voices(_: CurrentUser, voices: VoicesDep, settings: SettingsDep) 
         **_errors(404, 413, 422, 503),
         200: {
             "model": SpeechJson,
-            "description": "The audio (X-Voice names the voice), or JSON with response_format=json.",
+            "description": "The audio (X-Voice names the voice), or JSON (response_format=json).",
             "content": {media: {"schema": AUDIO_SCHEMA} for media in AUDIO_MEDIA_TYPES},
         },
     },
