@@ -173,3 +173,24 @@ async def test_the_voice_runner_exits_when_its_parent_goes_away(tmp_path: Path) 
     process.stdin.close()
 
     assert await asyncio.wait_for(process.wait(), 30) == 0
+
+
+async def test_readyz_reports_a_voice_runner_that_cannot_start(tmp_path: Path) -> None:
+    settings = make_settings(f"sqlite+aiosqlite:///{tmp_path / 'db.sqlite'}", tmp_path)
+    command = [sys.executable, "-m", "tests.support.fake_runner", "crash"]
+    runner = {"start_at_boot": True, "command": command, **FAST}
+    settings.voice.runner = RunnerSettings(**runner)  # type: ignore[arg-type]
+    await asyncio.to_thread(migrate, settings.resolved_database_url)
+    app = create_app(settings)
+    async with LifespanManager(app, startup_timeout=60, shutdown_timeout=60):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
+
+            async def reported() -> httpx.Response | None:
+                response = await http.get("/readyz")
+                return response if "exited" in response.json()["checks"]["voice_runner"] else None
+
+            response = await eventually(reported, timeout=30)
+
+    assert response.status_code == 503
+    assert "exited with code 3" in response.json()["checks"]["voice_runner"]
