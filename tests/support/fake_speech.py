@@ -3,7 +3,7 @@ OpenAI's (JSON body in, audio bytes out, errors as {"error": {"message"}}).
 
 It answers with a real WAV of silence whose length follows the text and the speed, so a
 client's parsing is tested on real bytes. Every request is recorded; `status` makes the
-next answers fail.
+next answers fail; `stall` holds them unanswered.
 
     with FakeSpeech() as speech:            # base_url=speech.url (ends in /v1)
         speech.status = 400
@@ -35,6 +35,8 @@ class FakeSpeech:
         self.requests: list[dict[str, Any]] = []
         self.headers: list[dict[str, str]] = []
         self.status = 200
+        # While set, a request is held without an answer (a server that hangs).
+        self.stall = False
         self.port = 0
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
@@ -48,6 +50,8 @@ class FakeSpeech:
         body = await request.json()
         self.requests.append(body)
         self.headers.append(dict(request.headers))
+        while self.stall:
+            await asyncio.sleep(0.01)
         if self.status != 200:
             error = {"error": {"message": f"refused with {self.status}", "type": "test"}}
             return JSONResponse(error, status_code=self.status)

@@ -27,6 +27,7 @@ def speech() -> Iterator[FakeSpeech]:
 @pytest.fixture
 def server(speech: FakeSpeech) -> FakeSpeech:
     speech.status = 200
+    speech.stall = False
     speech.requests.clear()
     speech.headers.clear()
     return speech
@@ -95,3 +96,16 @@ async def test_lists_its_voices(server: FakeSpeech) -> None:
     speech = client(server.url)
     assert speech.voices() == VOICES
     await speech.close()
+
+
+async def test_a_server_that_hangs_is_voice_unavailable_after_the_timeout(
+    server: FakeSpeech,
+) -> None:
+    server.stall = True
+    speech = client(server.url, timeout_seconds=0.5)
+    try:
+        with pytest.raises(VoiceUnavailable, match="took too long"):
+            await speech.synthesize("Hi.", voice="nova")
+    finally:
+        server.stall = False
+        await speech.close()
