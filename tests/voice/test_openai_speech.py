@@ -27,7 +27,7 @@ def speech() -> Iterator[FakeSpeech]:
 @pytest.fixture
 def server(speech: FakeSpeech) -> FakeSpeech:
     speech.status = 200
-    speech.stall = False
+    speech.released.set()
     speech.requests.clear()
     speech.headers.clear()
     return speech
@@ -101,11 +101,11 @@ async def test_lists_its_voices(server: FakeSpeech) -> None:
 async def test_a_server_that_hangs_is_voice_unavailable_after_the_timeout(
     server: FakeSpeech,
 ) -> None:
-    server.stall = True
+    server.released.clear()
     speech = client(server.url, timeout_seconds=0.5)
     try:
         with pytest.raises(VoiceUnavailable, match="took too long"):
             await speech.synthesize("Hi.", voice="nova")
     finally:
-        server.stall = False
+        server.released.set()
         await speech.close()
