@@ -8,7 +8,7 @@ from typing import cast
 from fastapi import APIRouter, Response
 
 from cognitia.auth.dependencies import CurrentUser
-from cognitia.http.deps import SessionDep, SettingsDep, VoicesDep
+from cognitia.http.deps import DbDep, SettingsDep, VoicesDep
 from cognitia.voice import service
 from cognitia.voice.errors import VoiceUnavailable
 from cognitia.voice.ports import MEDIA_TYPES, AudioFormat
@@ -61,7 +61,7 @@ async def list_voices(_: CurrentUser, voices: VoicesDep, settings: SettingsDep) 
 async def create_speech(
     data: SpeechCreate,
     user: CurrentUser,
-    session: SessionDep,
+    db: DbDep,
     voices: VoicesDep,
     settings: SettingsDep,
 ) -> Response | SpeechJson:
@@ -72,7 +72,7 @@ async def create_speech(
     fmt = data.audio_format if as_json else cast(AudioFormat, data.response_format)
     order = service.SpeechOrder(data.text, data.character_id, data.voice, data.speed, fmt)
     spoken = await service.speak(
-        session, user=user, voices=voices, order=order, max_chars=settings.voice.max_text_chars
+        db, user=user, voices=voices, order=order, max_chars=settings.voice.max_text_chars
     )
     audio = spoken.audio
     if as_json:
