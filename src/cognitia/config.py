@@ -345,6 +345,15 @@ class RetrievalSettings(BaseModel):
     )
 
 
+class MemorySettings(BaseModel):
+    enabled: bool = Field(
+        True,
+        description="Characters remember: replies recall memories, knowledge and the chat's"
+        " summary, and each exchange is indexed (false: neither; for measuring and for"
+        " deployments that want stateless characters).",
+    )
+
+
 class StorageSettings(BaseModel):
     backend: Literal["local", "s3"] = Field(
         "local", description="local: files under <data_dir>/blobs; s3: an S3-compatible store."
@@ -401,6 +410,7 @@ class Settings(BaseSettings):
     storage: StorageSettings = Field(default_factory=StorageSettings)
     knowledge: KnowledgeSettings = Field(default_factory=KnowledgeSettings)
     retrieval: RetrievalSettings = Field(default_factory=RetrievalSettings)
+    memory: MemorySettings = Field(default_factory=MemorySettings)
     voice: VoiceSettings = Field(default_factory=VoiceSettings)
 
     @model_validator(mode="after")
