@@ -8610,7 +8610,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description The audio (X-Voice names the voice), or JSON with response_format=json. */
+            /** @description The audio (X-Voice names the voice), or JSON (response_format=json). */
             200: {
                 headers: {
                     [name: string]: unknown;
