@@ -106,6 +106,20 @@ async def test_compressed_formats(joe: OpenAISpeech, fmt: str, magic: tuple[byte
     assert audio.duration_s > 0.2
 
 
+@pytest.mark.parametrize(
+    "text", ["\x00\x01 hello", "\u202ereversed", "😀 emoji", "...", "\n\n", "中文 العربية"]
+)
+async def test_hostile_text_is_spoken_or_silent_never_a_crash(
+    runner: ChildRunner, joe: OpenAISpeech, text: str
+) -> None:
+    restarts = runner.restarts
+
+    audio = await joe.synthesize(text, voice=JOE)
+
+    assert parse(audio.data) is not None
+    assert runner.restarts == restarts
+
+
 async def test_a_voice_the_runner_has_not_loaded_is_rejected(joe: OpenAISpeech) -> None:
     with pytest.raises(SpeechRejected, match="not loaded"):
         await joe.synthesize("Hello.", voice="en_US-nobody-medium")

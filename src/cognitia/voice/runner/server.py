@@ -64,10 +64,16 @@ async def _speech(piper: PiperVoices, request: Request) -> Response:
         return _error(404, "voice_not_found", f"voice {body.voice!r} is not loaded")
     if body.response_format not in encode.formats():
         return _error(422, "unsupported_format", f"{body.response_format} needs PyAV (av)")
-    pcm = await asyncio.to_thread(piper.synthesize, body.input, voice=body.voice, speed=body.speed)
-    data = await asyncio.to_thread(
-        encode.encode, pcm.samples, sample_rate=pcm.sample_rate, fmt=body.response_format
-    )
+    try:
+        pcm = await asyncio.to_thread(
+            piper.synthesize, body.input, voice=body.voice, speed=body.speed
+        )
+        data = await asyncio.to_thread(
+            encode.encode, pcm.samples, sample_rate=pcm.sample_rate, fmt=body.response_format
+        )
+    except Exception as exc:  # a piper or FFmpeg failure costs this request, not the runner
+        log.exception("speech failed", extra={"voice": body.voice})
+        return _error(500, "server_error", f"speech failed: {type(exc).__name__}")
     headers = {
         protocol.SAMPLE_RATE_HEADER: str(pcm.sample_rate),
         protocol.DURATION_HEADER: f"{pcm.duration_s:.3f}",
