@@ -143,6 +143,31 @@ async def test_sigkill_mid_synthesis_is_a_clear_error_and_the_next_request_works
     assert runner.describe() == "ok"
 
 
+async def test_a_synthesis_past_the_stall_limit_gets_the_runner_restarted() -> None:
+    settings = RunnerSettings(**{**FAST, "stall_seconds": 0.5})  # type: ignore[arg-type]
+    runner = ChildRunner(settings, subcommand=VOICE_RUNNER)
+    speech = OpenAISpeech(
+        [VoiceInfo("joe", "piper", "en")],
+        base_url=f"{runner.base_url}/v1",
+        model="piper",
+        timeout_seconds=60,
+        runner=runner,
+    )
+    try:
+        await runner.ready(120)
+        with pytest.raises(VoiceUnavailable, match="stopped while speaking"):
+            await speech.synthesize(LONG_TEXT, voice=JOE)
+
+        async def restarted() -> bool:
+            return runner.restarts >= 1
+
+        # Nothing else stops it: the supervisor saw the synthesis run past the limit.
+        await eventually(restarted, timeout=30)
+    finally:
+        await speech.close()
+        await runner.close()
+
+
 async def _speaking(runner: ChildRunner) -> bool:
     transport = runner.transport()
     async with httpx.AsyncClient(transport=transport, base_url=runner.base_url) as http:

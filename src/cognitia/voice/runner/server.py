@@ -9,8 +9,11 @@ voice this runner has not loaded, 422 for a format it cannot write.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import itertools
 import logging
-from collections.abc import AsyncIterator
+import time
+from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 
 from pydantic import ValidationError
@@ -35,24 +38,46 @@ def create_voice_runner_app(settings: VoiceSettings) -> Starlette:
         await asyncio.to_thread(piper.load)  # before the socket opens: ready means loaded
         yield
 
-    speaking = [0]  # requests being synthesised now, for /health (and the crash tests)
+    speaking = Speaking()
 
     async def health(_: Request) -> Response:
         body = {"status": "ok", "voices": piper.names(), "formats": encode.formats()}
-        return JSONResponse({**body, "speaking": speaking[0]})
+        return JSONResponse({**body, **speaking.health()})
 
     async def speech(request: Request) -> Response:
-        speaking[0] += 1
-        try:
+        with speaking.one():
             return await _speech(piper, request)
-        finally:
-            speaking[0] -= 1
 
     routes = [
         Route(protocol.HEALTH, health, methods=["GET"]),
         Route(protocol.SPEECH, speech, methods=["POST"]),
     ]
     return Starlette(routes=routes, lifespan=lifespan)
+
+
+class Speaking:
+    """The requests being synthesised now. /health reports how many, and for how long the
+    oldest has run as `stalled_seconds`: the supervisor kills a runner past the stall
+    limit (COGNITIA_VOICE__RUNNER__STALL_SECONDS), which is how a synthesis hung in
+    native code is ended, since a thread cannot be."""
+
+    def __init__(self) -> None:
+        self._started: dict[int, float] = {}
+        self._serial = itertools.count()
+
+    @contextlib.contextmanager
+    def one(self) -> Iterator[None]:
+        key = next(self._serial)
+        self._started[key] = time.monotonic()
+        try:
+            yield
+        finally:
+            del self._started[key]
+
+    def health(self) -> dict[str, float]:
+        oldest = min(self._started.values(), default=None)
+        stalled = 0.0 if oldest is None else time.monotonic() - oldest
+        return {"speaking": len(self._started), "stalled_seconds": round(stalled, 3)}
 
 
 async def _speech(piper: PiperVoices, request: Request) -> Response:
