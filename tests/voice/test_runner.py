@@ -18,7 +18,7 @@ from asgi_lifespan import LifespanManager
 
 from cognitia.app import create_app
 from cognitia.config import RunnerSettings, VoiceSettings
-from cognitia.llm.runner.supervisor import ChildRunner
+from cognitia.llm.runner.supervisor import ChildRunner, ExternalRunner
 from cognitia.migrations.runner import upgrade as migrate
 from cognitia.voice import catalogue
 from cognitia.voice.adapters.openai_speech import OpenAISpeech
@@ -27,6 +27,7 @@ from cognitia.voice.ports import VoiceInfo
 from cognitia.voice.wavfile import parse
 from cognitia.voice.wiring import VOICE_RUNNER
 from tests.conftest import make_settings
+from tests.support.net import free_port
 from tests.support.waiting import eventually
 
 JOE = catalogue.JOE_VOICE
@@ -233,3 +234,35 @@ async def test_readyz_reports_a_voice_runner_that_cannot_start(tmp_path: Path) -
 
     assert response.status_code == 503
     assert "exited with code 3" in response.json()["checks"]["voice_runner"]
+
+
+async def test_a_shared_voice_runner_on_a_port_serves_the_same_api() -> None:
+    port = free_port()
+    process = await asyncio.create_subprocess_exec(
+        *[sys.executable, "-m", "cognitia", VOICE_RUNNER, "--port", str(port), "--watch-parent"],
+        stdin=asyncio.subprocess.PIPE,
+    )
+    external = ExternalRunner(f"http://127.0.0.1:{port}")
+    speech = OpenAISpeech(
+        [VoiceInfo("joe", "piper", "en")], base_url=f"{external.base_url}/v1", model="piper",
+        runner=external,
+    )  # fmt: skip
+    try:
+        async with httpx.AsyncClient(base_url=external.base_url) as http:
+
+            async def up() -> bool:
+                try:
+                    return (await http.get("/health")).status_code == 200
+                except httpx.HTTPError:
+                    return False
+
+            await eventually(up, timeout=120)
+        audio = await speech.synthesize("Shared.", voice=JOE)
+
+        assert audio.sample_rate == 22050
+        assert parse(audio.data) is not None
+    finally:
+        await speech.close()
+        assert process.stdin is not None
+        process.stdin.close()
+        await asyncio.wait_for(process.wait(), 30)
