@@ -162,7 +162,8 @@ class HttpSettings(BaseModel):
 
 
 class RunnerSettings(BaseModel):
-    """The local model runner: llama.cpp and the embedder in a process of their own."""
+    """A supervised runner process: the model runner (llama.cpp and the embedder) or the
+    voice runner (piper), each in a process of its own."""
 
     mode: Literal["child", "external"] = Field(
         "child",
@@ -210,7 +211,8 @@ class RunnerSettings(BaseModel):
     @model_validator(mode="after")
     def _external_needs_a_url(self) -> RunnerSettings:
         if self.mode == "external" and not self.url:
-            raise ValueError("COGNITIA_LLM__RUNNER__URL is required with the external runner")
+            # Shared by llm.runner and voice.runner: the CLI names the group in front of it.
+            raise ValueError("URL is required with the external runner")
         return self
 
 
@@ -234,6 +236,71 @@ class LlmSettings(BaseModel):
         200_000, ge=1, description="Longest single message accepted, in characters."
     )
     runner: RunnerSettings = Field(default_factory=RunnerSettings)
+
+
+VoiceEngine = Literal["piper", "espeak", "openai"]
+
+
+class VoiceEntry(BaseModel):
+    """One named voice of the catalogue (docs/voice.md)."""
+
+    engine: VoiceEngine = Field(
+        description="piper: the local voice runner; espeak: espeak-ng; openai: an"
+        " OpenAI-compatible /audio/speech server."
+    )
+    voice: str = Field(
+        description="The engine's own voice id: a piper voice (en_US-joe-medium), an espeak-ng"
+        " voice (en-us), an OpenAI voice (alloy)."
+    )
+    model: str | None = Field(
+        None,
+        description="openai: the model (tts-1); piper: path to a voice's .onnx file (its .json"
+        " beside it), default: the installed voice package.",
+    )
+    base_url: str | None = Field(
+        None, description="openai: the server, e.g. https://api.openai.com/v1."
+    )
+    api_key: SecretStr | None = Field(None, description="openai: the key.")
+    api_key_env: str | None = Field(None, description="openai: read the key from this variable.")
+    language: str = Field("en", description="ISO 639-1 language the voice speaks.")
+    description: str = Field("", description="Shown in GET /api/v2/voices.")
+
+    @model_validator(mode="after")
+    def _openai_needs_a_server(self) -> VoiceEntry:
+        if self.engine == "openai" and not (self.base_url and self.model):
+            raise ValueError("an openai voice needs base_url and model")
+        return self
+
+
+class VoiceSettings(BaseModel):
+    """Text to speech: the voice catalogue and the voice runner (docs/voice.md)."""
+
+    enabled: bool = Field(True, description="false: every voice endpoint answers 503.")
+    default_voice: str = Field(
+        "joe",
+        description="The voice used when neither the request nor the character names one;"
+        " when it cannot speak, the first voice that can is used.",
+    )
+    voices: dict[str, VoiceEntry] = Field(
+        default_factory=dict,
+        description="More voices by name (JSON), merged over the built-in joe (piper) and"
+        " espeak (espeak-ng) voices; a name given here replaces the built-in one.",
+    )
+    max_text_chars: int = Field(
+        4000, ge=1, le=100_000, description="Longest text spoken in one request, in characters."
+    )
+    timeout_seconds: float = Field(
+        60.0, gt=0, description="How long one synthesis may take (runner, espeak-ng or server)."
+    )
+    espeak_command: str = Field("espeak-ng", description="The espeak-ng executable.")
+    piper_threads: int = Field(
+        1, ge=1, le=64, description="Threads of each piper ONNX session in the voice runner."
+    )
+    runner: RunnerSettings = Field(
+        default_factory=RunnerSettings,
+        description="The voice runner (piper, whisper): same fields as llm.runner; its command"
+        " defaults to `-m cognitia voice-runner`.",
+    )
 
 
 class KnowledgeSettings(BaseModel):
@@ -346,6 +413,7 @@ class Settings(BaseSettings):
     knowledge: KnowledgeSettings = Field(default_factory=KnowledgeSettings)
     retrieval: RetrievalSettings = Field(default_factory=RetrievalSettings)
     memory: MemorySettings = Field(default_factory=MemorySettings)
+    voice: VoiceSettings = Field(default_factory=VoiceSettings)
 
     @model_validator(mode="after")
     def _refuse_default_secret_in_production(self) -> Settings:

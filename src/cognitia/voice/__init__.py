@@ -1,0 +1,1 @@
+"""Voice: text to speech and speech to text behind ports, with adapters chosen by a catalogue."""
