@@ -126,3 +126,23 @@ async def test_periodic_job_is_queued_once_per_period(taskiq_settings: Settings)
         assert await enqueue_due(runtime.queue, schedule, start + 59) == []
         assert await enqueue_due(runtime.queue, schedule, start + 60) == [NOOP]
         assert len(await queued_messages(runtime)) == 2
+
+
+@pytest.mark.slow
+async def test_the_backlog_counts_what_no_worker_has_finished(
+    taskiq_settings: Settings, workers: WorkerProcesses
+) -> None:
+    async with producer(taskiq_settings) as runtime:
+        before = await runtime.queue.backlog()
+        for _ in range(3):
+            await runtime.queue.enqueue(NOOP, {})
+        queued = await runtime.queue.backlog()
+        workers.start(taskiq_settings)
+
+        async def drained() -> bool:
+            return await runtime.queue.backlog() == {"all": 0}
+
+        await eventually(drained, timeout=60)
+
+    assert before == {"all": 0}
+    assert queued == {"all": 3}
