@@ -8,6 +8,7 @@
     └── UnsupportedAudio (unsupported_audio): uploaded audio that cannot be decoded
     TextTooLong (413 text_too_long)
     AudioTooLarge (413 audio_too_large)
+    AudioTooLong (422 audio_too_long): decoded audio longer than the limit
 """
 
 from __future__ import annotations
@@ -46,3 +47,8 @@ class AudioTooLarge(CognitiaError):
     status_code = 413
     code = "audio_too_large"
     default_detail = "The audio file is too large."
+
+
+class AudioTooLong(Unprocessable):
+    code = "audio_too_long"
+    default_detail = "The audio is too long to transcribe in one request."

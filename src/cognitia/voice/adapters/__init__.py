@@ -1,0 +1,2 @@
+"""Adapters of the voice ports: OpenAI-compatible HTTP clients (hosted servers and the
+local voice runner) and espeak-ng."""
