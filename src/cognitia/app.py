@@ -45,6 +45,7 @@ from cognitia.retrieval import service as retrieval
 from cognitia.runtime import Runtime, build_runtime
 from cognitia.users.router import admin_router
 from cognitia.users.router import router as users_router
+from cognitia.voice.router import router as voice_router
 
 log = logging.getLogger(__name__)
 
@@ -113,6 +114,8 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     shutdown.start()
     if settings.llm.runner.start_at_boot:
         await runtime.models.start()  # local models load while the server starts
+    if settings.voice.enabled and settings.voice.runner.start_at_boot:
+        await runtime.voices.start()  # the voice runner, when a local voice is installed
     tasks: list[asyncio.Task[None]] = []
     if settings.job_backend == "embedded" and settings.jobs.run_in_api:
         tasks = start_embedded_jobs(runtime)
@@ -187,6 +190,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         character_documents_router,
         documents_router,
         memories_router,
+        voice_router,
     )
     for router in routers:
         app.include_router(router)

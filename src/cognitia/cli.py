@@ -160,6 +160,22 @@ def model_runner(
     run(_settings(), uds=uds, host=host, port=port, watch_parent=watch_parent)
 
 
+@app.command("voice-runner")
+def voice_runner(
+    host: Annotated[str, typer.Option(help="Interface to bind (shared runner).")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on (shared runner).")] = 8002,
+    uds: Annotated[str | None, typer.Option(help="Unix socket instead of a port.")] = None,
+    watch_parent: Annotated[
+        bool, typer.Option(help="Exit when standard input closes (a supervised child).")
+    ] = False,
+) -> None:
+    """Run the local voices (piper) as a service: several API processes share one with
+    COGNITIA_VOICE__RUNNER__MODE=external and __URL=http://HOST:PORT."""
+    from cognitia.voice.runner.main import run
+
+    run(_settings(), uds=uds, host=host, port=port, watch_parent=watch_parent)
+
+
 @app.command()
 def reindex(
     batch_size: Annotated[int, typer.Option(help="Chunks embedded per batch.", min=1)] = 64,

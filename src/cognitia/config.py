@@ -236,6 +236,70 @@ class LlmSettings(BaseModel):
     runner: RunnerSettings = Field(default_factory=RunnerSettings)
 
 
+
+VoiceEngine = Literal["piper", "espeak", "openai"]
+
+
+class VoiceEntry(BaseModel):
+    """One named voice of the catalogue (docs/voice.md)."""
+
+    engine: VoiceEngine = Field(
+        description="piper: the local voice runner; espeak: espeak-ng; openai: an"
+        " OpenAI-compatible /audio/speech server."
+    )
+    voice: str = Field(
+        description="The engine's own voice id: a piper voice (en_US-joe-medium), an espeak-ng"
+        " voice (en-us), an OpenAI voice (alloy)."
+    )
+    model: str | None = Field(
+        None,
+        description="openai: the model (tts-1); piper: path to a voice's .onnx file (its .json"
+        " beside it), default: the installed voice package.",
+    )
+    base_url: str | None = Field(None, description="openai: the server, e.g. https://api.openai.com/v1.")
+    api_key: SecretStr | None = Field(None, description="openai: the key.")
+    api_key_env: str | None = Field(None, description="openai: read the key from this variable.")
+    language: str = Field("en", description="ISO 639-1 language the voice speaks.")
+    description: str = Field("", description="Shown in GET /api/v2/voices.")
+
+    @model_validator(mode="after")
+    def _openai_needs_a_server(self) -> VoiceEntry:
+        if self.engine == "openai" and not (self.base_url and self.model):
+            raise ValueError("an openai voice needs base_url and model")
+        return self
+
+
+class VoiceSettings(BaseModel):
+    """Text to speech: the voice catalogue and the voice runner (docs/voice.md)."""
+
+    enabled: bool = Field(True, description="false: every voice endpoint answers 503.")
+    default_voice: str = Field(
+        "joe",
+        description="The voice used when neither the request nor the character names one;"
+        " when it cannot speak, the first voice that can is used.",
+    )
+    voices: dict[str, VoiceEntry] = Field(
+        default_factory=dict,
+        description="More voices by name (JSON), merged over the built-in joe (piper) and"
+        " espeak (espeak-ng) voices; a name given here replaces the built-in one.",
+    )
+    max_text_chars: int = Field(
+        4000, ge=1, le=100_000, description="Longest text spoken in one request, in characters."
+    )
+    timeout_seconds: float = Field(
+        60.0, gt=0, description="How long one synthesis may take (runner, espeak-ng or server)."
+    )
+    espeak_command: str = Field("espeak-ng", description="The espeak-ng executable.")
+    piper_threads: int = Field(
+        1, ge=1, le=64, description="Threads of each piper ONNX session in the voice runner."
+    )
+    runner: RunnerSettings = Field(
+        default_factory=RunnerSettings,
+        description="The voice runner (piper, whisper): same fields as llm.runner; its command"
+        " defaults to `-m cognitia voice-runner`.",
+    )
+
+
 class KnowledgeSettings(BaseModel):
     max_document_bytes: int = Field(
         20 * 1024 * 1024, ge=1, description="Largest document accepted for upload, in bytes."
@@ -336,6 +400,7 @@ class Settings(BaseSettings):
     storage: StorageSettings = Field(default_factory=StorageSettings)
     knowledge: KnowledgeSettings = Field(default_factory=KnowledgeSettings)
     retrieval: RetrievalSettings = Field(default_factory=RetrievalSettings)
+    voice: VoiceSettings = Field(default_factory=VoiceSettings)
 
     @model_validator(mode="after")
     def _refuse_default_secret_in_production(self) -> Settings:

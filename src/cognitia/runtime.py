@@ -48,6 +48,8 @@ from cognitia.retrieval.service import Retrieval
 from cognitia.storage.ports import BlobStore
 from cognitia.storage.providers.local import LocalBlobStore
 from cognitia.storage.providers.s3 import S3BlobStore, S3Config
+from cognitia.voice.registry import VoiceRegistry
+from cognitia.voice.wiring import build_voices
 
 # Modules whose import registers job handlers.
 JOB_MODULES = [
@@ -79,6 +81,7 @@ class Runtime:
     generations: Generations
     # The /events streams open in this process (chats/watchers.py).
     watchers: Watchers
+    voices: VoiceRegistry
     redis: Redis | None = None
     schedule: list[Periodic] = field(default_factory=list)
 
@@ -87,6 +90,7 @@ class Runtime:
         await self.watchers.close()
         await self.usage.drain()
         await self.models.close()
+        await self.voices.close()
         await self.queue.close()
         await self.rate_limiter.close()
         await self.events.close()
@@ -187,6 +191,7 @@ def build_runtime(settings: Settings) -> Runtime:
             ReplyPorts(db, models, usage, events, recaller(settings, db, models, vectors))
         ),
         watchers=Watchers(),
+        voices=build_voices(settings.voice, runner_for=build_runner),
         redis=redis,
         schedule=schedule,
     )
@@ -211,11 +216,11 @@ def build_vector_index(db: Database, settings: Settings) -> VectorIndex:
     return SqliteVecIndex() if sqlite_vec_loaded(db.engine) else ExactVectorIndex()
 
 
-def build_runner(settings: RunnerSettings) -> Runner:
+def build_runner(settings: RunnerSettings, *, subcommand: str = "model-runner") -> Runner:
     if settings.mode == "external":
         assert settings.url is not None  # checked by RunnerSettings
         return ExternalRunner(settings.url)
-    return ChildRunner(settings)
+    return ChildRunner(settings, subcommand=subcommand)
 
 
 def build_models(settings: Settings) -> ModelRegistry:

@@ -25,6 +25,7 @@ from cognitia.llm.service import UsageRecorder
 from cognitia.mail.ports import Mailer
 from cognitia.retrieval.ports import VectorIndex
 from cognitia.storage.ports import BlobStore
+from cognitia.voice.registry import VoiceRegistry
 
 
 def _adapters(request: Request) -> Any:
@@ -94,6 +95,11 @@ def get_redis(request: Request) -> Redis | None:
     return redis
 
 
+def get_voices(request: Request) -> VoiceRegistry:
+    voices: VoiceRegistry = _adapters(request).voices
+    return voices
+
+
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 DbDep = Annotated[Database, Depends(get_db)]
 ModelsDep = Annotated[ModelRegistry, Depends(get_models)]
@@ -106,6 +112,7 @@ CacheDep = Annotated[Cache, Depends(get_cache)]
 RateLimiterDep = Annotated[RateLimiter, Depends(get_rate_limiter)]
 MailerDep = Annotated[Mailer, Depends(get_mailer)]
 RedisDep = Annotated[Redis | None, Depends(get_redis)]
+VoicesDep = Annotated[VoiceRegistry, Depends(get_voices)]
 
 
 async def get_session(db: DbDep) -> AsyncIterator[AsyncSession]:

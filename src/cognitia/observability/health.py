@@ -10,7 +10,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
 
 from cognitia import __version__
-from cognitia.http.deps import DbDep, ModelsDep, RedisDep, SettingsDep
+from cognitia.http.deps import DbDep, ModelsDep, RedisDep, SettingsDep, VoicesDep
 from cognitia.migrations.status import SchemaCheck
 
 router = APIRouter(tags=["health"])
@@ -36,7 +36,12 @@ async def _check(name: str, checks: dict[str, Any], probe: Any) -> None:
 
 @router.get("/readyz")
 async def readiness(
-    request: Request, db: DbDep, redis: RedisDep, settings: SettingsDep, models: ModelsDep
+    request: Request,
+    db: DbDep,
+    redis: RedisDep,
+    settings: SettingsDep,
+    models: ModelsDep,
+    voices: VoicesDep,
 ) -> JSONResponse:
     checks: dict[str, Any] = {}
 
@@ -58,6 +63,8 @@ async def readiness(
     # A runner that starts on first use (start_at_boot false) is not waited for.
     if settings.llm.runner.start_at_boot and models.needs_runner():
         checks["model_runner"] = models.runner.describe()
+    if settings.voice.enabled and settings.voice.runner.start_at_boot and voices.runner:
+        checks["voice_runner"] = voices.runner.describe()
     if _draining(request):
         checks["shutdown"] = "draining: finishing replies, taking no new work"
     ready = all(value == "ok" or value == "external" for value in checks.values())

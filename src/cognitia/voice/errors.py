@@ -5,6 +5,7 @@
     Unprocessable (422)
     ├── UnknownVoice (unknown_voice): a voice name not in the catalogue
     ├── UnsupportedFormat (unsupported_format): an output format the voice cannot make
+    ├── SpeechRejected (speech_rejected): the speech server refused this text or voice
     └── UnsupportedAudio (unsupported_audio): uploaded audio that cannot be decoded
     TextTooLong (413 text_too_long)
     AudioTooLarge (413 audio_too_large)
@@ -30,6 +31,11 @@ class UnknownVoice(Unprocessable):
 class UnsupportedFormat(Unprocessable):
     code = "unsupported_format"
     default_detail = "This audio format is not supported by the voice."
+
+
+class SpeechRejected(Unprocessable):
+    code = "speech_rejected"
+    default_detail = "The speech server refused this request."
 
 
 class UnsupportedAudio(Unprocessable):

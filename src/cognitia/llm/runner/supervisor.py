@@ -90,8 +90,11 @@ class ExternalRunner:
 class ChildRunner:
     """A runner process of our own, restarted whenever it dies, stops answering or hangs."""
 
-    def __init__(self, settings: RunnerSettings) -> None:
+    def __init__(self, settings: RunnerSettings, *, subcommand: str = "model-runner") -> None:
         self.settings = settings
+        # The `cognitia` command it runs (model-runner, voice-runner) and its name in logs.
+        self.subcommand = subcommand
+        self.name = subcommand.replace("-", " ")
         self.base_url = CHILD_BASE_URL
         self.state: State = "stopped"
         self.problem = "not started"
@@ -111,14 +114,14 @@ class ChildRunner:
         if self._task is None:
             _make_private_folder(self._folder)
             self.state, self.problem = "starting", "loading its models"
-            self._task = asyncio.create_task(self._supervise(), name="model-runner")
+            self._task = asyncio.create_task(self._supervise(), name=self.subcommand)
 
     async def ready(self, wait_seconds: float) -> None:
         await self.start()
         try:
             await asyncio.wait_for(self._ready.wait(), wait_seconds)
         except TimeoutError:
-            raise ProviderUnavailable(f"local model runner is not ready: {self.problem}") from None
+            raise ProviderUnavailable(f"local {self.name} is not ready: {self.problem}") from None
 
     async def lost(self) -> bool:
         # The supervisor may not have seen the death yet (it learns of it a moment later):
@@ -159,7 +162,7 @@ class ChildRunner:
             if time.monotonic() - started > STABLE_SECONDS:
                 backoff = self.settings.restart_backoff_seconds
             self.state, self.restarts = "restarting", self.restarts + 1
-            log.error("model runner %s; restarting in %.1fs", self.problem, backoff)
+            log.error("%s %s; restarting in %.1fs", self.name, self.problem, backoff)
             await asyncio.sleep(backoff)
             backoff = min(backoff * 2, self.settings.restart_backoff_max_seconds)
 
@@ -175,12 +178,12 @@ class ChildRunner:
                 return problem
             self.state, self.problem = "ready", ""
             self._ready.set()
-            log.info("model runner ready", extra={"pid": self.process.pid})
+            log.info("%s ready", self.name, extra={"pid": self.process.pid})
             return await self._watch(client)
 
     async def _spawn(self) -> asyncio.subprocess.Process:
         _remove_stale_socket(self.socket)
-        command = self.settings.command or [sys.executable, "-m", "cognitia", "model-runner"]
+        command = self.settings.command or [sys.executable, "-m", "cognitia", self.subcommand]
         return await asyncio.create_subprocess_exec(
             *command, "--uds", self.socket, "--watch-parent", stdin=asyncio.subprocess.PIPE
         )

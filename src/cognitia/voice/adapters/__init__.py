@@ -1,2 +1,2 @@
-"""Adapters of the voice ports: OpenAI-compatible HTTP clients (hosted servers and the
-local voice runner) and espeak-ng."""
+"""Adapters for the voice ports: OpenAI-compatible HTTP servers (hosted, or the local voice
+runner over its Unix socket) and espeak-ng as a subprocess."""

@@ -1,0 +1,129 @@
+"""An OpenAI-compatible POST /audio/speech client: OpenAI itself, self-hosted servers that
+speak its shape, and the local voice runner (over its Unix socket).
+
+For the voice runner a `Runner` is given: each call first waits, within the timeout,
+for a runner that is (re)starting, and a request that could not reach a runner that has
+just died is tried once more after it is back. A runner that dies while it speaks ends
+that request with VoiceUnavailable; the next one waits for the restarted runner.
+"""
+
+from __future__ import annotations
+
+import httpx
+
+from cognitia.llm.ports import ProviderUnavailable
+from cognitia.llm.runner.supervisor import Runner
+from cognitia.voice.errors import SpeechRejected, UnsupportedFormat, VoiceUnavailable
+from cognitia.voice.ports import MEDIA_TYPES, Audio, AudioFormat, VoiceInfo
+from cognitia.voice.runner.protocol import DURATION_HEADER, SAMPLE_RATE_HEADER
+from cognitia.voice.wavfile import parse
+
+# Statuses that say the request itself was refused (not that the server is down).
+_REJECTED = {400, 404, 413, 422}
+
+
+class OpenAISpeech:
+    """SpeechSynthesizer over an OpenAI-compatible /audio/speech endpoint."""
+
+    def __init__(  # noqa: PLR0913 -- a connection is these six things
+        self,
+        voices: list[VoiceInfo],
+        *,
+        base_url: str,
+        model: str,
+        api_key: str | None = None,
+        timeout_seconds: float = 60.0,
+        runner: Runner | None = None,
+    ) -> None:
+        self._voices = voices
+        self._model = model
+        self._runner = runner
+        self._timeout = timeout_seconds
+        headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
+        transport = runner.transport() if runner is not None else None
+        self._client = httpx.AsyncClient(
+            base_url=base_url.rstrip("/") + "/",
+            headers=headers,
+            transport=transport,
+            timeout=httpx.Timeout(timeout_seconds, connect=min(5.0, timeout_seconds)),
+        )
+
+    def voices(self) -> list[VoiceInfo]:
+        return list(self._voices)
+
+    async def close(self) -> None:
+        await self._client.aclose()
+
+    async def synthesize(
+        self, text: str, *, voice: str, speed: float = 1.0, format: AudioFormat = "wav"
+    ) -> Audio:
+        body = {
+            "model": self._model,
+            "input": text,
+            "voice": voice,
+            "speed": speed,
+            "response_format": format,
+        }
+        await self._wait_for_runner()
+        try:
+            response = await self._client.post("audio/speech", json=body)
+        except httpx.ConnectError:
+            # Not reached at all: a runner that died between two requests is waited for.
+            if self._runner is None or not await self._runner.lost():
+                raise VoiceUnavailable("The speech server cannot be reached.") from None
+            await self._wait_for_runner()
+            response = await self._post_once_more(body)
+        except httpx.HTTPError as exc:
+            raise VoiceUnavailable(_broken(exc, runner=self._runner is not None)) from None
+        return _audio(response, format)
+
+    async def _post_once_more(self, body: dict[str, object]) -> httpx.Response:
+        try:
+            return await self._client.post("audio/speech", json=body)
+        except httpx.HTTPError as exc:
+            raise VoiceUnavailable(_broken(exc, runner=True)) from None
+
+    async def _wait_for_runner(self) -> None:
+        if self._runner is None:
+            return
+        try:
+            await self._runner.ready(self._timeout)
+        except ProviderUnavailable as exc:
+            raise VoiceUnavailable(str(exc)) from None
+
+
+def _broken(exc: httpx.HTTPError, *, runner: bool) -> str:
+    if isinstance(exc, httpx.TimeoutException):
+        return "The speech server took too long."
+    if runner:
+        return "The voice runner stopped while speaking; it is being restarted."
+    return f"The speech server failed: {type(exc).__name__}."
+
+
+def _audio(response: httpx.Response, fmt: AudioFormat) -> Audio:
+    if response.status_code == 422 and "format" in response.text:
+        raise UnsupportedFormat(f"This voice cannot speak {fmt}.")
+    if response.status_code in _REJECTED:
+        raise SpeechRejected(_message(response))
+    if response.status_code >= 400:
+        raise VoiceUnavailable(f"The speech server answered {response.status_code}.")
+    data = response.content
+    rate, duration = _header(response, SAMPLE_RATE_HEADER), _header(response, DURATION_HEADER)
+    if fmt == "wav" and (info := parse(data)) is not None:
+        rate, duration = info.sample_rate, info.duration_s
+    return Audio(data, MEDIA_TYPES[fmt], None if rate is None else int(rate), duration)
+
+
+def _header(response: httpx.Response, name: str) -> float | None:
+    try:
+        return float(response.headers[name])
+    except (KeyError, ValueError):
+        return None
+
+
+def _message(response: httpx.Response) -> str:
+    try:
+        message = response.json()["error"]["message"]
+    except (ValueError, KeyError, TypeError):
+        message = response.text
+    return f"The speech server refused it: {str(message)[:300]}"

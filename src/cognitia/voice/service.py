@@ -1,0 +1,82 @@
+"""Speaking text: which voice and speed (request, then character, then the default), the
+length limit, and the call to the voice's adapter."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from cognitia.characters import service as characters
+from cognitia.models.character import Character
+from cognitia.models.user import User
+from cognitia.voice.errors import TextTooLong, VoiceUnavailable
+from cognitia.voice.ports import Audio, AudioFormat
+from cognitia.voice.registry import NamedVoice, VoiceRegistry
+
+
+@dataclass(frozen=True)
+class SpeechOrder:
+    text: str
+    character_id: str | None = None
+    voice: str | None = None
+    speed: float | None = None
+    format: AudioFormat = "wav"
+
+
+@dataclass(frozen=True)
+class Spoken:
+    audio: Audio
+    voice: str
+
+
+async def speak(  # noqa: PLR0913 -- the session, who asks, the two ports, what and how long
+    session: AsyncSession,
+    *,
+    user: User,
+    voices: VoiceRegistry,
+    order: SpeechOrder,
+    max_chars: int,
+) -> Spoken:
+    """Speak `order.text`; 404 for a character the user cannot see, 422 unknown_voice,
+    413 text_too_long, 503 voice_unavailable."""
+    if len(order.text) > max_chars:
+        raise TextTooLong(f"At most {max_chars} characters can be spoken at once.")
+    character = None
+    if order.character_id is not None:
+        character = await characters.get_visible(
+            session, user=user, character_id=order.character_id
+        )
+    voice = choose_voice(voices, requested=order.voice, character=character)
+    speed = order.speed or character_speed(character)
+    audio = await voice.synthesizer.synthesize(
+        order.text, voice=voice.entry.voice, speed=speed, format=order.format
+    )
+    return Spoken(audio, voice.name)
+
+
+def choose_voice(
+    voices: VoiceRegistry, *, requested: str | None, character: Character | None
+) -> NamedVoice:
+    """The requested voice (unknown: 422; cannot speak now: 503); else the character's, when
+    it can speak; else the default. A character's voice that is unknown here (a card made
+    for another engine, say) falls back to the default rather than silence."""
+    if requested is not None:
+        voice = voices.get(requested)
+        if not voices.usable(requested):
+            raise VoiceUnavailable(f"The voice {requested!r} cannot speak right now.")
+        return voice
+    wanted = character.voice_model if character is not None else None
+    if wanted and voices.knows(wanted) and voices.usable(wanted):
+        return voices.get(wanted)
+    return voices.default()
+
+
+def character_speed(character: Character | None) -> float:
+    """voice_settings.speed when it is a number in 0.25..4, else 1.0."""
+    if character is None:
+        return 1.0
+    speed = character.voice_settings.get("speed")
+    if isinstance(speed, int | float) and not isinstance(speed, bool) and 0.25 <= speed <= 4.0:
+        return float(speed)
+    return 1.0

@@ -1,0 +1,96 @@
+"""Which adapter speaks each catalogue voice, decided from settings alone (called by the
+composition root, runtime.py).
+
+- piper voices: one OpenAI-compatible client over the voice runner's socket, and the
+  runner itself, only when piper-tts and the voice's files are installed;
+- espeak voices: the espeak-ng subprocess adapter (listed only when the executable exists);
+- openai voices: one client per voice, with its server, model and key.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from cognitia.config import RunnerSettings, VoiceEntry, VoiceSettings
+from cognitia.llm.runner.supervisor import Runner
+from cognitia.voice import catalogue
+from cognitia.voice.adapters.espeak import EspeakSynthesizer
+from cognitia.voice.adapters.openai_speech import OpenAISpeech
+from cognitia.voice.errors import VoiceUnavailable
+from cognitia.voice.ports import Audio, AudioFormat, SpeechSynthesizer, VoiceInfo
+from cognitia.voice.registry import NamedVoice, VoiceRegistry
+
+RunnerFactory = Callable[..., Runner]
+VOICE_RUNNER = "voice-runner"
+
+
+def build_voices(settings: VoiceSettings, *, runner_for: RunnerFactory) -> VoiceRegistry:
+    entries = catalogue.voices(settings)
+    local = catalogue.local_piper_voices(settings)
+    piper_names = [n for n, e in entries.items() if e.engine == "piper" and e.voice in local]
+    runner = _runner(settings.runner, runner_for) if piper_names else None
+    piper = _piper(entries, piper_names, runner, settings) if runner is not None else None
+    espeak = EspeakSynthesizer(
+        [_info(n, e) for n, e in entries.items() if e.engine == "espeak"],
+        command=settings.espeak_command,
+        timeout_seconds=settings.timeout_seconds,
+    )
+    named = []
+    for name, entry in entries.items():
+        synthesizer = _adapter(name, entry, piper=piper, espeak=espeak, settings=settings)
+        named.append(NamedVoice(name, entry, synthesizer))
+    return VoiceRegistry(named, default=settings.default_voice, runner=runner)
+
+
+def _runner(settings: RunnerSettings, runner_for: RunnerFactory) -> Runner:
+    return runner_for(settings, subcommand=VOICE_RUNNER)
+
+
+def _piper(
+    entries: dict[str, VoiceEntry], names: list[str], runner: Runner, settings: VoiceSettings
+) -> OpenAISpeech:
+    return OpenAISpeech(
+        [_info(name, entries[name]) for name in names],
+        base_url=f"{runner.base_url}/v1",
+        model="piper",
+        timeout_seconds=settings.timeout_seconds,
+        runner=runner,
+    )
+
+
+def _adapter(
+    name: str,
+    entry: VoiceEntry,
+    *,
+    piper: OpenAISpeech | None,
+    espeak: EspeakSynthesizer,
+    settings: VoiceSettings,
+) -> SpeechSynthesizer:
+    if entry.engine == "espeak":
+        return espeak
+    if entry.engine == "openai":
+        assert entry.base_url is not None and entry.model is not None  # checked by VoiceEntry
+        return OpenAISpeech(
+            [_info(name, entry)],
+            base_url=entry.base_url,
+            model=entry.model,
+            api_key=catalogue.api_key(entry),
+            timeout_seconds=settings.timeout_seconds,
+        )
+    return piper if piper is not None else NotInstalled()
+
+
+def _info(name: str, entry: VoiceEntry) -> VoiceInfo:
+    return VoiceInfo(name, entry.engine, entry.language, entry.description)
+
+
+class NotInstalled:
+    """A piper voice whose engine or files are not installed: listed nowhere."""
+
+    def voices(self) -> list[VoiceInfo]:
+        return []
+
+    async def synthesize(
+        self, text: str, *, voice: str, speed: float = 1.0, format: AudioFormat = "wav"
+    ) -> Audio:
+        raise VoiceUnavailable("This voice is not installed: see docs/voice.md.")
