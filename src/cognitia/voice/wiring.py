@@ -13,7 +13,7 @@ from collections.abc import Callable
 
 from cognitia.config import RunnerSettings, VoiceEntry, VoiceSettings
 from cognitia.llm.runner.supervisor import Runner
-from cognitia.voice import catalogue
+from cognitia.voice import catalogue, transcribers
 from cognitia.voice.adapters.espeak import EspeakSynthesizer
 from cognitia.voice.adapters.openai_speech import OpenAISpeech
 from cognitia.voice.errors import VoiceUnavailable
@@ -28,7 +28,9 @@ def build_voices(settings: VoiceSettings, *, runner_for: RunnerFactory) -> Voice
     entries = catalogue.voices(settings)
     local = catalogue.local_piper_voices(settings)
     piper_names = [n for n, e in entries.items() if e.engine == "piper" and e.voice in local]
-    runner = _runner(settings.runner, runner_for) if piper_names else None
+    # One voice runner serves both directions: piper voices and local transcription.
+    local_stt = transcribers.local_installed(settings.transcription)
+    runner = _runner(settings.runner, runner_for) if piper_names or local_stt else None
     piper = _piper(entries, piper_names, runner, settings) if runner is not None else None
     espeak = EspeakSynthesizer(
         [_info(n, e) for n, e in entries.items() if e.engine == "espeak"],
@@ -39,7 +41,10 @@ def build_voices(settings: VoiceSettings, *, runner_for: RunnerFactory) -> Voice
     for name, entry in entries.items():
         synthesizer = _adapter(name, entry, piper=piper, espeak=espeak, settings=settings)
         named.append(NamedVoice(name, entry, synthesizer))
-    return VoiceRegistry(named, default=settings.default_voice, runner=runner)
+    transcriber = transcribers.build_transcriber(settings.transcription, runner)
+    return VoiceRegistry(
+        named, default=settings.default_voice, runner=runner, transcriber=transcriber
+    )
 
 
 def _runner(settings: RunnerSettings, runner_for: RunnerFactory) -> Runner:
