@@ -111,6 +111,8 @@ def make_settings(database_url: str, data_dir: Path, **overrides: object) -> Set
         # The model runner starts on first use: most tests never touch the local model,
         # and a runner per test app would load it hundreds of times.
         "llm": {"runner": {"start_at_boot": False}},
+        # Likewise the voice runner (piper): tests/voice start it where it is the subject.
+        "voice": {"runner": {"start_at_boot": False}},
         # Tests that check what recall found must not depend on how busy the machine is;
         # tests/memory/test_recall.py sets a short budget where the budget is the subject.
         "retrieval": {"recall_budget_seconds": 60},

@@ -43,18 +43,18 @@ def create_voice_runner_app(settings: VoiceSettings) -> Starlette:
             await asyncio.to_thread(transcriptions.load)
         yield
 
+    speaking = [0]  # requests being synthesised now, for /health (and the crash tests)
+
     async def health(_: Request) -> Response:
-        return JSONResponse(
-            {
-                "status": "ok",
-                "voices": piper.names(),
-                "formats": encode.formats(),
-                **transcriptions.health(),
-            }
-        )
+        body = {"status": "ok", "voices": piper.names(), "formats": encode.formats()}
+        return JSONResponse({**body, "speaking": speaking[0], **transcriptions.health()})
 
     async def speech(request: Request) -> Response:
-        return await _speech(piper, request)
+        speaking[0] += 1
+        try:
+            return await _speech(piper, request)
+        finally:
+            speaking[0] -= 1
 
     routes = [
         Route(protocol.HEALTH, health, methods=["GET"]),
