@@ -11,8 +11,9 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Annotated
 
-from fastapi import APIRouter, File, Form, HTTPException, Request, Response, UploadFile
+from fastapi import APIRouter, File, Form, Request, Response, UploadFile
 from fastapi.routing import APIRoute
+from starlette.exceptions import HTTPException
 from starlette.types import Message, Receive
 
 from cognitia.auth.dependencies import CurrentUser
@@ -40,6 +41,7 @@ class SizeLimitedRoute(APIRoute):
             try:
                 return await handler(capped)
             except HTTPException as exc:  # FastAPI wraps errors raised while parsing the form
+
                 if isinstance(exc.__cause__, AudioTooLarge):
                     raise exc.__cause__ from None
                 raise

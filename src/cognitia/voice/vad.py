@@ -45,6 +45,8 @@ class SileroVad:
         path = model_path or bundled_model_path()
         if path is None or importlib.util.find_spec("onnxruntime") is None:
             raise VadUnavailable("Silero VAD needs faster-whisper and onnxruntime (voice extra)")
+        if not path.is_file():
+            raise VadUnavailable(f"no Silero VAD model at {path}")
         self._session = _session(path)
         self.reset()
 
