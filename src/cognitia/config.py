@@ -280,7 +280,9 @@ class TranscriptionSettings(BaseModel):
     model: str = Field(
         "whisper-1", description="openai: the model the server is asked for (whisper-1)."
     )
-    base_url: str | None = Field(None, description="openai: the server, e.g. https://api.openai.com/v1.")
+    base_url: str | None = Field(
+        None, description="openai: the server, e.g. https://api.openai.com/v1."
+    )
     api_key: SecretStr | None = Field(None, description="openai: the key.")
     api_key_env: str | None = Field(None, description="openai: read the key from this variable.")
     model_path: Path | None = Field(

@@ -83,7 +83,11 @@ class FakeTranscription:
                 )
             )
         if self.status != 200:
-            error = {"message": f"refused with {self.status}", "type": "test", "code": self.error_code}
+            error = {
+                "message": f"refused with {self.status}",
+                "type": "test",
+                "code": self.error_code,
+            }
             return JSONResponse({"error": error}, status_code=self.status)
         return JSONResponse(self.reply)
 

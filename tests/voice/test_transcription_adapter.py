@@ -41,7 +41,11 @@ async def test_uploads_the_file_as_openai_expects_and_reads_verbose_json(
     await transcriber.close()
 
     sent = server.requests[0]
-    assert sent.fields == {"model": "whisper-1", "response_format": "verbose_json", "language": "en"}
+    assert sent.fields == {
+        "model": "whisper-1",
+        "response_format": "verbose_json",
+        "language": "en",
+    }
     assert (sent.filename, sent.content_type, sent.audio) == ("note.ogg", "audio/ogg", AUDIO)
     assert sent.headers["authorization"] == "Bearer sk-test"
     assert transcript.text == "Hello from the stand-in."
@@ -97,7 +101,9 @@ async def test_a_refusal_becomes_our_error_with_the_servers_reason(
 
 
 @pytest.mark.parametrize("status", [401, 429, 500, 503])
-async def test_a_failing_server_is_voice_unavailable(server: FakeTranscription, status: int) -> None:
+async def test_a_failing_server_is_voice_unavailable(
+    server: FakeTranscription, status: int
+) -> None:
     server.status = status
     transcriber = client(server.url)
     with pytest.raises(VoiceUnavailable, match=str(status)):

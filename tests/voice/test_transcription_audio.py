@@ -3,8 +3,6 @@ speech, the signature allow-list, corrupt and hostile bytes, and the duration li
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pytest
 
@@ -33,7 +31,8 @@ def seconds(wav: bytes) -> float:
 def test_espeaks_wav_decodes_to_16_khz_mono(wav: bytes, seconds: float) -> None:
     samples = decode(wav, max_seconds=60)
 
-    assert samples.dtype == np.float32 and samples.ndim == 1
+    assert samples.dtype == np.float32
+    assert samples.ndim == 1
     assert len(samples) / SAMPLE_RATE == pytest.approx(seconds, abs=0.01)
     assert 0.1 < float(np.abs(samples).max()) <= 1.0  # speech, not silence
 

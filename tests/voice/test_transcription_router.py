@@ -111,9 +111,7 @@ async def test_a_body_declared_far_over_the_limit_is_refused_unread(
 ) -> None:
     headers = await headers_for(app, client)
 
-    response = await client.post(
-        URL, files={"file": ("a.wav", bytes(200 * 1024))}, headers=headers
-    )
+    response = await client.post(URL, files={"file": ("a.wav", bytes(200 * 1024))}, headers=headers)
 
     assert response.status_code == 413, response.text
     assert response.json()["error"] == "audio_too_large"
@@ -148,8 +146,8 @@ async def test_a_chunked_body_that_keeps_coming_is_cut_off(
 
 
 @pytest.mark.parametrize(
-    ("status", "code", "expected"),
-    [(422, "unsupported_audio", 422), (422, "audio_too_long", 422), (413, None, 413)],
+    ("status", "code"),
+    [(422, "unsupported_audio"), (422, "audio_too_long"), (413, None)],
 )
 async def test_the_engines_refusal_keeps_its_code(
     app: FastAPI,
@@ -157,14 +155,13 @@ async def test_the_engines_refusal_keeps_its_code(
     standin: FakeTranscription,
     status: int,
     code: str | None,
-    expected: int,
 ) -> None:
     headers = await headers_for(app, client)
     standin.status, standin.error_code = status, code
 
     response = await client.post(URL, files={"file": ("a.ogg", WAV)}, headers=headers)
 
-    assert response.status_code == expected
+    assert response.status_code == status
     assert response.json()["error"] == (code or "audio_too_large")
 
 
@@ -248,9 +245,7 @@ async def test_transcribes_real_speech_with_the_local_runner(
     env = f"COGNITIA_VOICE__VOICES={json.dumps(NO_PIPER)}"
     command = ["env", env, sys.executable, "-m", "cognitia", "voice-runner"]
     runner = {"start_at_boot": True, "command": command}
-    settings = make_settings(
-        database_url, tmp_path, voice={"voices": NO_PIPER, "runner": runner}
-    )
+    settings = make_settings(database_url, tmp_path, voice={"voices": NO_PIPER, "runner": runner})
     application = create_app(settings)
     async with LifespanManager(application, startup_timeout=60, shutdown_timeout=60):
         transport = httpx.ASGITransport(app=application)
@@ -268,4 +263,5 @@ async def test_transcribes_real_speech_with_the_local_runner(
     assert all(word in body["text"].lower() for word in KEY_WORDS), body["text"]
     assert body["language"] == "en"
     assert body["duration_s"] > 2
-    assert body["segments"] and body["segments"][0]["start"] >= 0
+    assert body["segments"]
+    assert body["segments"][0]["start"] >= 0

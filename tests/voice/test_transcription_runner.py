@@ -116,7 +116,8 @@ async def test_corrupt_audio_is_unsupported_and_the_runner_lives_on(
     with pytest.raises(UnsupportedAudio):
         await whisper.transcribe(data, filename="x.ogg")
 
-    assert runner.process is not None and runner.process.pid == pid
+    assert runner.process is not None
+    assert runner.process.pid == pid
     assert (await whisper.transcribe(wav, filename="note.wav")).text
 
 
@@ -165,13 +166,12 @@ async def test_a_missing_model_folder_leaves_the_route_answering_503(tmp_path: P
     try:
         await child.ready(120)
         async with httpx.AsyncClient(transport=child.transport(), base_url=child.base_url) as c:
-            response = await c.post(
-                "/v1/audio/transcriptions", files={"file": ("a.wav", b"RIFF")}
-            )
+            response = await c.post("/v1/audio/transcriptions", files={"file": ("a.wav", b"RIFF")})
             health = (await c.get("/health")).json()
     finally:
         await child.close()
 
     assert response.status_code == 503
     assert response.json()["error"]["code"] == "voice_unavailable"
-    assert health["transcription"] is False and "did not load" in health["transcription_problem"]
+    assert health["transcription"] is False
+    assert "did not load" in health["transcription_problem"]

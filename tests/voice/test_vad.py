@@ -10,8 +10,8 @@ import pytest
 
 from cognitia.voice.vad import (
     CHUNK_SAMPLES,
-    SpeechDetector,
     SileroVad,
+    SpeechDetector,
     VadUnavailable,
     bundled_model_path,
 )
@@ -70,5 +70,5 @@ def test_a_chunk_of_the_wrong_size_is_refused() -> None:
 
 
 def test_a_missing_model_file_is_unavailable(tmp_path: Path) -> None:
-    with pytest.raises(VadUnavailable, match="missing.onnx"):
+    with pytest.raises(VadUnavailable, match=r"missing\.onnx"):
         SileroVad(tmp_path / "missing.onnx")

@@ -8,8 +8,8 @@ voice runner's, or the hosted server's own).
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from typing import Annotated
+from collections.abc import Callable, Coroutine
+from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, Request, Response, UploadFile
 from fastapi.routing import APIRoute
@@ -28,7 +28,7 @@ FORM_OVERHEAD_BYTES = 64 * 1024
 class SizeLimitedRoute(APIRoute):
     """Refuses bodies larger than the transcription limit before the form is parsed."""
 
-    def get_route_handler(self) -> Callable[[Request], Awaitable[Response]]:
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
 
         async def limited(request: Request) -> Response:
@@ -41,7 +41,6 @@ class SizeLimitedRoute(APIRoute):
             try:
                 return await handler(capped)
             except HTTPException as exc:  # FastAPI wraps errors raised while parsing the form
-
                 if isinstance(exc.__cause__, AudioTooLarge):
                     raise exc.__cause__ from None
                 raise

@@ -25,5 +25,7 @@ class TranscriptionRead(BaseModel):
             text=transcript.text,
             language=transcript.language,
             duration_s=round(transcript.duration_s, 3),
-            segments=[SegmentRead(start=s.start, end=s.end, text=s.text) for s in transcript.segments],
+            segments=[
+                SegmentRead(start=s.start, end=s.end, text=s.text) for s in transcript.segments
+            ],
         )
