@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+from typing import cast
 
 from fastapi import APIRouter, Response
 
@@ -10,6 +11,7 @@ from cognitia.auth.dependencies import CurrentUser
 from cognitia.http.deps import SessionDep, SettingsDep, VoicesDep
 from cognitia.voice import service
 from cognitia.voice.errors import VoiceUnavailable
+from cognitia.voice.ports import AudioFormat
 from cognitia.voice.schemas import SpeechCreate, SpeechJson, VoiceList, VoiceRead
 
 router = APIRouter(prefix="/api/v2", tags=["voice"])
@@ -61,7 +63,7 @@ async def create_speech(
     if not settings.voice.enabled:
         raise VoiceUnavailable("Voice is turned off on this server.")
     as_json = data.response_format == "json"
-    fmt = data.audio_format if data.response_format == "json" else data.response_format
+    fmt = data.audio_format if as_json else cast(AudioFormat, data.response_format)
     order = service.SpeechOrder(data.text, data.character_id, data.voice, data.speed, fmt)
     spoken = await service.speak(
         session, user=user, voices=voices, order=order, max_chars=settings.voice.max_text_chars

@@ -11,7 +11,11 @@ from cognitia.voice.ports import MEDIA_TYPES
 from cognitia.voice.wavfile import wav
 
 # What each container is written with by FFmpeg: (container, codec, output sample rate).
-_CODECS = {"mp3": ("mp3", "libmp3lame", None), "opus": ("ogg", "libopus", 48000), "ogg": ("ogg", "libopus", 48000)}
+_CODECS: dict[str, tuple[str, str, int | None]] = {
+    "mp3": ("mp3", "libmp3lame", None),
+    "opus": ("ogg", "libopus", 48000),
+    "ogg": ("ogg", "libopus", 48000),
+}
 
 
 class FormatUnavailable(Exception):
