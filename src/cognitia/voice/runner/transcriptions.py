@@ -50,6 +50,7 @@ class Transcriptions:
         self.limits = limits
         self._whisper: Any = None  # runner.whisper.Whisper, imported only when installed
         self.problem: str | None = "not loaded"
+        self.transcribing = 0  # requests in progress, for /health (and the crash tests)
 
     def load(self) -> None:
         """Blocking; leaves `problem` set (and the route answering 503) when it cannot load."""
@@ -72,13 +73,20 @@ class Transcriptions:
         self._whisper, self.problem = whisper, None
 
     def health(self) -> dict[str, object]:
-        return {"transcription": self.problem is None, "transcription_problem": self.problem}
+        return {
+            "transcription": self.problem is None,
+            "transcription_problem": self.problem,
+            "transcribing": self.transcribing,
+        }
 
     async def endpoint(self, request: Request) -> Response:
+        self.transcribing += 1
         try:
             return await self._transcribe(request)
         except RejectedUpload as exc:
             return error(exc.status, exc.code, exc.message)
+        finally:
+            self.transcribing -= 1
 
     async def _transcribe(self, request: Request) -> Response:
         if self._whisper is None:
