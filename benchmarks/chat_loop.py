@@ -212,6 +212,9 @@ def run_memory(memory: str, levels: list[int], messages: int) -> list[Level]:
         wait_http(f"http://127.0.0.1:{up_port}/v1/models")
         env = cognitia_env(Path(tmp), up_port)
         env["COGNITIA_MEMORY__ENABLED"] = "true" if memory == "on" else "false"
+        # Every lane on the fake, as with a hosted model: fact extraction and summaries
+        # call it too (with the bundled model they would run SmolLM2 on the same cores).
+        env["COGNITIA_LLM__DEFAULT_MODEL"] = CHAT_MODEL
         cognitia = str(Path(sys.executable).with_name("cognitia"))
         with process([cognitia, "serve", "--port", str(cg_port)], env=env) as proc:
             base = f"http://127.0.0.1:{cg_port}"

@@ -30,6 +30,7 @@ from cognitia.http.gates import EndpointGate
 from cognitia.http.metrics_port import metrics_port
 from cognitia.http.middleware import RequestContextMiddleware
 from cognitia.http.schema_gate import SchemaGate
+from cognitia.jobs import backlog
 from cognitia.jobs.providers.embedded import EmbeddedJobQueue, EmbeddedRunner
 from cognitia.jobs.scheduler import run_schedule
 from cognitia.knowledge.router import bank_router as documents_router
@@ -122,6 +123,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         tasks = start_embedded_jobs(runtime)
         app.state.runner_task = tasks[0]
     tasks.append(asyncio.create_task(announce_ready(runtime), name="announce-ready"))
+    tasks.append(asyncio.create_task(backlog.watch(runtime.queue), name="job-backlog"))
     try:
         async with metrics_port(settings.http):
             yield

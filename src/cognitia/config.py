@@ -236,7 +236,6 @@ class LlmSettings(BaseModel):
     runner: RunnerSettings = Field(default_factory=RunnerSettings)
 
 
-
 VoiceEngine = Literal["piper", "espeak", "openai"]
 
 
@@ -256,7 +255,9 @@ class VoiceEntry(BaseModel):
         description="openai: the model (tts-1); piper: path to a voice's .onnx file (its .json"
         " beside it), default: the installed voice package.",
     )
-    base_url: str | None = Field(None, description="openai: the server, e.g. https://api.openai.com/v1.")
+    base_url: str | None = Field(
+        None, description="openai: the server, e.g. https://api.openai.com/v1."
+    )
     api_key: SecretStr | None = Field(None, description="openai: the key.")
     api_key_env: str | None = Field(None, description="openai: read the key from this variable.")
     language: str = Field("en", description="ISO 639-1 language the voice speaks.")
@@ -386,6 +387,15 @@ class RetrievalSettings(BaseModel):
     )
 
 
+class MemorySettings(BaseModel):
+    enabled: bool = Field(
+        True,
+        description="Characters remember: replies recall memories, knowledge and the chat's"
+        " summary, and each exchange is indexed (false: neither; for measuring and for"
+        " deployments that want stateless characters).",
+    )
+
+
 class StorageSettings(BaseModel):
     backend: Literal["local", "s3"] = Field(
         "local", description="local: files under <data_dir>/blobs; s3: an S3-compatible store."
@@ -442,6 +452,7 @@ class Settings(BaseSettings):
     storage: StorageSettings = Field(default_factory=StorageSettings)
     knowledge: KnowledgeSettings = Field(default_factory=KnowledgeSettings)
     retrieval: RetrievalSettings = Field(default_factory=RetrievalSettings)
+    memory: MemorySettings = Field(default_factory=MemorySettings)
     voice: VoiceSettings = Field(default_factory=VoiceSettings)
 
     @model_validator(mode="after")

@@ -18,7 +18,7 @@ from cognitia.cache.providers.memory import MemoryCache
 from cognitia.cache.providers.redis import RedisCache
 from cognitia.characters import service as characters
 from cognitia.chats.generation import Generations
-from cognitia.chats.ports import Recaller, ReplyPorts
+from cognitia.chats.ports import ReplyPorts
 from cognitia.chats.watchers import Watchers
 from cognitia.config import RunnerSettings, Settings
 from cognitia.db import Database, create_engine, sqlite_vec_loaded
@@ -187,9 +187,7 @@ def build_runtime(settings: Settings) -> Runtime:
         events=events,
         blobs=build_blobs(settings),
         vectors=vectors,
-        generations=Generations(
-            ReplyPorts(db, models, usage, events, recaller(settings, db, models, vectors))
-        ),
+        generations=Generations(reply_ports(settings, db, models, usage, events, vectors)),
         watchers=Watchers(),
         voices=build_voices(settings.voice, runner_for=build_runner),
         redis=redis,
@@ -197,12 +195,23 @@ def build_runtime(settings: Settings) -> Runtime:
     )
 
 
-def recaller(
-    settings: Settings, db: Database, models: ModelRegistry, vectors: VectorIndex
-) -> Recaller:
-    """What a reply recalls with: memory's recall over this process's retrieval index."""
+def reply_ports(  # noqa: PLR0913 - the adapters a reply uses, one each
+    settings: Settings,
+    db: Database,
+    models: ModelRegistry,
+    usage: UsageRecorder,
+    events: EventBus,
+    vectors: VectorIndex,
+) -> ReplyPorts:
+    """What replies are written with; without memory (memory.enabled = false) they recall
+    nothing and their exchanges are not indexed."""
+    if not settings.memory.enabled:
+        return ReplyPorts(db, models, usage, events, recall.nothing, remember=False)
     index = Retrieval(db, models.embedder, vectors)
-    return partial(recall.sections, index, budget_seconds=settings.retrieval.recall_budget_seconds)
+    recaller = partial(
+        recall.sections, index, budget_seconds=settings.retrieval.recall_budget_seconds
+    )
+    return ReplyPorts(db, models, usage, events, recaller)
 
 
 def build_vector_index(db: Database, settings: Settings) -> VectorIndex:

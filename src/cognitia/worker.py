@@ -7,6 +7,7 @@ import logging
 
 from cognitia.app import start_embedded_jobs, stop_tasks
 from cognitia.config import Settings
+from cognitia.jobs import backlog
 from cognitia.jobs.providers.redis_streams import RedisStreamJobQueue
 from cognitia.jobs.scheduler import run_schedule
 from cognitia.observability import logging as cognitia_logging
@@ -28,6 +29,7 @@ async def run_worker(settings: Settings) -> None:
         ]
     else:
         tasks = start_embedded_jobs(runtime)
+    tasks.append(asyncio.create_task(backlog.watch(queue), name="job-backlog"))
     log.info("worker started", extra={"backend": settings.job_backend})
     try:
         await asyncio.gather(*tasks)

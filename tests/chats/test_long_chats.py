@@ -42,10 +42,12 @@ async def windowed(
         yield request.param, runtime_of(app), client
 
 
-async def fill(runtime: Runtime, chat_id: str, user_id: str, character_id: str) -> None:
-    """MESSAGES short messages, alternating, written as the chat would have them."""
+async def fill(
+    runtime: Runtime, chat_id: str, user_id: str, character_id: str, count: int = MESSAGES
+) -> None:
+    """`count` short messages, alternating, written as the chat would have them."""
     async with runtime.db.unit_of_work() as session:
-        for seq in range(1, MESSAGES + 1):
+        for seq in range(1, count + 1):
             person = seq % 2 == 1
             session.add(
                 Message(
@@ -60,7 +62,7 @@ async def fill(runtime: Runtime, chat_id: str, user_id: str, character_id: str) 
             )
         await session.flush()
         await session.execute(
-            update(Chat).where(Chat.id == chat_id).values(last_seq=MESSAGES + 100)
+            update(Chat).where(Chat.id == chat_id).values(last_seq=count + 100)
         )
 
 
@@ -84,3 +86,34 @@ async def test_a_long_chat_still_gets_replies(
     sent = upstream.last("rp-model").body
     shown = [ChatMessage(m["role"], m["content"]) for m in sent["messages"]]
     assert logic.estimate_prompt_tokens(shown) + sent["max_tokens"] <= window
+
+
+@pytest.mark.parametrize("window", [2048, 4096, 8192])
+async def test_a_thousand_exchange_chat_goes_on_at_every_window(
+    database_url: str, tmp_path: Path, upstream: FakeUpstream, window: int
+) -> None:
+    """Issue 13's figure: no context_length_exceeded in a 1,000-exchange chat, with the
+    chat growing reply by reply past that."""
+    settings = fake_model_settings(database_url, tmp_path, upstream, window=window)
+    async with running_app(settings) as (app, client):
+        runtime = runtime_of(app)
+        user, headers = await user_with_token(runtime, client)
+        aria = await create_character(runtime, owner=user)
+        chat = await create_chat(client, headers, aria.id)
+        await fill(runtime, chat["id"], user.id, aria.id, count=2 * 1000)
+        upstream.script("rp-model", reply="Indeed, and I would add much more to that.", times=None)
+
+        statuses = []
+        for turn in range(5):
+            said = await client.post(
+                f"/api/v2/chats/{chat['id']}/messages",
+                json={"content": f"And then? ({turn})"},
+                headers=headers,
+            )
+            assert said.status_code == 200, said.text
+            statuses.append(said.json()["replies"][0]["status"])
+            sent = upstream.last("rp-model").body
+            shown = [ChatMessage(m["role"], m["content"]) for m in sent["messages"]]
+            assert logic.estimate_prompt_tokens(shown) + sent["max_tokens"] <= window
+
+    assert statuses == ["complete"] * 5

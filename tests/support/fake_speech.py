@@ -3,7 +3,7 @@ OpenAI's (JSON body in, audio bytes out, errors as {"error": {"message"}}).
 
 It answers with a real WAV of silence whose length follows the text and the speed, so a
 client's parsing is tested on real bytes. Every request is recorded; `status` makes the
-next answers fail.
+next answers fail; clearing `released` holds them unanswered.
 
     with FakeSpeech() as speech:            # base_url=speech.url (ends in /v1)
         speech.status = 400
@@ -35,6 +35,9 @@ class FakeSpeech:
         self.requests: list[dict[str, Any]] = []
         self.headers: list[dict[str, str]] = []
         self.status = 200
+        # While cleared, a request is held without an answer (a server that hangs).
+        self.released = threading.Event()
+        self.released.set()
         self.port = 0
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
@@ -48,6 +51,7 @@ class FakeSpeech:
         body = await request.json()
         self.requests.append(body)
         self.headers.append(dict(request.headers))
+        await asyncio.to_thread(self.released.wait, 30)
         if self.status != 200:
             error = {"error": {"message": f"refused with {self.status}", "type": "test"}}
             return JSONResponse(error, status_code=self.status)
@@ -75,6 +79,7 @@ class FakeSpeech:
         return self
 
     def stop(self) -> None:
+        self.released.set()
         if self._server is not None and self._thread is not None:
             self._server.should_exit = True
             self._thread.join(timeout=10)

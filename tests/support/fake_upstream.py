@@ -92,6 +92,9 @@ class Script:
     prompt_tokens: int | None = None  # default: words in the request's messages
     ignore_stop: bool = False  # write past the request's stop strings, as some servers do
     echo_prompt: bool = False  # reply with everything the model was shown (privacy tests)
+    # Embeddings of more than one text (indexing; a reply's query is one) wait until
+    # release_held(): a slow background embedder.
+    hold_batches: bool = False
 
 
 @dataclass
@@ -283,6 +286,8 @@ class FakeUpstream:
         self._thread: threading.Thread | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._closing: asyncio.Event | None = None
+        self._released: asyncio.Event | None = None
+        self.held = 0  # requests waiting for release_held() now
         self.app = Starlette(
             routes=[
                 Route("/v1/chat/completions", self._chat_completions, methods=["POST"]),
@@ -327,6 +332,26 @@ class FakeUpstream:
             self._sticky.clear()
             self.requests.clear()
             self.default_script = Script()
+        if self._loop is not None and self._released is not None:
+            self.release_held()  # nothing stays held into the next test
+            self._released = asyncio.Event()
+
+    def release_held(self) -> None:
+        """Let every held embedding request (Script.hold_batches) answer."""
+        loop, released = self._loop, self._released
+        if loop is None or released is None:
+            raise RuntimeError("the fake upstream is not running")
+        loop.call_soon_threadsafe(released.set)
+
+    async def _hold(self) -> None:
+        assert self._released is not None
+        with self._lock:
+            self.held += 1
+        try:
+            await self._released.wait()
+        finally:
+            with self._lock:
+                self.held -= 1
 
     def requests_for(self, model: str) -> list[Received]:
         return [r for r in list(self.requests) if r.model == model]
@@ -371,6 +396,7 @@ class FakeUpstream:
     async def _serve(self, server: uvicorn.Server, sock: socket.socket) -> None:
         self._loop = asyncio.get_running_loop()
         self._closing = asyncio.Event()
+        self._released = asyncio.Event()
         await server.serve(sockets=[sock])
 
     def start(self) -> FakeUpstream:
@@ -577,6 +603,8 @@ class FakeUpstream:
         async def work(send: Send) -> None:
             if await self._preamble(send, script, _openai_error):
                 return
+            if script.hold_batches and len(texts) > 1:
+                await self._hold()
             data = [
                 {"object": "embedding", "index": i, "embedding": encode(text)}
                 for i, text in enumerate(texts)

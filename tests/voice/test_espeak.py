@@ -41,12 +41,13 @@ async def test_speed_shortens_the_audio() -> None:
     normal = await espeak().synthesize(SENTENCE, voice="en-us", speed=1.0)
     fast = await espeak().synthesize(SENTENCE, voice="en-us", speed=2.0)
 
-    assert normal.duration_s is not None and fast.duration_s is not None
+    assert normal.duration_s is not None
+    assert fast.duration_s is not None
     assert fast.duration_s < normal.duration_s * 0.75
 
 
 async def test_raw_pcm_is_the_wav_without_its_header() -> None:
-    audio = await espeak().synthesize("Hello.", voice="en-us", format="pcm")
+    audio = await espeak().synthesize("Hello.", voice="en-us", audio_format="pcm")
 
     assert audio.media_type == "audio/L16"
     assert not audio.data.startswith(b"RIFF")
@@ -56,12 +57,13 @@ async def test_raw_pcm_is_the_wav_without_its_header() -> None:
 async def test_text_that_looks_like_an_option_is_spoken_not_obeyed() -> None:
     audio = await espeak().synthesize("--version -w /tmp/x.wav", voice="en-us")
 
-    assert audio.duration_s is not None and audio.duration_s > 0.5
+    assert audio.duration_s is not None
+    assert audio.duration_s > 0.5
 
 
 async def test_a_format_espeak_cannot_write_is_refused() -> None:
     with pytest.raises(UnsupportedFormat):
-        await espeak().synthesize("Hello.", voice="en-us", format="mp3")
+        await espeak().synthesize("Hello.", voice="en-us", audio_format="mp3")
 
 
 async def test_an_unknown_espeak_voice_is_a_clear_error() -> None:

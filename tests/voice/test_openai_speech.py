@@ -27,6 +27,7 @@ def speech() -> Iterator[FakeSpeech]:
 @pytest.fixture
 def server(speech: FakeSpeech) -> FakeSpeech:
     speech.status = 200
+    speech.released.set()
     speech.requests.clear()
     speech.headers.clear()
     return speech
@@ -58,7 +59,7 @@ async def test_sends_openais_body_and_key_and_reads_the_wav(server: FakeSpeech) 
 
 async def test_no_key_sends_no_authorization(server: FakeSpeech) -> None:
     speech = client(server.url)
-    await speech.synthesize("Hi.", voice="nova", format="pcm")
+    await speech.synthesize("Hi.", voice="nova", audio_format="pcm")
     await speech.close()
 
     assert "authorization" not in server.headers[0]
@@ -95,3 +96,16 @@ async def test_lists_its_voices(server: FakeSpeech) -> None:
     speech = client(server.url)
     assert speech.voices() == VOICES
     await speech.close()
+
+
+async def test_a_server_that_hangs_is_voice_unavailable_after_the_timeout(
+    server: FakeSpeech,
+) -> None:
+    server.released.clear()
+    speech = client(server.url, timeout_seconds=0.5)
+    try:
+        with pytest.raises(VoiceUnavailable, match="took too long"):
+            await speech.synthesize("Hi.", voice="nova")
+    finally:
+        server.released.set()
+        await speech.close()

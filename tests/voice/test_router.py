@@ -1,5 +1,5 @@
-"""GET /api/v2/voices and POST /api/v2/voice/speech through the app, with real espeak-ng and
-a stand-in OpenAI-compatible server as the voices (the piper runner is tests/voice/test_runner.py)."""
+"""GET /api/v2/voices and POST /api/v2/voice/speech through the app, with real espeak-ng
+and a stand-in OpenAI-compatible server as the voices (piper: tests/voice/test_runner.py)."""
 
 from __future__ import annotations
 
@@ -86,7 +86,8 @@ async def test_speaks_wav_with_the_default_voice(app: FastAPI, client: httpx.Asy
     assert response.headers["content-type"] == "audio/wav"
     assert response.headers["x-voice"] == "espeak"
     info = parse(response.content)
-    assert info is not None and info.duration_s > 0.3
+    assert info is not None
+    assert info.duration_s > 0.3
 
 
 async def test_the_json_shape_carries_base64_audio(app: FastAPI, client: httpx.AsyncClient) -> None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -73,7 +74,8 @@ async def test_speaks_a_wav_at_22_khz(joe: OpenAISpeech) -> None:
     audio = await joe.synthesize(SENTENCE, voice=JOE)
 
     info = parse(audio.data)
-    assert info is not None and any(info.samples)
+    assert info is not None
+    assert any(info.samples)
     assert audio.media_type == "audio/wav"
     assert info.sample_rate == audio.sample_rate == 22050
     assert audio.duration_s == pytest.approx(info.duration_s)
@@ -81,22 +83,27 @@ async def test_speaks_a_wav_at_22_khz(joe: OpenAISpeech) -> None:
 
 
 async def test_speed_two_speaks_in_about_half_the_time(joe: OpenAISpeech) -> None:
-    normal = await joe.synthesize(SENTENCE, voice=JOE, format="pcm")
-    fast = await joe.synthesize(SENTENCE, voice=JOE, speed=2.0, format="pcm")
+    normal = await joe.synthesize(SENTENCE, voice=JOE, audio_format="pcm")
+    fast = await joe.synthesize(SENTENCE, voice=JOE, speed=2.0, audio_format="pcm")
 
-    assert normal.duration_s is not None and fast.duration_s is not None
+    assert normal.duration_s is not None
+    assert fast.duration_s is not None
     assert 0.35 < fast.duration_s / normal.duration_s < 0.65
 
 
-@pytest.mark.parametrize(("fmt", "magic"), [("mp3", (b"ID3", b"\xff\xfb", b"\xff\xf3")), ("opus", (b"OggS",)), ("ogg", (b"OggS",))])
+@pytest.mark.parametrize(
+    ("fmt", "magic"),
+    [("mp3", (b"ID3", b"\xff\xfb", b"\xff\xf3")), ("opus", (b"OggS",)), ("ogg", (b"OggS",))],
+)
 async def test_compressed_formats(joe: OpenAISpeech, fmt: str, magic: tuple[bytes, ...]) -> None:
     try:
-        audio = await joe.synthesize("Hello.", voice=JOE, format=fmt)  # type: ignore[arg-type]
+        audio = await joe.synthesize("Hello.", voice=JOE, audio_format=fmt)  # type: ignore[arg-type]
     except UnsupportedFormat:
         pytest.skip("PyAV (av) is not installed")
 
     assert audio.data.startswith(magic)
-    assert audio.duration_s is not None and audio.duration_s > 0.2
+    assert audio.duration_s is not None
+    assert audio.duration_s > 0.2
 
 
 async def test_a_voice_the_runner_has_not_loaded_is_rejected(joe: OpenAISpeech) -> None:
@@ -143,3 +150,47 @@ async def test_readyz_reports_the_voice_runner_started_at_boot(tmp_path: Path) -
             response = await http.get("/readyz")
 
     assert response.json()["checks"]["voice_runner"] == "ok"
+
+
+async def test_the_voice_runner_exits_when_its_parent_goes_away(tmp_path: Path) -> None:
+    """A child watches the pipe on its stdin: closing it is what a parent's death does."""
+    socket = str(tmp_path / "v.sock")
+    process = await asyncio.create_subprocess_exec(
+        *[sys.executable, "-m", "cognitia", VOICE_RUNNER, "--uds", socket, "--watch-parent"],
+        stdin=asyncio.subprocess.PIPE,
+    )
+    transport = httpx.AsyncHTTPTransport(uds=socket)
+    async with httpx.AsyncClient(transport=transport, base_url="http://runner") as http:
+
+        async def up() -> bool:
+            try:
+                return (await http.get("/health")).json()["voices"] == [JOE]
+            except httpx.HTTPError:
+                return False
+
+        await eventually(up, timeout=120)
+    assert process.stdin is not None
+    process.stdin.close()
+
+    assert await asyncio.wait_for(process.wait(), 30) == 0
+
+
+async def test_readyz_reports_a_voice_runner_that_cannot_start(tmp_path: Path) -> None:
+    settings = make_settings(f"sqlite+aiosqlite:///{tmp_path / 'db.sqlite'}", tmp_path)
+    command = [sys.executable, "-m", "tests.support.fake_runner", "crash"]
+    runner = {"start_at_boot": True, "command": command, **FAST}
+    settings.voice.runner = RunnerSettings(**runner)  # type: ignore[arg-type]
+    await asyncio.to_thread(migrate, settings.resolved_database_url)
+    app = create_app(settings)
+    async with LifespanManager(app, startup_timeout=60, shutdown_timeout=60):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
+
+            async def reported() -> httpx.Response | None:
+                response = await http.get("/readyz")
+                return response if "exited" in response.json()["checks"]["voice_runner"] else None
+
+            response = await eventually(reported, timeout=30)
+
+    assert response.status_code == 503
+    assert "exited with code 3" in response.json()["checks"]["voice_runner"]

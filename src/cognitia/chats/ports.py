@@ -29,3 +29,4 @@ class ReplyPorts:
     usage: UsageRecorder  # what each model call cost
     events: EventBus  # the chats' live channels, and stop commands between processes
     recall: Recaller
+    remember: bool = True  # index each finished exchange (memory.enabled)

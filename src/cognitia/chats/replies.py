@@ -170,9 +170,10 @@ async def save(db: Database, *, message_id: str, swipe_index: int, content: str)
 
 
 async def finish(
-    db: Database, *, message_id: str, swipe_index: int, final: FinalState
+    db: Database, *, message_id: str, swipe_index: int, final: FinalState, remember: bool = True
 ) -> MessageRead | None:
-    """Write the reply's final state; the message as the API shows it (None if deleted)."""
+    """Write the reply's final state, and once it commits index a complete exchange
+    (unless `remember` is off); the message as the API shows it (None if deleted)."""
     async with db.unit_of_work() as session:
         await repository.save_progress(
             session, message_id=message_id, swipe_index=swipe_index, values=asdict(final)
@@ -180,7 +181,7 @@ async def finish(
         message = await repository.reread_message(session, message_id)
         if message is None:
             return None
-        if message.status == MessageStatus.COMPLETE:
+        if remember and message.status == MessageStatus.COMPLETE:
             audience = await privacy.audience(session, chat_id=message.chat_id, user_id=None)
             memory.index_after_commit(session, message_id=message.id, shared=audience.shared)
         return read(message)

@@ -144,6 +144,9 @@ class ReplyWriter:
             character_id=source.character.id,
         )
         generator = Generator(self._ports.models, self._ports.usage, call)
+        # The save clock starts with the stream: the time recall and the prompt took is
+        # no reason to write the first token on its own.
+        self._saved_at = time.monotonic()
         self._stream_task = asyncio.create_task(
             self._stream(generator, built.request, built.target)
         )
@@ -252,6 +255,7 @@ class ReplyWriter:
                 error=f"{outcome.code}: {outcome.detail}" if outcome.code else None,
                 context_sources=self._context_sources,
             ),
+            remember=self._ports.remember,
         )
         if final is None:  # deleted meanwhile, with its chat
             return False

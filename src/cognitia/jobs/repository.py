@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, delete, or_, select, update
+from sqlalchemy import and_, delete, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -90,3 +90,13 @@ async def delete_finished_before(session: AsyncSession, cutoff: datetime) -> int
 
 async def get(session: AsyncSession, job_id: str) -> Job | None:
     return await session.get(Job, job_id)
+
+
+async def backlog(session: AsyncSession) -> dict[str, int]:
+    """Jobs not finished (waiting, retrying or running), by name."""
+    rows = await session.execute(
+        select(Job.name, func.count())
+        .where(Job.status.in_([JobStatus.PENDING, JobStatus.RUNNING]))
+        .group_by(Job.name)
+    )
+    return {name: int(count) for name, count in rows.all()}

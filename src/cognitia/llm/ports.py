@@ -129,6 +129,9 @@ class Embedder(Protocol):
     name: str
     dimensions: int
 
-    async def embed(self, texts: Sequence[str]) -> list[list[float]]: ...
+    async def embed(self, texts: Sequence[str], *, background: bool = False) -> list[list[float]]:
+        """`background`: indexing, which may wait for a reply's query (where the
+        embedder can order its work; others ignore it)."""
+        ...
 
     async def close(self) -> None: ...

@@ -58,6 +58,10 @@ class ModelRegistry:
         self._breaker_threshold = breaker_threshold
         self._breaker_cooldown = breaker_cooldown_seconds
         self._lock = asyncio.Lock()
+        # The model's own token counts of recent prompts: a reply's prompt is counted when
+        # it is fitted to the window and again when the model layer checks it (one ask of
+        # the tokenizer, not two). Insertion order: the oldest goes first.
+        self.token_counts: dict[tuple[str, str, str], int] = {}
 
     def model(self, name: str) -> ModelConfig:
         try:

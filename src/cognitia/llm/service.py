@@ -106,6 +106,11 @@ class _Attempt:
     error: str | None = None
 
 
+# Prompts whose token count the registry keeps (a few MB at most: long prompts are tens
+# of KB, and only the last few replies' are asked again).
+TOKEN_COUNTS_KEPT = 64
+
+
 def resolve_chain(registry: ModelRegistry, target: Target) -> tuple[list[str], str | None]:
     """The ordered models to try, and the lane they came from (if any)."""
     catalogue = registry.catalogue
@@ -124,10 +129,15 @@ async def prompt_tokens(
 ) -> int:
     """The model's own count when its provider has a tokenizer, else the estimate."""
     config = registry.model(model)
-    provider = registry.provider(config.provider)
-    counted = await provider.count_tokens(
-        "\n".join(m.content for m in messages), model=config.upstream
-    )
+    text = "\n".join(m.content for m in messages)
+    key = (config.provider, config.upstream, text)
+    counted = registry.token_counts.get(key)
+    if counted is None:
+        counted = await registry.provider(config.provider).count_tokens(text, model=config.upstream)
+    if counted is not None:  # (no count, a runner restarting say, is asked again next time)
+        registry.token_counts[key] = counted
+        while len(registry.token_counts) > TOKEN_COUNTS_KEPT:
+            del registry.token_counts[next(iter(registry.token_counts))]
     if counted is None:
         return logic.estimate_prompt_tokens(messages)
     return counted + logic.MESSAGE_OVERHEAD_TOKENS * len(messages)

@@ -66,6 +66,11 @@ async def sections(
     return []
 
 
+async def nothing(recall: Recall) -> list[ContextSection]:
+    """Recall when memory is off (memory.enabled = false)."""
+    return []
+
+
 async def _gather(index: Retrieval, recall: Recall) -> list[ContextSection]:
     found = await _summary(index, recall.chat_id)
     if not recall.query.strip():

@@ -35,7 +35,7 @@ async def _check(name: str, checks: dict[str, Any], probe: Any) -> None:
 
 
 @router.get("/readyz")
-async def readiness(
+async def readiness(  # noqa: PLR0913 -- one dependency per thing it checks
     request: Request,
     db: DbDep,
     redis: RedisDep,

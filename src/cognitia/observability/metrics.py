@@ -1,6 +1,6 @@
 """Prometheus metrics, defined once per process on the default registry."""
 
-from prometheus_client import Counter, Histogram
+from prometheus_client import Counter, Gauge, Histogram
 
 HTTP_REQUESTS = Counter(
     "cognitia_http_requests_total",
@@ -15,6 +15,12 @@ HTTP_LATENCY = Histogram(
 JOBS = Counter("cognitia_jobs_total", "Jobs run, by name and outcome.", ["name", "outcome"])
 JOB_DURATION = Histogram("cognitia_job_duration_seconds", "Job run time by name.", ["name"])
 JOBS_ENQUEUED = Counter("cognitia_jobs_enqueued_total", "Jobs handed to the queue.", ["name"])
+JOBS_BACKLOG = Gauge(
+    "cognitia_jobs_backlog",
+    "Jobs queued or running in the whole queue, by name (taskiq: name 'all'), as this"
+    " process last read it.",
+    ["name"],
+)
 RECALL_SKIPPED = Counter(
     "cognitia_recall_skipped_total",
     "Replies that started without recall, by reason (timeout, error).",

@@ -30,6 +30,9 @@ DELETE_BATCH = 1000
 # Each ranking is fetched deeper than the answer: a chunk ranked 30th by one list and
 # 3rd by the other belongs in a fused top 10, and RRF can only promote what it sees.
 FETCH_FACTOR = 4
+# Query embeddings a Retrieval keeps (the one that recalls for replies lives as long as
+# its process): 384 Python floats are about 12 KiB, so some 3 MiB in all.
+QUERY_CACHE_SIZE = 256
 
 # The embedder is asked for when first needed, not when a Retrieval is built: making one
 # opens an HTTP client (and fails on a misconfigured catalogue), which a deletion never
@@ -55,6 +58,7 @@ class Retrieval:
         self.db = db
         self._embedder = embedder
         self._vectors = vectors
+        self._queries: dict[tuple[str, str], list[float]] = {}  # insertion order: LRU
 
     @classmethod
     def over(cls, adapters: RetrievalAdapters) -> Retrieval:
@@ -88,7 +92,8 @@ class Retrieval:
         missing = [text for text in dict.fromkeys(texts) if text not in found]
         for start in range(0, len(missing), EMBED_BATCH):
             batch = missing[start : start + EMBED_BATCH]
-            found.update(zip(batch, await embedder.embed(batch), strict=True))
+            vectors = await embedder.embed(batch, background=True)
+            found.update(zip(batch, vectors, strict=True))
         vectors = [found[text] for text in texts]
         if session is not None:
             return await self._write(session, chunks, vectors, embedder.name)
@@ -157,7 +162,7 @@ class Retrieval:
         if not query.strip() or not any(_wanted(s) for s in searches):
             return [[] for _ in searches]
         embedder = self._embedder() if mode != "keyword" else None
-        vector = (await embedder.embed([query]))[0] if embedder is not None else None
+        vector = await self._query_vector(embedder, query) if embedder is not None else None
         model = embedder.name if embedder is not None else ""
         async with self.db.read() as session:
             return [
@@ -204,7 +209,18 @@ class Retrieval:
 
     async def embed_query(self, query: str) -> list[float]:
         """The query's embedding, as `search` makes it."""
-        return (await self._embedder().embed([query]))[0]
+        return await self._query_vector(self._embedder(), query)
+
+    async def _query_vector(self, embedder: Embedder, query: str) -> list[float]:
+        """Embedded once per embedder and text while it stays among the latest
+        QUERY_CACHE_SIZE: a regenerated reply recalls with the same message."""
+        key = (embedder.name, query)
+        if (vector := self._queries.pop(key, None)) is None:
+            vector = (await embedder.embed([query]))[0]
+        self._queries[key] = vector  # (re)inserted last: the most recent
+        while len(self._queries) > QUERY_CACHE_SIZE:
+            del self._queries[next(iter(self._queries))]
+        return vector
 
     @asynccontextmanager
     async def bulk_load(self, *, dimensions: int) -> AsyncIterator[None]:
@@ -241,7 +257,7 @@ class Retrieval:
                     page = await repository.page_after(session, after=after, size=batch_size)
                 if not page:
                     break
-                vectors = await embedder.embed([value for _, value in page])
+                vectors = await embedder.embed([value for _, value in page], background=True)
                 seqs = [seq for seq, _ in page]
                 async with self.db.unit_of_work() as session:
                     await self._vectors.store(session, list(zip(seqs, vectors, strict=True)))

@@ -1,15 +1,15 @@
 """Voice errors that reach an API client.
 
-    ServiceUnavailable-like (503)
-    └── VoiceUnavailable (voice_unavailable): no engine can speak or listen now
-    Unprocessable (422)
-    ├── UnknownVoice (unknown_voice): a voice name not in the catalogue
-    ├── UnsupportedFormat (unsupported_format): an output format the voice cannot make
-    ├── SpeechRejected (speech_rejected): the speech server refused this text or voice
-    └── UnsupportedAudio (unsupported_audio): uploaded audio that cannot be decoded
-    TextTooLong (413 text_too_long)
-    AudioTooLarge (413 audio_too_large)
-    AudioTooLong (422 audio_too_long): decoded audio longer than the limit
+ServiceUnavailable-like (503)
+└── VoiceUnavailable (voice_unavailable): no engine can speak or listen now
+Unprocessable (422)
+├── UnknownVoice (unknown_voice): a voice name not in the catalogue
+├── UnsupportedFormat (unsupported_format): an output format the voice cannot make
+├── SpeechRejected (speech_rejected): the speech server refused this text or voice
+├── UnsupportedAudio (unsupported_audio): uploaded audio that cannot be decoded
+└── AudioTooLong (audio_too_long): decoded audio longer than the limit
+TextTooLong (413 text_too_long)
+AudioTooLarge (413 audio_too_large)
 """
 
 from __future__ import annotations

@@ -72,7 +72,7 @@ class SpeechSynthesizer(Protocol):
     """
 
     async def synthesize(
-        self, text: str, *, voice: str, speed: float = 1.0, format: AudioFormat = "wav"
+        self, text: str, *, voice: str, speed: float = 1.0, audio_format: AudioFormat = "wav"
     ) -> Audio: ...
 
     def voices(self) -> list[VoiceInfo]: ...

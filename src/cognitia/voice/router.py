@@ -8,14 +8,16 @@ from typing import cast
 from fastapi import APIRouter, Response
 
 from cognitia.auth.dependencies import CurrentUser
-from cognitia.http.deps import SessionDep, SettingsDep, VoicesDep
+from cognitia.http.deps import DbDep, SettingsDep, VoicesDep
 from cognitia.voice import service
 from cognitia.voice.errors import VoiceUnavailable
-from cognitia.voice.ports import AudioFormat
+from cognitia.voice.ports import MEDIA_TYPES, AudioFormat
 from cognitia.voice.schemas import SpeechCreate, SpeechJson, VoiceList, VoiceRead
 
 router = APIRouter(prefix="/api/v2", tags=["voice"])
 VOICE_HEADER = "X-Voice"
+AUDIO_MEDIA_TYPES = sorted(set(MEDIA_TYPES.values()))
+AUDIO_SCHEMA = {"type": "string", "format": "binary"}
 
 
 def _errors(*codes: int) -> dict[int | str, dict[str, object]]:
@@ -48,14 +50,18 @@ async def list_voices(_: CurrentUser, voices: VoicesDep, settings: SettingsDep) 
     "/voice/speech",
     responses={
         **_errors(404, 413, 422, 503),
-        200: {"content": {"audio/wav": {}, "audio/mpeg": {}, "audio/ogg": {}}},
+        200: {
+            "model": SpeechJson,
+            "description": "The audio (X-Voice names the voice), or JSON (response_format=json).",
+            "content": {media: {"schema": AUDIO_SCHEMA} for media in AUDIO_MEDIA_TYPES},
+        },
     },
     response_model=None,
 )
 async def create_speech(
     data: SpeechCreate,
     user: CurrentUser,
-    session: SessionDep,
+    db: DbDep,
     voices: VoicesDep,
     settings: SettingsDep,
 ) -> Response | SpeechJson:
@@ -66,7 +72,7 @@ async def create_speech(
     fmt = data.audio_format if as_json else cast(AudioFormat, data.response_format)
     order = service.SpeechOrder(data.text, data.character_id, data.voice, data.speed, fmt)
     spoken = await service.speak(
-        session, user=user, voices=voices, order=order, max_chars=settings.voice.max_text_chars
+        db, user=user, voices=voices, order=order, max_chars=settings.voice.max_text_chars
     )
     audio = spoken.audio
     if as_json:

@@ -18,12 +18,18 @@ class SpeechCreate(BaseModel):
     character_id: str | None = Field(
         None, description="Speak as this character: its voice_model and voice_settings.speed."
     )
-    voice: str | None = Field(None, description="A voice from GET /api/v2/voices; wins over the character's.")
-    speed: float | None = Field(None, ge=0.25, le=4.0, description="1.0 is normal; wins over the character's.")
+    voice: str | None = Field(
+        None, description="A voice from GET /api/v2/voices; wins over the character's."
+    )
+    speed: float | None = Field(
+        None, ge=0.25, le=4.0, description="1.0 is normal; wins over the character's."
+    )
     response_format: ResponseFormat = Field(
         "wav", description='An audio format, or json for {"audio_base64", "format"}.'
     )
-    audio_format: AudioFormat = Field("wav", description="With response_format=json: the audio inside.")
+    audio_format: AudioFormat = Field(
+        "wav", description="With response_format=json: the audio inside."
+    )
 
     @field_validator("text")
     @classmethod

@@ -5,9 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from cognitia.characters import service as characters
+from cognitia.db import Database
 from cognitia.models.character import Character
 from cognitia.models.user import User
 from cognitia.voice.errors import TextTooLong, VoiceUnavailable
@@ -21,7 +20,7 @@ class SpeechOrder:
     character_id: str | None = None
     voice: str | None = None
     speed: float | None = None
-    format: AudioFormat = "wav"
+    audio_format: AudioFormat = "wav"
 
 
 @dataclass(frozen=True)
@@ -30,8 +29,8 @@ class Spoken:
     voice: str
 
 
-async def speak(  # noqa: PLR0913 -- the session, who asks, the two ports, what and how long
-    session: AsyncSession,
+async def speak(
+    db: Database,
     *,
     user: User,
     voices: VoiceRegistry,
@@ -39,18 +38,22 @@ async def speak(  # noqa: PLR0913 -- the session, who asks, the two ports, what 
     max_chars: int,
 ) -> Spoken:
     """Speak `order.text`; 404 for a character the user cannot see, 422 unknown_voice,
-    413 text_too_long, 503 voice_unavailable."""
+    413 text_too_long, 503 voice_unavailable.
+
+    The character is read in a short read-only session of its own: no database
+    connection is held while the audio is made (seconds, for a long text)."""
     if len(order.text) > max_chars:
         raise TextTooLong(f"At most {max_chars} characters can be spoken at once.")
     character = None
     if order.character_id is not None:
-        character = await characters.get_visible(
-            session, user=user, character_id=order.character_id
-        )
+        async with db.read() as session:
+            character = await characters.get_visible(
+                session, user=user, character_id=order.character_id
+            )
     voice = choose_voice(voices, requested=order.voice, character=character)
     speed = order.speed or character_speed(character)
     audio = await voice.synthesizer.synthesize(
-        order.text, voice=voice.entry.voice, speed=speed, format=order.format
+        order.text, voice=voice.entry.voice, speed=speed, audio_format=order.audio_format
     )
     return Spoken(audio, voice.name)
 

@@ -74,7 +74,8 @@ def _adapter(
     if entry.engine == "espeak":
         return espeak
     if entry.engine == "openai":
-        assert entry.base_url is not None and entry.model is not None  # checked by VoiceEntry
+        assert entry.base_url is not None
+        assert entry.model is not None
         return OpenAISpeech(
             [_info(name, entry)],
             base_url=entry.base_url,
@@ -96,6 +97,6 @@ class NotInstalled:
         return []
 
     async def synthesize(
-        self, text: str, *, voice: str, speed: float = 1.0, format: AudioFormat = "wav"
+        self, text: str, *, voice: str, speed: float = 1.0, audio_format: AudioFormat = "wav"
     ) -> Audio:
         raise VoiceUnavailable("This voice is not installed: see docs/voice.md.")

@@ -1135,6 +1135,46 @@ export interface paths {
         patch: operations["update_memory_api_v2_characters__character_id__memories__memory_id__patch"];
         trace?: never;
     };
+    "/api/v2/voices": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Voices
+         * @description The voices installed and able to speak now, the default first.
+         */
+        get: operations["list_voices_api_v2_voices_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/voice/speech": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Create Speech
+         * @description Speak text, as a character when one is given: audio bytes, or base64 in JSON.
+         */
+        post: operations["create_speech_api_v2_voice_speech_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -2375,6 +2415,65 @@ export interface components {
          * @enum {string}
          */
         SelectiveLogic: "and_any" | "and_all" | "not_any" | "not_all";
+        /**
+         * SpeechCreate
+         * @description POST /api/v2/voice/speech.
+         */
+        SpeechCreate: {
+            /**
+             * Text
+             * @description What to say.
+             */
+            text: string;
+            /**
+             * Character Id
+             * @description Speak as this character: its voice_model and voice_settings.speed.
+             */
+            character_id?: string | null;
+            /**
+             * Voice
+             * @description A voice from GET /api/v2/voices; wins over the character's.
+             */
+            voice?: string | null;
+            /**
+             * Speed
+             * @description 1.0 is normal; wins over the character's.
+             */
+            speed?: number | null;
+            /**
+             * Response Format
+             * @description An audio format, or json for {"audio_base64", "format"}.
+             * @default wav
+             * @enum {string}
+             */
+            response_format?: "wav" | "mp3" | "opus" | "ogg" | "pcm" | "json";
+            /**
+             * Audio Format
+             * @description With response_format=json: the audio inside.
+             * @default wav
+             * @enum {string}
+             */
+            audio_format?: "wav" | "mp3" | "opus" | "ogg" | "pcm";
+        };
+        /**
+         * SpeechJson
+         * @description The audio as base64 in JSON (the CloneMemoria shape), with what spoke it.
+         */
+        SpeechJson: {
+            /** Audio Base64 */
+            audio_base64: string;
+            /**
+             * Format
+             * @enum {string}
+             */
+            format: "wav" | "mp3" | "opus" | "ogg" | "pcm";
+            /** Voice */
+            voice: string;
+            /** Sample Rate */
+            sample_rate: number | null;
+            /** Duration S */
+            duration_s: number | null;
+        };
         /** StopRead */
         StopRead: {
             message: components["schemas"]["MessageRead"];
@@ -2555,6 +2654,13 @@ export interface components {
          * @enum {string}
          */
         Visibility: "private" | "unlisted" | "public";
+        /** VoiceList */
+        VoiceList: {
+            /** Voices */
+            voices: components["schemas"]["VoiceRead"][];
+            /** Default */
+            default: string | null;
+        };
         /** VoicePermissionGrant */
         VoicePermissionGrant: {
             /** User Id */
@@ -2571,6 +2677,19 @@ export interface components {
              * Format: date-time
              */
             created_at: string;
+        };
+        /** VoiceRead */
+        VoiceRead: {
+            /** Name */
+            name: string;
+            /** Engine */
+            engine: string;
+            /** Language */
+            language: string;
+            /** Description */
+            description: string;
+            /** Default */
+            default: boolean;
         };
         /**
          * ErrorBody
@@ -8427,6 +8546,144 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ValidationErrorBody"];
+                };
+            };
+        };
+    };
+    list_voices_api_v2_voices_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VoiceList"];
+                };
+            };
+            /** @description Error body: {error, detail} */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description forbidden: the account or the API key's scope may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error body: {error, detail} */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    create_speech_api_v2_voice_speech_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SpeechCreate"];
+            };
+        };
+        responses: {
+            /** @description The audio (X-Voice names the voice), or JSON with response_format=json. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SpeechJson"];
+                    "audio/L16": string;
+                    "audio/mpeg": string;
+                    "audio/ogg": string;
+                    "audio/wav": string;
+                };
+            };
+            /** @description bad_request, malformed_json: the body could not be read */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error body: {error, detail} */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description forbidden: the account or the API key's scope may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error body: {error, detail} */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error body: {error, detail} */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error body: {error, detail} */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidationErrorBody"];
+                };
+            };
+            /** @description Error body: {error, detail} */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
         };

@@ -54,6 +54,10 @@ class EmbeddedJobQueue:
             self.wake.set()
         return inserted
 
+    async def backlog(self) -> dict[str, int]:
+        async with self.db.read() as session:
+            return await repository.backlog(session)
+
     async def before_commit(self, session: AsyncSession) -> None:
         for job in deferred.take(session):
             session.add(Job(**_row(job.name, job.payload)))

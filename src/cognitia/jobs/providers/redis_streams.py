@@ -18,6 +18,7 @@ from collections.abc import AsyncGenerator
 from typing import Any, cast
 
 from redis.asyncio import Redis
+from redis.exceptions import ResponseError
 from sqlalchemy.ext.asyncio import AsyncSession
 from taskiq import AckableMessage
 from taskiq.acks import AcknowledgeType
@@ -126,6 +127,18 @@ class RedisStreamJobQueue:
             raise
         JOBS_ENQUEUED.labels(name).inc()
         return True
+
+    async def backlog(self) -> dict[str, int]:
+        """Messages the group has not read yet (`lag`) plus those read but not acknowledged
+        (running or retrying): the names are inside the messages, so one count."""
+        try:
+            groups = await self.redis.xinfo_groups(self.broker.queue_name)
+        except ResponseError:  # no stream yet: nothing was ever queued
+            return {"all": 0}
+        ours = [g for g in groups if g["name"] == b"cognitia"]
+        if not ours:
+            return {"all": int(await self.redis.xlen(self.broker.queue_name))}
+        return {"all": int(ours[0]["lag"] or 0) + int(ours[0]["pending"])}
 
     async def before_commit(self, session: AsyncSession) -> None:
         return None

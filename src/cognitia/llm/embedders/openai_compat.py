@@ -54,21 +54,27 @@ class OpenAIEmbedder:
             transport=transport,
         )
 
-    async def embed(self, texts: Sequence[str]) -> list[list[float]]:
+    async def embed(self, texts: Sequence[str], *, background: bool = False) -> list[list[float]]:
         size = self.config.batch_size
         vectors: list[list[float]] = []
         for start in range(0, len(texts), size):
-            vectors.extend(await self._embed_batch(list(texts[start : start + size])))
+            batch = list(texts[start : start + size])
+            vectors.extend(await self._embed_batch(batch, self._extra_body(background)))
         return vectors
+
+    def _extra_body(self, background: bool) -> dict[str, Any]:
+        """Fields beyond OpenAI's own (none: a hosted server would reject them)."""
+        return {}
 
     async def close(self) -> None:
         await self._client.aclose()
 
-    async def _embed_batch(self, batch: list[str]) -> list[list[float]]:
+    async def _embed_batch(self, batch: list[str], extra: dict[str, Any]) -> list[list[float]]:
         body: dict[str, Any] = {
             "model": self.config.upstream,
             "input": batch,
             "encoding_format": "float",
+            **extra,
         }
         if "dimensions" in self.config.model_fields_set:
             body["dimensions"] = self.config.dimensions

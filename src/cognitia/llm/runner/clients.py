@@ -8,6 +8,7 @@ call first waits, within the first-token timeout, for a runner that is (re)start
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
+from typing import Any
 
 import httpx
 
@@ -77,14 +78,18 @@ class RunnerEmbedder(OpenAIEmbedder):
         self._runner = runner
         self._wait = connection.first_token_timeout_seconds
 
-    async def embed(self, texts: Sequence[str]) -> list[list[float]]:
+    async def embed(self, texts: Sequence[str], *, background: bool = False) -> list[list[float]]:
         if not texts:
             return []
         await self._runner.ready(self._wait)
         try:
-            return await super().embed(texts)
+            return await super().embed(texts, background=background)
         except ProviderUnavailable:
             if not await self._runner.lost():
                 raise
             await self._runner.ready(self._wait)
-            return await super().embed(texts)
+            return await super().embed(texts, background=background)
+
+    def _extra_body(self, background: bool) -> dict[str, Any]:
+        # The runner embeds a reply's query before queued indexing (runner/embed_queue.py).
+        return {"priority": "background" if background else "interactive"}

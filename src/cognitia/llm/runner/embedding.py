@@ -1,7 +1,9 @@
 """The local embedder inside the runner: all-MiniLM-L6-v2 as a numpy forward pass.
 
-One batch at a time on a worker thread: numpy's BLAS already spreads a batch over every
-core, and the runner's event loop stays free to stream tokens and answer /health.
+One forward pass at a time on a worker thread: numpy's BLAS already spreads a batch over
+every core, and the runner's event loop stays free to stream tokens and answer /health.
+Requests that arrive together share a pass, and a reply's query goes before background
+indexing (embed_queue.py).
 """
 
 from __future__ import annotations
@@ -11,8 +13,9 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from cognitia.llm.catalogue import EmbedderConfig
-from cognitia.llm.embedders.minilm import BUNDLED_MODEL, MiniLM, bundled_model_dir
+from cognitia.llm.embedders.minilm import BUNDLED_MODEL, Floats, MiniLM, bundled_model_dir
 from cognitia.llm.ports import ProviderRejected
+from cognitia.llm.runner.embed_queue import EmbedQueue
 
 
 class LocalEmbedder:
@@ -21,22 +24,21 @@ class LocalEmbedder:
         self.config = config
         self.dimensions = config.dimensions
         self._model: MiniLM | None = None
-        self._lock = asyncio.Lock()
+        self._lock = asyncio.Lock()  # one load at a time
+        self._queue = EmbedQueue(self._encode, max_texts=config.batch_size)
 
     async def load(self) -> None:
         async with self._lock:
             if self._model is None:
                 self._model = await asyncio.to_thread(self._load)
 
-    async def embed(self, texts: Sequence[str]) -> list[list[float]]:
+    async def embed(self, texts: Sequence[str], *, background: bool = False) -> list[list[float]]:
         await self.load()
-        assert self._model is not None
-        async with self._lock:
-            vectors = await asyncio.to_thread(
-                self._model.encode, list(texts), batch_size=self.config.batch_size
-            )
-        rows: list[list[float]] = vectors.tolist()
-        return rows
+        return await self._queue.embed(texts, background=background)
+
+    def _encode(self, texts: list[str]) -> Floats:
+        assert self._model is not None  # loaded before anything is queued
+        return self._model.encode(texts, batch_size=self.config.batch_size)
 
     async def close(self) -> None:
         self._model = None

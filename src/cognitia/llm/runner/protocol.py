@@ -76,6 +76,8 @@ class CompletionBody(_Body):
 class EmbeddingsBody(_Body):
     model: str
     input: list[str] | str
+    # Not in OpenAI's API: a reply's query ("interactive") is embedded before indexing.
+    priority: Literal["interactive", "background"] = "interactive"
 
 
 class TokenizeBody(_Body):

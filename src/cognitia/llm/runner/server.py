@@ -89,7 +89,8 @@ async def complete(engines: Engines, request: Request) -> Response:
 async def embed(engines: Engines, request: Request) -> Response:
     body = await _parse(request, protocol.EmbeddingsBody)
     texts = [body.input] if isinstance(body.input, str) else body.input
-    vectors = await engines.embedder(body.model).embed(texts)
+    background = body.priority == "background"
+    vectors = await engines.embedder(body.model).embed(texts, background=background)
     data = [{"object": "embedding", "index": i, "embedding": v} for i, v in enumerate(vectors)]
     return JSONResponse({"object": "list", "model": body.model, "data": data})
 

@@ -34,16 +34,20 @@ class EspeakSynthesizer:
         return list(self._voices) if self.installed() else []
 
     async def synthesize(
-        self, text: str, *, voice: str, speed: float = 1.0, format: AudioFormat = "wav"
+        self, text: str, *, voice: str, speed: float = 1.0, audio_format: AudioFormat = "wav"
     ) -> Audio:
-        if format not in ("wav", "pcm"):
-            raise UnsupportedFormat(f"espeak-ng voices speak wav or pcm, not {format}.")
+        if audio_format not in ("wav", "pcm"):
+            raise UnsupportedFormat(f"espeak-ng voices speak wav or pcm, not {audio_format}.")
         output = await self._run(text, voice=voice, speed=speed)
         info = parse(output)
         if info is None:
             raise VoiceUnavailable("espeak-ng returned no audio.")
-        data = info.samples if format == "pcm" else wav(info.samples, sample_rate=info.sample_rate)
-        return Audio(data, MEDIA_TYPES[format], info.sample_rate, info.duration_s)
+        data = (
+            info.samples
+            if audio_format == "pcm"
+            else wav(info.samples, sample_rate=info.sample_rate)
+        )
+        return Audio(data, MEDIA_TYPES[audio_format], info.sample_rate, info.duration_s)
 
     async def _run(self, text: str, *, voice: str, speed: float) -> bytes:
         wpm = round(min(MAX_WPM, max(MIN_WPM, BASE_WPM * speed)))

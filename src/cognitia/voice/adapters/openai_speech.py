@@ -55,14 +55,14 @@ class OpenAISpeech:
         await self._client.aclose()
 
     async def synthesize(
-        self, text: str, *, voice: str, speed: float = 1.0, format: AudioFormat = "wav"
+        self, text: str, *, voice: str, speed: float = 1.0, audio_format: AudioFormat = "wav"
     ) -> Audio:
         body = {
             "model": self._model,
             "input": text,
             "voice": voice,
             "speed": speed,
-            "response_format": format,
+            "response_format": audio_format,
         }
         await self._wait_for_runner()
         try:
@@ -74,13 +74,21 @@ class OpenAISpeech:
             await self._wait_for_runner()
             response = await self._post_once_more(body)
         except httpx.HTTPError as exc:
+            await self._doubt_runner()
             raise VoiceUnavailable(_broken(exc, runner=self._runner is not None)) from None
-        return _audio(response, format)
+        return _audio(response, audio_format)
+
+    async def _doubt_runner(self) -> None:
+        """After a runner broke off a request: ask it now, so that the next request waits
+        for the restarted runner rather than racing the supervisor to a dying socket."""
+        if self._runner is not None:
+            await self._runner.lost()
 
     async def _post_once_more(self, body: dict[str, object]) -> httpx.Response:
         try:
             return await self._client.post("audio/speech", json=body)
         except httpx.HTTPError as exc:
+            await self._doubt_runner()
             raise VoiceUnavailable(_broken(exc, runner=True)) from None
 
     async def _wait_for_runner(self) -> None:
@@ -96,8 +104,8 @@ def _broken(exc: httpx.HTTPError, *, runner: bool) -> str:
     if isinstance(exc, httpx.TimeoutException):
         return "The speech server took too long."
     if runner:
-        return "The voice runner stopped while speaking; it is being restarted."
-    return f"The speech server failed: {type(exc).__name__}."
+        return f"The voice runner stopped while speaking ({type(exc).__name__})."
+    return f"The speech server failed ({type(exc).__name__})."
 
 
 def _audio(response: httpx.Response, fmt: AudioFormat) -> Audio:

@@ -46,20 +46,21 @@ def encode(samples: bytes, *, sample_rate: int, fmt: str) -> bytes:
 def _with_av(samples: bytes, *, sample_rate: int, fmt: str) -> bytes:
     import av
     import numpy as np
+    from av.audio.stream import AudioStream
 
     container_name, codec, rate = _CODECS[fmt]
     buffer = io.BytesIO()
     with av.open(buffer, mode="w", format=container_name) as container:
         stream = container.add_stream(codec, rate=rate or sample_rate)
-        stream.layout = "mono"  # type: ignore[union-attr]
+        assert isinstance(stream, AudioStream)
+        stream.layout = "mono"
         frame = av.AudioFrame.from_ndarray(
             np.frombuffer(samples, dtype="<i2").reshape(1, -1), format="s16", layout="mono"
         )
         frame.sample_rate = sample_rate
         frame.time_base = Fraction(1, sample_rate)
         frame.pts = 0
-        for packet in stream.encode(frame):  # type: ignore[union-attr]
-            container.mux(packet)
-        for packet in stream.encode(None):  # type: ignore[union-attr]
+        # The encoder resamples to its own rate and frame size (Opus: 48 kHz, 20 ms).
+        for packet in [*stream.encode(frame), *stream.encode(None)]:
             container.mux(packet)
     return buffer.getvalue()
