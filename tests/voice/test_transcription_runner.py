@@ -197,17 +197,10 @@ async def test_sigkill_mid_transcription_is_a_clear_error_and_the_next_request_w
     with pytest.raises(VoiceUnavailable, match="stopped while transcribing"):
         await transcribing
 
-    # A request sent while the killed process is still closing its sockets can reach its
-    # listening socket and be reset; "next" means after the supervisor has seen the death.
-    await eventually(lambda: _restarted(runner, restarts), timeout=60)
     transcript = await whisper.transcribe(wav, filename="note.wav")  # waits for the restart
     assert "milk" in transcript.text.lower()
     assert runner.restarts == restarts + 1
     assert runner.describe() == "ok"
-
-
-async def _restarted(runner: ChildRunner, restarts: int) -> bool:
-    return runner.restarts > restarts
 
 
 async def _transcribing(runner: ChildRunner) -> bool:

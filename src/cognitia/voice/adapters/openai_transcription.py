@@ -78,13 +78,21 @@ class OpenAITranscriber:
             await self._wait_for_runner()
             response = await self._post_once_more(fields, upload)
         except httpx.HTTPError as exc:
+            await self._doubt_runner()
             raise VoiceUnavailable(_broken(exc, runner=self._runner is not None)) from None
         return _transcript(_checked(response), language)
+
+    async def _doubt_runner(self) -> None:
+        """After a runner broke off a request: ask it now, so that the next request waits
+        for the restarted runner rather than racing the supervisor to a dying socket."""
+        if self._runner is not None:
+            await self._runner.lost()
 
     async def _post_once_more(self, fields: dict[str, str], upload: Any) -> httpx.Response:
         try:
             return await self._client.post("audio/transcriptions", data=fields, files=upload)
         except httpx.HTTPError as exc:
+            await self._doubt_runner()
             raise VoiceUnavailable(_broken(exc, runner=True)) from None
 
     async def _wait_for_runner(self) -> None:
@@ -105,8 +113,8 @@ def _broken(exc: httpx.HTTPError, *, runner: bool) -> str:
     if isinstance(exc, httpx.TimeoutException):
         return "The transcription server took too long."
     if runner:
-        return "The voice runner stopped while transcribing; it is being restarted."
-    return f"The transcription server failed: {type(exc).__name__}."
+        return f"The voice runner stopped while transcribing ({type(exc).__name__})."
+    return f"The transcription server failed ({type(exc).__name__})."
 
 
 def _checked(response: httpx.Response) -> dict[str, Any]:
