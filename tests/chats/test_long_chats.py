@@ -61,9 +61,7 @@ async def fill(
                 )
             )
         await session.flush()
-        await session.execute(
-            update(Chat).where(Chat.id == chat_id).values(last_seq=count + 100)
-        )
+        await session.execute(update(Chat).where(Chat.id == chat_id).values(last_seq=count + 100))
 
 
 @pytest.mark.parametrize("template", PROMPT_TEMPLATES)

@@ -61,6 +61,13 @@ async def test_text_that_looks_like_an_option_is_spoken_not_obeyed() -> None:
     assert audio.duration_s > 0.5
 
 
+@pytest.mark.parametrize("text", ["\x00\x01 hello", "\u202ereversed", "😀", "...", "中文"])
+async def test_hostile_text_is_spoken_or_silent(text: str) -> None:
+    audio = await espeak().synthesize(text, voice="en-us")
+
+    assert parse(audio.data) is not None
+
+
 async def test_a_format_espeak_cannot_write_is_refused() -> None:
     with pytest.raises(UnsupportedFormat):
         await espeak().synthesize("Hello.", voice="en-us", audio_format="mp3")

@@ -18,7 +18,7 @@ from asgi_lifespan import LifespanManager
 
 from cognitia.app import create_app
 from cognitia.config import RunnerSettings, VoiceSettings
-from cognitia.llm.runner.supervisor import ChildRunner
+from cognitia.llm.runner.supervisor import ChildRunner, ExternalRunner
 from cognitia.migrations.runner import upgrade as migrate
 from cognitia.voice import catalogue
 from cognitia.voice.adapters.openai_speech import OpenAISpeech
@@ -27,6 +27,7 @@ from cognitia.voice.ports import VoiceInfo
 from cognitia.voice.wavfile import parse
 from cognitia.voice.wiring import VOICE_RUNNER
 from tests.conftest import make_settings
+from tests.support.net import free_port
 from tests.support.waiting import eventually
 
 JOE = catalogue.JOE_VOICE
@@ -106,6 +107,20 @@ async def test_compressed_formats(joe: OpenAISpeech, fmt: str, magic: tuple[byte
     assert audio.duration_s > 0.2
 
 
+@pytest.mark.parametrize(
+    "text", ["\x00\x01 hello", "\u202ereversed", "😀 emoji", "...", "\n\n", "中文 العربية"]
+)
+async def test_hostile_text_is_spoken_or_silent_never_a_crash(
+    runner: ChildRunner, joe: OpenAISpeech, text: str
+) -> None:
+    restarts = runner.restarts
+
+    audio = await joe.synthesize(text, voice=JOE)
+
+    assert parse(audio.data) is not None
+    assert runner.restarts == restarts
+
+
 async def test_a_voice_the_runner_has_not_loaded_is_rejected(joe: OpenAISpeech) -> None:
     with pytest.raises(SpeechRejected, match="not loaded"):
         await joe.synthesize("Hello.", voice="en_US-nobody-medium")
@@ -127,6 +142,31 @@ async def test_sigkill_mid_synthesis_is_a_clear_error_and_the_next_request_works
     assert parse(audio.data) is not None
     assert runner.restarts == restarts + 1
     assert runner.describe() == "ok"
+
+
+async def test_a_synthesis_past_the_stall_limit_gets_the_runner_restarted() -> None:
+    settings = RunnerSettings(**{**FAST, "stall_seconds": 0.5})  # type: ignore[arg-type]
+    runner = ChildRunner(settings, subcommand=VOICE_RUNNER)
+    speech = OpenAISpeech(
+        [VoiceInfo("joe", "piper", "en")],
+        base_url=f"{runner.base_url}/v1",
+        model="piper",
+        timeout_seconds=60,
+        runner=runner,
+    )
+    try:
+        await runner.ready(120)
+        with pytest.raises(VoiceUnavailable, match="stopped while speaking"):
+            await speech.synthesize(LONG_TEXT, voice=JOE)
+
+        async def restarted() -> bool:
+            return runner.restarts >= 1
+
+        # Nothing else stops it: the supervisor saw the synthesis run past the limit.
+        await eventually(restarted, timeout=30)
+    finally:
+        await speech.close()
+        await runner.close()
 
 
 async def _speaking(runner: ChildRunner) -> bool:
@@ -194,3 +234,35 @@ async def test_readyz_reports_a_voice_runner_that_cannot_start(tmp_path: Path) -
 
     assert response.status_code == 503
     assert "exited with code 3" in response.json()["checks"]["voice_runner"]
+
+
+async def test_a_shared_voice_runner_on_a_port_serves_the_same_api() -> None:
+    port = free_port()
+    process = await asyncio.create_subprocess_exec(
+        *[sys.executable, "-m", "cognitia", VOICE_RUNNER, "--port", str(port), "--watch-parent"],
+        stdin=asyncio.subprocess.PIPE,
+    )
+    external = ExternalRunner(f"http://127.0.0.1:{port}")
+    speech = OpenAISpeech(
+        [VoiceInfo("joe", "piper", "en")], base_url=f"{external.base_url}/v1", model="piper",
+        runner=external,
+    )  # fmt: skip
+    try:
+        async with httpx.AsyncClient(base_url=external.base_url) as http:
+
+            async def up() -> bool:
+                try:
+                    return (await http.get("/health")).status_code == 200
+                except httpx.HTTPError:
+                    return False
+
+            await eventually(up, timeout=120)
+        audio = await speech.synthesize("Shared.", voice=JOE)
+
+        assert audio.sample_rate == 22050
+        assert parse(audio.data) is not None
+    finally:
+        await speech.close()
+        assert process.stdin is not None
+        process.stdin.close()
+        await asyncio.wait_for(process.wait(), 30)

@@ -212,7 +212,7 @@ class ChildRunner:
                 return f"failed {failures} health checks in a row"
             stalled = _stalled_seconds(health)
             if stalled > self.settings.stall_seconds:
-                return f"hangs (no token for {stalled:.0f}s)"
+                return f"hangs (no progress for {stalled:.0f}s)"
 
     async def _wait_exit(self, seconds: float) -> None:
         assert self.process is not None

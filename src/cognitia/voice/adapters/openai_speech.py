@@ -4,7 +4,9 @@ speak its shape, and the local voice runner (over its Unix socket).
 For the voice runner a `Runner` is given: each call first waits, within the timeout,
 for a runner that is (re)starting, and a request that could not reach a runner that has
 just died is tried once more after it is back. A runner that dies while it speaks ends
-that request with VoiceUnavailable; the next one waits for the restarted runner.
+that request with VoiceUnavailable; the next one waits for the restarted runner. A
+request that got no answer for another reason (a kept-alive connection the server had
+closed) is tried once more: speaking the same text twice is harmless.
 """
 
 from __future__ import annotations
@@ -67,29 +69,36 @@ class OpenAISpeech:
         await self._wait_for_runner()
         try:
             response = await self._client.post("audio/speech", json=body)
-        except httpx.ConnectError:
-            # Not reached at all: a runner that died between two requests is waited for.
-            if self._runner is None or not await self._runner.lost():
-                raise VoiceUnavailable("The speech server cannot be reached.") from None
-            await self._wait_for_runner()
-            response = await self._post_once_more(body)
-        except httpx.HTTPError as exc:
-            await self._doubt_runner()
-            raise VoiceUnavailable(_broken(exc, runner=self._runner is not None)) from None
+        except httpx.TransportError as exc:
+            response = await self._recover(exc, body)
         return _audio(response, audio_format)
 
-    async def _doubt_runner(self) -> None:
-        """After a runner broke off a request: ask it now, so that the next request waits
-        for the restarted runner rather than racing the supervisor to a dying socket."""
-        if self._runner is not None:
-            await self._runner.lost()
+    async def _recover(self, exc: httpx.TransportError, body: dict[str, object]) -> httpx.Response:
+        """After a request that got no answer: a runner that died while speaking is a clear
+        error (and the next request waits for its restart); anything else is tried once
+        more, which is safe because speaking is idempotent: a runner that was restarting,
+        or a kept-alive connection the server had already closed."""
+        if isinstance(exc, httpx.TimeoutException):
+            raise VoiceUnavailable("The speech server took too long.") from None
+        if self._runner is None:
+            if isinstance(exc, httpx.ConnectError):
+                raise VoiceUnavailable("The speech server cannot be reached.") from None
+            return await self._post_once_more(body)
+        died = await self._runner.lost()
+        if died and not isinstance(exc, httpx.ConnectError):
+            raise VoiceUnavailable(
+                "The voice runner stopped while speaking; it is being restarted."
+            ) from None
+        await self._wait_for_runner()
+        return await self._post_once_more(body)
 
     async def _post_once_more(self, body: dict[str, object]) -> httpx.Response:
         try:
             return await self._client.post("audio/speech", json=body)
-        except httpx.HTTPError as exc:
-            await self._doubt_runner()
-            raise VoiceUnavailable(_broken(exc, runner=True)) from None
+        except httpx.TransportError as exc:
+            if self._runner is not None:
+                await self._runner.lost()  # the next request waits for a restart, if any
+            raise VoiceUnavailable(_broken(exc)) from None
 
     async def _wait_for_runner(self) -> None:
         if self._runner is None:
@@ -100,11 +109,9 @@ class OpenAISpeech:
             raise VoiceUnavailable(str(exc)) from None
 
 
-def _broken(exc: httpx.HTTPError, *, runner: bool) -> str:
+def _broken(exc: httpx.TransportError) -> str:
     if isinstance(exc, httpx.TimeoutException):
         return "The speech server took too long."
-    if runner:
-        return f"The voice runner stopped while speaking ({type(exc).__name__})."
     return f"The speech server failed ({type(exc).__name__})."
 
 

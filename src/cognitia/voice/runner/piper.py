@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -54,12 +55,19 @@ class PiperVoices:
     def synthesize(self, text: str, *, voice: str, speed: float) -> Pcm:
         """Blocking: call from a worker thread. KeyError for a voice that is not loaded."""
         piper_voice = self._voices[voice]
+        text = speakable(text)
         # Piper's length_scale is the inverse of speed: 0.5 speaks twice as fast.
         config = SynthesisConfig(length_scale=piper_voice.config.length_scale / speed)
         with self._locks[voice]:
             chunks = [c.audio_int16_array for c in piper_voice.synthesize(text, syn_config=config)]
         samples = np.concatenate(chunks) if chunks else np.zeros(0, dtype=np.int16)
         return Pcm(samples.astype("<i2").tobytes(), piper_voice.config.sample_rate)
+
+
+def speakable(text: str) -> str:
+    """The text without control characters: piper's phonemizer (espeak-ng's library)
+    fails on a NUL byte, and none of them is ever spoken."""
+    return "".join(c if c in "\n\t" or unicodedata.category(c) != "Cc" else " " for c in text)
 
 
 def _load(model_path: Path, *, threads: int) -> PiperVoice:

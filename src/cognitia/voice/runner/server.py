@@ -10,8 +10,11 @@ voice this runner has not loaded, 422 for a format it cannot write.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import itertools
 import logging
-from collections.abc import AsyncIterator
+import time
+from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 
 from pydantic import ValidationError
@@ -43,18 +46,15 @@ def create_voice_runner_app(settings: VoiceSettings) -> Starlette:
             await asyncio.to_thread(transcriptions.load)
         yield
 
-    speaking = [0]  # requests being synthesised now, for /health (and the crash tests)
+    speaking = Speaking()
 
     async def health(_: Request) -> Response:
         body = {"status": "ok", "voices": piper.names(), "formats": encode.formats()}
-        return JSONResponse({**body, "speaking": speaking[0], **transcriptions.health()})
+        return JSONResponse({**body, **speaking.health(), **transcriptions.health()})
 
     async def speech(request: Request) -> Response:
-        speaking[0] += 1
-        try:
+        with speaking.one():
             return await _speech(piper, request)
-        finally:
-            speaking[0] -= 1
 
     routes = [
         Route(protocol.HEALTH, health, methods=["GET"]),
@@ -62,6 +62,31 @@ def create_voice_runner_app(settings: VoiceSettings) -> Starlette:
         Route(TRANSCRIPTIONS, transcriptions.endpoint, methods=["POST"]),
     ]
     return Starlette(routes=routes, lifespan=lifespan)
+
+
+class Speaking:
+    """The requests being synthesised now. /health reports how many, and for how long the
+    oldest has run as `stalled_seconds`: the supervisor kills a runner past the stall
+    limit (COGNITIA_VOICE__RUNNER__STALL_SECONDS), which is how a synthesis hung in
+    native code is ended, since a thread cannot be."""
+
+    def __init__(self) -> None:
+        self._started: dict[int, float] = {}
+        self._serial = itertools.count()
+
+    @contextlib.contextmanager
+    def one(self) -> Iterator[None]:
+        key = next(self._serial)
+        self._started[key] = time.monotonic()
+        try:
+            yield
+        finally:
+            del self._started[key]
+
+    def health(self) -> dict[str, float]:
+        oldest = min(self._started.values(), default=None)
+        stalled = 0.0 if oldest is None else time.monotonic() - oldest
+        return {"speaking": len(self._started), "stalled_seconds": round(stalled, 3)}
 
 
 async def _speech(piper: PiperVoices, request: Request) -> Response:
@@ -73,10 +98,16 @@ async def _speech(piper: PiperVoices, request: Request) -> Response:
         return _error(404, "voice_not_found", f"voice {body.voice!r} is not loaded")
     if body.response_format not in encode.formats():
         return _error(422, "unsupported_format", f"{body.response_format} needs PyAV (av)")
-    pcm = await asyncio.to_thread(piper.synthesize, body.input, voice=body.voice, speed=body.speed)
-    data = await asyncio.to_thread(
-        encode.encode, pcm.samples, sample_rate=pcm.sample_rate, fmt=body.response_format
-    )
+    try:
+        pcm = await asyncio.to_thread(
+            piper.synthesize, body.input, voice=body.voice, speed=body.speed
+        )
+        data = await asyncio.to_thread(
+            encode.encode, pcm.samples, sample_rate=pcm.sample_rate, fmt=body.response_format
+        )
+    except Exception as exc:  # a piper or FFmpeg failure costs this request, not the runner
+        log.exception("speech failed", extra={"voice": body.voice})
+        return _error(500, "server_error", f"speech failed: {type(exc).__name__}")
     headers = {
         protocol.SAMPLE_RATE_HEADER: str(pcm.sample_rate),
         protocol.DURATION_HEADER: f"{pcm.duration_s:.3f}",
