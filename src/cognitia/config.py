@@ -162,7 +162,8 @@ class HttpSettings(BaseModel):
 
 
 class RunnerSettings(BaseModel):
-    """The local model runner: llama.cpp and the embedder in a process of their own."""
+    """A supervised runner process: the model runner (llama.cpp and the embedder) or the
+    voice runner (piper), each in a process of its own."""
 
     mode: Literal["child", "external"] = Field(
         "child",
@@ -210,7 +211,8 @@ class RunnerSettings(BaseModel):
     @model_validator(mode="after")
     def _external_needs_a_url(self) -> RunnerSettings:
         if self.mode == "external" and not self.url:
-            raise ValueError("COGNITIA_LLM__RUNNER__URL is required with the external runner")
+            # Shared by llm.runner and voice.runner: the CLI names the group in front of it.
+            raise ValueError("URL is required with the external runner")
         return self
 
 

@@ -8,8 +8,10 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from cognitia.config import Settings, VoiceEntry, VoiceSettings
+from cognitia.config import RunnerSettings, Settings, VoiceEntry, VoiceSettings
+from cognitia.runtime import build_runner
 from cognitia.voice import catalogue
+from cognitia.voice.wiring import build_voices
 
 
 def test_the_built_in_voices_are_joe_on_piper_and_espeak() -> None:
@@ -58,3 +60,17 @@ def test_the_joe_voice_is_found_in_its_package_without_importing_piper() -> None
     assert path is not None
     assert path.name == "en_US-joe-medium.onnx"
     assert Path(f"{path}.json").is_file()
+
+
+def test_a_shared_runner_answers_for_piper_voices_not_installed_here() -> None:
+    absent = {"joe": VoiceEntry(engine="piper", voice="en_US-x-medium", model="/nonexistent.onnx")}
+    shared = RunnerSettings(mode="external", url="http://127.0.0.1:9")
+
+    here = build_voices(VoiceSettings(voices=absent), runner_for=build_runner)
+    elsewhere = build_voices(VoiceSettings(voices=absent, runner=shared), runner_for=build_runner)
+
+    assert "joe" not in [v.name for v in here.listed()]
+    assert here.runner is None  # no child runner without a local piper voice
+    assert "joe" in [v.name for v in elsewhere.listed()]
+    assert elsewhere.runner is not None
+    assert elsewhere.runner.describe() == "external"

@@ -1,8 +1,8 @@
 """Which adapter transcribes, decided from settings alone (called by voice/wiring.py).
 
-- local: the OpenAI-compatible client over the voice runner's socket, only when
-  faster-whisper and a model are installed (found without importing them: the API
-  process never loads native speech code);
+- local: the OpenAI-compatible client over the voice runner's socket, given a runner
+  only when faster-whisper and a model are installed (found without importing them: the
+  API process never loads native speech code) or the runner is a shared one;
 - openai: the same client pointed at the configured server and key;
 - off, or local with nothing installed: no transcriber, and the endpoint answers 503.
 """
@@ -40,7 +40,7 @@ def build_transcriber(
             api_key=_api_key(settings),
             timeout_seconds=settings.timeout_seconds,
         )
-    if runner is None or not local_installed(settings):
+    if runner is None:  # no local engine (voice/wiring.py decides), or engine off
         return None
     return OpenAITranscriber(
         base_url=f"{runner.base_url}/v1",

@@ -2,7 +2,8 @@
 composition root, runtime.py).
 
 - piper voices: one OpenAI-compatible client over the voice runner's socket, and the
-  runner itself, only when piper-tts and the voice's files are installed;
+  runner itself, only when piper-tts and the voice's files are installed (or the runner
+  is a shared one, elsewhere);
 - espeak voices: the espeak-ng subprocess adapter (listed only when the executable exists);
 - openai voices: one client per voice, with its server, model and key.
 """
@@ -26,11 +27,10 @@ VOICE_RUNNER = "voice-runner"
 
 def build_voices(settings: VoiceSettings, *, runner_for: RunnerFactory) -> VoiceRegistry:
     entries = catalogue.voices(settings)
-    local = catalogue.local_piper_voices(settings)
-    piper_names = [n for n, e in entries.items() if e.engine == "piper" and e.voice in local]
+    piper_names = _piper_voices(settings, entries)
     # One voice runner serves both directions: piper voices and local transcription.
-    local_stt = transcribers.local_installed(settings.transcription)
-    runner = _runner(settings.runner, runner_for) if piper_names or local_stt else None
+    whisper = _local_transcription(settings)
+    runner = _runner(settings.runner, runner_for) if piper_names or whisper else None
     piper = _piper(entries, piper_names, runner, settings) if runner is not None else None
     espeak = EspeakSynthesizer(
         [_info(n, e) for n, e in entries.items() if e.engine == "espeak"],
@@ -41,9 +41,29 @@ def build_voices(settings: VoiceSettings, *, runner_for: RunnerFactory) -> Voice
     for name, entry in entries.items():
         synthesizer = _adapter(name, entry, piper=piper, espeak=espeak, settings=settings)
         named.append(NamedVoice(name, entry, synthesizer))
-    transcriber = transcribers.build_transcriber(settings.transcription, runner)
+    transcriber = transcribers.build_transcriber(
+        settings.transcription, runner if whisper else None
+    )
     return VoiceRegistry(
         named, default=settings.default_voice, runner=runner, transcriber=transcriber
+    )
+
+
+def _piper_voices(settings: VoiceSettings, entries: dict[str, VoiceEntry]) -> list[str]:
+    """The piper voices that can speak: those installed here for a child runner; all of
+    them for a shared runner, which has its own installation (it answers for the rest)."""
+    shared = settings.runner.mode == "external"
+    local = {} if shared else catalogue.local_piper_voices(settings)
+    return [n for n, e in entries.items() if e.engine == "piper" and (shared or e.voice in local)]
+
+
+def _local_transcription(settings: VoiceSettings) -> bool:
+    """Whether the voice runner transcribes: faster-whisper and a model installed here for a
+    child runner; assumed of a shared runner, which has its own installation."""
+    if settings.transcription.engine != "local":
+        return False
+    return settings.runner.mode == "external" or transcribers.local_installed(
+        settings.transcription
     )
 
 
