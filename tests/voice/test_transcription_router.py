@@ -13,10 +13,14 @@ from pathlib import Path
 
 import httpx
 import pytest
+from asgi_lifespan import LifespanManager
 from fastapi import FastAPI
 
-from cognitia.config import Settings, TranscriptionSettings
+from cognitia.app import create_app
+from cognitia.config import RunnerSettings, Settings, TranscriptionSettings, VoiceSettings
+from cognitia.runtime import build_runner
 from cognitia.voice import transcribers
+from cognitia.voice.wiring import build_voices
 from tests.conftest import make_settings
 from tests.support.factories import runtime_of, user_with_token
 from tests.support.fake_transcription import FakeTranscription
@@ -211,10 +215,6 @@ async def test_needs_a_signed_in_caller(
 async def test_without_a_transcriber_it_is_503(
     database_url: str, tmp_path: Path, overrides: dict[str, object]
 ) -> None:
-    from asgi_lifespan import LifespanManager
-
-    from cognitia.app import create_app
-
     transcription = overrides.pop("transcription", {"engine": "off"})
     settings = make_settings(database_url, tmp_path, voice=voice(transcription, **overrides))  # type: ignore[arg-type]
     application = create_app(settings)
@@ -237,10 +237,6 @@ async def test_without_a_transcriber_it_is_503(
 async def test_transcribes_real_speech_with_the_local_runner(
     database_url: str, tmp_path: Path
 ) -> None:
-    from asgi_lifespan import LifespanManager
-
-    from cognitia.app import create_app
-
     # The runner reads the environment, as `cognitia voice-runner` does: no piper there either.
     env = f"COGNITIA_VOICE__VOICES={json.dumps(NO_PIPER)}"
     command = ["env", env, sys.executable, "-m", "cognitia", "voice-runner"]
@@ -265,3 +261,16 @@ async def test_transcribes_real_speech_with_the_local_runner(
     assert body["duration_s"] > 2
     assert body["segments"]
     assert body["segments"][0]["start"] >= 0
+
+
+async def test_a_shared_runner_is_asked_to_transcribe_whatever_is_installed_here() -> None:
+    missing = TranscriptionSettings(model_path=Path("/nonexistent-model"))
+    shared = RunnerSettings(mode="external", url="http://127.0.0.1:9")
+
+    here = build_voices(VoiceSettings(transcription=missing), runner_for=build_runner)
+    elsewhere = build_voices(
+        VoiceSettings(transcription=missing, runner=shared), runner_for=build_runner
+    )
+
+    assert here.transcriber is None
+    assert elsewhere.transcriber is not None
