@@ -47,6 +47,7 @@ from cognitia.runtime import Runtime, build_runtime
 from cognitia.users.router import admin_router
 from cognitia.users.router import router as users_router
 from cognitia.voice.router import router as voice_router
+from cognitia.voice.transcription_router import router as transcription_router
 
 log = logging.getLogger(__name__)
 
@@ -193,6 +194,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         documents_router,
         memories_router,
         voice_router,
+        transcription_router,
     )
     for router in routers:
         app.include_router(router)

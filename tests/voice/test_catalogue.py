@@ -8,7 +8,13 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from cognitia.config import RunnerSettings, Settings, VoiceEntry, VoiceSettings
+from cognitia.config import (
+    RunnerSettings,
+    Settings,
+    TranscriptionSettings,
+    VoiceEntry,
+    VoiceSettings,
+)
 from cognitia.runtime import build_runner
 from cognitia.voice import catalogue
 from cognitia.voice.wiring import build_voices
@@ -66,7 +72,11 @@ def test_a_shared_runner_answers_for_piper_voices_not_installed_here() -> None:
     absent = {"joe": VoiceEntry(engine="piper", voice="en_US-x-medium", model="/nonexistent.onnx")}
     shared = RunnerSettings(mode="external", url="http://127.0.0.1:9")
 
-    here = build_voices(VoiceSettings(voices=absent), runner_for=build_runner)
+    # Transcription off: a local Whisper would need the runner too (test_transcription_*).
+    stt_off = TranscriptionSettings(engine="off")
+    here = build_voices(
+        VoiceSettings(voices=absent, transcription=stt_off), runner_for=build_runner
+    )
     elsewhere = build_voices(VoiceSettings(voices=absent, runner=shared), runner_for=build_runner)
 
     assert "joe" not in [v.name for v in here.listed()]

@@ -6,7 +6,8 @@ Unprocessable (422)
 ├── UnknownVoice (unknown_voice): a voice name not in the catalogue
 ├── UnsupportedFormat (unsupported_format): an output format the voice cannot make
 ├── SpeechRejected (speech_rejected): the speech server refused this text or voice
-└── UnsupportedAudio (unsupported_audio): uploaded audio that cannot be decoded
+├── UnsupportedAudio (unsupported_audio): uploaded audio that cannot be decoded
+└── AudioTooLong (audio_too_long): decoded audio longer than the limit
 TextTooLong (413 text_too_long)
 AudioTooLarge (413 audio_too_large)
 """
@@ -52,3 +53,8 @@ class AudioTooLarge(CognitiaError):
     status_code = 413
     code = "audio_too_large"
     default_detail = "The audio file is too large."
+
+
+class AudioTooLong(Unprocessable):
+    code = "audio_too_long"
+    default_detail = "The audio is too long to transcribe in one request."

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from cognitia.config import VoiceEntry
 from cognitia.llm.runner.supervisor import Runner
 from cognitia.voice.errors import UnknownVoice, VoiceUnavailable
-from cognitia.voice.ports import SpeechSynthesizer, VoiceInfo
+from cognitia.voice.ports import SpeechSynthesizer, Transcriber, VoiceInfo
 
 
 @dataclass(frozen=True)
@@ -22,11 +22,18 @@ class VoiceRegistry:
     """Catalogue names -> voices, and the voice runner when a local voice needs one."""
 
     def __init__(
-        self, voices: list[NamedVoice], *, default: str, runner: Runner | None = None
+        self,
+        voices: list[NamedVoice],
+        *,
+        default: str,
+        runner: Runner | None = None,
+        transcriber: Transcriber | None = None,
     ) -> None:
         self._voices = {voice.name: voice for voice in voices}
         self._default = default
         self.runner = runner
+        # None when no transcription engine is configured or installed (503 voice_unavailable).
+        self.transcriber = transcriber
 
     def get(self, name: str) -> NamedVoice:
         """The named voice (usable or not); UnknownVoice (422) for a name not in the catalogue."""
@@ -68,5 +75,8 @@ class VoiceRegistry:
             if close is not None and id(voice.synthesizer) not in closed:
                 closed.add(id(voice.synthesizer))
                 await close()
+        close_transcriber = getattr(self.transcriber, "close", None)
+        if close_transcriber is not None:
+            await close_transcriber()
         if self.runner is not None:
             await self.runner.close()

@@ -14,7 +14,7 @@ from collections.abc import Callable
 
 from cognitia.config import RunnerSettings, VoiceEntry, VoiceSettings
 from cognitia.llm.runner.supervisor import Runner
-from cognitia.voice import catalogue
+from cognitia.voice import catalogue, transcribers
 from cognitia.voice.adapters.espeak import EspeakSynthesizer
 from cognitia.voice.adapters.openai_speech import OpenAISpeech
 from cognitia.voice.errors import VoiceUnavailable
@@ -28,7 +28,9 @@ VOICE_RUNNER = "voice-runner"
 def build_voices(settings: VoiceSettings, *, runner_for: RunnerFactory) -> VoiceRegistry:
     entries = catalogue.voices(settings)
     piper_names = _piper_voices(settings, entries)
-    runner = _runner(settings.runner, runner_for) if piper_names else None
+    # One voice runner serves both directions: piper voices and local transcription.
+    whisper = _local_transcription(settings)
+    runner = _runner(settings.runner, runner_for) if piper_names or whisper else None
     piper = _piper(entries, piper_names, runner, settings) if runner is not None else None
     espeak = EspeakSynthesizer(
         [_info(n, e) for n, e in entries.items() if e.engine == "espeak"],
@@ -39,7 +41,12 @@ def build_voices(settings: VoiceSettings, *, runner_for: RunnerFactory) -> Voice
     for name, entry in entries.items():
         synthesizer = _adapter(name, entry, piper=piper, espeak=espeak, settings=settings)
         named.append(NamedVoice(name, entry, synthesizer))
-    return VoiceRegistry(named, default=settings.default_voice, runner=runner)
+    transcriber = transcribers.build_transcriber(
+        settings.transcription, runner if whisper else None
+    )
+    return VoiceRegistry(
+        named, default=settings.default_voice, runner=runner, transcriber=transcriber
+    )
 
 
 def _piper_voices(settings: VoiceSettings, entries: dict[str, VoiceEntry]) -> list[str]:
@@ -48,6 +55,16 @@ def _piper_voices(settings: VoiceSettings, entries: dict[str, VoiceEntry]) -> li
     shared = settings.runner.mode == "external"
     local = {} if shared else catalogue.local_piper_voices(settings)
     return [n for n, e in entries.items() if e.engine == "piper" and (shared or e.voice in local)]
+
+
+def _local_transcription(settings: VoiceSettings) -> bool:
+    """Whether the voice runner transcribes: faster-whisper and a model installed here for a
+    child runner; assumed of a shared runner, which has its own installation."""
+    if settings.transcription.engine != "local":
+        return False
+    return settings.runner.mode == "external" or transcribers.local_installed(
+        settings.transcription
+    )
 
 
 def _runner(settings: RunnerSettings, runner_for: RunnerFactory) -> Runner:

@@ -1175,6 +1175,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v2/voice/transcriptions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Create Transcription
+         * @description Transcribe a recording: its text, language, duration and timed segments.
+         */
+        post: operations["create_transcription_api_v2_voice_transcriptions_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -1277,6 +1297,19 @@ export interface components {
          * @enum {string}
          */
         AuthorType: "user" | "character" | "system";
+        /** Body_create_transcription_api_v2_voice_transcriptions_post */
+        Body_create_transcription_api_v2_voice_transcriptions_post: {
+            /**
+             * File
+             * @description WAV, WebM, Ogg or MP3; the format is read from the content.
+             */
+            file: string;
+            /**
+             * Language
+             * @description ISO 639-1 code of the spoken language; detected when left out.
+             */
+            language?: string | null;
+        };
         /** Body_import_card_api_v2_characters_import_post */
         Body_import_card_api_v2_characters_import_post: {
             /**
@@ -2410,6 +2443,21 @@ export interface components {
             /** New Password */
             new_password: string;
         };
+        /** SegmentRead */
+        SegmentRead: {
+            /**
+             * Start
+             * @description Seconds from the start of the audio.
+             */
+            start: number;
+            /**
+             * End
+             * @description Seconds from the start of the audio.
+             */
+            end: number;
+            /** Text */
+            text: string;
+        };
         /**
          * SelectiveLogic
          * @enum {string}
@@ -2535,6 +2583,29 @@ export interface components {
         TokenRequest: {
             /** Token */
             token: string;
+        };
+        /** TranscriptionRead */
+        TranscriptionRead: {
+            /**
+             * Text
+             * @description Everything that was said.
+             */
+            text: string;
+            /**
+             * Language
+             * @description ISO 639-1 code of the language (as the engine reports it).
+             */
+            language: string;
+            /**
+             * Duration S
+             * @description Length of the audio in seconds (0 when unknown).
+             */
+            duration_s: number;
+            /**
+             * Segments
+             * @description Timed pieces of the text, in order.
+             */
+            segments: components["schemas"]["SegmentRead"][];
         };
         /**
          * TurnStrategy
@@ -8652,6 +8723,84 @@ export interface operations {
             };
             /** @description Error body: {error, detail} */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error body: {error, detail} */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error body: {error, detail} */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidationErrorBody"];
+                };
+            };
+            /** @description Error body: {error, detail} */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    create_transcription_api_v2_voice_transcriptions_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": components["schemas"]["Body_create_transcription_api_v2_voice_transcriptions_post"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TranscriptionRead"];
+                };
+            };
+            /** @description bad_request, malformed_json: the body could not be read */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error body: {error, detail} */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description forbidden: the account or the API key's scope may not do this */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -1,5 +1,6 @@
 """The voice runner's HTTP API (inside the runner process): OpenAI's POST /v1/audio/speech
-with piper, and /health for the supervisor.
+with piper, POST /v1/audio/transcriptions with Whisper (runner/transcriptions.py), and
+/health for the supervisor.
 
 Synthesis runs in a worker thread so /health keeps answering while a long text is spoken.
 Errors use OpenAI's shape, {"error": {"message", "type"}}: 400 for a bad body, 404 for a
@@ -26,23 +27,30 @@ from cognitia.config import VoiceSettings
 from cognitia.voice.catalogue import local_piper_voices
 from cognitia.voice.runner import encode, protocol
 from cognitia.voice.runner.piper import PiperVoices
+from cognitia.voice.runner.transcriptions import TRANSCRIPTIONS, Limits, Transcriptions
 
 log = logging.getLogger(__name__)
 
 
 def create_voice_runner_app(settings: VoiceSettings) -> Starlette:
     piper = PiperVoices(local_piper_voices(settings), threads=settings.piper_threads)
+    stt = settings.transcription
+    transcriptions = Transcriptions(
+        stt.model_path, threads=stt.threads, limits=Limits(stt.max_bytes, stt.max_seconds)
+    )
 
     @asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
         await asyncio.to_thread(piper.load)  # before the socket opens: ready means loaded
+        if stt.engine == "local":
+            await asyncio.to_thread(transcriptions.load)
         yield
 
     speaking = Speaking()
 
     async def health(_: Request) -> Response:
         body = {"status": "ok", "voices": piper.names(), "formats": encode.formats()}
-        return JSONResponse({**body, **speaking.health()})
+        return JSONResponse({**body, **speaking.health(), **transcriptions.health()})
 
     async def speech(request: Request) -> Response:
         with speaking.one():
@@ -51,6 +59,7 @@ def create_voice_runner_app(settings: VoiceSettings) -> Starlette:
     routes = [
         Route(protocol.HEALTH, health, methods=["GET"]),
         Route(protocol.SPEECH, speech, methods=["POST"]),
+        Route(TRANSCRIPTIONS, transcriptions.endpoint, methods=["POST"]),
     ]
     return Starlette(routes=routes, lifespan=lifespan)
 
