@@ -169,8 +169,8 @@ def voice_runner(
         bool, typer.Option(help="Exit when standard input closes (a supervised child).")
     ] = False,
 ) -> None:
-    """Run the local voices (piper) as a service: several API processes share one with
-    COGNITIA_VOICE__RUNNER__MODE=external and __URL=http://HOST:PORT."""
+    """Run the local voice engines (piper, Whisper) as a service: several API processes
+    share one with COGNITIA_VOICE__RUNNER__MODE=external and __URL=http://HOST:PORT."""
     from cognitia.voice.runner.main import run
 
     run(_settings(), uds=uds, host=host, port=port, watch_parent=watch_parent)
