@@ -64,9 +64,7 @@ def _of(character_id: str, user_id: str) -> ColumnElement[bool]:
 
 def _is_of(chunk: Chunk, character_id: str, user_id: str) -> bool:
     """`_of` on a loaded row."""
-    return (
-        chunk.character_id == character_id and chunk.user_id == user_id and chunk.chat_id is None
-    )
+    return chunk.character_id == character_id and chunk.user_id == user_id and chunk.chat_id is None
 
 
 async def indexed(session: AsyncSession, *, scope: Scope, message_ids: Sequence[str]) -> set[str]:
