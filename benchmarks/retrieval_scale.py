@@ -48,7 +48,7 @@ from cognitia.config import Settings
 from cognitia.migrations import runner
 from cognitia.retrieval import repository
 from cognitia.retrieval.service import Retrieval
-from cognitia.retrieval.types import ChunkInput, Scope, SearchMode
+from cognitia.retrieval.types import ChunkInput, Scope, SearchMode, SourceKind
 from cognitia.runtime import Runtime, build_runtime
 
 DIMENSIONS = 384
@@ -99,18 +99,23 @@ def index_of(runtime: Runtime) -> Retrieval:
     return Retrieval.over(runtime)
 
 
-async def build(runtime: Runtime, size: int, scopes: list[Scope]) -> tuple[float, float]:
+async def build(
+    runtime: Runtime, size: int, scopes: list[Scope], *, kind: SourceKind = "document"
+) -> tuple[float, float]:
     """Write `size` chunks as a bulk load; returns (seconds in all, seconds of the index
     build at the end)."""
     started = time.perf_counter()
     async with index_of(runtime).bulk_load(dimensions=DIMENSIONS):
-        await load(runtime, size, scopes)
+        await load(runtime, size, scopes, kind=kind)
         loaded = time.perf_counter()
     finished = time.perf_counter()
     return finished - started, finished - loaded
 
 
-async def load(runtime: Runtime, size: int, scopes: list[Scope]) -> None:
+async def load(
+    runtime: Runtime, size: int, scopes: list[Scope], *, kind: SourceKind = "document"
+) -> None:
+    """`size` chunks of `kind`, the i-th in scopes[i % len(scopes)], with random vectors."""
     sentences = Sentences(SEED)
     vectors_rng = np.random.default_rng(SEED)
     model = runtime.models.embedder().name  # the name only: the model is not loaded here
@@ -123,7 +128,7 @@ async def load(runtime: Runtime, size: int, scopes: list[Scope]) -> None:
         chunks = [
             ChunkInput(
                 text=sentences.sentence(20, 60),
-                source_kind="document",
+                source_kind=kind,
                 source_id=f"doc-{(start + i) // 50}",
                 scope=scopes[(start + i) % len(scopes)],
                 position=(start + i) % 50,

@@ -62,6 +62,11 @@ def _of(character_id: str, user_id: str) -> ColumnElement[bool]:
     )
 
 
+def _is_of(chunk: Chunk, character_id: str, user_id: str) -> bool:
+    """`_of` on a loaded row."""
+    return chunk.character_id == character_id and chunk.user_id == user_id and chunk.chat_id is None
+
+
 async def indexed(session: AsyncSession, *, scope: Scope, message_ids: Sequence[str]) -> set[str]:
     """Which of the messages already have episode chunks in the scope."""
     stmt = select(Chunk.source_id).where(
@@ -131,8 +136,15 @@ async def get_episode(
 async def episodes_by_ids(
     session: AsyncSession, *, character_id: str, user_id: str, chunk_ids: Sequence[str]
 ) -> dict[str, Chunk]:
-    stmt = select(Chunk).where(_of(character_id, user_id), Chunk.id.in_(list(chunk_ids)))
-    return {row.id: row for row in (await session.scalars(stmt)).all()}
+    """The person's chunks with the character among `chunk_ids` (a search's hits)."""
+    if not chunk_ids:
+        return {}
+    # Found by id alone, the scope checked on the rows: with the scope in the WHERE clause
+    # SQLite's planner (it has no statistics) read every chunk of the scope through
+    # ix_chunk_scope to keep the few asked for, 20 ms at 10k memories and linear in them
+    # (benchmarks/memory_search.py), where the unique index on `id` reads only those.
+    rows = await session.scalars(select(Chunk).where(Chunk.id.in_(list(chunk_ids))))
+    return {row.id: row for row in rows if _is_of(row, character_id, user_id)}
 
 
 async def delete_chunk(session: AsyncSession, chunk_id: str) -> None:
