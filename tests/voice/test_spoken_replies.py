@@ -4,6 +4,7 @@ speech server (the fake chat model writes the text). The real piper voice: the l
 
 from __future__ import annotations
 
+import asyncio
 import base64
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
@@ -25,7 +26,7 @@ from tests.chats.helpers import Event, create_character, create_chat, messages, 
 from tests.support.factories import bearer, create_user, login
 from tests.support.fake_speech import FakeSpeech
 from tests.support.fake_upstream import FakeUpstream
-from tests.support.live import live_server
+from tests.support.live import live_server, uvicorn_server
 
 pytestmark = pytest.mark.asyncio
 
@@ -34,6 +35,8 @@ pytestmark = pytest.mark.asyncio
 NO_PIPER = {"engine": "piper", "voice": "en_US-nobody-medium", "model": "/nonexistent.onnx"}
 STORY = "Hello there. How are you today? I am fine."
 SENTENCES = ["Hello there.", "How are you today?", "I am fine."]
+# A safety net against hangs, not a measurement.
+HANG_GUARD_SECONDS = 60
 
 
 @pytest.fixture(scope="module")
@@ -244,6 +247,41 @@ async def test_a_stop_ends_the_audio_at_once(
     assert named(seen + rest, "audio") == []
     assert named(seen + rest, "audio.error") == []
     assert len(standin.requests) <= 1  # the second sentence was never sent to the voice
+
+
+async def test_a_shutdown_drops_the_audio_still_being_made(
+    database_url: str, tmp_path: Path, upstream: FakeUpstream, standin: FakeSpeech
+) -> None:
+    upstream.script("rp-model", reply=STORY)
+    standin.released.clear()  # the synthesis hangs past the shutdown's grace
+    settings = fake_model_settings(
+        database_url,
+        tmp_path,
+        upstream,
+        voice=voices(standin),
+        http={"shutdown_grace_seconds": 0.2},
+    )
+    app = create_app(settings)
+    async with (
+        uvicorn_server(app) as (base, server),
+        httpx.AsyncClient(base_url=base, timeout=20) as http,
+    ):
+        headers, chat = await chat_with(http, app.state.runtime)
+        url = f"/api/v2/chats/{chat['id']}/messages"
+        body = {"content": "Hi", "speak": True}
+        seen: list[Event] = []
+        async with (
+            asyncio.timeout(HANG_GUARD_SECONDS),
+            aconnect_sse(http, "POST", url, json=body, headers=headers) as source,
+        ):
+            async for sse in source.aiter_sse():
+                seen.append((sse.event, sse.json()))
+                if sse.event == "message.completed":
+                    server.should_exit = True  # what SIGTERM does
+        standin.released.set()
+
+    assert seen[-1][1]["message"]["status"] == "complete"  # the text was all there
+    assert named(seen, "audio") == []  # and the stream ended without waiting for audio
 
 
 async def test_a_failing_voice_is_one_audio_error_and_the_text_is_complete(
