@@ -49,6 +49,7 @@ from cognitia.storage.ports import BlobStore
 from cognitia.storage.providers.local import LocalBlobStore
 from cognitia.storage.providers.s3 import S3BlobStore, S3Config
 from cognitia.voice.registry import VoiceRegistry
+from cognitia.voice.speaking import ReplySpeech
 from cognitia.voice.wiring import build_voices
 
 # Modules whose import registers job handlers.
@@ -175,6 +176,9 @@ def build_runtime(settings: Settings) -> Runtime:
     models = build_models(settings)
     usage = UsageRecorder(db)
     vectors = build_vector_index(db, settings)
+    voices = build_voices(settings.voice, runner_for=build_runner)
+    speech = ReplySpeech(voices) if settings.voice.enabled else None
+    ports = reply_ports(settings, db, models, usage, events, vectors, speech)
     return Runtime(
         settings=settings,
         db=db,
@@ -187,9 +191,9 @@ def build_runtime(settings: Settings) -> Runtime:
         events=events,
         blobs=build_blobs(settings),
         vectors=vectors,
-        generations=Generations(reply_ports(settings, db, models, usage, events, vectors)),
+        generations=Generations(ports),
         watchers=Watchers(),
-        voices=build_voices(settings.voice, runner_for=build_runner),
+        voices=voices,
         redis=redis,
         schedule=schedule,
     )
@@ -202,16 +206,18 @@ def reply_ports(  # noqa: PLR0913 - the adapters a reply uses, one each
     usage: UsageRecorder,
     events: EventBus,
     vectors: VectorIndex,
+    speech: ReplySpeech | None = None,
 ) -> ReplyPorts:
     """What replies are written with; without memory (memory.enabled = false) they recall
-    nothing and their exchanges are not indexed."""
+    nothing and their exchanges are not indexed; without speech (voice.enabled = false)
+    they cannot be spoken."""
     if not settings.memory.enabled:
-        return ReplyPorts(db, models, usage, events, recall.nothing, remember=False)
+        return ReplyPorts(db, models, usage, events, recall.nothing, remember=False, speech=speech)
     index = Retrieval(db, models.embedder, vectors)
     recaller = partial(
         recall.sections, index, budget_seconds=settings.retrieval.recall_budget_seconds
     )
-    return ReplyPorts(db, models, usage, events, recaller, warm=index.warm)
+    return ReplyPorts(db, models, usage, events, recaller, warm=index.warm, speech=speech)
 
 
 def build_vector_index(db: Database, settings: Settings) -> VectorIndex:

@@ -50,6 +50,17 @@ WIRE: list[tuple[live.StreamEvent, str]] = [
         'event: sentence\ndata: {"message_id": "m1", "index": 0, "text": "She said \\"hi\\".\\n"}',
     ),
     (
+        live.Audio("m1", 0, "Hello there.", "joe", "wav", "audio/wav", 22050, 0.5, b"RIFF"),
+        'event: audio\ndata: {"message_id": "m1", "index": 0, "text": "Hello there.",'
+        ' "voice": "joe", "format": "wav", "media_type": "audio/wav", "sample_rate": 22050,'
+        ' "duration_s": 0.5, "audio_base64": "UklGRg=="}',
+    ),
+    (
+        live.AudioError("m1", 1, "nova", "voice_unavailable", "The speech server answered 500."),
+        'event: audio.error\ndata: {"message_id": "m1", "index": 1, "voice": "nova",'
+        ' "error": "voice_unavailable", "detail": "The speech server answered 500."}',
+    ),
+    (
         live.MessageCompleted(MESSAGE, USAGE),
         "event: message.completed\n"
         f'data: {{"message": {MESSAGE_JSON}, "usage": {{"prompt_tokens": 5,'

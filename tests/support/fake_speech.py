@@ -34,6 +34,7 @@ class FakeSpeech:
     def __init__(self) -> None:
         self.requests: list[dict[str, Any]] = []
         self.headers: list[dict[str, str]] = []
+        self.answers: list[bytes] = []  # the audio of each answer, in order
         self.status = 200
         # While cleared, a request is held without an answer (a server that hangs).
         self.released = threading.Event()
@@ -54,12 +55,15 @@ class FakeSpeech:
         await asyncio.to_thread(self.released.wait, 30)
         if self.status != 200:
             error = {"error": {"message": f"refused with {self.status}", "type": "test"}}
+            self.answers.append(b"")
             return JSONResponse(error, status_code=self.status)
         seconds = len(body["input"]) * SECONDS_PER_CHAR / float(body.get("speed", 1.0))
         samples = bytes(2 * round(seconds * SAMPLE_RATE))
         if body.get("response_format") == "pcm":
+            self.answers.append(samples)
             return Response(samples, media_type="audio/pcm")
-        return Response(wav(samples, sample_rate=SAMPLE_RATE), media_type="audio/wav")
+        self.answers.append(wav(samples, sample_rate=SAMPLE_RATE))
+        return Response(self.answers[-1], media_type="audio/wav")
 
     def start(self) -> FakeSpeech:
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)

@@ -17,6 +17,7 @@ from cognitia.chats.replies import Mode
 from cognitia.chats.schemas import MessageRead
 from cognitia.errors import CognitiaError
 from cognitia.events.ports import EventBus
+from cognitia.voice.ports import AudioFormat
 
 
 @dataclass(frozen=True)
@@ -26,6 +27,7 @@ class TurnPlan:
     speakers: Sequence[str]  # character ids, in speaking order
     mode: Mode = "reply"
     message_id: str | None = None  # the message regenerated or continued
+    audio_format: AudioFormat | None = None  # speak the replies in this format (None: don't)
 
 
 class Turn:
@@ -41,6 +43,7 @@ class Turn:
         self._log: list[TurnEvent] = []
         self._wakeup = asyncio.Event()
         self._done = asyncio.Event()
+        self._spoken: list[asyncio.Task[None]] = []  # the replies' audio (chats/speaking.py)
 
     @property
     def done(self) -> bool:
@@ -51,6 +54,23 @@ class Turn:
         self._log.append(item)
         self._wake()
         await live.publish(self._bus, self.chat_id, item)
+
+    def keep(self, spoken: asyncio.Task[None]) -> None:
+        """A reply's audio task: the turn ends once it has."""
+        self._spoken.append(spoken)
+
+    @property
+    def last_spoken(self) -> asyncio.Task[None] | None:
+        return self._spoken[-1] if self._spoken else None
+
+    def silence(self) -> None:
+        """Cancel the audio still being made (the process is shutting down)."""
+        for task in self._spoken:
+            task.cancel()
+
+    async def spoken(self) -> None:
+        """Wait for the replies' audio to be spoken (or to have failed or stopped)."""
+        await asyncio.gather(*self._spoken, return_exceptions=True)
 
     def finish(self) -> None:
         self._done.set()

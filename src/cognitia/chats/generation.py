@@ -31,6 +31,7 @@ from cognitia.chats.schemas import MessageRead
 from cognitia.chats.writer import ReplyWriter
 from cognitia.errors import CognitiaError
 from cognitia.events import follow
+from cognitia.voice.errors import VoiceUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -69,6 +70,13 @@ class Generations:
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
         return turn
+
+    def check_speech(self) -> None:
+        """Before a turn that speaks: VoiceUnavailable (503) when voice is off or no voice
+        can speak now, so the request fails before anything is stored."""
+        if self._ports.speech is None:
+            raise VoiceUnavailable("Voice is turned off on this server.")
+        self._ports.speech.check()
 
     async def stop(self, message_id: str) -> bool:
         """Stop the reply here (True, once it is saved) or ask the other processes (False)."""
@@ -121,10 +129,16 @@ class Generations:
             for character_id in plan.speakers:
                 if not await self._reply(turn, plan, character_id):
                     break
+        except asyncio.CancelledError:
+            turn.silence()
+            raise
         except Exception:
             log.exception("a chat turn failed")
         finally:
-            turn.finish()
+            try:
+                await turn.spoken()  # the last sentences may still be being spoken
+            finally:
+                turn.finish()
 
     async def _reply(self, turn: Turn, plan: TurnPlan, character_id: str) -> bool:
         """Open and write one reply; True when the turn may go on to the next speaker."""

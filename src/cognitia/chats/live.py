@@ -12,10 +12,11 @@ the `data` methods below are the one place they are written.
 
 from __future__ import annotations
 
+import base64
 import json
 import logging
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from cognitia.chats.schemas import MessageRead
@@ -27,6 +28,8 @@ MESSAGE_CREATED = "message.created"
 TOKEN = "token"
 SENTENCE = "sentence"
 MESSAGE_COMPLETED = "message.completed"
+AUDIO = "audio"
+AUDIO_ERROR = "audio.error"
 ERROR = "error"
 MESSAGE_UPDATED = "message.updated"
 MESSAGE_DELETED = "message.deleted"
@@ -38,7 +41,17 @@ ACCESS_REVOKED = "access_revoked"
 SHUTTING_DOWN = "server_shutting_down"
 
 EVENT_NAMES = frozenset(
-    {MESSAGE_CREATED, TOKEN, SENTENCE, MESSAGE_COMPLETED, ERROR, MESSAGE_UPDATED, MESSAGE_DELETED}
+    {
+        MESSAGE_CREATED,
+        TOKEN,
+        SENTENCE,
+        AUDIO,
+        AUDIO_ERROR,
+        MESSAGE_COMPLETED,
+        ERROR,
+        MESSAGE_UPDATED,
+        MESSAGE_DELETED,
+    }
 )
 
 # A reply's token counts as recorded on its message: prompt_tokens, completion_tokens,
@@ -80,6 +93,57 @@ class Sentence:
 
     def data(self) -> dict[str, Any]:
         return {"message_id": self.message_id, "index": self.index, "text": self.text}
+
+
+@dataclass(frozen=True)
+class Audio:
+    """One sentence of a reply spoken: a complete audio file (base64 on the wire)."""
+
+    NAME: ClassVar[str] = AUDIO
+    message_id: str
+    index: int  # the sentence's, as in its `sentence` event
+    text: str
+    voice: str  # the catalogue name of the voice that spoke
+    format: str  # wav, mp3, opus, ogg or pcm, as asked
+    media_type: str
+    sample_rate: int | None
+    duration_s: float | None
+    audio: bytes = field(repr=False)
+
+    def data(self) -> dict[str, Any]:
+        return {
+            "message_id": self.message_id,
+            "index": self.index,
+            "text": self.text,
+            "voice": self.voice,
+            "format": self.format,
+            "media_type": self.media_type,
+            "sample_rate": self.sample_rate,
+            "duration_s": self.duration_s,
+            "audio_base64": base64.b64encode(self.audio).decode("ascii"),
+        }
+
+
+@dataclass(frozen=True)
+class AudioError:
+    """Speaking a reply failed: no more audio for it (its text goes on regardless).
+    `index` is the sentence that could not be spoken, None when no voice could be found."""
+
+    NAME: ClassVar[str] = AUDIO_ERROR
+    message_id: str
+    index: int | None
+    voice: str | None
+    code: str
+    detail: str
+
+    def data(self) -> dict[str, Any]:
+        return {
+            "message_id": self.message_id,
+            "index": self.index,
+            "voice": self.voice,
+            "error": self.code,
+            "detail": self.detail,
+        }
 
 
 @dataclass(frozen=True)
@@ -173,7 +237,7 @@ class Closing:
 
 
 # What a reply's turn emits (chats/fanout.py).
-TurnEvent = MessageCreated | Token | Sentence | MessageCompleted | Error
+TurnEvent = MessageCreated | Token | Sentence | Audio | AudioError | MessageCompleted | Error
 # Everything published on a chat's channel.
 ChatEvent = TurnEvent | MessageUpdated | MessageDeleted | Closing
 # Everything an SSE stream sends.

@@ -35,6 +35,7 @@ from cognitia.chats.schemas import (
     MessageEdit,
     MessagePage,
     MessageRead,
+    ReplyOptions,
     StopRead,
     SwipeRead,
     TurnRead,
@@ -98,6 +99,8 @@ async def send(
     db: Database, generations: Generations, *, user: User, chat_id: str, data: MessageCreate
 ) -> Turn:
     """Store the person's message (committed), then start the replies."""
+    if data.speak:
+        generations.check_speech()
     async with db.unit_of_work() as session:
         chat = await service.get_for_member(session, user=user, chat_id=chat_id)
         recent = await repository.recent_speakers(session, chat_id=chat.id, limit=RECENT_SPEAKERS)
@@ -119,7 +122,9 @@ async def send(
         await session.flush()
         await repository.mark_read(session, chat_id=chat.id, user_id=user.id, seq=seq)
         created = MessageRead.model_validate(message)
-    plan = TurnPlan(chat_id=chat.id, user_id=user.id, speakers=speakers)
+    plan = TurnPlan(
+        chat_id=chat.id, user_id=user.id, speakers=speakers, audio_format=data.spoken_format
+    )
     return generations.start(plan, user_message=created)
 
 
@@ -172,8 +177,11 @@ async def _rework(  # noqa: PLR0913 - the ports and the reply's coordinates
     chat_id: str,
     message_id: str,
     mode: Mode,
+    options: ReplyOptions,
 ) -> Turn:
     """Regenerate or continue the chat's last message, a character's reply."""
+    if options.speak:
+        generations.check_speech()
     async with db.read() as session:
         chat, message = await _message(session, user=user, chat_id=chat_id, message_id=message_id)
         last = await repository.last_message(session, chat.id)
@@ -189,25 +197,50 @@ async def _rework(  # noqa: PLR0913 - the ports and the reply's coordinates
         speakers=[message.character_id],
         mode=mode,
         message_id=message.id,
+        audio_format=options.spoken_format,
     )
     return generations.start(plan, user_message=None)
 
 
-async def regenerate(
-    db: Database, generations: Generations, *, user: User, chat_id: str, message_id: str
+async def regenerate(  # noqa: PLR0913 - the ports and the reply's coordinates
+    db: Database,
+    generations: Generations,
+    *,
+    user: User,
+    chat_id: str,
+    message_id: str,
+    options: ReplyOptions | None = None,
 ) -> Turn:
     """A new alternative (swipe) of the last reply, which becomes the chosen one."""
     return await _rework(
-        db, generations, user=user, chat_id=chat_id, message_id=message_id, mode="regenerate"
+        db,
+        generations,
+        user=user,
+        chat_id=chat_id,
+        message_id=message_id,
+        mode="regenerate",
+        options=options or ReplyOptions(),
     )
 
 
-async def continue_reply(
-    db: Database, generations: Generations, *, user: User, chat_id: str, message_id: str
+async def continue_reply(  # noqa: PLR0913 - the ports and the reply's coordinates
+    db: Database,
+    generations: Generations,
+    *,
+    user: User,
+    chat_id: str,
+    message_id: str,
+    options: ReplyOptions | None = None,
 ) -> Turn:
     """More text appended to the last reply."""
     return await _rework(
-        db, generations, user=user, chat_id=chat_id, message_id=message_id, mode="continue"
+        db,
+        generations,
+        user=user,
+        chat_id=chat_id,
+        message_id=message_id,
+        mode="continue",
+        options=options or ReplyOptions(),
     )
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import Protocol
 
 from cognitia.db import Database
 from cognitia.events.ports import EventBus
@@ -15,6 +16,8 @@ from cognitia.llm.registry import ModelRegistry
 from cognitia.llm.service import UsageRecorder
 from cognitia.memory.recall import Recall
 from cognitia.prompting.types import ContextSection
+from cognitia.voice.ports import Audio, AudioFormat
+from cognitia.voice.service import Voiced
 
 # The memories, knowledge and summary a reply's prompt may draw on. Its contract: it
 # never raises and keeps to its time budget (memory/recall.py), so a reply never fails,
@@ -28,6 +31,29 @@ def _nothing_to_warm(query: str) -> None:
     return None
 
 
+class SpeakingVoice(Protocol):
+    """One character's voice for one reply (voice/speaking.py: CharacterVoice)."""
+
+    @property
+    def name(self) -> str: ...  # the catalogue name
+
+    @property
+    def audio_format(self) -> AudioFormat: ...
+
+    async def speak(self, text: str) -> Audio:
+        """One sentence as a complete audio file; raises CognitiaError on failure."""
+        ...
+
+
+class Speech(Protocol):
+    """Spoken replies (voice/speaking.py: ReplySpeech). `check` raises VoiceUnavailable
+    when no voice can speak now; `voice_for` picks a character's voice, or raises."""
+
+    def check(self) -> None: ...
+
+    def voice_for(self, character: Voiced, audio_format: AudioFormat) -> SpeakingVoice: ...
+
+
 @dataclass(frozen=True)
 class ReplyPorts:
     db: Database
@@ -37,3 +63,4 @@ class ReplyPorts:
     recall: Recaller
     remember: bool = True  # index each finished exchange (memory.enabled)
     warm: Warmer = _nothing_to_warm
+    speech: Speech | None = None  # None: voice is off (voice.enabled = false)

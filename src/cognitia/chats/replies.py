@@ -5,6 +5,7 @@ client that went away, a stop, or a model that failed half-way.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
@@ -30,11 +31,20 @@ Mode = Literal["reply", "regenerate", "continue"]
 
 
 @dataclass(frozen=True)
+class SpeakerVoice:
+    """The speaking character's voice fields, to choose its voice by (voice.service.Voiced)."""
+
+    voice_model: str | None = None
+    voice_settings: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class OpenedReply:
     message: MessageRead  # the message as the API shows it, at the start
     source: ReplySource
     swipe_index: int  # the alternative being written
     base_text: str  # text the generation appends to (a continued reply's)
+    voice: SpeakerVoice = field(default_factory=SpeakerVoice)
 
     @property
     def message_id(self) -> str:
@@ -96,7 +106,8 @@ async def open_reply(  # noqa: PLR0913 - a reply's coordinates
             below_seq=below,
             continue_last=mode == "continue",
         )
-        return OpenedReply(read(message), source, message.swipe_index, base)
+        voice = SpeakerVoice(speaker.voice_model, dict(speaker.voice_settings or {}))
+        return OpenedReply(read(message), source, message.swipe_index, base, voice)
 
 
 async def _new_reply(session: AsyncSession, *, chat_id: str, speaker: Character) -> Message:

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request, status
+from fastapi import APIRouter, Body, Query, Request, status
 from sse_starlette import EventSourceResponse
 
 from cognitia.auth.dependencies import Caller, CurrentUser
@@ -30,6 +30,7 @@ from cognitia.chats.schemas import (
     MessageRead,
     ParticipantAdd,
     ParticipantUpdate,
+    ReplyOptions,
     StopRead,
     SwipeChoice,
     TurnRead,
@@ -62,8 +63,13 @@ _GENERATING: dict[int | str, dict[str, Any]] = {
     409: {"description": "not_last_reply, message_streaming"},
     422: {"description": "validation_error, speaker_required, speaker_not_in_chat"},
     502: {"description": "upstream_rejected (JSON answers only)"},
-    503: {"description": "models_unavailable (JSON answers only)"},
+    503: {
+        "description": "voice_unavailable (`speak` asked, no voice can speak; nothing is"
+        " stored), models_unavailable (JSON answers only)"
+    },
 }
+# regenerate and continue take an optional body: {"speak": true, "audio_format": "wav"}
+OptionsBody = Annotated[ReplyOptions | None, Body()]
 
 
 async def _relay(turn: Turn) -> AsyncIterator[dict[str, str]]:
@@ -284,9 +290,10 @@ async def regenerate_message(  # noqa: PLR0913 - path and dependencies
     db: DbDep,
     generations: GenerationsDep,
     request: Request,
+    options: OptionsBody = None,
 ) -> TurnRead | EventSourceResponse:
     turn = await messages.regenerate(
-        db, generations, user=caller.user, chat_id=chat_id, message_id=message_id
+        db, generations, user=caller.user, chat_id=chat_id, message_id=message_id, options=options
     )
     return await _answer(request, turn)
 
@@ -301,9 +308,10 @@ async def continue_message(  # noqa: PLR0913 - path and dependencies
     db: DbDep,
     generations: GenerationsDep,
     request: Request,
+    options: OptionsBody = None,
 ) -> TurnRead | EventSourceResponse:
     turn = await messages.continue_reply(
-        db, generations, user=caller.user, chat_id=chat_id, message_id=message_id
+        db, generations, user=caller.user, chat_id=chat_id, message_id=message_id, options=options
     )
     return await _answer(request, turn)
 

@@ -11,6 +11,7 @@ from cognitia.auth.schemas import ResourceId, Strict
 from cognitia.kit.names import check_name
 from cognitia.models.chat import TurnStrategy
 from cognitia.models.message import AuthorType, MessageStatus
+from cognitia.voice.ports import AudioFormat
 
 # The longest message a person may send or write by hand, in characters.
 MAX_CONTENT_CHARS = 32_000
@@ -80,9 +81,29 @@ class CharacterAdd(Strict):
     character_id: ResourceId
 
 
-class MessageCreate(Strict):
+class Speaking(Strict):
+    """Ask for the replies spoken: `audio` events beside the text (docs/voice.md)."""
+
+    speak: bool = Field(
+        False,
+        description="Speak the replies: each sentence as an `audio` event, in each"
+        " character's voice (503 voice_unavailable when no voice can speak).",
+    )
+    audio_format: AudioFormat = Field("wav", description="The format of each audio chunk.")
+
+    @property
+    def spoken_format(self) -> AudioFormat | None:
+        """The format to speak in, None when no audio was asked for."""
+        return self.audio_format if self.speak else None
+
+
+class MessageCreate(Speaking):
     content: Content
     character_id: ResourceId | None = None  # who answers (manual turn-taking; others: a wish)
+
+
+class ReplyOptions(Speaking):
+    """The optional body of regenerate and continue."""
 
 
 class MessageEdit(Strict):

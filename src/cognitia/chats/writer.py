@@ -34,6 +34,7 @@ from cognitia.chats.fanout import Turn, TurnPlan
 from cognitia.chats.ports import ReplyPorts
 from cognitia.chats.replies import FinalState, OpenedReply
 from cognitia.chats.sentences import SentenceStream
+from cognitia.chats.speaking import SpokenReply
 from cognitia.chats.stops import StopCut
 from cognitia.errors import CognitiaError
 from cognitia.llm import logic
@@ -92,6 +93,7 @@ class ReplyWriter:
         self._saved_at = time.monotonic()
         self._sentences = SentenceStream()
         self._cut = StopCut(())
+        self._spoken: SpokenReply | None = None  # when the turn asked for audio
 
     @property
     def message_id(self) -> str:
@@ -105,6 +107,8 @@ class ReplyWriter:
         """Cancel the stream (a stalled model too), unless it is saving: a save is never
         cut short, the stream ends by itself right after it."""
         self._stop_requested = True
+        if self._spoken is not None:
+            self._spoken.cancel()  # the audio stops now, the text after its save
         if self._stream_task is not None and not self._saving:
             self._stream_task.cancel()
 
@@ -113,6 +117,7 @@ class ReplyWriter:
         try:
             try:
                 await self._turn.emit(live.MessageCreated(self._opened.message))
+                await self._start_speaking()
                 outcome = await self._generate()
             except asyncio.CancelledError:
                 await self._finish(INTERRUPTED)
@@ -151,6 +156,23 @@ class ReplyWriter:
             self._stream(generator, built.request, built.target)
         )
         return await self._streamed(self._stream_task)
+
+    async def _start_speaking(self) -> None:
+        """Audio beside the text, when the turn asked for it; a voice that cannot be had
+        is one `audio.error` event, and the reply goes on without audio."""
+        speech, audio_format = self._ports.speech, self._plan.audio_format
+        if speech is None or audio_format is None:
+            return
+        try:
+            voice = speech.voice_for(self._opened.voice, audio_format)
+        except CognitiaError as exc:
+            await self._turn.emit(
+                live.AudioError(self.message_id, None, None, exc.code, exc.detail)
+            )
+            return
+        turn = self._turn
+        self._spoken = SpokenReply(turn, self.message_id, voice, after=turn.last_spoken)
+        turn.keep(self._spoken.task)
 
     async def _recall(self) -> list[ContextSection]:
         source = self._opened.source
@@ -233,6 +255,8 @@ class ReplyWriter:
     async def _sentence(self, text: str) -> None:
         index = self._sentences.count - 1
         await self._turn.emit(live.Sentence(self.message_id, index, text))
+        if self._spoken is not None and not self._stop_requested:
+            self._spoken.say(index, text)
 
     # -- ending ----------------------------------------------------------------------
 
@@ -242,6 +266,11 @@ class ReplyWriter:
             await self._add_text(held)
         for sentence in self._sentences.close():
             await self._sentence(sentence)
+        if self._spoken is not None:
+            if outcome is INTERRUPTED or self._stop_requested:
+                self._spoken.cancel()
+            else:
+                self._spoken.close()  # the sentences given are still spoken
         usage = self._usage_counts()
         final = await replies.finish(
             self._ports.db,

@@ -3,15 +3,26 @@ length limit, and the call to the voice's adapter."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any, Protocol
 
 from cognitia.characters import service as characters
 from cognitia.db import Database
-from cognitia.models.character import Character
 from cognitia.models.user import User
 from cognitia.voice.errors import TextTooLong, VoiceUnavailable
 from cognitia.voice.ports import Audio, AudioFormat
 from cognitia.voice.registry import NamedVoice, VoiceRegistry
+
+
+class Voiced(Protocol):
+    """What a voice is chosen from: a character (the row, or the voice fields copied from it)."""
+
+    @property
+    def voice_model(self) -> str | None: ...
+
+    @property
+    def voice_settings(self) -> Mapping[str, Any]: ...
 
 
 @dataclass(frozen=True)
@@ -59,7 +70,7 @@ async def speak(
 
 
 def choose_voice(
-    voices: VoiceRegistry, *, requested: str | None, character: Character | None
+    voices: VoiceRegistry, *, requested: str | None, character: Voiced | None
 ) -> NamedVoice:
     """The requested voice (unknown: 422; cannot speak now: 503); else the character's, when
     it can speak; else the default. A character's voice that is unknown here (a card made
@@ -75,7 +86,7 @@ def choose_voice(
     return voices.default()
 
 
-def character_speed(character: Character | None) -> float:
+def character_speed(character: Voiced | None) -> float:
     """voice_settings.speed when it is a number in 0.25..4, else 1.0."""
     if character is None:
         return 1.0

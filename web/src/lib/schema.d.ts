@@ -2196,6 +2196,19 @@ export interface components {
         };
         /** MessageCreate */
         MessageCreate: {
+            /**
+             * Speak
+             * @description Speak the replies: each sentence as an `audio` event, in each character's voice (503 voice_unavailable when no voice can speak).
+             * @default false
+             */
+            speak?: boolean;
+            /**
+             * Audio Format
+             * @description The format of each audio chunk.
+             * @default wav
+             * @enum {string}
+             */
+            audio_format?: "wav" | "mp3" | "opus" | "ogg" | "pcm";
             /** Content */
             content: string;
             /** Character Id */
@@ -2435,6 +2448,25 @@ export interface components {
              * @default
              */
             last_name?: string;
+        };
+        /**
+         * ReplyOptions
+         * @description The optional body of regenerate and continue.
+         */
+        ReplyOptions: {
+            /**
+             * Speak
+             * @description Speak the replies: each sentence as an `audio` event, in each character's voice (503 voice_unavailable when no voice can speak).
+             * @default false
+             */
+            speak?: boolean;
+            /**
+             * Audio Format
+             * @description The format of each audio chunk.
+             * @default wav
+             * @enum {string}
+             */
+            audio_format?: "wav" | "mp3" | "opus" | "ogg" | "pcm";
         };
         /** ResetPasswordRequest */
         ResetPasswordRequest: {
@@ -6923,7 +6955,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description models_unavailable (JSON answers only) */
+            /** @description voice_unavailable (`speak` asked, no voice can speak; nothing is stored), models_unavailable (JSON answers only) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -7231,7 +7263,11 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["ReplyOptions"] | null;
+            };
+        };
         responses: {
             /** @description With `Accept: text/event-stream`: the events as SSE (docs/chats.md); otherwise the finished replies as JSON. */
             200: {
@@ -7241,6 +7277,15 @@ export interface operations {
                 content: {
                     "application/json": unknown;
                     "text/event-stream": unknown;
+                };
+            };
+            /** @description bad_request, malformed_json: the body could not be read */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description Not authenticated */
@@ -7297,7 +7342,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description models_unavailable (JSON answers only) */
+            /** @description voice_unavailable (`speak` asked, no voice can speak; nothing is stored), models_unavailable (JSON answers only) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -7318,7 +7363,11 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["ReplyOptions"] | null;
+            };
+        };
         responses: {
             /** @description With `Accept: text/event-stream`: the events as SSE (docs/chats.md); otherwise the finished replies as JSON. */
             200: {
@@ -7328,6 +7377,15 @@ export interface operations {
                 content: {
                     "application/json": unknown;
                     "text/event-stream": unknown;
+                };
+            };
+            /** @description bad_request, malformed_json: the body could not be read */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description Not authenticated */
@@ -7384,7 +7442,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description models_unavailable (JSON answers only) */
+            /** @description voice_unavailable (`speak` asked, no voice can speak; nothing is stored), models_unavailable (JSON answers only) */
             503: {
                 headers: {
                     [name: string]: unknown;
