@@ -313,6 +313,26 @@ class TranscriptionSettings(BaseModel):
         return self
 
 
+class LiveKitSettings(BaseModel):
+    """POST /api/v2/voice/livekit-token: room tokens for operators who run LiveKit."""
+
+    url: str | None = Field(
+        None, description="The LiveKit server clients connect to, e.g. wss://livekit.example.com."
+    )
+    api_key: str | None = Field(None, description="The LiveKit API key (the token's issuer).")
+    api_secret: SecretStr | None = Field(
+        None, description="The LiveKit API secret that signs tokens (HS256); never returned."
+    )
+    token_ttl_seconds: int = Field(
+        3600, ge=60, le=86_400, description="How long a minted room token is valid, in seconds."
+    )
+
+    @property
+    def configured(self) -> bool:
+        secret = self.api_secret.get_secret_value() if self.api_secret else ""
+        return bool(self.url and self.api_key and secret)
+
+
 class VoiceSettings(BaseModel):
     """Text to speech: the voice catalogue and the voice runner (docs/voice.md)."""
 
@@ -343,6 +363,7 @@ class VoiceSettings(BaseModel):
         " defaults to `-m cognitia voice-runner`.",
     )
     transcription: TranscriptionSettings = Field(default_factory=TranscriptionSettings)
+    livekit: LiveKitSettings = Field(default_factory=LiveKitSettings)
 
 
 class KnowledgeSettings(BaseModel):
