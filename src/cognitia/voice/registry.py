@@ -48,12 +48,19 @@ class VoiceRegistry:
         voice = self._voices.get(name)
         return voice is not None and any(v.name == name for v in voice.synthesizer.voices())
 
+    def cloned(self, name: str) -> bool:
+        """Whether the named voice is a clone (it speaks only as its characters)."""
+        voice = self._voices.get(name)
+        return voice is not None and voice.entry.convert is not None
+
     def listed(self) -> list[VoiceInfo]:
-        """The voices that can speak now, the default first."""
+        """The voices that can speak now, the default first; cloned voices are not listed
+        (they speak only as a character, with the owner's grant)."""
         seen: dict[str, VoiceInfo] = {}
         for voice in self._voices.values():
             for info in voice.synthesizer.voices():
-                seen.setdefault(info.name, info)
+                if not self.cloned(info.name):
+                    seen.setdefault(info.name, info)
         return sorted(seen.values(), key=lambda info: (info.name != self._default, info.name))
 
     def default(self) -> NamedVoice:

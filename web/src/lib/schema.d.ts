@@ -8768,7 +8768,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description forbidden: the account or the API key's scope may not do this */
+            /** @description Error body: {error, detail} */
             403: {
                 headers: {
                     [name: string]: unknown;
