@@ -9,8 +9,10 @@ from pathlib import Path
 
 import httpx
 import pytest
+from asgi_lifespan import LifespanManager
 from fastapi import FastAPI
 
+from cognitia.app import create_app
 from cognitia.config import Settings
 from cognitia.voice.wavfile import parse
 from tests.characters.helpers import create_character
@@ -189,3 +191,18 @@ async def test_clones_are_not_listed(app: FastAPI, client: httpx.AsyncClient) ->
     response = await client.get("/api/v2/voices", headers=headers)
 
     assert [v["name"] for v in response.json()["voices"]] == ["espeak"]
+
+
+async def test_a_clone_named_as_the_default_gives_way(
+    database_url: str, tmp_path: Path, settings: Settings
+) -> None:
+    voice = settings.voice.model_copy(update={"default_voice": "ava-clone"})
+    app = create_app(settings.model_copy(update={"voice": voice}))
+    async with LifespanManager(app, startup_timeout=60, shutdown_timeout=60):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
+            _, headers = await user_with_token(runtime_of(app), http)
+            response = await http.post(SPEECH, json={"text": "Hi."}, headers=headers)
+
+    assert response.status_code == 200, response.text
+    assert response.headers["x-voice"] == "espeak"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import struct
 from collections.abc import AsyncIterator, Iterator
 
@@ -68,6 +69,20 @@ async def test_the_model_is_loaded_once_and_switched_when_another_is_named(
 
     assert rvc.loads == ["ava", "bob"]
     assert [c.model for c in rvc.conversions] == ["ava", "ava", "bob"]
+
+
+async def test_conversions_at_once_each_get_their_own_model(
+    rvc: FakeRvc, converter: RvcConverter
+) -> None:
+    models = ["ava", "bob", "ava", "bob"]
+
+    answers = await asyncio.gather(
+        *(converter.convert(SPEECH, conversion=entry(rvc, m)) for m in models)
+    )
+
+    # One at a time, in order, each with the model it named (the server holds only one).
+    assert [c.model for c in rvc.conversions] == models
+    assert [a.data for a in answers] == [c.output for c in rvc.conversions]
 
 
 async def test_the_parameters_are_sent_when_they_change(

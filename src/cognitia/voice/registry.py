@@ -64,8 +64,9 @@ class VoiceRegistry:
         return sorted(seen.values(), key=lambda info: (info.name != self._default, info.name))
 
     def default(self) -> NamedVoice:
-        """The configured default voice, or the first that can speak; VoiceUnavailable if none."""
-        if self.usable(self._default):
+        """The configured default voice, or the first that can speak; VoiceUnavailable if none.
+        A cloned voice is never the default (it speaks only as its characters)."""
+        if self.usable(self._default) and not self.cloned(self._default):
             return self._voices[self._default]
         for info in self.listed():
             return self._voices[info.name]
