@@ -22,6 +22,7 @@ from cognitia.characters.lorebooks.router import router as lorebooks_router
 from cognitia.characters.personas.router import router as personas_router
 from cognitia.characters.router import router as characters_router
 from cognitia.chats.events_router import router as chat_events_router
+from cognitia.chats.livekit_router import router as livekit_router
 from cognitia.chats.router import router as chats_router
 from cognitia.chats.shutdown import GracefulShutdown
 from cognitia.config import Settings
@@ -195,6 +196,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         memories_router,
         voice_router,
         transcription_router,
+        livekit_router,
     )
     for router in routers:
         app.include_router(router)

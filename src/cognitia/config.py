@@ -241,6 +241,26 @@ class LlmSettings(BaseModel):
 VoiceEngine = Literal["piper", "espeak", "openai"]
 
 
+class ConversionEntry(BaseModel):
+    """A cloned voice: speech from the entry's engine, converted by an RVC model on an
+    rvc-python API server (`python -m rvc_python api`); docs/voice.md. The other fields are
+    rvc-python's own parameters, sent to its POST /params (defaults: its API's)."""
+
+    url: str = Field(description="The rvc-python API server, e.g. http://gpu-host:5050.")
+    model: str = Field(
+        min_length=1, description="The RVC model: a folder name from the server's GET /models."
+    )
+    f0up_key: int = Field(0, ge=-24, le=24, description="Pitch shift, in semitones.")
+    f0method: Literal["harvest", "crepe", "rmvpe", "pm"] = Field(
+        "rmvpe", description="Pitch extraction."
+    )
+    index_rate: float = Field(0.6, ge=0, le=1, description="Feature search ratio.")
+    filter_radius: int = Field(3, ge=0, le=7, description="Median filtering of the pitch.")
+    resample_sr: int = Field(0, ge=0, le=192_000, description="Output rate; 0: the model's.")
+    rms_mix_rate: float = Field(0.25, ge=0, le=1, description="Volume envelope mix rate.")
+    protect: float = Field(0.5, ge=0, le=0.5, description="Protection of voiceless consonants.")
+
+
 class VoiceEntry(BaseModel):
     """One named voice of the catalogue (docs/voice.md)."""
 
@@ -264,6 +284,12 @@ class VoiceEntry(BaseModel):
     api_key_env: str | None = Field(None, description="openai: read the key from this variable.")
     language: str = Field("en", description="ISO 639-1 language the voice speaks.")
     description: str = Field("", description="Shown in GET /api/v2/voices.")
+    convert: ConversionEntry | None = Field(
+        None,
+        description="A cloned voice: convert this voice's speech with an RVC model; it speaks"
+        " only as a character whose voice_model names it, for the character's owner and the"
+        " users the owner granted.",
+    )
 
     @model_validator(mode="after")
     def _openai_needs_a_server(self) -> VoiceEntry:
@@ -313,6 +339,26 @@ class TranscriptionSettings(BaseModel):
         return self
 
 
+class LiveKitSettings(BaseModel):
+    """POST /api/v2/voice/livekit-token: room tokens for operators who run LiveKit."""
+
+    url: str | None = Field(
+        None, description="The LiveKit server clients connect to, e.g. wss://livekit.example.com."
+    )
+    api_key: str | None = Field(None, description="The LiveKit API key (the token's issuer).")
+    api_secret: SecretStr | None = Field(
+        None, description="The LiveKit API secret that signs tokens (HS256); never returned."
+    )
+    token_ttl_seconds: int = Field(
+        3600, ge=60, le=86_400, description="How long a minted room token is valid, in seconds."
+    )
+
+    @property
+    def configured(self) -> bool:
+        secret = self.api_secret.get_secret_value() if self.api_secret else ""
+        return bool(self.url and self.api_key and secret)
+
+
 class VoiceSettings(BaseModel):
     """Text to speech: the voice catalogue and the voice runner (docs/voice.md)."""
 
@@ -343,6 +389,7 @@ class VoiceSettings(BaseModel):
         " defaults to `-m cognitia voice-runner`.",
     )
     transcription: TranscriptionSettings = Field(default_factory=TranscriptionSettings)
+    livekit: LiveKitSettings = Field(default_factory=LiveKitSettings)
 
 
 class KnowledgeSettings(BaseModel):

@@ -2,6 +2,9 @@
 
 ServiceUnavailable-like (503)
 └── VoiceUnavailable (voice_unavailable): no engine can speak or listen now
+    └── LiveKitNotConfigured (livekit_not_configured): no LiveKit url, key and secret
+Forbidden (403)
+└── VoiceNotGranted (voice_not_granted): a cloned voice without its owner's grant
 Unprocessable (422)
 ├── UnknownVoice (unknown_voice): a voice name not in the catalogue
 ├── UnsupportedFormat (unsupported_format): an output format the voice cannot make
@@ -58,3 +61,14 @@ class AudioTooLarge(CognitiaError):
 class AudioTooLong(Unprocessable):
     code = "audio_too_long"
     default_detail = "The audio is too long to transcribe in one request."
+
+
+class LiveKitNotConfigured(VoiceUnavailable):
+    code = "livekit_not_configured"
+    default_detail = "LiveKit is not configured on this server."
+
+
+class VoiceNotGranted(CognitiaError):
+    status_code = 403
+    code = "voice_not_granted"
+    default_detail = "This cloned voice needs its owner's permission."

@@ -48,17 +48,25 @@ class VoiceRegistry:
         voice = self._voices.get(name)
         return voice is not None and any(v.name == name for v in voice.synthesizer.voices())
 
+    def cloned(self, name: str) -> bool:
+        """Whether the named voice is a clone (it speaks only as its characters)."""
+        voice = self._voices.get(name)
+        return voice is not None and voice.entry.convert is not None
+
     def listed(self) -> list[VoiceInfo]:
-        """The voices that can speak now, the default first."""
+        """The voices that can speak now, the default first; cloned voices are not listed
+        (they speak only as a character, with the owner's grant)."""
         seen: dict[str, VoiceInfo] = {}
         for voice in self._voices.values():
             for info in voice.synthesizer.voices():
-                seen.setdefault(info.name, info)
+                if not self.cloned(info.name):
+                    seen.setdefault(info.name, info)
         return sorted(seen.values(), key=lambda info: (info.name != self._default, info.name))
 
     def default(self) -> NamedVoice:
-        """The configured default voice, or the first that can speak; VoiceUnavailable if none."""
-        if self.usable(self._default):
+        """The configured default voice, or the first that can speak; VoiceUnavailable if none.
+        A cloned voice is never the default (it speaks only as its characters)."""
+        if self.usable(self._default) and not self.cloned(self._default):
             return self._voices[self._default]
         for info in self.listed():
             return self._voices[info.name]

@@ -49,7 +49,7 @@ async def list_voices(_: CurrentUser, voices: VoicesDep, settings: SettingsDep) 
 @router.post(
     "/voice/speech",
     responses={
-        **_errors(404, 413, 422, 503),
+        **_errors(403, 404, 413, 422, 503),
         200: {
             "model": SpeechJson,
             "description": "The audio (X-Voice names the voice), or JSON (response_format=json).",

@@ -10,7 +10,7 @@ from typing import Any, Protocol
 from cognitia.characters import service as characters
 from cognitia.db import Database
 from cognitia.models.user import User
-from cognitia.voice.errors import TextTooLong, VoiceUnavailable
+from cognitia.voice.errors import TextTooLong, VoiceNotGranted, VoiceUnavailable
 from cognitia.voice.ports import Audio, AudioFormat
 from cognitia.voice.registry import NamedVoice, VoiceRegistry
 
@@ -62,11 +62,27 @@ async def speak(
                 session, user=user, character_id=order.character_id
             )
     voice = choose_voice(voices, requested=order.voice, character=character)
+    if voice.entry.convert is not None:
+        await require_grant(db, user=user, character=character, voice=voice.name)
     speed = order.speed or character_speed(character)
     audio = await voice.synthesizer.synthesize(
         order.text, voice=voice.entry.voice, speed=speed, audio_format=order.audio_format
     )
     return Spoken(audio, voice.name)
+
+
+async def require_grant(
+    db: Database, *, user: User, character: Character | None, voice: str
+) -> None:
+    """A cloned voice speaks only as a character whose voice_model names it, for the
+    character's owner and the users the owner granted; else 403 voice_not_granted."""
+    if character is None or character.voice_model != voice:
+        raise VoiceNotGranted(f"The cloned voice {voice!r} speaks only as its character.")
+    async with db.read() as session:
+        if not await characters.can_use_voice(session, user=user, character=character):
+            raise VoiceNotGranted(
+                "This character's voice is a clone: its owner must grant you its use."
+            )
 
 
 def choose_voice(

@@ -5,7 +5,9 @@ composition root, runtime.py).
   runner itself, only when piper-tts and the voice's files are installed (or the runner
   is a shared one, elsewhere);
 - espeak voices: the espeak-ng subprocess adapter (listed only when the executable exists);
-- openai voices: one client per voice, with its server, model and key.
+- openai voices: one client per voice, with its server, model and key;
+- cloned voices (an entry with `convert`): the engine's adapter, wrapped in a
+  ConvertedVoice with one RvcConverter per conversion server.
 """
 
 from __future__ import annotations
@@ -17,6 +19,8 @@ from cognitia.llm.runner.supervisor import Runner
 from cognitia.voice import catalogue, transcribers
 from cognitia.voice.adapters.espeak import EspeakSynthesizer
 from cognitia.voice.adapters.openai_speech import OpenAISpeech
+from cognitia.voice.adapters.rvc import RvcConverter
+from cognitia.voice.conversion import ConvertedVoice
 from cognitia.voice.errors import VoiceUnavailable
 from cognitia.voice.ports import Audio, AudioFormat, SpeechSynthesizer, VoiceInfo
 from cognitia.voice.registry import NamedVoice, VoiceRegistry
@@ -38,8 +42,14 @@ def build_voices(settings: VoiceSettings, *, runner_for: RunnerFactory) -> Voice
         timeout_seconds=settings.timeout_seconds,
     )
     named = []
+    converters: dict[str, RvcConverter] = {}
     for name, entry in entries.items():
         synthesizer = _adapter(name, entry, piper=piper, espeak=espeak, settings=settings)
+        if entry.convert is not None:
+            url = entry.convert.url
+            if url not in converters:
+                converters[url] = RvcConverter(url, timeout_seconds=settings.timeout_seconds)
+            synthesizer = ConvertedVoice(name, synthesizer, converters[url], entry.convert)
         named.append(NamedVoice(name, entry, synthesizer))
     transcriber = transcribers.build_transcriber(
         settings.transcription, runner if whisper else None

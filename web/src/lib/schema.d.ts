@@ -1195,6 +1195,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v2/voice/livekit-token": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Create Livekit Token
+         * @description Mint a LiveKit token that joins the chat's room as the caller.
+         */
+        post: operations["create_livekit_token_api_v2_voice_livekit_token_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -2009,6 +2029,42 @@ export interface components {
             kind: "character" | "lorebook";
             character?: components["schemas"]["CharacterRead"] | null;
             lorebook?: components["schemas"]["LorebookRead"] | null;
+        };
+        /** LiveKitTokenCreate */
+        LiveKitTokenCreate: {
+            /**
+             * Chat Id
+             * @description The chat whose room to join; the caller is in it.
+             */
+            chat_id: string;
+        };
+        /** LiveKitTokenRead */
+        LiveKitTokenRead: {
+            /**
+             * Token
+             * @description The access token (a JWT) to give the LiveKit client.
+             */
+            token: string;
+            /**
+             * Url
+             * @description The LiveKit server to connect to.
+             */
+            url: string;
+            /**
+             * Room
+             * @description The chat's room: chat-<chat id>.
+             */
+            room: string;
+            /**
+             * Identity
+             * @description The caller's participant identity: their user id.
+             */
+            identity: string;
+            /**
+             * Expires At
+             * Format: date-time
+             */
+            expires_at: string;
         };
         /** LoginRequest */
         LoginRequest: {
@@ -8770,7 +8826,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description forbidden: the account or the API key's scope may not do this */
+            /** @description Error body: {error, detail} */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8885,6 +8941,84 @@ export interface operations {
                 };
             };
             /** @description Error body: {error, detail} */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    create_livekit_token_api_v2_voice_livekit_token_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["LiveKitTokenCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LiveKitTokenRead"];
+                };
+            };
+            /** @description bad_request, malformed_json: the body could not be read */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description forbidden: the account or the API key's scope may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description chat_not_found (also for chats the caller is not in) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidationErrorBody"];
+                };
+            };
+            /** @description livekit_not_configured, or voice_unavailable (voice is off) */
             503: {
                 headers: {
                     [name: string]: unknown;
