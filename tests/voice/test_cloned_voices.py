@@ -13,7 +13,9 @@ from asgi_lifespan import LifespanManager
 from fastapi import FastAPI
 
 from cognitia.app import create_app
+from cognitia.chats.replies import SpeakerVoice
 from cognitia.config import Settings
+from cognitia.voice.speaking import ReplySpeech
 from cognitia.voice.wavfile import parse
 from tests.characters.helpers import create_character
 from tests.conftest import make_settings
@@ -206,3 +208,13 @@ async def test_a_clone_named_as_the_default_gives_way(
 
     assert response.status_code == 200, response.text
     assert response.headers["x-voice"] == "espeak"
+
+
+async def test_a_spoken_chat_reply_never_speaks_with_a_clone(app: FastAPI) -> None:
+    """Spoken chat replies do not check each member's grant yet: a character whose voice
+    is a clone speaks them with the default voice."""
+    speech = ReplySpeech(runtime_of(app).voices)
+
+    voice = speech.voice_for(SpeakerVoice(voice_model="ava-clone", voice_settings={}), "wav")
+
+    assert voice.name == "espeak"

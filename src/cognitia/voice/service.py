@@ -9,6 +9,7 @@ from typing import Any, Protocol
 
 from cognitia.characters import service as characters
 from cognitia.db import Database
+from cognitia.models.character import Character
 from cognitia.models.user import User
 from cognitia.voice.errors import TextTooLong, VoiceNotGranted, VoiceUnavailable
 from cognitia.voice.ports import Audio, AudioFormat

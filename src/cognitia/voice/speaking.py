@@ -2,9 +2,10 @@
 sentence. The composition root (runtime.py) hands a `ReplySpeech` to the chats' reply
 writer as its speech port (chats/ports.py: Speech); chats never reach for the registry.
 
-The voice is chosen exactly as POST /api/v2/voice/speech chooses it for a character
+The voice is chosen as POST /api/v2/voice/speech chooses it for a character
 (voice.service.choose_voice): the character's `voice_model` when it can speak here,
-else the catalogue's default; its speed from `voice_settings`.
+else the catalogue's default; its speed from `voice_settings`. A cloned voice is not
+used here yet (its grants are not checked for chat members): the default speaks.
 """
 
 from __future__ import annotations
@@ -48,6 +49,10 @@ class ReplySpeech:
     def voice_for(self, character: Voiced, audio_format: AudioFormat) -> CharacterVoice:
         """The character's voice (else the default); VoiceUnavailable when none can speak."""
         voice = choose_voice(self._voices, requested=None, character=character)
+        if voice.entry.convert is not None:
+            # A cloned voice needs its owner's grant (voice.service.require_grant), which
+            # is not checked for the people of a chat yet: replies speak with the default.
+            voice = self._voices.default()
         return CharacterVoice(
             name=voice.name,
             synthesizer=voice.synthesizer,
