@@ -97,6 +97,8 @@ async def test_every_participant_sees_what_is_published_on_the_chat(
         live.Token("m2", "Hel"),
         live.Token("m2", "lo."),
         live.Sentence("m2", 0, "Hello."),
+        live.Audio("m2", 0, "Hello.", "joe", "wav", "audio/wav", 22050, 0.5, b"RIFF"),
+        live.AudioError("m2", 1, "joe", "voice_unavailable", "The voice runner is down."),
         live.MessageCompleted(reply, {"total_tokens": 3}),
         live.MessageUpdated(edited),
         live.MessageDeleted("m1"),
