@@ -79,12 +79,17 @@ async def stop_tasks(tasks: list[asyncio.Task[None]]) -> None:
 
 
 async def announce_ready(runtime: Runtime) -> None:
-    """Start-up's last line: the address to open, once the local models have loaded (so
-    the first message is answered at full speed)."""
-    runner = runtime.settings.llm.runner
+    """Start-up's last line: the address to open, once the local models and voices have
+    loaded (so the first message, spoken or not, is answered at full speed)."""
+    settings = runtime.settings
+    runner = settings.llm.runner
     if runner.start_at_boot and runtime.models.needs_runner():
         with contextlib.suppress(ProviderError):
             await runtime.models.runner.ready(runner.start_timeout_seconds)
+    voice_runner = runtime.voices.runner
+    if settings.voice.enabled and settings.voice.runner.start_at_boot and voice_runner:
+        with contextlib.suppress(ProviderError):
+            await voice_runner.ready(settings.voice.runner.start_timeout_seconds)
     log.info("Cognitia is ready: open %s/", runtime.settings.public_url.rstrip("/"))
 
 

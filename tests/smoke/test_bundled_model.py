@@ -22,6 +22,8 @@ import pytest
 from httpx_sse import connect_sse
 from openai import OpenAI
 
+from cognitia.config import VoiceSettings
+from cognitia.voice.catalogue import local_piper_voices
 from tests.support.net import free_port
 from tests.support.processes import COGNITIA, child_running, process_env, stop
 from tests.support.waiting import eventually_sync
@@ -169,3 +171,14 @@ def test_killing_the_runner_mid_reply_ends_that_reply_only(
     assert runner_pid(server) != pid
     after = [name for name, _ in send(api, chat_id, "Are you still there?")]
     assert "message.completed" in after, after
+
+
+def test_ready_is_announced_once_the_local_models_and_voices_have_loaded(server: Server) -> None:
+    """No first-message penalty: the address is printed after the runners are ready."""
+    eventually_sync(lambda: "Cognitia is ready" in server.log.read_text(), timeout=180)
+    log = server.log.read_text()
+    announced = log.index("Cognitia is ready")
+
+    assert log.index("model runner ready") < announced
+    if local_piper_voices(VoiceSettings()):  # the voice extra and joe's files installed
+        assert log.index("voice runner ready") < announced
