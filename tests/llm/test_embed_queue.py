@@ -86,7 +86,7 @@ async def test_queries_that_wait_together_share_a_pass() -> None:
 
     assert encoder.passes == [["slow query"], ["hi", "hello"]]
     assert results[1:] == [[[2.0, 2.0]], [[5.0, 2.0]]]
-    assert queue.queries.passes == [1, 2]
+    assert list(queue.queries.passes) == [1, 2]
 
 
 async def test_a_pass_holds_whole_requests_up_to_its_size() -> None:
@@ -99,7 +99,7 @@ async def test_a_pass_holds_whole_requests_up_to_its_size() -> None:
         encoder.go.set()
         await asyncio.gather(first, big, small)
 
-    assert queue.background.passes == [1, 6, 3]  # 6 + 3 is over max_texts (8)
+    assert list(queue.background.passes) == [1, 6, 3]  # 6 + 3 is over max_texts (8)
 
 
 async def test_a_failed_pass_fails_its_requests_only() -> None:

@@ -19,23 +19,19 @@ model, as a restarted server would.
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import io
-import socket
 import struct
-import threading
 import zipfile
 from dataclasses import dataclass
 from typing import Any
 
-import uvicorn
 from fastapi import FastAPI, File, HTTPException, UploadFile
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
 
 from cognitia.voice.wavfile import parse, wav
-from tests.support.waiting import eventually_sync
+from tests.support.served import ServedApp
 
 TARGET_RATE = 40000
 VALID_PARAMS = (
@@ -78,8 +74,9 @@ def negated(samples: bytes) -> bytes:
     return struct.pack(f"<{count}h", *(max(-32768, min(32767, -v)) for v in values))
 
 
-class FakeRvc:
+class FakeRvc(ServedApp):
     def __init__(self, models: tuple[str, ...] = ("ava", "bob")) -> None:
+        super().__init__()
         self.models = list(models)
         self.current_model: str | None = None
         self.device = "cpu:0"
@@ -96,9 +93,6 @@ class FakeRvc:
         self.conversions: list[Conversion] = []
         self.loads: list[str] = []
         self.param_posts: list[dict[str, Any]] = []
-        self.port = 0
-        self._server: uvicorn.Server | None = None
-        self._thread: threading.Thread | None = None
         self.app = FastAPI()
         self._routes(self.app)
 
@@ -178,31 +172,3 @@ class FakeRvc:
             raise HTTPException(
                 status_code=400, detail=f"Directory {request.models_dir} does not exist"
             )
-
-    def start(self) -> FakeRvc:
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind(("127.0.0.1", 0))
-        self.port = sock.getsockname()[1]
-        config = uvicorn.Config(self.app, log_config=None, access_log=False, lifespan="off")
-        server = self._server = uvicorn.Server(config)
-        self._thread = threading.Thread(
-            target=asyncio.run, args=(server.serve(sockets=[sock]),), daemon=True
-        )
-        self._thread.start()
-        thread = self._thread
-        eventually_sync(lambda: server.started or not thread.is_alive(), timeout=10, interval=0.01)
-        if not server.started:
-            raise RuntimeError("the fake RVC server did not start")
-        return self
-
-    def stop(self) -> None:
-        if self._server is not None and self._thread is not None:
-            self._server.should_exit = True
-            self._thread.join(timeout=10)
-
-    def __enter__(self) -> FakeRvc:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()

@@ -13,25 +13,24 @@ next answers fail; clearing `released` holds them unanswered.
 from __future__ import annotations
 
 import asyncio
-import socket
 import threading
 from typing import Any
 
-import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from cognitia.voice.wavfile import wav
-from tests.support.waiting import eventually_sync
+from tests.support.served import ServedApp
 
 SAMPLE_RATE = 24000
 SECONDS_PER_CHAR = 0.05
 
 
-class FakeSpeech:
+class FakeSpeech(ServedApp):
     def __init__(self) -> None:
+        super().__init__()
         self.requests: list[dict[str, Any]] = []
         self.headers: list[dict[str, str]] = []
         self.answers: list[bytes] = []  # the audio of each answer, in order
@@ -39,9 +38,6 @@ class FakeSpeech:
         # While cleared, a request is held without an answer (a server that hangs).
         self.released = threading.Event()
         self.released.set()
-        self.port = 0
-        self._server: uvicorn.Server | None = None
-        self._thread: threading.Thread | None = None
         self.app = Starlette(routes=[Route("/v1/audio/speech", self._speech, methods=["POST"])])
 
     @property
@@ -65,31 +61,6 @@ class FakeSpeech:
         self.answers.append(wav(samples, sample_rate=SAMPLE_RATE))
         return Response(self.answers[-1], media_type="audio/wav")
 
-    def start(self) -> FakeSpeech:
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind(("127.0.0.1", 0))
-        self.port = sock.getsockname()[1]
-        config = uvicorn.Config(self.app, log_config=None, access_log=False, lifespan="off")
-        server = self._server = uvicorn.Server(config)
-        self._thread = threading.Thread(
-            target=asyncio.run, args=(server.serve(sockets=[sock]),), daemon=True
-        )
-        self._thread.start()
-        thread = self._thread
-        eventually_sync(lambda: server.started or not thread.is_alive(), timeout=10, interval=0.01)
-        if not server.started:
-            raise RuntimeError("the fake speech server did not start")
-        return self
-
     def stop(self) -> None:
-        self.released.set()
-        if self._server is not None and self._thread is not None:
-            self._server.should_exit = True
-            self._thread.join(timeout=10)
-
-    def __enter__(self) -> FakeSpeech:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
+        self.released.set()  # nothing stays held past the test
+        super().stop()

@@ -12,20 +12,16 @@ records what it was sent, so a client's request and parsing are tested on the re
 
 from __future__ import annotations
 
-import asyncio
-import socket
-import threading
 from dataclasses import dataclass
 from typing import Any
 
-import uvicorn
 from starlette.applications import Starlette
 from starlette.datastructures import UploadFile
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from tests.support.waiting import eventually_sync
+from tests.support.served import ServedApp
 
 VERBOSE = {
     "task": "transcribe",
@@ -48,15 +44,13 @@ class Received:
     headers: dict[str, str]
 
 
-class FakeTranscription:
+class FakeTranscription(ServedApp):
     def __init__(self) -> None:
+        super().__init__()
         self.requests: list[Received] = []
         self.reply: dict[str, Any] = dict(VERBOSE)
         self.status = 200
         self.error_code: str | None = None
-        self.port = 0
-        self._server: uvicorn.Server | None = None
-        self._thread: threading.Thread | None = None
         route = Route("/v1/audio/transcriptions", self._transcriptions, methods=["POST"])
         self.app = Starlette(routes=[route])
 
@@ -90,31 +84,3 @@ class FakeTranscription:
             }
             return JSONResponse({"error": error}, status_code=self.status)
         return JSONResponse(self.reply)
-
-    def start(self) -> FakeTranscription:
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind(("127.0.0.1", 0))
-        self.port = sock.getsockname()[1]
-        config = uvicorn.Config(self.app, log_config=None, access_log=False, lifespan="off")
-        server = self._server = uvicorn.Server(config)
-        self._thread = threading.Thread(
-            target=asyncio.run, args=(server.serve(sockets=[sock]),), daemon=True
-        )
-        self._thread.start()
-        thread = self._thread
-        eventually_sync(lambda: server.started or not thread.is_alive(), timeout=10, interval=0.01)
-        if not server.started:
-            raise RuntimeError("the fake transcription server did not start")
-        return self
-
-    def stop(self) -> None:
-        if self._server is not None and self._thread is not None:
-            self._server.should_exit = True
-            self._thread.join(timeout=10)
-
-    def __enter__(self) -> FakeTranscription:
-        return self.start()
-
-    def __exit__(self, *_: object) -> None:
-        self.stop()

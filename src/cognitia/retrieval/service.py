@@ -211,10 +211,6 @@ class Retrieval:
             if seq in rows
         ]
 
-    async def embed_query(self, query: str) -> list[float]:
-        """The query's embedding, as `search` makes it."""
-        return await self._query_vector(self._embedder(), query)
-
     def warm(self, query: str) -> None:
         """Start embedding `query` now, for a search that will ask for it soon (a reply's
         recall, while its message is being written); never raises."""

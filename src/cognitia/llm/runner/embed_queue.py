@@ -27,6 +27,7 @@ import numpy.typing as npt
 Encode = Callable[[list[str]], npt.NDArray[np.float32]]
 # How much lower the background thread's scheduling priority is (Unix nice increment).
 BACKGROUND_NICENESS = 10
+PASSES_KEPT = 100
 
 
 @dataclass
@@ -60,7 +61,8 @@ class _Line:
             initializer=_lower_priority,
             initargs=(niceness,),
         )
-        self.passes: list[int] = []  # texts per forward pass run, for tests and benchmarks
+        # Texts in each of the latest forward passes (bounded: the runner runs for days).
+        self.passes: deque[int] = deque(maxlen=PASSES_KEPT)
 
     async def embed(self, texts: Sequence[str]) -> list[list[float]]:
         request = _Request(list(texts))
