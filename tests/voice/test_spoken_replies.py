@@ -143,6 +143,23 @@ async def test_each_sentence_is_spoken_in_order_as_the_standins_audio(
     assert names[-1] == "audio"  # the stream waits for the last sentence's audio
 
 
+async def test_a_spoken_reply_is_metered_for_the_person_who_asked(
+    settings: Settings, upstream: FakeUpstream, standin: FakeSpeech
+) -> None:
+    upstream.script("rp-model", reply=STORY)
+    async with serving(settings) as (http, runtime):
+        headers, chat = await chat_with(http, runtime)
+        url = f"/api/v2/chats/{chat['id']}/messages"
+        events = await stream(http, url, headers, {"content": "Hi", "speak": True})
+        await runtime.meter.drain()
+        usage = (await http.get("/api/v2/voice/usage", headers=headers)).json()
+
+    spoken = sum(audio["duration_s"] for audio in named(events, "audio"))
+    assert spoken > 0
+    assert usage["total_synthesized_s"] == pytest.approx(spoken, abs=0.003)
+    assert usage["total_transcribed_s"] == 0
+
+
 async def test_without_speak_there_is_no_audio(
     settings: Settings, upstream: FakeUpstream, standin: FakeSpeech
 ) -> None:
