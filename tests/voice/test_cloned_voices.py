@@ -4,7 +4,6 @@ rvc-python server converts, and the owner's grant (voice-permission) is enforced
 from __future__ import annotations
 
 import shutil
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -30,20 +29,6 @@ pytestmark = [
 SPEECH = "/api/v2/voice/speech"
 NO_PIPER = {"engine": "piper", "voice": "en_US-nobody-medium", "model": "/nonexistent.onnx"}
 DOWN = f"http://127.0.0.1:{free_port()}"
-
-
-@pytest.fixture(scope="module")
-def rvc_server() -> Iterator[FakeRvc]:
-    with FakeRvc() as fake:
-        yield fake
-
-
-@pytest.fixture
-def rvc(rvc_server: FakeRvc) -> FakeRvc:
-    rvc_server.forget()
-    rvc_server.conversions.clear()
-    rvc_server.loads.clear()
-    return rvc_server
 
 
 @pytest.fixture

@@ -6,7 +6,6 @@ rvc-python server converts, the fake chat model writes."""
 from __future__ import annotations
 
 import shutil
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -28,33 +27,6 @@ pytestmark = [
 ]
 NO_PIPER = {"engine": "piper", "voice": "en_US-nobody-medium", "model": "/nonexistent.onnx"}
 REPLY = "Hello there. I am glad you came."
-
-
-@pytest.fixture(scope="module")
-def upstream_server() -> Iterator[FakeUpstream]:
-    with FakeUpstream() as fake:
-        yield fake
-
-
-@pytest.fixture
-def upstream(upstream_server: FakeUpstream) -> Iterator[FakeUpstream]:
-    upstream_server.reset()
-    yield upstream_server
-    upstream_server.reset()
-
-
-@pytest.fixture(scope="module")
-def rvc_server() -> Iterator[FakeRvc]:
-    with FakeRvc() as fake:
-        yield fake
-
-
-@pytest.fixture
-def rvc(rvc_server: FakeRvc) -> FakeRvc:
-    rvc_server.forget()
-    rvc_server.conversions.clear()
-    rvc_server.loads.clear()
-    return rvc_server
 
 
 @pytest.fixture

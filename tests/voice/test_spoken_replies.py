@@ -40,19 +40,6 @@ HANG_GUARD_SECONDS = 60
 
 
 @pytest.fixture(scope="module")
-def upstream_server() -> Iterator[FakeUpstream]:
-    with FakeUpstream() as fake:
-        yield fake
-
-
-@pytest.fixture
-def upstream(upstream_server: FakeUpstream) -> Iterator[FakeUpstream]:
-    upstream_server.reset()
-    yield upstream_server
-    upstream_server.reset()
-
-
-@pytest.fixture(scope="module")
 def speech_server() -> Iterator[FakeSpeech]:
     with FakeSpeech() as fake:
         yield fake
