@@ -18,8 +18,8 @@ from fastapi import FastAPI
 from cognitia.config import Settings
 from cognitia.kit.clock import utcnow
 from cognitia.voice import repository
-from cognitia.voice.metering import CHARS_PER_SECOND, spoken_seconds
-from cognitia.voice.ports import Audio
+from cognitia.voice.metering import CHARS_PER_SECOND, heard_seconds, spoken_seconds
+from cognitia.voice.ports import Audio, Transcript
 from cognitia.voice.wavfile import parse
 from tests.conftest import make_settings
 from tests.support.factories import create_user, runtime_of, user_with_token
@@ -201,3 +201,11 @@ async def test_spoken_seconds_prefers_the_audios_duration_and_estimates_at_speed
     assert spoken_seconds(timed, "whatever the text") == 1.25
     assert spoken_seconds(untimed, "x" * 30) == pytest.approx(2.0)
     assert spoken_seconds(untimed, "x" * 30, speed=2.0) == pytest.approx(1.0)
+
+
+async def test_heard_seconds_prefers_the_decoded_duration_and_estimates_from_the_text() -> None:
+    timed = Transcript("Hello there.", "en", 2.5)
+    untimed = Transcript("x" * 45, "", 0.0)  # a server that answered only {"text"}
+
+    assert heard_seconds(timed) == 2.5
+    assert heard_seconds(untimed) == pytest.approx(3.0)

@@ -7,8 +7,9 @@ asked for them). The composition root builds one `AudioMeter` per process and ha
 the routers (http.deps) and to chats (chats/ports.py: ReplyPorts.meter).
 
 Durations are the audio's own (Audio.duration_s, Transcript.duration_s). Where an engine
-does not say (an MP3 from a hosted server), the seconds are estimated from the text at
-a normal speaking rate: decoding the file would need native code in this process.
+does not say (an MP3 from a hosted server, a transcription server that answers only the
+text), the seconds are estimated from the text at a normal speaking rate: decoding the
+file would need native code in this process.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from pydantic import BaseModel
 from cognitia.db import Database
 from cognitia.kit.clock import utcnow
 from cognitia.voice import repository
-from cognitia.voice.ports import Audio
+from cognitia.voice.ports import Audio, Transcript
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +36,14 @@ def spoken_seconds(audio: Audio, text: str, speed: float = 1.0) -> float:
     if audio.duration_s is not None:
         return audio.duration_s
     return len(text) / CHARS_PER_SECOND / max(speed, 0.25)
+
+
+def heard_seconds(transcript: Transcript) -> float:
+    """The audio's duration as the engine decoded it; estimated from the text heard where
+    the engine gave none (a server that answers only `{"text"}`)."""
+    if transcript.duration_s > 0:
+        return transcript.duration_s
+    return len(transcript.text) / CHARS_PER_SECOND
 
 
 class AudioMeter:

@@ -19,6 +19,7 @@ from starlette.types import Message, Receive
 from cognitia.auth.dependencies import Caller
 from cognitia.http.deps import MeterDep, SettingsDep, VoicesDep, get_settings
 from cognitia.voice.errors import AudioTooLarge, VoiceUnavailable
+from cognitia.voice.metering import heard_seconds
 from cognitia.voice.transcription_schemas import TranscriptionRead
 
 # What a multipart body may carry beyond the file itself: boundaries, headers, fields.
@@ -87,7 +88,7 @@ async def create_transcription(  # noqa: PLR0913 - the form and its dependencies
         raise _too_large(max_bytes)
     lang = language.lower() if language else None
     transcript = await transcriber.transcribe(data, filename=file.filename or "", language=lang)
-    await meter.record(caller.user.id, transcribed_s=transcript.duration_s)
+    await meter.record(caller.user.id, transcribed_s=heard_seconds(transcript))
     return TranscriptionRead.of(transcript)
 
 
