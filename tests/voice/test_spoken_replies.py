@@ -147,6 +147,27 @@ async def test_a_spoken_reply_is_metered_for_the_person_who_asked(
     assert usage["total_transcribed_s"] == 0
 
 
+async def test_a_spoken_reply_starts_with_its_first_clause_and_a_written_one_does_not(
+    settings: Settings, upstream: FakeUpstream, standin: FakeSpeech
+) -> None:
+    story = "Well, I have been thinking about it, and I agree. Yes."
+    upstream.script("rp-model", reply=story, times=None)
+    async with serving(settings) as (http, runtime):
+        headers, chat = await chat_with(http, runtime)
+        url = f"/api/v2/chats/{chat['id']}/messages"
+        spoken = await stream(http, url, headers, {"content": "Hi", "speak": True})
+        written = await stream(http, url, headers, {"content": "Again"})
+
+    chunks = ["Well, I have been thinking about it,", "and I agree.", "Yes."]
+    assert [e["text"] for e in named(spoken, "sentence")] == chunks
+    assert [a["text"] for a in named(spoken, "audio")] == chunks
+    assert [r["input"] for r in standin.requests] == chunks
+    assert [e["text"] for e in named(written, "sentence")] == [
+        "Well, I have been thinking about it, and I agree.",
+        "Yes.",
+    ]
+
+
 async def test_without_speak_there_is_no_audio(
     settings: Settings, upstream: FakeUpstream, standin: FakeSpeech
 ) -> None:
