@@ -1,6 +1,7 @@
 """The local voice: how fast a sentence is spoken, how well and how fast speech is read back.
 
-    python -m benchmarks.voice [--rounds 3] [--levels 1,2,4]
+    python -m benchmarks.voice [--rounds 3] [--levels 1,2,4] [--parts speech,first,heard]
+        [--words-per-second 30]
 
 Starts `cognitia voice-runner` on a port (piper with en_US-joe-medium, Whisper tiny.en
 int8, as `cognitia serve` runs them) and measures, over a fixed set of 12 sentences of 6 to
@@ -13,6 +14,13 @@ int8, as `cognitia serve` runs them) and measures, over a fixed set of 12 senten
 - transcription: each sentence spoken by piper, then by espeak-ng, sent to
   /v1/audio/transcriptions; latency, latency per second of audio, and the word error rate
   against the sentence (lower case, punctuation removed; Levenshtein over words).
+- first audio (`first`): 10 reply openings whose first sentence has a clause, streamed
+  word by word at --words-per-second (30: the bundled model's ~40 tokens/s through the
+  chat API) into the chats' SentenceStream, once flushing at sentence ends only (before)
+  and once with the first clause early (after, voice.first_clause_min_words = 4). The
+  first chunk out goes to piper; the time to its audio is counted from the moment the
+  first clause was complete (the issue's figure) and from the start of the reply. The
+  stream's clock is simulated (the word times are exact; the splitter and piper are real).
 
 Milliseconds.
 """
@@ -34,6 +42,7 @@ import httpx
 
 from benchmarks.overhead import process
 from benchmarks.support import free_port, percentile, wait_http
+from cognitia.chats.sentences import SentenceStream, first_clause
 
 VOICE = "en_US-joe-medium"
 SENTENCES = [
@@ -50,6 +59,22 @@ SENTENCES = [
     "What would you like to do this weekend if the sun comes out?",
     "Thank you for listening to me today, it really helped a lot.",
 ]
+
+
+# Reply openings with a clause before the end of the first sentence.
+OPENINGS = [
+    "Well, I have been thinking about what you said yesterday, and I think you are right.",
+    "Honestly, that is the best news I have heard all week, so thank you for telling me.",
+    "If you want to come along tomorrow, we could leave early and take the coastal road.",
+    "The old bridge is closed for repairs this month, so we will have to go around it.",
+    "When I was younger I climbed that hill every summer, and the view never got old.",
+    "Of course I remember her, she was the one who taught me how to sail a boat.",
+    "I am not sure about that plan; the weather looks uncertain for the whole weekend.",
+    "My answer is simple: we finish the work first and celebrate together afterwards.",
+    "That was a long day at the harbour, but the boats all came back safely at dusk.",
+    "Give me a minute to find the map — I know the path is marked on it somewhere.",
+]
+FIRST_CLAUSE_MIN_WORDS = 4
 
 
 def words(text: str) -> list[str]:
@@ -154,18 +179,66 @@ async def transcription_rows(http: httpx.AsyncClient, piper_wavs: list[bytes]) -
     return rows
 
 
-async def measure(base: str, rounds: int, levels: list[int]) -> list[str]:
+def first_chunk(text: str, min_words: int) -> tuple[int, int, str]:
+    """Streamed word by word: (words in when the first clause was complete, words in when
+    the first chunk came out, the chunk)."""
+    pieces = re.findall(r"\s*\S+", text)
+    clause_at = next(
+        i
+        for i in range(1, len(pieces) + 1)
+        if first_clause("".join(pieces[:i]), FIRST_CLAUSE_MIN_WORDS)
+    )
+    stream = SentenceStream(first_clause_min_words=min_words)
+    for at, piece in enumerate(pieces, 1):
+        if out := stream.feed(piece):
+            return clause_at, at, out[0]
+    return clause_at, len(pieces), stream.close()[0]
+
+
+async def first_audio_rows(http: httpx.AsyncClient, rounds: int, rate: float) -> list[str]:
+    """Time to first audio, sentences only (before) against the first clause early (after)."""
+    await speak(http, "Warming up.")
+    rows = []
+    for name, min_words in (("sentences", 0), ("clause early", FIRST_CLAUSE_MIN_WORDS)):
+        after_clause, from_start, chunk_words = [], [], []
+        for _ in range(rounds):
+            for text in OPENINGS:
+                clause_at, out_at, chunk = first_chunk(text, min_words)
+                ms, _ = await speak(http, chunk)
+                audio_at = out_at / rate * 1000 + ms
+                after_clause.append(audio_at - clause_at / rate * 1000)
+                from_start.append(audio_at)
+                chunk_words.append(len(chunk.split()))
+        words_p50 = statistics.median(chunk_words)
+        rows.append(row(f"{name}: after first clause", after_clause))
+        rows.append(row(f"{name}: from reply start", from_start, f"chunk {words_p50:.0f} words"))
+    return rows
+
+
+async def measure(
+    base: str, rounds: int, levels: list[int], parts: set[str], rate: float
+) -> list[str]:
+    rows: list[str] = []
     async with httpx.AsyncClient(base_url=base, timeout=300) as http:
-        speech, wavs = await speech_rows(http, rounds)
-        together = await concurrent_rows(http, levels, rounds * 4)
-        heard = await transcription_rows(http, wavs)
-    return speech + together + heard
+        wavs: list[bytes] = []
+        if "speech" in parts or "heard" in parts:
+            speech, wavs = await speech_rows(http, rounds)
+            rows += speech if "speech" in parts else []
+        if "speech" in parts:
+            rows += await concurrent_rows(http, levels, rounds * 4)
+        if "first" in parts:
+            rows += await first_audio_rows(http, rounds, rate)
+        if "heard" in parts:
+            rows += await transcription_rows(http, wavs)
+    return rows
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--levels", default="1,2,4")
+    parser.add_argument("--parts", default="speech,first,heard")
+    parser.add_argument("--words-per-second", type=float, default=30.0)
     args = parser.parse_args()
     port = free_port()
     cognitia = str(Path(sys.executable).with_name("cognitia"))
@@ -173,7 +246,9 @@ def main() -> None:
     with process(command):
         wait_http(f"http://127.0.0.1:{port}/health", timeout=180)
         levels = [int(x) for x in args.levels.split(",")]
-        rows = asyncio.run(measure(f"http://127.0.0.1:{port}", args.rounds, levels))
+        parts = set(args.parts.split(","))
+        base = f"http://127.0.0.1:{port}"
+        rows = asyncio.run(measure(base, args.rounds, levels, parts, args.words_per_second))
     header = f"{'':<34} {'p50':>8} {'p95':>8} {'max':>8}"
     print(header + "\n" + "-" * len(header) + "\n" + "\n".join(rows))
 

@@ -380,6 +380,14 @@ class VoiceSettings(BaseModel):
         60.0, gt=0, description="How long one synthesis may take (runner, espeak-ng or server)."
     )
     espeak_command: str = Field("espeak-ng", description="The espeak-ng executable.")
+    first_clause_min_words: int = Field(
+        4,
+        ge=0,
+        le=100,
+        description="A spoken reply's first chunk goes to the voice at the first clause"
+        " boundary (comma, semicolon, colon, dash) once it has this many words, rather than"
+        " at the end of the sentence; later chunks are sentences. 0: sentences only.",
+    )
     piper_threads: int = Field(
         1, ge=1, le=64, description="Threads of each piper ONNX session in the voice runner."
     )

@@ -48,6 +48,7 @@ from cognitia.retrieval.service import Retrieval
 from cognitia.storage.ports import BlobStore
 from cognitia.storage.providers.local import LocalBlobStore
 from cognitia.storage.providers.s3 import S3BlobStore, S3Config
+from cognitia.voice.metering import AudioMeter
 from cognitia.voice.registry import VoiceRegistry
 from cognitia.voice.speaking import ReplySpeech
 from cognitia.voice.wiring import build_voices
@@ -83,6 +84,7 @@ class Runtime:
     # The /events streams open in this process (chats/watchers.py).
     watchers: Watchers
     voices: VoiceRegistry
+    meter: AudioMeter
     redis: Redis | None = None
     schedule: list[Periodic] = field(default_factory=list)
 
@@ -90,6 +92,7 @@ class Runtime:
         await self.generations.close()  # first: interrupted replies are saved
         await self.watchers.close()
         await self.usage.drain()
+        await self.meter.drain()
         await self.models.close()
         await self.voices.close()
         await self.queue.close()
@@ -177,8 +180,11 @@ def build_runtime(settings: Settings) -> Runtime:
     usage = UsageRecorder(db)
     vectors = build_vector_index(db, settings)
     voices = build_voices(settings.voice, runner_for=build_runner)
-    speech = ReplySpeech(voices) if settings.voice.enabled else None
-    ports = reply_ports(settings, db, models, usage, events, vectors, speech)
+    meter = AudioMeter(db)
+    speech = None
+    if settings.voice.enabled:
+        speech = ReplySpeech(voices, first_clause_words=settings.voice.first_clause_min_words)
+    ports = reply_ports(settings, db, models, usage, events, vectors, speech, meter)
     return Runtime(
         settings=settings,
         db=db,
@@ -194,6 +200,7 @@ def build_runtime(settings: Settings) -> Runtime:
         generations=Generations(ports),
         watchers=Watchers(),
         voices=voices,
+        meter=meter,
         redis=redis,
         schedule=schedule,
     )
@@ -207,17 +214,22 @@ def reply_ports(  # noqa: PLR0913 - the adapters a reply uses, one each
     events: EventBus,
     vectors: VectorIndex,
     speech: ReplySpeech | None = None,
+    meter: AudioMeter | None = None,
 ) -> ReplyPorts:
     """What replies are written with; without memory (memory.enabled = false) they recall
     nothing and their exchanges are not indexed; without speech (voice.enabled = false)
     they cannot be spoken."""
     if not settings.memory.enabled:
-        return ReplyPorts(db, models, usage, events, recall.nothing, remember=False, speech=speech)
+        return ReplyPorts(
+            db, models, usage, events, recall.nothing, remember=False, speech=speech, meter=meter
+        )
     index = Retrieval(db, models.embedder, vectors)
     recaller = partial(
         recall.sections, index, budget_seconds=settings.retrieval.recall_budget_seconds
     )
-    return ReplyPorts(db, models, usage, events, recaller, warm=index.warm, speech=speech)
+    return ReplyPorts(
+        db, models, usage, events, recaller, warm=index.warm, speech=speech, meter=meter
+    )
 
 
 def build_vector_index(db: Database, settings: Settings) -> VectorIndex:

@@ -4,7 +4,6 @@ rvc-python server converts, and the owner's grant (voice-permission) is enforced
 from __future__ import annotations
 
 import shutil
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -30,20 +29,6 @@ pytestmark = [
 SPEECH = "/api/v2/voice/speech"
 NO_PIPER = {"engine": "piper", "voice": "en_US-nobody-medium", "model": "/nonexistent.onnx"}
 DOWN = f"http://127.0.0.1:{free_port()}"
-
-
-@pytest.fixture(scope="module")
-def rvc_server() -> Iterator[FakeRvc]:
-    with FakeRvc() as fake:
-        yield fake
-
-
-@pytest.fixture
-def rvc(rvc_server: FakeRvc) -> FakeRvc:
-    rvc_server.forget()
-    rvc_server.conversions.clear()
-    rvc_server.loads.clear()
-    return rvc_server
 
 
 @pytest.fixture
@@ -210,11 +195,14 @@ async def test_a_clone_named_as_the_default_gives_way(
     assert response.headers["x-voice"] == "espeak"
 
 
-async def test_a_spoken_chat_reply_never_speaks_with_a_clone(app: FastAPI) -> None:
-    """Spoken chat replies do not check each member's grant yet: a character whose voice
-    is a clone speaks them with the default voice."""
+async def test_a_spoken_chat_reply_speaks_with_a_clone_only_when_all_may_use_it(
+    app: FastAPI,
+) -> None:
+    """The chat works out `granted_to_all` when a reply opens
+    (tests/voice/test_cloned_voices_in_chats.py); the voice follows it."""
     speech = ReplySpeech(runtime_of(app).voices)
 
-    voice = speech.voice_for(SpeakerVoice(voice_model="ava-clone", voice_settings={}), "wav")
+    refused = speech.voice_for(SpeakerVoice("ava-clone", {}, granted_to_all=False), "wav")
+    granted = speech.voice_for(SpeakerVoice("ava-clone", {}, granted_to_all=True), "wav")
 
-    assert voice.name == "espeak"
+    assert (refused.name, granted.name) == ("espeak", "ava-clone")

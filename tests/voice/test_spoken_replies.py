@@ -40,19 +40,6 @@ HANG_GUARD_SECONDS = 60
 
 
 @pytest.fixture(scope="module")
-def upstream_server() -> Iterator[FakeUpstream]:
-    with FakeUpstream() as fake:
-        yield fake
-
-
-@pytest.fixture
-def upstream(upstream_server: FakeUpstream) -> Iterator[FakeUpstream]:
-    upstream_server.reset()
-    yield upstream_server
-    upstream_server.reset()
-
-
-@pytest.fixture(scope="module")
 def speech_server() -> Iterator[FakeSpeech]:
     with FakeSpeech() as fake:
         yield fake
@@ -141,6 +128,44 @@ async def test_each_sentence_is_spoken_in_order_as_the_standins_audio(
     assert all(s < a for s, a in zip(sentence_at, audio_at, strict=True))
     assert reply["content"] == STORY
     assert names[-1] == "audio"  # the stream waits for the last sentence's audio
+
+
+async def test_a_spoken_reply_is_metered_for_the_person_who_asked(
+    settings: Settings, upstream: FakeUpstream, standin: FakeSpeech
+) -> None:
+    upstream.script("rp-model", reply=STORY)
+    async with serving(settings) as (http, runtime):
+        headers, chat = await chat_with(http, runtime)
+        url = f"/api/v2/chats/{chat['id']}/messages"
+        events = await stream(http, url, headers, {"content": "Hi", "speak": True})
+        await runtime.meter.drain()
+        usage = (await http.get("/api/v2/voice/usage", headers=headers)).json()
+
+    spoken = sum(audio["duration_s"] for audio in named(events, "audio"))
+    assert spoken > 0
+    assert usage["total_synthesized_s"] == pytest.approx(spoken, abs=0.003)
+    assert usage["total_transcribed_s"] == 0
+
+
+async def test_a_spoken_reply_starts_with_its_first_clause_and_a_written_one_does_not(
+    settings: Settings, upstream: FakeUpstream, standin: FakeSpeech
+) -> None:
+    story = "Well, I have been thinking about it, and I agree. Yes."
+    upstream.script("rp-model", reply=story, times=None)
+    async with serving(settings) as (http, runtime):
+        headers, chat = await chat_with(http, runtime)
+        url = f"/api/v2/chats/{chat['id']}/messages"
+        spoken = await stream(http, url, headers, {"content": "Hi", "speak": True})
+        written = await stream(http, url, headers, {"content": "Again"})
+
+    chunks = ["Well, I have been thinking about it,", "and I agree.", "Yes."]
+    assert [e["text"] for e in named(spoken, "sentence")] == chunks
+    assert [a["text"] for a in named(spoken, "audio")] == chunks
+    assert [r["input"] for r in standin.requests] == chunks
+    assert [e["text"] for e in named(written, "sentence")] == [
+        "Well, I have been thinking about it, and I agree.",
+        "Yes.",
+    ]
 
 
 async def test_without_speak_there_is_no_audio(

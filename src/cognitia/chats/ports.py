@@ -17,7 +17,7 @@ from cognitia.llm.service import UsageRecorder
 from cognitia.memory.recall import Recall
 from cognitia.prompting.types import ContextSection
 from cognitia.voice.ports import Audio, AudioFormat
-from cognitia.voice.service import Voiced
+from cognitia.voice.speaking import ChatVoiced
 
 # The memories, knowledge and summary a reply's prompt may draw on. Its contract: it
 # never raises and keeps to its time budget (memory/recall.py), so a reply never fails,
@@ -47,11 +47,25 @@ class SpeakingVoice(Protocol):
 
 class Speech(Protocol):
     """Spoken replies (voice/speaking.py: ReplySpeech). `check` raises VoiceUnavailable
-    when no voice can speak now; `voice_for` picks a character's voice, or raises."""
+    when no voice can speak now; `voice_for` picks a character's voice, or raises.
+    `first_clause_words`: a reply's first chunk is spoken at its first clause with this
+    many words (0: at its first sentence end; chats/sentences.py)."""
+
+    @property
+    def first_clause_words(self) -> int: ...
 
     def check(self) -> None: ...
 
-    def voice_for(self, character: Voiced, audio_format: AudioFormat) -> SpeakingVoice: ...
+    def voice_for(self, character: ChatVoiced, audio_format: AudioFormat) -> SpeakingVoice: ...
+
+
+class Meter(Protocol):
+    """The audio meter (voice/metering.py: AudioMeter): seconds of audio made or heard for
+    a person, per UTC day. Never raises."""
+
+    async def record(
+        self, user_id: str, *, synthesized_s: float = 0.0, transcribed_s: float = 0.0
+    ) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -64,3 +78,4 @@ class ReplyPorts:
     remember: bool = True  # index each finished exchange (memory.enabled)
     warm: Warmer = _nothing_to_warm
     speech: Speech | None = None  # None: voice is off (voice.enabled = false)
+    meter: Meter | None = None  # audio seconds per person and day (spoken replies, calls)

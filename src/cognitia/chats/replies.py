@@ -11,6 +11,7 @@ from typing import Any, Literal
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from cognitia.characters import service as characters
 from cognitia.characters.access import usable_by
 from cognitia.chats import context, privacy, repository
 from cognitia.chats.context import ReplySource
@@ -32,10 +33,13 @@ Mode = Literal["reply", "regenerate", "continue"]
 
 @dataclass(frozen=True)
 class SpeakerVoice:
-    """The speaking character's voice fields, to choose its voice by (voice.service.Voiced)."""
+    """The speaking character's voice fields, to choose its voice by (voice.speaking.ChatVoiced)."""
 
     voice_model: str | None = None
     voice_settings: Mapping[str, Any] = field(default_factory=dict)
+    # Every person in the chat may use the character's voice (its owner, or granted):
+    # a cloned voice speaks only then (docs/voice.md).
+    granted_to_all: bool = False
 
 
 @dataclass(frozen=True)
@@ -106,8 +110,18 @@ async def open_reply(  # noqa: PLR0913 - a reply's coordinates
             below_seq=below,
             continue_last=mode == "continue",
         )
-        voice = SpeakerVoice(speaker.voice_model, dict(speaker.voice_settings or {}))
+        voice = await _speaker_voice(session, chat_id=chat_id, speaker=speaker)
         return OpenedReply(read(message), source, message.swipe_index, base, voice)
+
+
+async def _speaker_voice(
+    session: AsyncSession, *, chat_id: str, speaker: Character
+) -> SpeakerVoice:
+    granted = False
+    if speaker.voice_model:  # without one there is no clone to ask about
+        people = [p.user_id for p, _ in await repository.participants_of(session, [chat_id])]
+        granted = await characters.voice_usable_by_all(session, character=speaker, user_ids=people)
+    return SpeakerVoice(speaker.voice_model, dict(speaker.voice_settings or {}), granted)
 
 
 async def _new_reply(session: AsyncSession, *, chat_id: str, speaker: Character) -> Message:

@@ -3,15 +3,42 @@
 A sentence counts as complete once the splitter (pysbd, a rule-based sentence boundary
 detector that knows abbreviations, decimals and ellipses) sees another sentence begin
 after it; whatever is left when the reply ends is the last sentence.
+
+A spoken reply may flush its FIRST chunk early, at a clause boundary (a comma,
+semicolon or colon followed by a space, or a dash) once the chunk has a few words: the
+voice starts on "Well, I was thinking about it," while the model still writes the rest of
+the sentence, which about halves the time to first audio (docs/benchmarks.md). Later
+chunks are whole sentences: fewer, longer chunks sound more natural.
 """
 
 from __future__ import annotations
+
+import re
 
 import pysbd  # type: ignore[import-untyped]
 
 # A sentence boundary needs one of these before it (pysbd's terminators, line breaks, and
 # the CJK ones): text without any cannot hold a complete sentence yet.
 _TERMINATORS = frozenset(".!?;:\u2026\n\r\u3002\uff01\uff1f")
+
+
+# The end of a clause: , ; : with optional closing quotes or brackets and then a space
+# (so "1,000" and "10:30" are no boundary), or a dash: a spaced hyphen, an en or em dash.
+_CLAUSE_END = re.compile(r"[,;:][\"'\u201d\u2019)\]]*(?=\s)|\s-(?=\s)|[\u2013\u2014]")
+_WORD = re.compile(r"\w+")
+
+
+def first_clause(text: str, min_words: int) -> int:
+    """Where the first clause of `text` with at least `min_words` words ends (an index
+    into `text`, just after its punctuation), or 0 if none is complete yet. A clause
+    never spans a line break: that ends a sentence (the splitter's business)."""
+    line_end = text.find("\n")
+    for match in _CLAUSE_END.finditer(text):
+        if 0 <= line_end < match.start():
+            return 0
+        if len(_WORD.findall(text, 0, match.start())) >= min_words:
+            return match.end()
+    return 0
 
 
 def _has_word(text: str) -> bool:
@@ -25,13 +52,28 @@ def _may_end_a_sentence(text: str) -> bool:
 class SentenceStream:
     """Feed text as it arrives; get back each sentence once, when it is complete."""
 
-    def __init__(self, language: str = "en") -> None:
+    def __init__(self, language: str = "en", *, first_clause_min_words: int = 0) -> None:
         self._segmenter = pysbd.Segmenter(language=language, clean=False)
         self._pending = ""  # text not yet emitted as a sentence
-        self.count = 0  # sentences emitted so far
+        self.count = 0  # sentences (and the early first clause) emitted so far
+        # 0: no early first clause (a reply that is not spoken).
+        self._first_clause_words = first_clause_min_words
 
     def feed(self, text: str) -> list[str]:
         self._pending += text
+        sentences = self._sentences()
+        if sentences or self.count or not self._first_clause_words:
+            return sentences
+        return self._first_clause()
+
+    def _first_clause(self) -> list[str]:
+        end = first_clause(self._pending, self._first_clause_words)
+        if not end:
+            return []
+        clause, self._pending = self._pending[:end], self._pending[end:]
+        return self._emit([clause])
+
+    def _sentences(self) -> list[str]:
         # Splitting costs the whole pending text per token; most tokens cannot have
         # completed a sentence, so the splitter runs only once a terminator is there.
         if not self._pending.strip() or not _may_end_a_sentence(self._pending):

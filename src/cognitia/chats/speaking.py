@@ -6,21 +6,34 @@ voice: a slow or failing voice cannot delay a token. The first failure ends the 
 the reply with one `audio.error` event; the text goes on. `cancel` (a stop) ends it at
 once: no `audio` event of the reply comes after it. In a group chat each reply's task
 waits for the one before (`after`), so audio arrives in speaking order.
+
+Each sentence spoken is metered for the person who asked for the audio (`metered`),
+after its event is out, so metering never delays what is heard.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from dataclasses import dataclass
 
 from cognitia.chats import live
 from cognitia.chats.fanout import Turn
-from cognitia.chats.ports import SpeakingVoice
+from cognitia.chats.ports import Meter, SpeakingVoice
 from cognitia.errors import CognitiaError
+from cognitia.voice.metering import spoken_seconds
 
 log = logging.getLogger(__name__)
 
 _END = None
+
+
+@dataclass(frozen=True)
+class MeteredFor:
+    """Whose audio it is: the person who asked for the reply to be spoken."""
+
+    meter: Meter
+    user_id: str
 
 
 class SpokenReply:
@@ -33,9 +46,10 @@ class SpokenReply:
         voice: SpeakingVoice,
         *,
         after: asyncio.Task[None] | None = None,
+        metered: MeteredFor | None = None,
     ) -> None:
         self._turn, self._message_id, self._voice = turn, message_id, voice
-        self._after = after
+        self._after, self._metered = after, metered
         self._sentences: asyncio.Queue[tuple[int, str] | None] = asyncio.Queue()
         self._closed = False
         self._cancelled = False
@@ -85,6 +99,9 @@ class SpokenReply:
                 audio=audio.data,
             )
             await self._turn.emit(spoken)
+            if self._metered is not None:
+                seconds = spoken_seconds(audio, text)
+                await self._metered.meter.record(self._metered.user_id, synthesized_s=seconds)
 
     async def _failed(self, index: int, code: str, detail: str) -> None:
         if not self._cancelled:

@@ -34,7 +34,7 @@ from cognitia.chats.fanout import Turn, TurnPlan
 from cognitia.chats.ports import ReplyPorts
 from cognitia.chats.replies import FinalState, OpenedReply
 from cognitia.chats.sentences import SentenceStream
-from cognitia.chats.speaking import SpokenReply
+from cognitia.chats.speaking import MeteredFor, SpokenReply
 from cognitia.chats.stops import StopCut
 from cognitia.errors import CognitiaError
 from cognitia.llm import logic
@@ -91,7 +91,9 @@ class ReplyWriter:
         self._context_sources: list[dict[str, Any]] = []
         self._unsaved_tokens = 0
         self._saved_at = time.monotonic()
-        self._sentences = SentenceStream()
+        speech = ports.speech
+        early = speech.first_clause_words if speech and plan.audio_format else 0
+        self._sentences = SentenceStream(first_clause_min_words=early)
         self._cut = StopCut(())
         self._spoken: SpokenReply | None = None  # when the turn asked for audio
 
@@ -171,8 +173,18 @@ class ReplyWriter:
             )
             return
         turn = self._turn
-        self._spoken = SpokenReply(turn, self.message_id, voice, after=turn.last_spoken)
+        self._spoken = SpokenReply(
+            turn,
+            self.message_id,
+            voice,
+            after=turn.last_spoken,
+            metered=self._metered(),
+        )
         turn.keep(self._spoken.task)
+
+    def _metered(self) -> MeteredFor | None:
+        meter = self._ports.meter
+        return MeteredFor(meter, self._plan.user_id) if meter is not None else None
 
     async def _recall(self) -> list[ContextSection]:
         source = self._opened.source

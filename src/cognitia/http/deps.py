@@ -25,6 +25,7 @@ from cognitia.llm.service import UsageRecorder
 from cognitia.mail.ports import Mailer
 from cognitia.retrieval.ports import VectorIndex
 from cognitia.storage.ports import BlobStore
+from cognitia.voice.metering import AudioMeter
 from cognitia.voice.registry import VoiceRegistry
 
 
@@ -100,6 +101,11 @@ def get_voices(request: Request) -> VoiceRegistry:
     return voices
 
 
+def get_meter(request: Request) -> AudioMeter:
+    meter: AudioMeter = _adapters(request).meter
+    return meter
+
+
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 DbDep = Annotated[Database, Depends(get_db)]
 ModelsDep = Annotated[ModelRegistry, Depends(get_models)]
@@ -113,6 +119,7 @@ RateLimiterDep = Annotated[RateLimiter, Depends(get_rate_limiter)]
 MailerDep = Annotated[Mailer, Depends(get_mailer)]
 RedisDep = Annotated[Redis | None, Depends(get_redis)]
 VoicesDep = Annotated[VoiceRegistry, Depends(get_voices)]
+MeterDep = Annotated[AudioMeter, Depends(get_meter)]
 
 
 async def get_session(db: DbDep) -> AsyncIterator[AsyncSession]:

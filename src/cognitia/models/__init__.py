@@ -1,6 +1,7 @@
 """Every table, one module each; importing this package registers them all on Base.metadata."""
 
 from cognitia.models.api_key import ApiKey
+from cognitia.models.audio_usage import AudioUsage
 from cognitia.models.auth_session import AuthSession
 from cognitia.models.character import Character, CharacterTag, VoicePermission
 from cognitia.models.chat import Chat, ChatCharacter, ChatLorebook, ChatParticipant
@@ -19,6 +20,7 @@ from cognitia.models.user import User
 
 __all__ = [
     "ApiKey",
+    "AudioUsage",
     "AuthSession",
     "Character",
     "CharacterTag",

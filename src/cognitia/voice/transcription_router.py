@@ -16,9 +16,10 @@ from fastapi.routing import APIRoute
 from starlette.exceptions import HTTPException
 from starlette.types import Message, Receive
 
-from cognitia.auth.dependencies import CurrentUser
-from cognitia.http.deps import SettingsDep, VoicesDep, get_settings
+from cognitia.auth.dependencies import Caller
+from cognitia.http.deps import MeterDep, SettingsDep, VoicesDep, get_settings
 from cognitia.voice.errors import AudioTooLarge, VoiceUnavailable
+from cognitia.voice.metering import heard_seconds
 from cognitia.voice.transcription_schemas import TranscriptionRead
 
 # What a multipart body may carry beyond the file itself: boundaries, headers, fields.
@@ -69,11 +70,12 @@ def _errors(*codes: int) -> dict[int | str, dict[str, object]]:
 
 
 @router.post("/transcriptions", responses=_errors(413, 422, 503))
-async def create_transcription(
+async def create_transcription(  # noqa: PLR0913 - the form and its dependencies
     file: AudioFile,
-    _: CurrentUser,
+    caller: Caller,  # no transaction held while the audio is heard (seconds)
     voices: VoicesDep,
     settings: SettingsDep,
+    meter: MeterDep,
     language: Language = None,
 ) -> TranscriptionRead:
     """Transcribe a recording: its text, language, duration and timed segments."""
@@ -86,6 +88,7 @@ async def create_transcription(
         raise _too_large(max_bytes)
     lang = language.lower() if language else None
     transcript = await transcriber.transcribe(data, filename=file.filename or "", language=lang)
+    await meter.record(caller.user.id, transcribed_s=heard_seconds(transcript))
     return TranscriptionRead.of(transcript)
 
 

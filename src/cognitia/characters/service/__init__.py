@@ -32,6 +32,7 @@ from cognitia.characters.service.voice import (
     grant_voice,
     list_voice_permissions,
     revoke_voice,
+    voice_usable_by_all,
 )
 
 __all__ = [
@@ -57,4 +58,5 @@ __all__ = [
     "revoke_voice",
     "set_avatar",
     "update",
+    "voice_usable_by_all",
 ]

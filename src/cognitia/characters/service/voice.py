@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cognitia.auth import service as auth
@@ -18,6 +20,18 @@ async def can_use_voice(session: AsyncSession, *, user: User, character: Charact
         return True
     found = await repository.voice_permission(session, character_id=character.id, user_id=user.id)
     return found is not None
+
+
+async def voice_usable_by_all(
+    session: AsyncSession, *, character: Character, user_ids: Collection[str]
+) -> bool:
+    """Whether every one of these users may use the character's voice (owner or granted):
+    a cloned voice speaks in a chat only when all of its people may hear it made."""
+    others = set(user_ids) - {character.owner_id}
+    if not others:
+        return True
+    granted = await repository.voice_permissions(session, character.id)
+    return others <= {permission.user_id for permission in granted}
 
 
 async def grant_voice(

@@ -5,8 +5,10 @@ child runner alive.
 exiting (a crash), health checks failing in a row, or a generation stalled past
 `stall_seconds` (a hang) each end in a kill and a restart after a backoff that doubles
 per failure in a row. Callers wait for `ready()` (bounded), so a message sent while the
-runner restarts is answered once it is back. `ExternalRunner` is a shared runner that
-someone else supervises; only its health is asked.
+runner restarts is answered once it is back. A runner that fails to START (it exits before
+it answers, as with a broken model or voice file) is different: waiting would only reach
+the timeout, so callers are told at once, until a later try (the same backoff) is up.
+`ExternalRunner` is a shared runner that someone else supervises; only its health is asked.
 """
 
 from __future__ import annotations
@@ -104,6 +106,8 @@ class ChildRunner:
         self._folder = Path(tempfile.gettempdir()) / f"cognitia-runner-{secrets.token_hex(8)}"
         self.socket = str(self._folder / "runner.sock")
         self._ready = asyncio.Event()
+        # Set when the last try to start never got as far as ready; cleared once one does.
+        self._start_failed = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self.process: asyncio.subprocess.Process | None = None
 
@@ -117,11 +121,24 @@ class ChildRunner:
             self._task = asyncio.create_task(self._supervise(), name=self.subcommand)
 
     async def ready(self, wait_seconds: float) -> None:
+        """Return once the runner answers; ProviderUnavailable after `wait_seconds`, or at
+        once when it failed to start (it is tried again in the background)."""
         await self.start()
-        try:
-            await asyncio.wait_for(self._ready.wait(), wait_seconds)
-        except TimeoutError:
-            raise ProviderUnavailable(f"local {self.name} is not ready: {self.problem}") from None
+        if not self._ready.is_set() and not self._start_failed.is_set():
+            waits = [asyncio.ensure_future(e.wait()) for e in (self._ready, self._start_failed)]
+            try:
+                await asyncio.wait(waits, timeout=wait_seconds, return_when="FIRST_COMPLETED")
+            finally:
+                for wait in waits:
+                    wait.cancel()
+        if self._ready.is_set():
+            return
+        if self._start_failed.is_set():
+            raise ProviderUnavailable(
+                f"local {self.name} failed to start ({self.problem}); it is tried again"
+                " in the background"
+            )
+        raise ProviderUnavailable(f"local {self.name} is not ready: {self.problem}")
 
     async def lost(self) -> bool:
         # The supervisor may not have seen the death yet (it learns of it a moment later):
@@ -158,6 +175,8 @@ class ChildRunner:
             started = time.monotonic()
             self.problem = await self._run_once()
             self._ready.clear()
+            if self.state != "ready":  # it never came up: callers stop waiting for it
+                self._start_failed.set()
             await self._stop_process()
             if time.monotonic() - started > STABLE_SECONDS:
                 backoff = self.settings.restart_backoff_seconds
@@ -177,6 +196,7 @@ class ChildRunner:
             if problem is not None:
                 return problem
             self.state, self.problem = "ready", ""
+            self._start_failed.clear()
             self._ready.set()
             log.info("%s ready", self.name, extra={"pid": self.process.pid})
             return await self._watch(client)
