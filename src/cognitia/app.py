@@ -18,6 +18,8 @@ from cognitia import __version__
 from cognitia.auth.first_user import first_user_notice
 from cognitia.auth.router import keys_router
 from cognitia.auth.router import router as auth_router
+from cognitia.billing.router import admin_router as billing_admin_router
+from cognitia.billing.router import router as subscription_router
 from cognitia.characters.lorebooks.router import router as lorebooks_router
 from cognitia.characters.personas.router import router as personas_router
 from cognitia.characters.router import router as characters_router
@@ -189,6 +191,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         keys_router,
         users_router,
         admin_router,
+        subscription_router,
+        billing_admin_router,
         llm_router,
         openai_router,
         characters_router,

@@ -468,6 +468,15 @@ class StorageSettings(BaseModel):
         return self
 
 
+class BillingSettings(BaseModel):
+    default_plan: str = Field(
+        "unlimited",
+        pattern=r"^[a-z0-9_-]{1,32}$",
+        description="The plan of everyone without a subscription. `unlimited` (no limits) keeps"
+        " a fresh install usable; an operator selling plans sets `free` (docs/plans.md).",
+    )
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="COGNITIA_", env_nested_delimiter="__", extra="ignore"
@@ -503,6 +512,7 @@ class Settings(BaseSettings):
     retrieval: RetrievalSettings = Field(default_factory=RetrievalSettings)
     memory: MemorySettings = Field(default_factory=MemorySettings)
     voice: VoiceSettings = Field(default_factory=VoiceSettings)
+    billing: BillingSettings = Field(default_factory=BillingSettings)
 
     @model_validator(mode="after")
     def _refuse_default_secret_in_production(self) -> Settings:

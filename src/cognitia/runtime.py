@@ -12,6 +12,10 @@ from functools import partial
 
 from redis.asyncio import Redis
 
+from cognitia.billing.ports import QuotaCounters
+from cognitia.billing.providers.database import DatabaseQuotaCounters
+from cognitia.billing.providers.redis import RedisQuotaCounters
+from cognitia.billing.quotas import Quotas
 from cognitia.cache.ports import Cache, RateLimiter
 from cognitia.cache.providers.limits import LimitsRateLimiter
 from cognitia.cache.providers.memory import MemoryCache
@@ -83,6 +87,7 @@ class Runtime:
     # The /events streams open in this process (chats/watchers.py).
     watchers: Watchers
     voices: VoiceRegistry
+    quotas: Quotas
     redis: Redis | None = None
     schedule: list[Periodic] = field(default_factory=list)
 
@@ -99,6 +104,11 @@ class Runtime:
         if self.redis is not None:
             await self.redis.aclose()
         await self.db.dispose()
+
+
+def build_counters(db: Database, redis: Redis | None) -> QuotaCounters:
+    """Quota counters in Redis when there is one, else in the database."""
+    return RedisQuotaCounters(redis) if redis is not None else DatabaseQuotaCounters(db)
 
 
 def build_blobs(settings: Settings) -> BlobStore:
@@ -194,6 +204,7 @@ def build_runtime(settings: Settings) -> Runtime:
         generations=Generations(ports),
         watchers=Watchers(),
         voices=voices,
+        quotas=Quotas(build_counters(db, redis), settings.billing),
         redis=redis,
         schedule=schedule,
     )

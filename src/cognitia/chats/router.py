@@ -5,7 +5,7 @@ The live event stream of a chat, GET /{chat_id}/events, is in events_router.py.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Query, Request, status
@@ -13,6 +13,8 @@ from sse_starlette import EventSourceResponse
 
 from cognitia.auth.dependencies import Caller, CurrentUser
 from cognitia.auth.schemas import ResourceId
+from cognitia.billing.deps import QuotasDep
+from cognitia.billing.quotas import Quotas
 from cognitia.chats import live, messages, service
 from cognitia.chats.deps import GenerationsDep
 from cognitia.chats.fanout import Turn
@@ -36,6 +38,7 @@ from cognitia.chats.schemas import (
     TurnRead,
 )
 from cognitia.chats.shutdown import stream_grace_seconds
+from cognitia.db import Database
 from cognitia.errors import Unprocessable
 from cognitia.http.deps import DbDep, EventsDep, SessionDep
 
@@ -60,8 +63,10 @@ _GENERATING: dict[int | str, dict[str, Any]] = {
         " otherwise the finished replies as JSON.",
         "content": {"text/event-stream": {}},
     },
+    403: {"description": "budget_exhausted: the plan's cost budget for the month is spent"},
     409: {"description": "not_last_reply, message_streaming"},
     422: {"description": "validation_error, speaker_required, speaker_not_in_chat"},
+    429: {"description": "quota_exceeded: the plan's messages per day (Retry-After)"},
     502: {"description": "upstream_rejected (JSON answers only)"},
     503: {
         "description": "voice_unavailable (`speak` asked, no voice can speak; nothing is"
@@ -75,6 +80,21 @@ OptionsBody = Annotated[ReplyOptions | None, Body()]
 async def _relay(turn: Turn) -> AsyncIterator[dict[str, str]]:
     async for item in turn.events():
         yield live.to_sse(item)
+
+
+async def _charged(
+    quotas: Quotas, db: Database, user_id: str, start: Callable[[], Awaitable[Turn]]
+) -> Turn:
+    """Take one of the day's messages, then start the turn; the message is given back
+    if the turn cannot start or its first reply fails before any text."""
+    charge = await quotas.charge_message(db, user_id=user_id)
+    try:
+        turn = await start()
+    except BaseException:
+        await charge.refund()
+        raise
+    turn.on_failure(charge.refund)  # before the turn's task first runs: no await since start
+    return turn
 
 
 async def _answer(request: Request, turn: Turn) -> TurnRead | EventSourceResponse:
@@ -218,9 +238,15 @@ async def send_message(  # noqa: PLR0913 - path, body and dependencies
     caller: Caller,
     db: DbDep,
     generations: GenerationsDep,
+    quotas: QuotasDep,
     request: Request,
 ) -> TurnRead | EventSourceResponse:
-    turn = await messages.send(db, generations, user=caller.user, chat_id=chat_id, data=data)
+    turn = await _charged(
+        quotas,
+        db,
+        caller.user.id,
+        lambda: messages.send(db, generations, user=caller.user, chat_id=chat_id, data=data),
+    )
     return await _answer(request, turn)
 
 
@@ -289,11 +315,22 @@ async def regenerate_message(  # noqa: PLR0913 - path and dependencies
     caller: Caller,
     db: DbDep,
     generations: GenerationsDep,
+    quotas: QuotasDep,
     request: Request,
     options: OptionsBody = None,
 ) -> TurnRead | EventSourceResponse:
-    turn = await messages.regenerate(
-        db, generations, user=caller.user, chat_id=chat_id, message_id=message_id, options=options
+    turn = await _charged(
+        quotas,
+        db,
+        caller.user.id,
+        lambda: messages.regenerate(
+            db,
+            generations,
+            user=caller.user,
+            chat_id=chat_id,
+            message_id=message_id,
+            options=options,
+        ),
     )
     return await _answer(request, turn)
 
@@ -307,11 +344,22 @@ async def continue_message(  # noqa: PLR0913 - path and dependencies
     caller: Caller,
     db: DbDep,
     generations: GenerationsDep,
+    quotas: QuotasDep,
     request: Request,
     options: OptionsBody = None,
 ) -> TurnRead | EventSourceResponse:
-    turn = await messages.continue_reply(
-        db, generations, user=caller.user, chat_id=chat_id, message_id=message_id, options=options
+    turn = await _charged(
+        quotas,
+        db,
+        caller.user.id,
+        lambda: messages.continue_reply(
+            db,
+            generations,
+            user=caller.user,
+            chat_id=chat_id,
+            message_id=message_id,
+            options=options,
+        ),
     )
     return await _answer(request, turn)
 
