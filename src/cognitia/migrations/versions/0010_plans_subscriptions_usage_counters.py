@@ -127,9 +127,14 @@ def upgrade() -> None:
     plan = _create_plan()
     _create_subscription()
     _create_usage_counter()
+    op.bulk_insert(plan, seed_rows())
+
+
+def seed_rows() -> list[dict[str, object]]:
+    """The default plans as rows (tests that empty the tables put them back with these)."""
     now = datetime.now(UTC)
     rows = [dict(zip(_COLUMNS, seed, strict=True)) for seed in _SEEDS]
-    op.bulk_insert(plan, [{**r, "created_at": now, "updated_at": now} for r in rows])
+    return [{**r, "created_at": now, "updated_at": now} for r in rows]
 
 
 def downgrade() -> None:
