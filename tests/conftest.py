@@ -78,7 +78,8 @@ def database_url(db_backend: str, request: pytest.FixtureRequest, tmp_path: Path
 def _seeded_plans() -> list[dict[str, object]]:
     path = Path(runner.__file__).parent / "versions" / "0010_plans_subscriptions_usage_counters.py"
     spec = importlib.util.spec_from_file_location("seeded_plans_migration", path)
-    assert spec is not None and spec.loader is not None
+    assert spec is not None
+    assert spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     rows: list[dict[str, object]] = module.seed_rows()
