@@ -468,6 +468,24 @@ class StorageSettings(BaseModel):
         return self
 
 
+class RateLimitSettings(BaseModel):
+    """Sliding-window limits per class of route (docs/plans.md); 0 turns a class off."""
+
+    window_seconds: int = Field(60, ge=1, le=86_400, description="The sliding window.")
+    requests_per_user: int = Field(
+        600, ge=0, description="Requests per window of a signed-in user (or API key), any route."
+    )
+    requests_per_ip: int = Field(
+        300, ge=0, description="Requests per window from one IP without credentials."
+    )
+    generations_per_user: int = Field(
+        60,
+        ge=0,
+        description="Requests per window that make a model answer (chat messages,"
+        " regenerate, continue, /v1/chat/completions), per user.",
+    )
+
+
 class BillingSettings(BaseModel):
     default_plan: str = Field(
         "unlimited",
@@ -475,6 +493,7 @@ class BillingSettings(BaseModel):
         description="The plan of everyone without a subscription. `unlimited` (no limits) keeps"
         " a fresh install usable; an operator selling plans sets `free` (docs/plans.md).",
     )
+    rate_limits: RateLimitSettings = Field(default_factory=RateLimitSettings)
 
 
 class Settings(BaseSettings):

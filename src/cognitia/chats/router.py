@@ -8,13 +8,14 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Query, Request, status
+from fastapi import APIRouter, Body, Depends, Query, Request, status
 from sse_starlette import EventSourceResponse
 
 from cognitia.auth.dependencies import Caller, CurrentUser
 from cognitia.auth.schemas import ResourceId
 from cognitia.billing.deps import QuotasDep
 from cognitia.billing.quotas import Quotas
+from cognitia.billing.rates import rate_limited
 from cognitia.chats import live, messages, service
 from cognitia.chats.deps import GenerationsDep
 from cognitia.chats.fanout import Turn
@@ -73,6 +74,8 @@ _GENERATING: dict[int | str, dict[str, Any]] = {
         " stored), models_unavailable (JSON answers only)"
     },
 }
+# The routes that make a model answer have a rate limit of their own (billing/rates.py).
+GENERATE = [Depends(rate_limited("generate"))]
 # regenerate and continue take an optional body: {"speak": true, "audio_format": "wav"}
 OptionsBody = Annotated[ReplyOptions | None, Body()]
 
@@ -231,7 +234,9 @@ async def list_messages(  # noqa: PLR0913 - path, paging and dependencies
     )
 
 
-@router.post("/{chat_id}/messages", response_model=None, responses=_GENERATING)
+@router.post(
+    "/{chat_id}/messages", response_model=None, responses=_GENERATING, dependencies=GENERATE
+)
 async def send_message(  # noqa: PLR0913 - path, body and dependencies
     chat_id: ResourceId,
     data: MessageCreate,
@@ -307,7 +312,10 @@ async def choose_swipe(  # noqa: PLR0913 - path, body and dependencies
 
 
 @router.post(
-    "/{chat_id}/messages/{message_id}/regenerate", response_model=None, responses=_GENERATING
+    "/{chat_id}/messages/{message_id}/regenerate",
+    response_model=None,
+    responses=_GENERATING,
+    dependencies=GENERATE,
 )
 async def regenerate_message(  # noqa: PLR0913 - path and dependencies
     chat_id: ResourceId,
@@ -336,7 +344,10 @@ async def regenerate_message(  # noqa: PLR0913 - path and dependencies
 
 
 @router.post(
-    "/{chat_id}/messages/{message_id}/continue", response_model=None, responses=_GENERATING
+    "/{chat_id}/messages/{message_id}/continue",
+    response_model=None,
+    responses=_GENERATING,
+    dependencies=GENERATE,
 )
 async def continue_message(  # noqa: PLR0913 - path and dependencies
     chat_id: ResourceId,

@@ -17,6 +17,7 @@ from sse_starlette import EventSourceResponse
 
 from cognitia.auth.dependencies import Caller
 from cognitia.billing.deps import QuotasDep, require_api_access
+from cognitia.billing.rates import rate_limited
 from cognitia.chats.shutdown import stream_grace_seconds
 from cognitia.db import Database
 from cognitia.http.deps import DbDep, ModelsDep, SettingsDep, UsageDep
@@ -62,7 +63,12 @@ async def list_models(caller: Caller, db: DbDep, models: ModelsDep) -> dict[str,
     return {"object": "list", "data": [openai_format.model_entry(i) for i in ids]}
 
 
-@router.post("/chat/completions", response_model=None, responses=_COMPLETION)
+@router.post(
+    "/chat/completions",
+    response_model=None,
+    responses=_COMPLETION,
+    dependencies=[Depends(rate_limited("generate"))],
+)
 async def chat_completions(  # noqa: PLR0913 - FastAPI dependencies, one per adapter used
     body: ChatCompletionRequest,
     caller: Caller,
