@@ -3,6 +3,7 @@ and the limits that are not daily: characters, API access, live calls."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -210,3 +211,21 @@ async def test_usage_against_the_plan(app: FastAPI, client: httpx.AsyncClient) -
     assert own["month"]["cost_cents"] == {"used": 0, "limit": None}
     assert own["today"]["resets_at"].endswith("T00:00:00Z")
     assert seen.json() == own
+
+
+async def test_characters_created_at_once_take_the_last_slot_once(
+    app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    user_id, headers, admin = await _people(app, client)
+    await _assign(client, admin, user_id, "free")
+    for name in ("A", "B"):
+        await client.post("/api/v2/characters", json={"name": name}, headers=headers)
+
+    racing = [
+        client.post("/api/v2/characters", json={"name": f"R{i}"}, headers=headers) for i in range(8)
+    ]
+    statuses = [r.status_code for r in await asyncio.gather(*racing)]
+
+    assert sorted(statuses) == [201] + [403] * 7
+    listed = await client.get("/api/v2/characters", headers=headers)
+    assert listed.json()["total"] == 3
