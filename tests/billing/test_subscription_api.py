@@ -229,3 +229,21 @@ async def test_characters_created_at_once_take_the_last_slot_once(
     assert sorted(statuses) == [201] + [403] * 7
     listed = await client.get("/api/v2/characters", headers=headers)
     assert listed.json()["total"] == 3
+
+
+async def test_an_admin_creates_a_plan_and_puts_someone_on_it(
+    app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    user_id, _, admin = await _people(app, client)
+    plan = {"id": "team", "name": "Team", "price_cents": 4999, "api_access": True}
+
+    created = await client.post("/api/v2/admin/plans", json=plan, headers=admin)
+    again = await client.post("/api/v2/admin/plans", json=plan, headers=admin)
+    current = await _assign(client, admin, user_id, "team")
+    listed = await client.get("/api/v2/subscription/plans")
+
+    assert created.status_code == 201, created.text
+    assert (created.json()["messages_per_day"], created.json()["live_calls"]) == (None, False)
+    assert (again.status_code, again.json()["error"]) == (409, "plan_exists")
+    assert (current["plan"]["id"], current["on_default_plan"]) == ("team", False)
+    assert "team" in [p["id"] for p in listed.json()]

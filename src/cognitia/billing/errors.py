@@ -11,6 +11,7 @@ NotFound (404)
 ├── PlanNotFound (plan_not_found)
 └── UserNotFound (user_not_found): admin routes, a user that does not exist
 Conflict (409)
+├── PlanExists (plan_exists): a new plan's id is taken
 ├── NoSubscription (no_subscription): nothing to cancel or reactivate (the default plan)
 └── SubscriptionEnded (subscription_ended): too late to reactivate; choose a plan again
 """
@@ -84,6 +85,11 @@ class BudgetExhausted(Forbidden):
 class PlanNotFound(NotFound):
     code = "plan_not_found"
     default_detail = "No such plan."
+
+
+class PlanExists(Conflict):
+    code = "plan_exists"
+    default_detail = "A plan with this id already exists."
 
 
 class NoSubscription(Conflict):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path
+from fastapi import APIRouter, Path, status
 
 from cognitia.auth.dependencies import AdminUser, CurrentUser
 from cognitia.auth.schemas import ResourceId
@@ -13,6 +13,7 @@ from cognitia.billing.deps import QuotasDep
 from cognitia.billing.schemas import (
     Grants,
     PlanAssign,
+    PlanCreate,
     PlanRead,
     PlanUpdate,
     SubscriptionRead,
@@ -77,6 +78,16 @@ async def admin_list_plans(_: AdminUser, session: SessionDep) -> list[PlanRead]:
     """Every plan, hidden ones (`public: false`) included."""
     plans = await service.list_plans(session, public_only=False)
     return [PlanRead.model_validate(p) for p in plans]
+
+
+@admin_router.post(
+    "/plans",
+    status_code=status.HTTP_201_CREATED,
+    responses={**_ADMIN, 409: {"description": "plan_exists"}},
+)
+async def create_plan(data: PlanCreate, _: AdminUser, session: SessionDep) -> PlanRead:
+    """A new plan; put people on it with PUT /admin/users/{user_id}/subscription."""
+    return PlanRead.model_validate(await service.create_plan(session, data=data))
 
 
 @admin_router.patch("/plans/{plan_id}", responses=_ADMIN)

@@ -7,7 +7,13 @@ from collections.abc import Sequence
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cognitia.billing import logic, repository
-from cognitia.billing.errors import NoSubscription, PlanNotFound, SubscriptionEnded, UserNotFound
+from cognitia.billing.errors import (
+    NoSubscription,
+    PlanExists,
+    PlanNotFound,
+    SubscriptionEnded,
+    UserNotFound,
+)
 from cognitia.billing.quotas import Quotas
 from cognitia.billing.schemas import (
     Counter,
@@ -15,6 +21,7 @@ from cognitia.billing.schemas import (
     Grants,
     MonthUsage,
     PlanAssign,
+    PlanCreate,
     PlanRead,
     PlanUpdate,
     SubscriptionRead,
@@ -165,5 +172,14 @@ async def update_plan(session: AsyncSession, *, plan_id: str, data: PlanUpdate) 
     plan = await _plan(session, plan_id)
     for name, value in data.changes().items():
         setattr(plan, name, value)
+    await session.flush()
+    return plan
+
+
+async def create_plan(session: AsyncSession, *, data: PlanCreate) -> Plan:
+    if await repository.get_plan(session, data.id) is not None:
+        raise PlanExists()
+    plan = Plan(**data.model_dump())
+    repository.add(session, plan)
     await session.flush()
     return plan
