@@ -469,17 +469,18 @@ class StorageSettings(BaseModel):
 
 
 class RateLimitSettings(BaseModel):
-    """Sliding-window limits per class of route (docs/plans.md); 0 turns a class off."""
+    """Sliding-window limits per class of route (docs/plans.md); 0 turns a class off.
+    Off by default, like the plan limits: an operator opts in (docs/plans.md suggests values)."""
 
     window_seconds: int = Field(60, ge=1, le=86_400, description="The sliding window.")
     requests_per_user: int = Field(
-        600, ge=0, description="Requests per window of a signed-in user (or API key), any route."
+        0, ge=0, description="Requests per window of a signed-in user (or API key), any route."
     )
     requests_per_ip: int = Field(
-        300, ge=0, description="Requests per window from one IP without credentials."
+        0, ge=0, description="Requests per window from one IP without credentials."
     )
     generations_per_user: int = Field(
-        60,
+        0,
         ge=0,
         description="Requests per window that make a model answer (chat messages,"
         " regenerate, continue, /v1/chat/completions), per user.",
