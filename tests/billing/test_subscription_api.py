@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 from fastapi import FastAPI
 
+from tests.conftest import make_settings
+from tests.support.apps import running_app
 from tests.support.factories import PASSWORD, runtime_of, user_with_token
 
 pytestmark = pytest.mark.asyncio
@@ -247,3 +250,14 @@ async def test_an_admin_creates_a_plan_and_puts_someone_on_it(
     assert (again.status_code, again.json()["error"]) == (409, "plan_exists")
     assert (current["plan"]["id"], current["on_default_plan"]) == ("team", False)
     assert "team" in [p["id"] for p in listed.json()]
+
+
+async def test_a_default_plan_that_does_not_exist_says_so(
+    database_url: str, tmp_path: Path
+) -> None:
+    settings = make_settings(database_url, tmp_path, billing={"default_plan": "gold"})
+    async with running_app(settings) as (app, client):
+        _, headers = await user_with_token(runtime_of(app), client)
+        response = await client.get("/api/v2/subscription/current", headers=headers)
+
+    assert (response.status_code, response.json()["error"]) == (500, "default_plan_missing")

@@ -1,5 +1,7 @@
 """Errors of plans and quotas: one shape for every limit (docs/plans.md).
 
+CognitiaError (500)
+└── DefaultPlanMissing (default_plan_missing): billing.default_plan names no plan
 TooManyRequests (429)
 └── QuotaExceeded (quota_exceeded): a daily limit is used up; Retry-After and `reset_at`
     say when it resets (midnight UTC)
@@ -21,7 +23,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from cognitia.errors import Conflict, Forbidden, NotFound, TooManyRequests
+from cognitia.errors import CognitiaError, Conflict, Forbidden, NotFound, TooManyRequests
 
 
 def _extras(body: dict[str, Any], **fields: object) -> dict[str, Any]:
@@ -105,3 +107,10 @@ class SubscriptionEnded(Conflict):
 class UserNotFound(NotFound):
     code = "user_not_found"
     default_detail = "No such user."
+
+
+class DefaultPlanMissing(CognitiaError):
+    """A misconfigured server, not a bad request: logged as an error, answered 500."""
+
+    code = "default_plan_missing"
+    default_detail = "The server's default plan does not exist (billing.default_plan)."

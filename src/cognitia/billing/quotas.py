@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from cognitia.billing import logic, repository
 from cognitia.billing.errors import (
     BudgetExhausted,
+    DefaultPlanMissing,
     FeatureNotInPlan,
     PlanLimitReached,
     QuotaExceeded,
@@ -31,18 +32,12 @@ from cognitia.billing.logic import Limits
 from cognitia.billing.ports import QuotaCounters
 from cognitia.config import BillingSettings
 from cognitia.db import Database
-from cognitia.errors import CognitiaError
 from cognitia.kit.clock import utcnow
 
 MESSAGES = "messages"
 # A limit for counting what a plan does not limit, so GET /usage can still show it.
 UNCAPPED = 2**31 - 1
 FEATURE_NAMES = {"api_access": "API access (API keys and /v1)", "live_calls": "Live voice calls"}
-
-
-class DefaultPlanMissing(CognitiaError):
-    code = "default_plan_missing"
-    default_detail = "The server's default plan does not exist (billing.default_plan)."
 
 
 @dataclass
