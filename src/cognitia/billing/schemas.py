@@ -36,45 +36,41 @@ class PlanRead(BaseModel):
     models_allowed: list[str] | None = Field(description="Catalogue models; null: all.")
 
 
-class PlanCreate(BaseModel):
-    """A new plan (an admin's); limits left out are unlimited, features off."""
+class _PlanLimits(BaseModel):
+    """The limits a new plan or a change may set; null (or left out of a new plan) is
+    unlimited."""
 
     model_config = ConfigDict(extra="forbid")
+
+    price_cents: int | None = Field(default=None, ge=0, le=10_000_000)
+    max_characters: Limit = _LIMIT
+    messages_per_day: Limit = _LIMIT
+    audio_minutes_per_day: Limit = _LIMIT
+    voice_clones: Limit = _LIMIT
+    concurrent_generations: Limit = _LIMIT
+    monthly_budget_cents: Limit = _LIMIT
+    models_allowed: list[ModelName] | None = Field(default=None, max_length=200)
+
+
+class PlanCreate(_PlanLimits):
+    """A new plan (an admin's); limits left out are unlimited, features off."""
 
     id: PlanSlug
     name: str = Field(min_length=1, max_length=100)
-    price_cents: int | None = Field(default=None, ge=0, le=10_000_000)
     public: bool = True
     position: int = Field(default=100, ge=0, le=10_000)
-    max_characters: Limit = _LIMIT
-    messages_per_day: Limit = _LIMIT
-    audio_minutes_per_day: Limit = _LIMIT
-    voice_clones: Limit = _LIMIT
-    concurrent_generations: Limit = _LIMIT
-    monthly_budget_cents: Limit = _LIMIT
     live_calls: bool = False
     api_access: bool = False
-    models_allowed: list[ModelName] | None = Field(default=None, max_length=200)
 
 
-class PlanUpdate(BaseModel):
+class PlanUpdate(_PlanLimits):
     """An admin's change to a plan: only the fields given change (null: unlimited)."""
 
-    model_config = ConfigDict(extra="forbid")
-
     name: str | None = Field(default=None, min_length=1, max_length=100)
-    price_cents: int | None = Field(default=None, ge=0, le=10_000_000)
     public: bool | None = None
     position: int | None = Field(default=None, ge=0, le=10_000)
-    max_characters: Limit = _LIMIT
-    messages_per_day: Limit = _LIMIT
-    audio_minutes_per_day: Limit = _LIMIT
-    voice_clones: Limit = _LIMIT
-    concurrent_generations: Limit = _LIMIT
-    monthly_budget_cents: Limit = _LIMIT
     live_calls: bool | None = None
     api_access: bool | None = None
-    models_allowed: list[ModelName] | None = Field(default=None, max_length=200)
 
     def changes(self) -> dict[str, object]:
         """Set fields only; a flag or name sent as null is left alone (they have no 'unlimited')."""
