@@ -60,6 +60,7 @@ from cognitia.voice.wiring import build_voices
 JOB_MODULES = [
     "cognitia.mail.tasks",
     "cognitia.auth.tasks",
+    "cognitia.billing.tasks",
     "cognitia.jobs.tasks",
     "cognitia.storage.tasks",
     "cognitia.chats.tasks",
@@ -181,6 +182,7 @@ def build_runtime(settings: Settings) -> Runtime:
     schedule = [
         Periodic("auth.cleanup", settings.jobs.cleanup_interval_seconds),
         Periodic("jobs.cleanup", settings.jobs.cleanup_interval_seconds),
+        Periodic("billing.cleanup", settings.jobs.cleanup_interval_seconds),
         Periodic("chats.sweep_interrupted", 300),
     ]
     models = build_models(settings)

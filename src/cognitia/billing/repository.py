@@ -5,13 +5,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cognitia.models.character import Character
 from cognitia.models.llm_call import LlmCall
 from cognitia.models.plan import Plan
-from cognitia.models.subscription import Subscription
+from cognitia.models.subscription import Subscription, UsageCounter
 from cognitia.models.user import User
 
 
@@ -58,3 +58,8 @@ async def cost_since(session: AsyncSession, user_id: str, since: datetime) -> in
         LlmCall.user_id == user_id, LlmCall.created_at >= since
     )
     return int(await session.scalar(query) or 0)
+
+
+async def delete_counters_before(session: AsyncSession, period: str) -> None:
+    """Drop counters of days before `period` (ISO dates sort as text)."""
+    await session.execute(delete(UsageCounter).where(UsageCounter.period < period))
