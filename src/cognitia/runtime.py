@@ -107,9 +107,14 @@ class Runtime:
         await self.db.dispose()
 
 
-def build_counters(db: Database, redis: Redis | None) -> QuotaCounters:
+def build_quotas(settings: Settings, db: Database, redis: Redis | None) -> Quotas:
     """Quota counters in Redis when there is one, else in the database."""
-    return RedisQuotaCounters(redis) if redis is not None else DatabaseQuotaCounters(db)
+    counters: QuotaCounters = (
+        RedisQuotaCounters(redis) if redis is not None else DatabaseQuotaCounters(db)
+    )
+    voices = settings.voice.voices
+    cloned = frozenset(name for name, entry in voices.items() if entry.convert is not None)
+    return Quotas(counters, settings.billing, cloned_voices=cloned)
 
 
 def build_blobs(settings: Settings) -> BlobStore:
@@ -206,7 +211,7 @@ def build_runtime(settings: Settings) -> Runtime:
         generations=Generations(ports),
         watchers=Watchers(),
         voices=voices,
-        quotas=Quotas(build_counters(db, redis), settings.billing),
+        quotas=build_quotas(settings, db, redis),
         redis=redis,
         schedule=schedule,
     )

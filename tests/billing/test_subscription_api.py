@@ -12,6 +12,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
+from cognitia.config import Settings
 from tests.conftest import make_settings
 from tests.support.apps import running_app
 from tests.support.factories import PASSWORD, runtime_of, user_with_token
@@ -261,3 +262,40 @@ async def test_a_default_plan_that_does_not_exist_says_so(
         response = await client.get("/api/v2/subscription/current", headers=headers)
 
     assert (response.status_code, response.json()["error"]) == (500, "default_plan_missing")
+
+
+def _with_clones(database_url: str, tmp_path: Path) -> Settings:
+    """A catalogue with two cloned voices (RVC servers never reached: nothing speaks)."""
+    clone = {"engine": "espeak", "voice": "en-us", "convert": {"url": "http://127.0.0.1:9"}}
+    voices = {name: {**clone, "convert": {**clone["convert"], "model": name}} for name in "AB"}
+    return make_settings(database_url, tmp_path, voice={"voices": voices, "default_voice": "A"})
+
+
+async def test_cloned_voices_count_against_the_plan(database_url: str, tmp_path: Path) -> None:
+    async with running_app(_with_clones(database_url, tmp_path)) as (app, client):
+        user_id, headers, admin = await _people(app, client)
+        make = {"name": "Echo", "voice_model": "A"}
+        await _assign(client, admin, user_id, "free")
+        on_free = await client.post("/api/v2/characters", json=make, headers=headers)
+        await _assign(client, admin, user_id, "basic")
+        first = await client.post("/api/v2/characters", json=make, headers=headers)
+        same_again = await client.post("/api/v2/characters", json=make, headers=headers)
+        other = await client.patch(
+            f"/api/v2/characters/{first.json()['id']}",
+            json={"voice_model": "B"},
+            headers=headers,
+        )
+        plain = await client.post("/api/v2/characters", json={"name": "P"}, headers=headers)
+        second = await client.patch(
+            f"/api/v2/characters/{plain.json()['id']}", json={"voice_model": "A"}, headers=headers
+        )
+
+    assert on_free.status_code == 403
+    assert (on_free.json()["error"], on_free.json()["upgrade_to"]) == (
+        "feature_not_in_plan",
+        "basic",
+    )
+    assert (first.status_code, same_again.status_code) == (201, 201)
+    assert other.status_code == 403  # B here, A on the second character: two clones on Basic
+    assert (other.json()["error"], other.json()["upgrade_to"]) == ("plan_limit_reached", "pro")
+    assert second.status_code == 200  # A again: still one clone

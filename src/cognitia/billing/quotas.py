@@ -64,10 +64,15 @@ class Quotas:
         counters: QuotaCounters,
         settings: BillingSettings,
         clock: Callable[[], datetime] = utcnow,
+        *,
+        cloned_voices: frozenset[str] = frozenset(),
     ) -> None:
         self.counters = counters
         self.settings = settings
         self.clock = clock
+        # The catalogue's cloned voices (entries with `convert`): a character whose
+        # voice_model names one is a voice clone of its owner's, counted by the plan.
+        self.cloned_voices = cloned_voices
 
     async def limits(self, session: AsyncSession, user_id: str) -> Limits:
         """The user's plan now, with what an admin granted on top."""
@@ -129,20 +134,47 @@ class Quotas:
         )
 
     async def check_characters(self, session: AsyncSession, *, user_id: str) -> None:
-        """In the transaction that just added a character: PlanLimitReached (403) if the
-        user now has more than the plan allows (the transaction then rolls back)."""
+        """In the transaction that just added or changed a character: PlanLimitReached
+        (403) if the user now has more characters, or voice clones, than the plan allows;
+        FeatureNotInPlan (403) for a clone on a plan without any. The transaction then
+        rolls back, so nothing is kept."""
         await repository.lock_user(session, user_id)
         limits = await self.limits(session, user_id)
         cap = limits.characters
-        if cap is None or await repository.count_characters(session, user_id) <= cap:
+        if cap is not None and await repository.count_characters(session, user_id) > cap:
+            upgrade = await self._roomier(session, "max_characters", cap)
+            raise PlanLimitReached(
+                f"Your plan ({limits.plan_name}) allows {cap} characters.",
+                limit="characters",
+                upgrade_to=upgrade,
+            )
+        await self._check_clones(session, limits, user_id)
+
+    async def _check_clones(self, session: AsyncSession, limits: Limits, user_id: str) -> None:
+        cap = limits.voice_clones
+        if cap is None or not self.cloned_voices:
             return
-        plans = await repository.list_plans(session, public_only=True)
-        roomier = logic.cheapest_above(plans, "max_characters", cap)
+        used = await repository.count_voices_used(session, user_id, self.cloned_voices)
+        if used <= cap:
+            return
+        upgrade = await self._roomier(session, "voice_clones", cap)
+        if cap == 0:
+            raise FeatureNotInPlan(
+                f"Cloned voices are not in your plan ({limits.plan_name}).",
+                feature="voice_clones",
+                upgrade_to=upgrade,
+            )
         raise PlanLimitReached(
-            f"Your plan ({limits.plan_name}) allows {cap} characters.",
-            limit="characters",
-            upgrade_to=roomier.id if roomier else None,
+            f"Your plan ({limits.plan_name}) allows {cap} cloned voices.",
+            limit="voice_clones",
+            upgrade_to=upgrade,
         )
+
+    async def _roomier(self, session: AsyncSession, column: str, cap: int) -> str | None:
+        """The first public plan that allows more than `cap` of `column`."""
+        plans = await repository.list_plans(session, public_only=True)
+        roomier = logic.cheapest_above(plans, column, cap)
+        return roomier.id if roomier else None
 
     async def messages_today(self, user_id: str) -> int:
         return await self.counters.used(user_id, MESSAGES, logic.day(self.clock()).key)

@@ -52,6 +52,14 @@ async def count_characters(session: AsyncSession, user_id: str) -> int:
     return int(await session.scalar(query) or 0)
 
 
+async def count_voices_used(session: AsyncSession, user_id: str, voices: frozenset[str]) -> int:
+    """How many of `voices` the user's characters speak with (each counted once)."""
+    query = select(func.count(func.distinct(Character.voice_model))).where(
+        Character.owner_id == user_id, Character.voice_model.in_(voices)
+    )
+    return int(await session.scalar(query) or 0)
+
+
 async def cost_since(session: AsyncSession, user_id: str, since: datetime) -> int:
     """What the user's model calls cost since `since`, in nano-USD (llm_call rows)."""
     query = select(func.coalesce(func.sum(LlmCall.cost_nanousd), 0)).where(

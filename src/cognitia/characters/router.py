@@ -53,7 +53,8 @@ async def create_character(
     models: ModelsDep,
     quotas: QuotasDep,
 ) -> CharacterRead:
-    """403 plan_limit_reached when the plan's number of characters is reached."""
+    """403 plan_limit_reached when the plan's number of characters (or of cloned voices)
+    is reached; 403 feature_not_in_plan for a cloned voice on a plan without any."""
     character = await service.create(session, models, owner=user, data=data)
     await quotas.check_characters(session, user_id=user.id)  # refused: nothing is kept
     return CharacterRead.model_validate(character)
@@ -111,16 +112,20 @@ async def get_character(
 
 
 @router.patch("/{character_id}", responses=_errors(403, 404, 422))
-async def update_character(
+async def update_character(  # noqa: PLR0913 - path, body, caller and the adapters used
     character_id: ResourceId,
     data: CharacterUpdate,
     user: CurrentUser,
     session: SessionDep,
     models: ModelsDep,
+    quotas: QuotasDep,
 ) -> CharacterRead:
+    """403 when a cloned voice is beyond the plan (feature_not_in_plan, plan_limit_reached)."""
     character = await service.update(
         session, models, owner=user, character_id=character_id, data=data
     )
+    if data.voice_model is not None:
+        await quotas.check_characters(session, user_id=user.id)
     return CharacterRead.model_validate(character)
 
 
