@@ -10,6 +10,7 @@ the job runner and the CLI use their own connections and must see committed rows
 from __future__ import annotations
 
 import asyncio
+import importlib.util
 import os
 import shutil
 from collections.abc import AsyncIterator, Iterator
@@ -21,7 +22,7 @@ import pytest_asyncio
 from asgi_lifespan import LifespanManager
 from fastapi import FastAPI
 from redis import Redis as SyncRedis
-from sqlalchemy import text
+from sqlalchemy import insert, text
 from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.pool import NullPool
 
@@ -29,6 +30,7 @@ from cognitia.app import create_app
 from cognitia.config import Settings
 from cognitia.db import Base
 from cognitia.migrations import runner
+from cognitia.models.plan import Plan
 from cognitia.runtime import Runtime
 from tests.support import postgres
 
@@ -73,13 +75,26 @@ def database_url(db_backend: str, request: pytest.FixtureRequest, tmp_path: Path
     truncate_all(url)
 
 
+def _seeded_plans() -> list[dict[str, object]]:
+    path = Path(runner.__file__).parent / "versions" / "0010_plans_subscriptions_usage_counters.py"
+    spec = importlib.util.spec_from_file_location("seeded_plans_migration", path)
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    rows: list[dict[str, object]] = module.seed_rows()
+    return rows
+
+
 def truncate_all(async_url: str) -> None:
+    """Empty every table, then put back the rows migrations seed (the default plans)."""
     names = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
 
     async def truncate() -> None:
         engine = create_async_engine(async_url, poolclass=NullPool)
         async with engine.begin() as conn:
             await conn.execute(text(f"TRUNCATE TABLE {names} RESTART IDENTITY CASCADE"))
+            await conn.execute(insert(Plan), _seeded_plans())
         await engine.dispose()
 
     asyncio.run(truncate())

@@ -9,7 +9,7 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi_offline import FastAPIOffline
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
@@ -18,6 +18,9 @@ from cognitia import __version__
 from cognitia.auth.first_user import first_user_notice
 from cognitia.auth.router import keys_router
 from cognitia.auth.router import router as auth_router
+from cognitia.billing.rates import rate_limited
+from cognitia.billing.router import admin_router as billing_admin_router
+from cognitia.billing.router import router as subscription_router
 from cognitia.characters.lorebooks.router import router as lorebooks_router
 from cognitia.characters.personas.router import router as personas_router
 from cognitia.characters.router import router as characters_router
@@ -183,12 +186,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.runner_task = None
     errors.install(app)
+    app.include_router(health_router)  # probes are never rate limited
     routers = (
-        health_router,
         auth_router,
         keys_router,
         users_router,
         admin_router,
+        subscription_router,
+        billing_admin_router,
         llm_router,
         openai_router,
         characters_router,
@@ -204,7 +209,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         livekit_router,
     )
     for router in routers:
-        app.include_router(router)
+        app.include_router(router, dependencies=[Depends(rate_limited("api"))])
     openapi.install(app)
     webui.install(app, settings)
     if settings.http.cors_origins:

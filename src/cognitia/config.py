@@ -476,6 +476,35 @@ class StorageSettings(BaseModel):
         return self
 
 
+class RateLimitSettings(BaseModel):
+    """Sliding-window limits per class of route (docs/plans.md); 0 turns a class off.
+    Off by default, like the plan limits: an operator opts in (docs/plans.md suggests values)."""
+
+    window_seconds: int = Field(60, ge=1, le=86_400, description="The sliding window.")
+    requests_per_user: int = Field(
+        0, ge=0, description="Requests per window of a signed-in user (or API key), any route."
+    )
+    requests_per_ip: int = Field(
+        0, ge=0, description="Requests per window from one IP without credentials."
+    )
+    generations_per_user: int = Field(
+        0,
+        ge=0,
+        description="Requests per window that make a model answer (chat messages,"
+        " regenerate, continue, /v1/chat/completions), per user.",
+    )
+
+
+class BillingSettings(BaseModel):
+    default_plan: str = Field(
+        "unlimited",
+        pattern=r"^[a-z0-9_-]{1,32}$",
+        description="The plan of everyone without a subscription. `unlimited` (no limits) keeps"
+        " a fresh install usable; an operator selling plans sets `free` (docs/plans.md).",
+    )
+    rate_limits: RateLimitSettings = Field(default_factory=RateLimitSettings)
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="COGNITIA_", env_nested_delimiter="__", extra="ignore"
@@ -511,6 +540,7 @@ class Settings(BaseSettings):
     retrieval: RetrievalSettings = Field(default_factory=RetrievalSettings)
     memory: MemorySettings = Field(default_factory=MemorySettings)
     voice: VoiceSettings = Field(default_factory=VoiceSettings)
+    billing: BillingSettings = Field(default_factory=BillingSettings)
 
     @model_validator(mode="after")
     def _refuse_default_secret_in_production(self) -> Settings:

@@ -12,6 +12,10 @@ from functools import partial
 
 from redis.asyncio import Redis
 
+from cognitia.billing.ports import QuotaCounters
+from cognitia.billing.providers.database import DatabaseQuotaCounters
+from cognitia.billing.providers.redis import RedisQuotaCounters
+from cognitia.billing.quotas import Quotas
 from cognitia.cache.ports import Cache, RateLimiter
 from cognitia.cache.providers.limits import LimitsRateLimiter
 from cognitia.cache.providers.memory import MemoryCache
@@ -57,6 +61,7 @@ from cognitia.voice.wiring import build_voices
 JOB_MODULES = [
     "cognitia.mail.tasks",
     "cognitia.auth.tasks",
+    "cognitia.billing.tasks",
     "cognitia.jobs.tasks",
     "cognitia.storage.tasks",
     "cognitia.chats.tasks",
@@ -85,6 +90,7 @@ class Runtime:
     watchers: Watchers
     voices: VoiceRegistry
     meter: AudioMeter
+    quotas: Quotas
     redis: Redis | None = None
     schedule: list[Periodic] = field(default_factory=list)
 
@@ -102,6 +108,16 @@ class Runtime:
         if self.redis is not None:
             await self.redis.aclose()
         await self.db.dispose()
+
+
+def build_quotas(settings: Settings, db: Database, redis: Redis | None) -> Quotas:
+    """Quota counters in Redis when there is one, else in the database."""
+    counters: QuotaCounters = (
+        RedisQuotaCounters(redis) if redis is not None else DatabaseQuotaCounters(db)
+    )
+    voices = settings.voice.voices
+    cloned = frozenset(name for name, entry in voices.items() if entry.convert is not None)
+    return Quotas(counters, settings.billing, cloned_voices=cloned)
 
 
 def build_blobs(settings: Settings) -> BlobStore:
@@ -174,6 +190,7 @@ def build_runtime(settings: Settings) -> Runtime:
     schedule = [
         Periodic("auth.cleanup", settings.jobs.cleanup_interval_seconds),
         Periodic("jobs.cleanup", settings.jobs.cleanup_interval_seconds),
+        Periodic("billing.cleanup", settings.jobs.cleanup_interval_seconds),
         Periodic("chats.sweep_interrupted", 300),
     ]
     models = build_models(settings)
@@ -201,6 +218,7 @@ def build_runtime(settings: Settings) -> Runtime:
         watchers=Watchers(),
         voices=voices,
         meter=meter,
+        quotas=build_quotas(settings, db, redis),
         redis=redis,
         schedule=schedule,
     )

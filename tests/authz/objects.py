@@ -194,6 +194,15 @@ def friend_reads(world: World, _: str) -> Read:
     return "/api/v2/users/me", world.friend.headers
 
 
+async def plan(world: World, _: Person, __: Mapping[str, str]) -> str:
+    """A seeded plan: everyone's to read, no one's to change but an admin's."""
+    return "free"
+
+
+def plan_reads(world: World, _: str) -> Read:
+    return "/api/v2/subscription/plans", world.friend.headers
+
+
 KINDS: dict[str, Kind] = {
     "character_id": Kind(make=private_character, share=public_character),
     "chat_id": Kind(make=private_chat, share=shared_chat),
@@ -205,6 +214,7 @@ KINDS: dict[str, Kind] = {
     "persona_id": Kind(make=persona),
     "key_id": Kind(make=api_key),
     "user_id": Kind(make=friend, watch=friend_reads, owned=False),
+    "plan_id": Kind(make=plan, watch=plan_reads, owned=False),
 }
 
 # What a member of the owner's chat, or anyone who sees the owner's public character, may

@@ -3,7 +3,7 @@ and whether an API key's scope reaches the route (auth/scopes.py)."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Protocol
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -93,3 +93,20 @@ async def get_admin(user: CurrentUser) -> User:
 
 
 AdminUser = Annotated[User, Depends(get_admin, scope="function")]
+
+
+class PlanFeatures(Protocol):
+    """Whether the caller's plan has a feature; filled by the billing domain's Quotas,
+    which sits above auth, so auth names only this shape (docs/plans.md)."""
+
+    async def require_feature(self, session: AsyncSession, *, user_id: str, feature: str) -> None:
+        """Raise a 403 (feature_not_in_plan) unless the user's plan has `feature`."""
+        ...
+
+
+def get_plan_features(request: Request) -> PlanFeatures:
+    features: PlanFeatures = request.app.state.runtime.quotas
+    return features
+
+
+PlanFeaturesDep = Annotated[PlanFeatures, Depends(get_plan_features)]

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Request, status
 from fastapi.responses import RedirectResponse
 
 from cognitia.auth import api_keys, service
-from cognitia.auth.dependencies import CurrentPrincipal, CurrentUser
+from cognitia.auth.dependencies import CurrentPrincipal, CurrentUser, PlanFeaturesDep
 from cognitia.auth.schemas import (
     Accepted,
     ApiKeyCreate,
@@ -137,14 +137,17 @@ async def me(user: CurrentUser) -> UserRead:
 
 
 @keys_router.post("", status_code=status.HTTP_201_CREATED, responses=_errors(401, 403, 422, 429))
-async def create_api_key(
+async def create_api_key(  # noqa: PLR0913 - the body, the caller and the adapters used
     data: ApiKeyCreate,
     principal: CurrentPrincipal,
     session: SessionDep,
     limiter: RateLimiterDep,
     settings: SettingsDep,
+    plan: PlanFeaturesDep,
 ) -> ApiKeyCreated:
-    """Needs a signed-in session (not an API key) and `current_password`."""
+    """Needs a signed-in session (not an API key), `current_password`, and a plan with
+    API access (403 feature_not_in_plan)."""
+    await plan.require_feature(session, user_id=principal.user.id, feature="api_access")
     key, raw = await api_keys.create(
         session, limiter, settings.auth, principal=principal, data=data
     )

@@ -31,6 +31,7 @@ class RateDecision:
     allowed: bool
     remaining: int
     retry_after_seconds: int
+    reset_seconds: int = 0  # until the oldest hit in the window leaves it
 
 
 class RateLimiter(Protocol):

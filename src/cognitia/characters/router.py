@@ -8,6 +8,7 @@ from fastapi import APIRouter, File, Query, Response, UploadFile, status
 
 from cognitia.auth.dependencies import CurrentUser
 from cognitia.auth.schemas import ResourceId
+from cognitia.billing.deps import QuotasDep
 from cognitia.characters import service
 from cognitia.characters.cards.reading import MAX_IMPORT_BYTES
 from cognitia.characters.errors import FileTooLarge
@@ -44,11 +45,18 @@ async def _read(upload: UploadFile, limit: int) -> bytes:
     return data
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, responses=_errors(404, 422))
+@router.post("", status_code=status.HTTP_201_CREATED, responses=_errors(403, 404, 422))
 async def create_character(
-    data: CharacterCreate, user: CurrentUser, session: SessionDep, models: ModelsDep
+    data: CharacterCreate,
+    user: CurrentUser,
+    session: SessionDep,
+    models: ModelsDep,
+    quotas: QuotasDep,
 ) -> CharacterRead:
+    """403 plan_limit_reached when the plan's number of characters (or of cloned voices)
+    is reached; 403 feature_not_in_plan for a cloned voice on a plan without any."""
     character = await service.create(session, models, owner=user, data=data)
+    await quotas.check_characters(session, user_id=user.id)  # refused: nothing is kept
     return CharacterRead.model_validate(character)
 
 
@@ -72,20 +80,23 @@ async def marketplace(
     return CharacterPage(items=items, total=total, limit=search.limit, offset=search.offset)
 
 
-@router.post("/import", status_code=status.HTTP_201_CREATED, responses=_errors(413, 415, 422))
-async def import_card(
+@router.post("/import", status_code=status.HTTP_201_CREATED, responses=_errors(403, 413, 415, 422))
+async def import_card(  # noqa: PLR0913 - the upload and the adapters it goes through
     user: CurrentUser,
     session: SessionDep,
     models: ModelsDep,
     blobs: BlobsDep,
+    quotas: QuotasDep,
     file: Annotated[UploadFile, File(description="PNG, JSON, CHARX or World Info JSON.")],
 ) -> ImportResult:
-    """Import a Character Card (V1/V2/V3: PNG, JSON, CHARX) or a World Info lorebook."""
+    """Import a Character Card (V1/V2/V3: PNG, JSON, CHARX) or a World Info lorebook.
+    A character beyond the plan's number is refused (403 plan_limit_reached)."""
     data = await _read(file, MAX_IMPORT_BYTES)
     outcome = await service.import_file(
         session, models, blobs, owner=user, filename=file.filename or "", data=data
     )
     if outcome.character is not None:
+        await quotas.check_characters(session, user_id=user.id)
         return ImportResult(
             kind="character", character=CharacterRead.model_validate(outcome.character)
         )
@@ -101,16 +112,20 @@ async def get_character(
 
 
 @router.patch("/{character_id}", responses=_errors(403, 404, 422))
-async def update_character(
+async def update_character(  # noqa: PLR0913 - path, body, caller and the adapters used
     character_id: ResourceId,
     data: CharacterUpdate,
     user: CurrentUser,
     session: SessionDep,
     models: ModelsDep,
+    quotas: QuotasDep,
 ) -> CharacterRead:
+    """403 when a cloned voice is beyond the plan (feature_not_in_plan, plan_limit_reached)."""
     character = await service.update(
         session, models, owner=user, character_id=character_id, data=data
     )
+    if data.voice_model is not None:
+        await quotas.check_characters(session, user_id=user.id)
     return CharacterRead.model_validate(character)
 
 

@@ -8,7 +8,8 @@ emitted before they started reading, and no reader can hold up the generation.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Sequence
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
 from cognitia.chats import live
@@ -18,6 +19,8 @@ from cognitia.chats.schemas import MessageRead
 from cognitia.errors import CognitiaError
 from cognitia.events.ports import EventBus
 from cognitia.voice.ports import AudioFormat
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -44,6 +47,7 @@ class Turn:
         self._wakeup = asyncio.Event()
         self._done = asyncio.Event()
         self._spoken: list[asyncio.Task[None]] = []  # the replies' audio (chats/speaking.py)
+        self._on_failure: list[Callable[[], Awaitable[None]]] = []
 
     @property
     def done(self) -> bool:
@@ -71,6 +75,21 @@ class Turn:
     async def spoken(self) -> None:
         """Wait for the replies' audio to be spoken (or to have failed or stopped)."""
         await asyncio.gather(*self._spoken, return_exceptions=True)
+
+    def on_failure(self, callback: Callable[[], Awaitable[None]]) -> None:
+        """Run `callback` when the turn ends with `failure` (a quota unit to give back).
+        Register it before the turn's task first runs: right after Generations.start."""
+        self._on_failure.append(callback)
+
+    async def settle(self) -> None:
+        """At the end of the turn: the failure callbacks, if it failed."""
+        if self.failure is None:
+            return
+        for callback in self._on_failure:
+            try:
+                await callback()
+            except Exception:
+                log.exception("a turn's failure callback failed")
 
     def finish(self) -> None:
         self._done.set()

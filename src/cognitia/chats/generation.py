@@ -137,6 +137,7 @@ class Generations:
         finally:
             try:
                 await turn.spoken()  # the last sentences may still be being spoken
+                await turn.settle()
             finally:
                 turn.finish()
 

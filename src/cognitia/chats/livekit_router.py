@@ -12,6 +12,7 @@ from pydantic import BaseModel, Field
 
 from cognitia.auth.dependencies import CurrentUser
 from cognitia.auth.schemas import ResourceId
+from cognitia.billing.deps import QuotasDep
 from cognitia.chats import livekit
 from cognitia.http.deps import SessionDep, SettingsDep
 
@@ -34,14 +35,20 @@ class LiveKitTokenRead(BaseModel):
     "/livekit-token",
     responses={
         401: {"description": "Not authenticated"},
+        403: {"description": "feature_not_in_plan: live calls are not in the caller's plan"},
         404: {"description": "chat_not_found (also for chats the caller is not in)"},
         503: {"description": "livekit_not_configured, or voice_unavailable (voice is off)"},
     },
 )
 async def create_livekit_token(
-    data: LiveKitTokenCreate, user: CurrentUser, session: SessionDep, settings: SettingsDep
+    data: LiveKitTokenCreate,
+    user: CurrentUser,
+    session: SessionDep,
+    settings: SettingsDep,
+    quotas: QuotasDep,
 ) -> LiveKitTokenRead:
-    """Mint a LiveKit token that joins the chat's room as the caller."""
+    """Mint a LiveKit token that joins the chat's room as the caller (a live call)."""
+    await quotas.require_feature(session, user_id=user.id, feature="live_calls")
     minted = await livekit.room_token(
         session, user=user, chat_id=data.chat_id, settings=settings.voice
     )

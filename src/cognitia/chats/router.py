@@ -5,14 +5,17 @@ The live event stream of a chat, GET /{chat_id}/events, is in events_router.py.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Query, Request, status
+from fastapi import APIRouter, Body, Depends, Query, Request, status
 from sse_starlette import EventSourceResponse
 
 from cognitia.auth.dependencies import Caller, CurrentUser
 from cognitia.auth.schemas import ResourceId
+from cognitia.billing.deps import QuotasDep
+from cognitia.billing.quotas import Quotas
+from cognitia.billing.rates import rate_limited
 from cognitia.chats import live, messages, service
 from cognitia.chats.deps import GenerationsDep
 from cognitia.chats.fanout import Turn
@@ -36,6 +39,7 @@ from cognitia.chats.schemas import (
     TurnRead,
 )
 from cognitia.chats.shutdown import stream_grace_seconds
+from cognitia.db import Database
 from cognitia.errors import Unprocessable
 from cognitia.http.deps import DbDep, EventsDep, SessionDep
 
@@ -60,14 +64,18 @@ _GENERATING: dict[int | str, dict[str, Any]] = {
         " otherwise the finished replies as JSON.",
         "content": {"text/event-stream": {}},
     },
+    403: {"description": "budget_exhausted: the plan's cost budget for the month is spent"},
     409: {"description": "not_last_reply, message_streaming"},
     422: {"description": "validation_error, speaker_required, speaker_not_in_chat"},
+    429: {"description": "quota_exceeded: the plan's messages per day (Retry-After)"},
     502: {"description": "upstream_rejected (JSON answers only)"},
     503: {
         "description": "voice_unavailable (`speak` asked, no voice can speak; nothing is"
         " stored), models_unavailable (JSON answers only)"
     },
 }
+# The routes that make a model answer have a rate limit of their own (billing/rates.py).
+GENERATE = [Depends(rate_limited("generate"))]
 # regenerate and continue take an optional body: {"speak": true, "audio_format": "wav"}
 OptionsBody = Annotated[ReplyOptions | None, Body()]
 
@@ -75,6 +83,21 @@ OptionsBody = Annotated[ReplyOptions | None, Body()]
 async def _relay(turn: Turn) -> AsyncIterator[dict[str, str]]:
     async for item in turn.events():
         yield live.to_sse(item)
+
+
+async def _charged(
+    quotas: Quotas, db: Database, user_id: str, start: Callable[[], Awaitable[Turn]]
+) -> Turn:
+    """Take one of the day's messages, then start the turn; the message is given back
+    if the turn cannot start or its first reply fails before any text."""
+    charge = await quotas.charge_message(db, user_id=user_id)
+    try:
+        turn = await start()
+    except BaseException:
+        await charge.refund()
+        raise
+    turn.on_failure(charge.refund)  # before the turn's task first runs: no await since start
+    return turn
 
 
 async def _answer(request: Request, turn: Turn) -> TurnRead | EventSourceResponse:
@@ -211,16 +234,24 @@ async def list_messages(  # noqa: PLR0913 - path, paging and dependencies
     )
 
 
-@router.post("/{chat_id}/messages", response_model=None, responses=_GENERATING)
+@router.post(
+    "/{chat_id}/messages", response_model=None, responses=_GENERATING, dependencies=GENERATE
+)
 async def send_message(  # noqa: PLR0913 - path, body and dependencies
     chat_id: ResourceId,
     data: MessageCreate,
     caller: Caller,
     db: DbDep,
     generations: GenerationsDep,
+    quotas: QuotasDep,
     request: Request,
 ) -> TurnRead | EventSourceResponse:
-    turn = await messages.send(db, generations, user=caller.user, chat_id=chat_id, data=data)
+    turn = await _charged(
+        quotas,
+        db,
+        caller.user.id,
+        lambda: messages.send(db, generations, user=caller.user, chat_id=chat_id, data=data),
+    )
     return await _answer(request, turn)
 
 
@@ -281,7 +312,10 @@ async def choose_swipe(  # noqa: PLR0913 - path, body and dependencies
 
 
 @router.post(
-    "/{chat_id}/messages/{message_id}/regenerate", response_model=None, responses=_GENERATING
+    "/{chat_id}/messages/{message_id}/regenerate",
+    response_model=None,
+    responses=_GENERATING,
+    dependencies=GENERATE,
 )
 async def regenerate_message(  # noqa: PLR0913 - path and dependencies
     chat_id: ResourceId,
@@ -289,17 +323,31 @@ async def regenerate_message(  # noqa: PLR0913 - path and dependencies
     caller: Caller,
     db: DbDep,
     generations: GenerationsDep,
+    quotas: QuotasDep,
     request: Request,
     options: OptionsBody = None,
 ) -> TurnRead | EventSourceResponse:
-    turn = await messages.regenerate(
-        db, generations, user=caller.user, chat_id=chat_id, message_id=message_id, options=options
+    turn = await _charged(
+        quotas,
+        db,
+        caller.user.id,
+        lambda: messages.regenerate(
+            db,
+            generations,
+            user=caller.user,
+            chat_id=chat_id,
+            message_id=message_id,
+            options=options,
+        ),
     )
     return await _answer(request, turn)
 
 
 @router.post(
-    "/{chat_id}/messages/{message_id}/continue", response_model=None, responses=_GENERATING
+    "/{chat_id}/messages/{message_id}/continue",
+    response_model=None,
+    responses=_GENERATING,
+    dependencies=GENERATE,
 )
 async def continue_message(  # noqa: PLR0913 - path and dependencies
     chat_id: ResourceId,
@@ -307,11 +355,22 @@ async def continue_message(  # noqa: PLR0913 - path and dependencies
     caller: Caller,
     db: DbDep,
     generations: GenerationsDep,
+    quotas: QuotasDep,
     request: Request,
     options: OptionsBody = None,
 ) -> TurnRead | EventSourceResponse:
-    turn = await messages.continue_reply(
-        db, generations, user=caller.user, chat_id=chat_id, message_id=message_id, options=options
+    turn = await _charged(
+        quotas,
+        db,
+        caller.user.id,
+        lambda: messages.continue_reply(
+            db,
+            generations,
+            user=caller.user,
+            chat_id=chat_id,
+            message_id=message_id,
+            options=options,
+        ),
     )
     return await _answer(request, turn)
 

@@ -43,6 +43,16 @@ def _incoming_request_id(scope: Scope) -> str:
     return uuid.uuid4().hex
 
 
+# Where the rate limit a request passed leaves its X-RateLimit-* headers (billing/rates.py),
+# so streamed and error responses carry them too.
+RATE_LIMIT_STATE = "rate_limit_headers"
+
+
+def _rate_limit_headers(scope: Scope) -> list[tuple[bytes, bytes]]:
+    found: dict[str, str] = scope.get("state", {}).get(RATE_LIMIT_STATE) or {}
+    return [(name.lower().encode(), value.encode()) for name, value in found.items()]
+
+
 class RequestContextMiddleware:
     def __init__(self, app: ASGIApp, *, hsts: str | None = None) -> None:
         self.app = app
@@ -66,6 +76,7 @@ class RequestContextMiddleware:
                 headers = list(message.get("headers", []))
                 headers.append((b"x-request-id", request_id.encode()))
                 headers.extend(self.headers)
+                headers.extend(_rate_limit_headers(scope))
                 message["headers"] = headers
             await send(message)
 

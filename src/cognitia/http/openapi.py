@@ -29,6 +29,7 @@ SHARED = {
     401: "not_authenticated, invalid_token, token_expired",
     403: "forbidden: the account or the API key's scope may not do this",
     422: "validation_error: `fields` names each problem",
+    429: "rate_limited: too many requests in the window (Retry-After, X-RateLimit-*)",
 }
 METHOD_NOT_ALLOWED = (
     "A method a path does not have (OPTIONS included, unless CORS is configured) answers"
@@ -48,6 +49,7 @@ def _shared_statuses(operation: Operation) -> list[int]:
         statuses += [401, 403]
     if "requestBody" in operation or operation.get("parameters"):
         statuses.append(422)
+    statuses.append(429)  # every route but the health checks is rate limited (billing/rates.py)
     return statuses
 
 

@@ -15,7 +15,9 @@ from cognitia.models.lorebook import Lorebook, LorebookEntry
 from cognitia.models.memory_fact import MemoryFact
 from cognitia.models.message import Message, MessageSwipe
 from cognitia.models.persona import Persona
+from cognitia.models.plan import Plan
 from cognitia.models.refresh_token import RefreshToken
+from cognitia.models.subscription import Subscription, SubscriptionStatus, UsageCounter
 from cognitia.models.user import User
 
 __all__ = [
@@ -40,7 +42,11 @@ __all__ = [
     "Message",
     "MessageSwipe",
     "Persona",
+    "Plan",
     "RefreshToken",
+    "Subscription",
+    "SubscriptionStatus",
+    "UsageCounter",
     "User",
     "VoicePermission",
 ]

@@ -11,30 +11,41 @@ import time
 from collections.abc import AsyncGenerator, AsyncIterator
 from typing import Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends
 from fastapi.responses import JSONResponse
 from sse_starlette import EventSourceResponse
 
 from cognitia.auth.dependencies import Caller
+from cognitia.billing.deps import QuotasDep, require_api_access
+from cognitia.billing.rates import rate_limited
 from cognitia.chats.shutdown import stream_grace_seconds
+from cognitia.db import Database
 from cognitia.http.deps import DbDep, ModelsDep, SettingsDep, UsageDep
 from cognitia.kit.ids import new_id
 from cognitia.llm import service
 from cognitia.llm.logic import LANE_PREFIX, parse_target
-from cognitia.llm.service import CallContext, GenerationEvent, Generator
+from cognitia.llm.ports import ChatRequest
+from cognitia.llm.registry import ModelRegistry
+from cognitia.llm.service import CallContext, GenerationEvent, Generator, UsageRecorder
+from cognitia.models.user import User
 from cognitia.openai_api import as_model
 from cognitia.openai_api import format as openai_format
 from cognitia.openai_api.schemas import ChatCompletionRequest, EmbeddingRequest
 
-router = APIRouter(prefix="/v1", tags=["openai-compatible"])
+# The whole surface is the plan's API access (docs/plans.md).
+router = APIRouter(
+    prefix="/v1", tags=["openai-compatible"], dependencies=[Depends(require_api_access)]
+)
 
 _MODEL_ERRORS: dict[int | str, dict[str, Any]] = {
+    403: {"description": "feature_not_in_plan (api_access), budget_exhausted"},
     404: {"description": "model_not_found: no such model, lane or character of yours"},
     502: {"description": "upstream_rejected (before the first streamed token)"},
     503: {"description": "models_unavailable (before the first streamed token)"},
 }
 _COMPLETION: dict[int | str, dict[str, Any]] = {
     **_MODEL_ERRORS,
+    429: {"description": "quota_exceeded: the plan's messages per day (Retry-After)"},
     200: {
         "description": "`stream: true`: chunks as SSE, ending with `data: [DONE]`;"
         " otherwise the completion as JSON.",
@@ -52,7 +63,12 @@ async def list_models(caller: Caller, db: DbDep, models: ModelsDep) -> dict[str,
     return {"object": "list", "data": [openai_format.model_entry(i) for i in ids]}
 
 
-@router.post("/chat/completions", response_model=None, responses=_COMPLETION)
+@router.post(
+    "/chat/completions",
+    response_model=None,
+    responses=_COMPLETION,
+    dependencies=[Depends(rate_limited("generate"))],
+)
 async def chat_completions(  # noqa: PLR0913 - FastAPI dependencies, one per adapter used
     body: ChatCompletionRequest,
     caller: Caller,
@@ -60,15 +76,39 @@ async def chat_completions(  # noqa: PLR0913 - FastAPI dependencies, one per ada
     db: DbDep,
     models: ModelsDep,
     usage: UsageDep,
+    quotas: QuotasDep,
 ) -> JSONResponse | EventSourceResponse:
     request = body.to_request()
     service.check_limits(request, settings.llm)
-    context = CallContext(user_id=caller.user.id)
+    charge = await quotas.charge_message(db, user_id=caller.user.id)
+    try:
+        # At shutdown a stream in flight gets the same grace as a chat reply (chats/shutdown.py).
+        grace = stream_grace_seconds(settings)
+        return await _complete(
+            body, request, caller.user, db=db, models=models, usage=usage, grace=grace
+        )
+    except BaseException:  # nothing was answered: the message is not counted
+        await charge.refund()
+        raise
+
+
+async def _complete(  # noqa: PLR0913 - the request, whose it is, and the adapters it uses
+    body: ChatCompletionRequest,
+    request: ChatRequest,
+    user: User,
+    *,
+    db: Database,
+    models: ModelRegistry,
+    usage: UsageRecorder,
+    grace: float,
+) -> JSONResponse | EventSourceResponse:
+    """The completion as JSON, or its stream once the first event has come."""
+    context = CallContext(user_id=user.id)
     target = parse_target(body.model)
     character_id = as_model.character_id_of(body.model)
     if character_id is not None:
         request, target, context = await as_model.request_for(
-            db, models, user=caller.user, character_id=character_id, request=request
+            db, models, user=user, character_id=character_id, request=request
         )
     if not body.stream:
         result = await service.complete(
@@ -79,8 +119,6 @@ async def chat_completions(  # noqa: PLR0913 - FastAPI dependencies, one per ada
     first = await anext(events)  # errors before the first event become plain HTTP errors
     include_usage = bool(body.stream_options and body.stream_options.include_usage)
     chunks = _sse(first, events, include_usage=include_usage)
-    # At shutdown a stream in flight gets the same grace as a chat reply (chats/shutdown.py).
-    grace = stream_grace_seconds(settings)
     return EventSourceResponse(chunks, sep="\n", ping=15, shutdown_grace_period=grace)
 
 

@@ -45,8 +45,9 @@ class LimitsRateLimiter:
         item = self._item(rate)
         allowed = await self.limiter.hit(item, self.prefix, key)
         stats = await self.limiter.get_window_stats(item, self.prefix, key)
-        retry_after = 0 if allowed else max(1, math.ceil(stats.reset_time - time.time()))
-        return RateDecision(allowed, stats.remaining, retry_after)
+        reset = max(0, math.ceil(stats.reset_time - time.time()))
+        retry_after = 0 if allowed else max(1, reset)
+        return RateDecision(allowed, stats.remaining, retry_after, reset)
 
     async def clear(self, key: str, rate: RateLimit) -> None:
         await self.limiter.clear(self._item(rate), self.prefix, key)

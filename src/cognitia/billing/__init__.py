@@ -1,0 +1,1 @@
+"""Plans, subscriptions, quotas and rate limits (docs/plans.md)."""

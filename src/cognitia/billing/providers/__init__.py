@@ -1,0 +1,1 @@
+"""QuotaCounters adapters: Redis, and the database where there is no Redis."""

@@ -1,0 +1,191 @@
+"""Every limit a plan sets is decided here; endpoints call these and nothing else.
+
+- daily quotas (messages): counted in QuotaCounters before the work starts, given back
+  when the work fails upstream; refused with 429 quota_exceeded until midnight UTC;
+- the monthly cost budget: the month's `llm_call` costs against the plan's budget,
+  refused with 403 budget_exhausted until the 1st (UTC);
+- counts the plan caps (characters): checked in the creating transaction, after the
+  insert and under a lock on the user, refused with 403 plan_limit_reached;
+- features (API access, live calls): 403 feature_not_in_plan naming the plan that has it.
+
+Audio minutes per day: `audio_seconds_today` below reads the voice meter's rows
+(audio_usage) for GET /usage; refusing audio past the limit is not built yet.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from cognitia.billing import logic, repository
+from cognitia.billing.errors import (
+    BudgetExhausted,
+    DefaultPlanMissing,
+    FeatureNotInPlan,
+    PlanLimitReached,
+    QuotaExceeded,
+)
+from cognitia.billing.logic import Limits
+from cognitia.billing.ports import QuotaCounters
+from cognitia.config import BillingSettings
+from cognitia.db import Database
+from cognitia.kit.clock import utcnow
+
+MESSAGES = "messages"
+# A limit for counting what a plan does not limit, so GET /usage can still show it.
+UNCAPPED = 2**31 - 1
+FEATURE_NAMES = {"api_access": "API access (API keys and /v1)", "live_calls": "Live voice calls"}
+
+
+@dataclass
+class Charge:
+    """One unit of a daily quota taken for a request; given back if the work fails."""
+
+    counters: QuotaCounters
+    user_id: str
+    metric: str
+    period: str
+    refunded: bool = False
+
+    async def refund(self) -> None:
+        if not self.refunded:
+            self.refunded = True
+            await self.counters.give_back(self.user_id, self.metric, self.period)
+
+
+class Quotas:
+    """One per process (built by the composition root); `clock` is for tests of midnight."""
+
+    def __init__(
+        self,
+        counters: QuotaCounters,
+        settings: BillingSettings,
+        clock: Callable[[], datetime] = utcnow,
+        *,
+        cloned_voices: frozenset[str] = frozenset(),
+    ) -> None:
+        self.counters = counters
+        self.settings = settings
+        self.clock = clock
+        # The catalogue's cloned voices (entries with `convert`): a character whose
+        # voice_model names one is a voice clone of its owner's, counted by the plan.
+        self.cloned_voices = cloned_voices
+
+    async def limits(self, session: AsyncSession, user_id: str) -> Limits:
+        """The user's plan now, with what an admin granted on top."""
+        subscription = await repository.get_subscription(session, user_id)
+        default = self.settings.default_plan
+        plan_id = logic.plan_id_for(subscription, default_plan=default, now=self.clock())
+        plan = await repository.get_plan(session, plan_id)
+        if plan is None:
+            raise DefaultPlanMissing(f"The plan {plan_id!r} does not exist.")
+        return logic.limits_of(plan, subscription)
+
+    async def charge_message(self, db: Database, *, user_id: str) -> Charge:
+        """Before a request that makes the model answer (a message, a regeneration, a
+        continuation, a /v1 completion): budget, then the daily count."""
+        now = self.clock()
+        async with db.read() as session:
+            limits = await self.limits(session, user_id)
+            await self._check_budget(session, limits, user_id, now)
+        period = logic.day(now)
+        cap = limits.messages_per_day
+        if not await self.counters.take(user_id, MESSAGES, period.key, limit=_cap(cap)):
+            async with db.read() as session:
+                plans = await repository.list_plans(session, public_only=True)
+            roomier = logic.cheapest_above(plans, "messages_per_day", cap or 0)
+            raise QuotaExceeded(
+                f"Your plan ({limits.plan_name}) allows {cap} messages a day.",
+                limit="messages_per_day",
+                reset_at=period.resets_at,
+                retry_after=period.seconds_left(now),
+                upgrade_to=roomier.id if roomier else None,
+            )
+        return Charge(self.counters, user_id, MESSAGES, period.key)
+
+    async def _check_budget(
+        self, session: AsyncSession, limits: Limits, user_id: str, now: datetime
+    ) -> None:
+        if limits.monthly_budget_cents is None:
+            return
+        spent = await repository.cost_since(session, user_id, logic.month_start(now))
+        if spent >= limits.monthly_budget_cents * logic.NANOUSD_PER_CENT:
+            raise BudgetExhausted(
+                "This month's cost budget of your plan is spent.",
+                reset_at=logic.month(now).resets_at,
+            )
+
+    async def require_feature(self, session: AsyncSession, *, user_id: str, feature: str) -> None:
+        """FeatureNotInPlan (403) unless the user's plan has `feature` (logic.FEATURES)."""
+        limits = await self.limits(session, user_id)
+        if limits.has(feature):
+            return
+        plans = await repository.list_plans(session, public_only=True)
+        upgrade = logic.cheapest_with(plans, feature)
+        name = FEATURE_NAMES.get(feature, feature)
+        hint = f" It comes with the {upgrade.name} plan." if upgrade else ""
+        raise FeatureNotInPlan(
+            f"{name} is not in your plan ({limits.plan_name}).{hint}",
+            feature=feature,
+            upgrade_to=upgrade.id if upgrade else None,
+        )
+
+    async def check_characters(self, session: AsyncSession, *, user_id: str) -> None:
+        """In the transaction that just added or changed a character: PlanLimitReached
+        (403) if the user now has more characters, or voice clones, than the plan allows;
+        FeatureNotInPlan (403) for a clone on a plan without any. The transaction then
+        rolls back, so nothing is kept."""
+        await repository.lock_user(session, user_id)
+        limits = await self.limits(session, user_id)
+        cap = limits.characters
+        if cap is not None and await repository.count_characters(session, user_id) > cap:
+            upgrade = await self._roomier(session, "max_characters", cap)
+            raise PlanLimitReached(
+                f"Your plan ({limits.plan_name}) allows {cap} characters.",
+                limit="characters",
+                upgrade_to=upgrade,
+            )
+        await self._check_clones(session, limits, user_id)
+
+    async def _check_clones(self, session: AsyncSession, limits: Limits, user_id: str) -> None:
+        cap = limits.voice_clones
+        if cap is None or not self.cloned_voices:
+            return
+        used = await repository.count_voices_used(session, user_id, self.cloned_voices)
+        if used <= cap:
+            return
+        upgrade = await self._roomier(session, "voice_clones", cap)
+        if cap == 0:
+            raise FeatureNotInPlan(
+                f"Cloned voices are not in your plan ({limits.plan_name}).",
+                feature="voice_clones",
+                upgrade_to=upgrade,
+            )
+        raise PlanLimitReached(
+            f"Your plan ({limits.plan_name}) allows {cap} cloned voices.",
+            limit="voice_clones",
+            upgrade_to=upgrade,
+        )
+
+    async def _roomier(self, session: AsyncSession, column: str, cap: int) -> str | None:
+        """The first public plan that allows more than `cap` of `column`."""
+        plans = await repository.list_plans(session, public_only=True)
+        roomier = logic.cheapest_above(plans, column, cap)
+        return roomier.id if roomier else None
+
+    async def messages_today(self, user_id: str) -> int:
+        return await self.counters.used(user_id, MESSAGES, logic.day(self.clock()).key)
+
+    async def audio_seconds_today(self, session: AsyncSession, user_id: str) -> float | None:
+        """Seconds of audio made and heard for the user today (UTC), as the voice meter
+        recorded them. Shown in GET /usage; not enforced yet."""
+        return await repository.audio_seconds_on(
+            session, user_id, self.clock().astimezone(UTC).date()
+        )
+
+
+def _cap(limit: int | None) -> int:
+    return UNCAPPED if limit is None else limit
