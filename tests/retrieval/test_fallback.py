@@ -37,7 +37,7 @@ async def vec_tables(runtime_db_url: str, tmp_path: Path, upstream: FakeUpstream
     try:
         async with runtime.db.read() as session:
             names = await session.scalars(
-                text("SELECT name FROM sqlite_master WHERE name = 'chunk_vec_384'")
+                text("SELECT name FROM sqlite_master WHERE name = 'chunk_vec_scoped_384'")
             )
             return list(names)
     finally:
@@ -66,7 +66,7 @@ def test_without_sqlite_vec_search_is_exact_and_vec0_follows_later(
             await index_of(runtime).index(chunks(TEXTS[3:]))
             hits = await index_of(runtime).search(query="orchestra", scopes=[SCOPE], mode="vector")
             async with runtime.db.read() as session:
-                count = await session.scalar(text("SELECT count(*) FROM chunk_vec_384"))
+                count = await session.scalar(text("SELECT count(*) FROM chunk_vec_scoped_384"))
             return hits, int(count or 0)
         finally:
             await runtime.close()

@@ -162,12 +162,12 @@ async def vector_entries(runtime: Runtime) -> int:
     async with runtime.db.read() as session:
         if runtime.db.is_sqlite:
             tables = await session.scalars(
-                text("SELECT name FROM sqlite_master WHERE name = 'chunk_vec_384'")
+                text("SELECT name FROM sqlite_master WHERE name = 'chunk_vec_scoped_384'")
             )
             if tables.first() is None:  # the exact fallback: vectors live in the rows
                 statement = "SELECT count(*) FROM chunk WHERE embedding IS NOT NULL"
             else:
-                statement = "SELECT count(*) FROM chunk_vec_384"
+                statement = "SELECT count(*) FROM chunk_vec_scoped_384"
         else:
             statement = "SELECT count(*) FROM chunk WHERE embedding IS NOT NULL"
         return int(await session.scalar(text(statement)) or 0)
@@ -226,13 +226,13 @@ async def test_the_index_and_the_exact_search_agree(runtime: Runtime) -> None:
 
     async with runtime.db.read() as session:
         found = await runtime.vectors.nearest(
-            session, vector=query, where=scope_filter([scope]), limit=5
+            session, vector=query, scopes=[scope], where=scope_filter([scope]), limit=5
         )
         seqs = [seq for seq, _ in found]
         rows = {r.seq: r.position for r in await session.scalars(select(Chunk))}
         if runtime.db.is_sqlite:
             exact = await ExactVectorIndex().nearest(
-                session, vector=query, where=scope_filter([scope]), limit=5
+                session, vector=query, scopes=[scope], where=scope_filter([scope]), limit=5
             )
             assert [seq for seq, _ in exact] == seqs
             assert [d for _, d in exact] == pytest.approx([d for _, d in found], abs=1e-5)
@@ -268,3 +268,23 @@ async def test_embed_text_drives_vectors_and_text_drives_keywords(runtime: Runti
     )
     assert again[0].chunk_id == special
     assert again[0].score == pytest.approx(by_vector[0].score, rel=1e-4)
+
+
+@pytest.mark.parametrize("db_backend", ["sqlite"])
+async def test_keyword_search_leaves_out_words_that_half_the_chunks_hold(runtime: Runtime) -> None:
+    """bm25 gives such a word no weight (FTS5 clamps its IDF): chunks that match only on
+    it are not worth scoring. A query of nothing but such words still finds them."""
+    scope = Scope(character_id=CHARACTER)
+    common = [f"the note number {n}" for n in range(6)]
+    ids = await index_of(runtime).index([chunk(t, scope, position=i) for i, t in enumerate(common)])
+    [river] = await index_of(runtime).index([chunk("the river rose", scope, source_id="doc-2")])
+
+    rare_and_common = await index_of(runtime).search(
+        query="the river", scopes=[scope], mode="keyword", limit=10
+    )
+    only_common = await index_of(runtime).search(
+        query="the", scopes=[scope], mode="keyword", limit=10
+    )
+
+    assert [hit.chunk_id for hit in rare_and_common] == [river]
+    assert {hit.chunk_id for hit in only_common} == {*ids, river}

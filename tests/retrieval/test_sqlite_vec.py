@@ -1,5 +1,5 @@
-"""sqlite-vec's nearest: the KNN over the whole vec0 table, kept to the scopes, and the
-exact scan of the scopes when the KNN leaves too few of them. SQLite only."""
+"""sqlite-vec's nearest: a KNN in each searched scope's partition of the vec0 table, kept
+to the filter, and the exact scan of the scopes when the filter leaves too few. SQLite only."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from sqlalchemy import event
 from cognitia.retrieval import repository
 from cognitia.retrieval.providers.sqlite_vec import SqliteVecIndex
 from cognitia.retrieval.repository import scope_filter
-from cognitia.retrieval.types import ChunkInput, Scope
+from cognitia.retrieval.types import ChunkInput, Scope, SourceKind
 from cognitia.runtime import Runtime
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.parametrize("db_backend", ["sqlite"])]
@@ -25,10 +25,16 @@ def axis(sign: float) -> list[float]:
     return [sign] + [0.0] * (DIMENSIONS - 1)
 
 
-async def store(runtime: Runtime, scope: Scope, count: int, vector: list[float]) -> list[int]:
-    """`count` chunks of `scope`, all with `vector`; their seqs."""
+async def store(
+    runtime: Runtime,
+    scope: Scope,
+    count: int,
+    vector: list[float],
+    kind: SourceKind = "document",
+) -> list[int]:
+    """`count` chunks of `scope` and `kind`, all with `vector`; their seqs."""
     chunks = [
-        ChunkInput(text=f"chunk {i}", source_kind="document", source_id="d", scope=scope)
+        ChunkInput(text=f"chunk {i}", source_kind=kind, source_id="d", scope=scope)
         for i in range(count)
     ]
     async with runtime.db.unit_of_work() as session:
@@ -57,29 +63,55 @@ def statements(runtime: Runtime) -> Iterator[list[str]]:
 async def nearest(runtime: Runtime, scope: Scope, limit: int) -> list[tuple[int, float]]:
     async with runtime.db.read() as session:
         return await runtime.vectors.nearest(
-            session, vector=axis(1.0), where=scope_filter([scope]), limit=limit
+            session, vector=axis(1.0), scopes=[scope], where=scope_filter([scope]), limit=limit
         )
 
 
-async def test_a_search_the_knn_answers_does_not_count_the_table(runtime: Runtime) -> None:
+async def test_a_search_reads_only_its_scopes_partition(runtime: Runtime) -> None:
     assert isinstance(runtime.vectors, SqliteVecIndex)
     seqs = await store(runtime, NEAR, 5, axis(1.0))
-    await store(runtime, FAR, 300, axis(-1.0))
+    await store(runtime, FAR, 300, axis(1.0))  # as near, but another scope's
 
     with statements(runtime) as sent:
         found = await nearest(runtime, NEAR, 5)
 
     assert sorted(seq for seq, _ in found) == seqs
-    # Counting vec0 reads every rowid: linear in the table, and not needed here.
+    # The partition answered: no count, no scan.
     assert not [s for s in sent if "count(*)" in s.lower()]
+    assert not [s for s in sent if "vec_distance_cosine" in s]
 
 
-async def test_a_scope_beyond_the_knns_k_is_scanned_exactly(runtime: Runtime) -> None:
+async def test_rows_the_filter_drops_from_the_knn_are_made_up_by_an_exact_scan(
+    runtime: Runtime,
+) -> None:
     assert isinstance(runtime.vectors, SqliteVecIndex)
-    await store(runtime, NEAR, 250, axis(1.0))
-    seqs = await store(runtime, FAR, 3, axis(-1.0))
+    await store(runtime, NEAR, 250, axis(1.0))  # documents, nearest to the query
+    messages = await store(runtime, NEAR, 3, axis(-1.0), kind="message")
+    where = repository.chunk_filter([NEAR], ["message"])
 
-    found = await nearest(runtime, FAR, 3)  # k = 200: the KNN sees only NEAR's chunks
+    async with runtime.db.read() as session:  # k = 6: the KNN sees only documents
+        found = await runtime.vectors.nearest(
+            session, vector=axis(1.0), scopes=[NEAR], where=where, limit=3
+        )
 
-    assert sorted(seq for seq, _ in found) == seqs
+    assert sorted(seq for seq, _ in found) == messages
     assert [distance for _, distance in found] == pytest.approx([2.0, 2.0, 2.0], abs=1e-5)
+
+
+async def test_a_search_over_two_scopes_merges_their_nearest(runtime: Runtime) -> None:
+    near = await store(runtime, NEAR, 2, axis(1.0))
+    far = await store(runtime, FAR, 2, axis(-1.0))
+    await store(runtime, Scope(character_id="other"), 2, axis(1.0))
+
+    async with runtime.db.read() as session:
+        found = await runtime.vectors.nearest(
+            session,
+            vector=axis(1.0),
+            scopes=[NEAR, FAR],
+            where=scope_filter([NEAR, FAR]),
+            limit=3,
+        )
+
+    assert {seq for seq, _ in found[:2]} == set(near)
+    assert found[2][0] in far  # not `other`'s, though it is nearer
+    assert [d for _, d in found] == pytest.approx([0.0, 0.0, 2.0], abs=1e-5)

@@ -13,6 +13,8 @@ from typing import Protocol
 from sqlalchemy import ColumnElement
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from cognitia.retrieval.types import Scope
+
 
 class VectorIndex(Protocol):
     """Vectors of chunks, keyed by `chunk.seq`, searched by cosine distance.
@@ -52,9 +54,12 @@ class VectorIndex(Protocol):
         session: AsyncSession,
         *,
         vector: Sequence[float],
+        scopes: Sequence[Scope],
         where: ColumnElement[bool],
         limit: int,
     ) -> list[tuple[int, float]]:
         """The `limit` chunks closest to `vector` among those matching `where` (a filter
-        on the chunk table), as (seq, cosine distance), closest first."""
+        on the chunk table that keeps to `scopes`, and maybe to kinds or an embedder), as
+        (seq, cosine distance), closest first. `scopes` lets an index read only their
+        chunks' vectors (sqlite-vec's partitions); the others filter by `where` alone."""
         ...

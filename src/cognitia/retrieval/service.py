@@ -188,7 +188,11 @@ class Retrieval:
         rankings: list[list[tuple[int, float]]] = []
         if vector is not None:
             nearest = await self._vectors.nearest(
-                session, vector=vector, where=repository.embedded_with(where, model), limit=fetch
+                session,
+                vector=vector,
+                scopes=search.scopes,
+                where=repository.embedded_with(where, model),
+                limit=fetch,
             )
             rankings.append([(seq, 1.0 - distance) for seq, distance in nearest])
         if mode != "vector":

@@ -16,6 +16,7 @@ from sqlalchemy import ColumnElement, LargeBinary, func, literal_column, select,
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cognitia.models.chunk import Chunk
+from cognitia.retrieval.types import Scope
 
 # Not mapped on the model: a float32 blob on SQLite, vector(n) on PostgreSQL.
 EMBEDDING: ColumnElement[bytes] = literal_column("chunk.embedding", LargeBinary)
@@ -78,6 +79,7 @@ class ExactVectorIndex:
         session: AsyncSession,
         *,
         vector: Sequence[float],
+        scopes: Sequence[Scope],
         where: ColumnElement[bool],
         limit: int,
     ) -> list[tuple[int, float]]:

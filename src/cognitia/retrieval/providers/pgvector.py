@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.types import UserDefinedType
 
 from cognitia.models.chunk import Chunk
+from cognitia.retrieval.types import Scope
 
 
 class Vector(UserDefinedType[str]):
@@ -100,6 +101,7 @@ class PgVectorIndex:
         session: AsyncSession,
         *,
         vector: Sequence[float],
+        scopes: Sequence[Scope],
         where: ColumnElement[bool],
         limit: int,
     ) -> list[tuple[int, float]]:

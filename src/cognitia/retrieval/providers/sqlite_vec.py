@@ -1,15 +1,19 @@
-"""sqlite-vec: a vec0 table per embedding size in the SQLite file.
+"""sqlite-vec: a vec0 table per embedding size in the SQLite file, partitioned by scope.
 
 `chunk.embedding` (a float32 blob) is the source of truth; triggers made with each
-`chunk_vec_<n>` table copy blobs of n floats into it and delete them with their chunk
-(so a cascade from a deleted user cleans up too). A search asks vec0 for the nearest
-`k` over all chunks and keeps those in scope; when the scopes hold too few of them it
-scans the scoped chunks exactly with `vec_distance_cosine` (vec0 has no filtered KNN on
-our scope columns). docs/retrieval.md explains the trade-off.
+`chunk_vec_scoped_<n>` table copy blobs of n floats into it, with the chunk's scope as
+the partition key, and delete them with their chunk (so a cascade from a deleted user
+cleans up too). vec0 shards a partitioned table by key, so a KNN reads only the searched
+scope's vectors: a person's 10,000 memories, not every chunk of every person (an
+unpartitioned table ranked them all and kept the scope's among the first k). A search
+asks each scope's partition for its nearest and keeps those the filter allows (kinds,
+the embedder); when that leaves too few and the scopes hold more, it scans them exactly
+with `vec_distance_cosine`. docs/retrieval.md explains the trade-off.
 """
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Sequence
 
 from sqlalchemy import ColumnElement, Float, Integer, func, select, text
@@ -17,32 +21,55 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from cognitia.models.chunk import Chunk
 from cognitia.retrieval.providers.exact import EMBEDDING, store_blobs, to_blob
+from cognitia.retrieval.types import Scope
 
 # vec0 refuses a larger k.
 MAX_K = 4096
+# The partition key of a chunk: its scope's three ids ('' for None). The same expression
+# in SQL (triggers, fills) and in Python (searches): `scope_key`.
+_KEY_SQL = (
+    "coalesce({row}character_id, '') || '|' || coalesce({row}user_id, '') || '|' "
+    "|| coalesce({row}chat_id, '')"
+)
+
+
+def scope_key(scope: Scope) -> str:
+    return "|".join(value or "" for value in (scope.character_id, scope.user_id, scope.chat_id))
 
 
 def table_name(dimensions: int) -> str:
-    return f"chunk_vec_{int(dimensions)}"
+    return f"chunk_vec_scoped_{int(dimensions)}"
 
 
 def table_statements(dimensions: int) -> list[str]:
     """The vec0 table for one size and the triggers that keep it in step with `chunk`
-    (the same statements as migration 0004 makes for 384)."""
+    (the same statements as migration 0011 makes for the sizes it finds)."""
     name, size = table_name(dimensions), int(dimensions) * 4
+    new_key = _KEY_SQL.format(row="new.")
     return [
-        f"CREATE VIRTUAL TABLE IF NOT EXISTS {name} USING vec0("
+        f"CREATE VIRTUAL TABLE IF NOT EXISTS {name} USING vec0(scope text partition key, "
         f"embedding float[{int(dimensions)}] distance_metric=cosine)",
         f"CREATE TRIGGER IF NOT EXISTS {name}_ai AFTER INSERT ON chunk "
         f"WHEN length(new.embedding) = {size} BEGIN "
-        f"INSERT INTO {name}(rowid, embedding) VALUES (new.seq, new.embedding); END",
-        f"CREATE TRIGGER IF NOT EXISTS {name}_au AFTER UPDATE OF embedding ON chunk BEGIN "
+        f"INSERT INTO {name}(rowid, scope, embedding) "
+        f"VALUES (new.seq, {new_key}, new.embedding); END",
+        f"CREATE TRIGGER IF NOT EXISTS {name}_au "
+        f"AFTER UPDATE OF embedding, character_id, user_id, chat_id ON chunk BEGIN "
         f"DELETE FROM {name} WHERE rowid = old.seq; "
-        f"INSERT INTO {name}(rowid, embedding) SELECT new.seq, new.embedding "
+        f"INSERT INTO {name}(rowid, scope, embedding) SELECT new.seq, {new_key}, new.embedding "
         f"WHERE length(new.embedding) = {size}; END",
         f"CREATE TRIGGER IF NOT EXISTS {name}_ad AFTER DELETE ON chunk BEGIN "
         f"DELETE FROM {name} WHERE rowid = old.seq; END",
+        # Vectors stored before the table existed (by the exact fallback, or an older table).
+        f"INSERT INTO {name}(rowid, scope, embedding) "
+        f"SELECT seq, {_KEY_SQL.format(row='')}, embedding FROM chunk "
+        f"WHERE length(embedding) = {size} AND seq NOT IN (SELECT rowid FROM {name})",
     ]
+
+
+def _sized(dimensions: int) -> ColumnElement[bool]:
+    """Chunks whose stored vector has this size (the others belong to another embedder)."""
+    return func.length(EMBEDDING) == dimensions * 4
 
 
 async def _exists(session: AsyncSession, name: str) -> bool:
@@ -62,18 +89,9 @@ class SqliteVecIndex:
     async def ensure(self, session: AsyncSession, *, dimensions: int) -> None:
         if dimensions in self._ready:
             return
-        name = table_name(dimensions)
-        if not await _exists(session, name):
+        if not await _exists(session, table_name(dimensions)):
             for statement in table_statements(dimensions):
                 await session.execute(text(statement))
-            # Vectors stored before the table existed (by the exact fallback).
-            await session.execute(
-                text(
-                    f"INSERT INTO {name}(rowid, embedding) SELECT seq, embedding FROM chunk "
-                    "WHERE length(embedding) = :size"
-                ),
-                {"size": dimensions * 4},
-            )
         self._ready.add(dimensions)
 
     async def begin_bulk_load(self, session: AsyncSession) -> None:
@@ -92,35 +110,50 @@ class SqliteVecIndex:
         session: AsyncSession,
         *,
         vector: Sequence[float],
+        scopes: Sequence[Scope],
         where: ColumnElement[bool],
         limit: int,
     ) -> list[tuple[int, float]]:
         name = table_name(len(vector))
         if await _exists(session, name):
-            k = min(max(limit * 10, 200), MAX_K)
-            found = await self._knn(session, name, vector=vector, where=where, k=k, limit=limit)
+            # Twice the limit: room for rows of the scope that `where` leaves out (other
+            # kinds, another embedder's vectors during a reindex) without a second pass.
+            k = min(2 * limit, MAX_K)
+            found = heapq.nsmallest(
+                limit,
+                [
+                    hit
+                    for scope in dict.fromkeys(scopes)
+                    for hit in await self._knn(session, name, vector, scope, where, k)
+                ],
+                key=lambda hit: hit[1],
+            )
             if len(found) >= limit:
                 return found
-            # Counted only now: vec0 counts by reading every rowid (4 ms at 20k vectors,
-            # linear in the table), and a search that found enough needs no count.
-            total = await session.scalar(text(f"SELECT count(*) FROM {name}"))
-            if k >= (total or 0):
-                return found  # the KNN saw every vector: the scopes hold no more
+            # Counted only now (through the scope's index, not vec0): a search that found
+            # enough needs no count.
+            held = await session.scalar(
+                select(func.count()).select_from(Chunk).where(where, _sized(len(vector)))
+            )
+            if len(found) >= (held or 0):
+                return found  # every chunk the filter allows was found: there is no more
         return await self._scan(session, vector=vector, where=where, limit=limit)
 
-    async def _knn(  # noqa: PLR0913
+    async def _knn(  # noqa: PLR0913 - the query's parts
         self,
         session: AsyncSession,
         name: str,
-        *,
         vector: Sequence[float],
+        scope: Scope,
         where: ColumnElement[bool],
         k: int,
-        limit: int,
     ) -> list[tuple[int, float]]:
         knn = (
-            text(f"SELECT rowid, distance FROM {name} WHERE embedding MATCH :query AND k = :k")
-            .bindparams(query=to_blob(vector), k=k)
+            text(
+                f"SELECT rowid, distance FROM {name} "
+                "WHERE embedding MATCH :query AND k = :k AND scope = :scope"
+            )
+            .bindparams(query=to_blob(vector), k=k, scope=scope_key(scope))
             .columns(rowid=Integer, distance=Float)
             .subquery("knn")
         )
@@ -129,7 +162,6 @@ class SqliteVecIndex:
             .join_from(Chunk, knn, knn.c.rowid == Chunk.seq)
             .where(where)
             .order_by(knn.c.distance)
-            .limit(limit)
         )
         return [(int(seq), float(d)) for seq, d in (await session.execute(statement)).all()]
 
@@ -144,7 +176,7 @@ class SqliteVecIndex:
         distance = func.vec_distance_cosine(EMBEDDING, to_blob(vector))
         statement = (
             select(Chunk.seq, distance)
-            .where(where, func.length(EMBEDDING) == len(vector) * 4)
+            .where(where, _sized(len(vector)))
             .order_by(distance)
             .limit(limit)
         )
