@@ -85,6 +85,9 @@ class Answer:
         self._stops: set[asyncio.Task[bool]] = set()
         self._sentences: dict[str, dict[int, str]] = {}
         self._mute: set[str] = set()  # replies whose voice failed: text captions only
+        self._spoken: dict[str, int] = {}  # captions with audio sent, per reply
+        # A reply's last frame waits for its audio, which is made after its text is done.
+        self._ends: dict[str, dict[str, Any]] = {}
         self.task = asyncio.get_running_loop().create_task(self._run())
 
     @property
@@ -118,6 +121,8 @@ class Answer:
                 return
             async for item in turn.events():
                 await self._relay(item)
+            for message_id in list(self._ends):  # whatever audio was missing is not coming
+                await self._end(message_id)
         finally:
             await asyncio.gather(*self._stops, return_exceptions=True)
 
@@ -162,6 +167,8 @@ class Answer:
                 rate = item.sample_rate or HOSTED_PCM_RATE
                 caption = Caption(item.message_id, item.index, item.text, rate, item.audio)
                 await self._outbox.caption(caption)
+                self._spoken[item.message_id] = self._spoken.get(item.message_id, 0) + 1
+                await self._end_when_spoken(item.message_id)
         elif isinstance(item, live.AudioError):
             await self._voice_failed(item)
         elif isinstance(item, live.Error):
@@ -190,12 +197,26 @@ class Answer:
         if message.author_type != AuthorType.CHARACTER:
             return
         if self.interrupted or message.status == MessageStatus.STOPPED:
-            kind = "interrupted"
+            frame = event("interrupted", message_id=message.id, text=message.content)
+            await self._outbox.send(frame)  # no more of its audio is sent
         elif message.status == MessageStatus.COMPLETE:
-            kind = "reply.done"
-        else:
-            return  # failed: the error and the apology were sent
-        await self._outbox.send(event(kind, message_id=message.id, text=message.content))
+            self._ends[message.id] = event(
+                "reply.done", message_id=message.id, text=message.content
+            )
+            await self._end_when_spoken(message.id)
+        # failed: the error and the apology were sent
+
+    async def _end_when_spoken(self, message_id: str) -> None:
+        """`reply.done` once every sentence of the reply has been sent (or could not be)."""
+        sentences = len(self._sentences.get(message_id, {}))
+        spoken = self._spoken.get(message_id, 0)
+        if message_id in self._ends and (spoken >= sentences or message_id in self._mute):
+            await self._end(message_id)
+
+    async def _end(self, message_id: str) -> None:
+        frame = self._ends.pop(message_id, None)
+        if frame is not None:
+            await self._outbox.send(frame)
 
     async def _voice_failed(self, item: live.AudioError) -> None:
         """An `error`, then what was not spoken of the reply, as text."""
@@ -205,6 +226,7 @@ class Answer:
         for index, text in sorted(self._sentences.get(item.message_id, {}).items()):
             if index >= first:
                 await self._text_caption(item.message_id, index, text)
+        await self._end_when_spoken(item.message_id)
 
     async def _text_caption(self, message_id: str, index: int, text: str) -> None:
         if not self.interrupted:
