@@ -28,7 +28,7 @@ from cognitia.db import Database
 from cognitia.errors import CognitiaError
 from cognitia.models.message import AuthorType, MessageStatus
 from cognitia.models.user import User
-from cognitia.voice.ports import Transcriber
+from cognitia.voice.ports import Transcriber, Transcript
 from cognitia.voice.wavfile import wav
 
 log = logging.getLogger(__name__)
@@ -67,7 +67,7 @@ class VoiceOf:
 class Answer:
     """One turn; `task` ends when the reply is done, stopped or failed."""
 
-    def __init__(
+    def __init__(  # noqa: PLR0913 - the call's parts a turn uses
         self,
         ports: CallPorts,
         outbox: Outbox,
@@ -75,9 +75,10 @@ class Answer:
         pcm: bytes,
         *,
         after: Answer | None,
+        early: asyncio.Task[Transcript] | None = None,
     ) -> None:
         self._ports, self._outbox, self._caller, self.pcm = ports, outbox, caller, pcm
-        self._after = after
+        self._after, self._early = after, early
         self.reply_id: str | None = None
         self._speaker: str | None = caller.character_id  # the character answering
         self.stored = False  # the person's message is stored: this turn can no longer be undone
@@ -101,6 +102,8 @@ class Answer:
         self.interrupted = True
         if not self.stored:
             self.task.cancel()
+            if self._early is not None:
+                self._early.cancel()
             return self.pcm
         if self.reply_id is not None:
             self._stop(self.reply_id)
@@ -127,11 +130,16 @@ class Answer:
             await asyncio.gather(*self._stops, return_exceptions=True)
 
     async def _transcribe(self) -> str | None:
-        audio = wav(self.pcm, sample_rate=SAMPLE_RATE)
+        """The utterance's words (begun at its pause, when there was one); None on failure."""
         try:
-            heard = await self._ports.transcriber.transcribe(
-                audio, filename="call.wav", language=self._caller.language
-            )
+            if self._early is not None:
+                heard = await self._early
+            else:
+                heard = await self._ports.transcriber.transcribe(
+                    wav(self.pcm, sample_rate=SAMPLE_RATE),
+                    filename="call.wav",
+                    language=self._caller.language,
+                )
         except CognitiaError as exc:
             await self._outbox.send(error(exc.code, f"Transcription failed: {exc.detail}"))
             return None
