@@ -20,6 +20,7 @@ import pytest
 
 from cognitia.app import create_app
 from cognitia.config import Settings, TranscriptionSettings, VoiceSettings
+from cognitia.llm.runner.supervisor import ChildRunner
 from cognitia.runtime import Runtime
 from cognitia.voice import catalogue, transcribers
 from tests.chats.conftest import fake_model_settings
@@ -299,3 +300,34 @@ async def test_a_runner_crash_mid_reply_ends_the_call_cleanly(
     assert errors
     assert errors[-1]["code"] == "voice_unavailable"
     assert code == 1011
+
+
+async def test_a_call_survives_its_child_runner_crashing_mid_reply(
+    database_url: str, tmp_path: Path, upstream: FakeUpstream, speech: bytes
+) -> None:
+    upstream.script("rp-model", reply=LONG_REPLY, token_delay=0.02)
+    upstream.script("rp-model", reply=REPLY)
+    fast = {"health_interval_seconds": 0.2, "restart_backoff_seconds": 0.1}
+    voice = {"runner": {"mode": "child", "start_at_boot": True, **fast}}
+    settings = fake_model_settings(database_url, tmp_path, upstream, voice=voice)
+    async with serving(settings) as (url, http, runtime):
+        child = runtime.voices.runner
+        assert isinstance(child, ChildRunner)
+        await child.ready(120)
+        token, chat_id = await person_with_chat(http, runtime)
+        async with calling(url, chat_id, token) as call:
+            await call.speak(speech)
+            first = await asyncio.wait_for(call.until("caption"), 60)
+            assert child.process is not None
+            os.kill(child.process.pid, signal.SIGKILL)
+            while "listening again" not in (await call.until("error"))["detail"]:
+                pass
+            await call.speak(speech)  # heard once the restarted runner listens
+            done = await asyncio.wait_for(call.until("reply.done"), 120)
+            while done["message_id"] == first["message_id"]:  # the first reply, as text
+                done = await asyncio.wait_for(call.until("reply.done"), 120)
+
+    assert done["text"] == REPLY
+    assert child.restarts == 1
+    text_only = [c for c in call.of("caption") if c["message_id"] == first["message_id"]]
+    assert text_only[-1]["bytes"] == 0  # after the crash, the first reply went on as text

@@ -11,8 +11,9 @@ detector gives the utterance so far, and its transcription runs while the rest o
 silence that ends a turn is waited for; the turn takes it if no speech came between.
 
 A turn detector that goes away (the voice runner crashed) is opened again once its
-supervisor has brought it back: the call hears nothing meanwhile, and says so with an
-`error` frame. If it cannot be opened again, the call ends with 1011.
+supervisor has brought it back, and says so with an `error` frame; the audio that came
+meanwhile (up to DEAF_SECONDS of it) is kept and heard then. If it cannot be opened again,
+the call ends with 1011.
 """
 
 from __future__ import annotations
@@ -41,6 +42,8 @@ from cognitia.voice.wavfile import wav
 log = logging.getLogger(__name__)
 
 GONE = 0  # the browser went away: nothing to close
+DEAF_SECONDS = 30  # audio kept while the turn detector is opened again
+DEAF_BYTES = DEAF_SECONDS * protocol.SAMPLE_RATE * 2
 
 
 class CallSocket(Socket, Protocol):
@@ -64,6 +67,7 @@ class Call:
         self._answer: Answer | None = None
         self._carry = b""  # an utterance dropped by barge-in, heard again with the next
         self._early: asyncio.Task[Transcript] | None = None  # the utterance so far, transcribing
+        self._deaf: list[bytes] | None = None  # audio kept while the detector is reopened
         self._ending: int | None = None
         self._loops: list[asyncio.Task[int]] = []
 
@@ -113,6 +117,10 @@ class Call:
     async def _audio(self, pcm: bytes) -> None:
         if self._muted or not pcm:
             return
+        if self._deaf is not None:
+            if sum(map(len, self._deaf)) + len(pcm) <= DEAF_BYTES:
+                self._deaf.append(pcm)
+            return
         with contextlib.suppress(VoiceUnavailable):  # _hear opens the detector again
             await self._hearing.send(pcm)
 
@@ -153,14 +161,18 @@ class Call:
 
     async def _listen_again(self, lost: VoiceUnavailable) -> bool:
         log.warning("a call lost its turn detector: %s", lost.detail)
+        self._deaf = []
         await self.outbox.send(
             protocol.error(lost.code, "The voice engine stopped; listening again shortly.")
         )
         try:
             self._hearing = await listen(self._turns, self._settings)
+            while self._deaf:  # what was said meanwhile, then live again
+                await self._hearing.send(self._deaf.pop(0))
         except VoiceUnavailable as exc:
             await self.outbox.send(protocol.error(exc.code, exc.detail))
             return False
+        self._deaf = None
         return True
 
     def _barge_in(self) -> None:

@@ -36,9 +36,17 @@ class RunnerTurnDetector:
         query = urlencode(
             {"silence_ms": silence_ms, "pause_ms": pause_ms, "max_utterance_s": max_utterance_s}
         )
+        path = f"{LISTEN_PATH}?{query}"
         try:
             await self._runner.ready(self._timeout)
-            connection = await self._connect(f"{LISTEN_PATH}?{query}")
+            try:
+                connection = await self._connect(path)
+            except OSError:
+                # A runner that has just died, its supervisor not told yet: wait for it.
+                if not await self._runner.lost():
+                    raise
+                await self._runner.ready(self._timeout)
+                connection = await self._connect(path)
         except (OSError, InvalidHandshake, ProviderUnavailable, TimeoutError) as exc:
             raise VoiceUnavailable(f"The voice runner cannot listen: {exc}") from None
         return RunnerHearing(connection)
