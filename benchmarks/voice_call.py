@@ -1,6 +1,7 @@
 """A live call's round trip: from the end of the person's speech to the reply's first audio.
 
     python -m benchmarks.voice_call [--rounds 8] [--levels 1,2,4] [--silence-ms 500]
+                                    [--early-ms 200,0]
 
 Starts the fake upstream (a reply of two short sentences sent at once: a model that
 answers at once) and `cognitia serve` with the local voice (its own voice runner: piper's
@@ -13,6 +14,8 @@ Measured from the last frame that holds speech (ms, p50/p95 over all rounds of a
 speech.stopped (the endpointing: VAD plus the silence threshold), transcript (Whisper),
 reply.started, and the first audio (piper's first clause): the round trip. The levels run
 1, 2, 4 ... calls at once; a level whose p50 round trip is twice level 1's is the last.
+Each `--early-ms` value is a server of its own (voice.call.early_transcription_ms; 0: the
+transcription starts only once the turn has ended).
 """
 
 from __future__ import annotations
@@ -43,6 +46,7 @@ MARKS = ("speech.stopped", "transcript", "reply.started", "audio")
 
 @dataclass
 class Level:
+    early_ms: int
     calls: int
     rounds: list[dict[str, float]]
 
@@ -50,7 +54,7 @@ class Level:
         return percentile([r[mark] for r in self.rounds], pct)
 
     def row(self) -> str:
-        cells = [f"{self.calls:>5}", f"{len(self.rounds):>6}"]
+        cells = [f"{self.early_ms:>5}", f"{self.calls:>5}", f"{len(self.rounds):>6}"]
         cells += [f"{self.stat(m, 50):>7.0f} {self.stat(m, 95):>7.0f}" for m in MARKS]
         return " ".join(cells)
 
@@ -126,13 +130,15 @@ async def chats(base: str, key: str, count: int) -> list[str]:
         return made
 
 
-async def level(base: str, key: str, calls: int, speech: bytes, rounds: int) -> Level:
+async def level(  # noqa: PLR0913 - the server, the load and the speech
+    base: str, key: str, early_ms: int, calls: int, speech: bytes, rounds: int
+) -> Level:
     ids = await chats(base, key, calls)
     results = await asyncio.gather(*(person(base, key, c, speech, rounds) for c in ids))
-    return Level(calls, [r for one in results for r in one])
+    return Level(early_ms, calls, [r for one in results for r in one])
 
 
-def run(levels: list[int], rounds: int, silence_ms: int) -> list[Level]:
+def run(levels: list[int], rounds: int, silence_ms: int, early_ms: int) -> list[Level]:
     rows: list[Level] = []
     up_port, cg_port = free_port(), free_port()
     with tempfile.TemporaryDirectory() as tmp:
@@ -145,6 +151,7 @@ def run(levels: list[int], rounds: int, silence_ms: int) -> list[Level]:
                 COGNITIA_LLM__DEFAULT_MODEL="fake",
                 COGNITIA_MEMORY__ENABLED="false",
                 COGNITIA_VOICE__CALL__SILENCE_MS=str(silence_ms),
+                COGNITIA_VOICE__CALL__EARLY_TRANSCRIPTION_MS=str(early_ms),
                 COGNITIA_VOICE__CALL__MAX_CALLS_PER_USER="64",
                 COGNITIA_VOICE__CALL__MAX_CALLS="64",
             )
@@ -153,9 +160,9 @@ def run(levels: list[int], rounds: int, silence_ms: int) -> list[Level]:
                 base = f"http://127.0.0.1:{cg_port}"
                 wait_http(f"{base}/readyz", timeout=180)
                 key = cognitia_key(base, env)
-                asyncio.run(level(base, key, 1, speech, 1))  # warm up
+                asyncio.run(level(base, key, early_ms, 1, speech, 1))  # warm up
                 for calls in levels:
-                    rows.append(asyncio.run(level(base, key, calls, speech, rounds)))
+                    rows.append(asyncio.run(level(base, key, early_ms, calls, speech, rounds)))
                     if rows[-1].stat("audio", 50) >= 2 * rows[0].stat("audio", 50):
                         break
     return rows
@@ -166,13 +173,22 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=8, help="turns per call")
     parser.add_argument("--levels", default="1,2,4")
     parser.add_argument("--silence-ms", type=int, default=500)
+    parser.add_argument("--early-ms", default="200,0")
     args = parser.parse_args()
-    rows = run([int(x) for x in args.levels.split(",")], args.rounds, args.silence_ms)
+    levels = [int(x) for x in args.levels.split(",")]
+    rows = [
+        row
+        for early in args.early_ms.split(",")
+        for row in run(levels, args.rounds, args.silence_ms, int(early))
+    ]
     print(HEADER)
     print("-" * len(HEADER))
     for row in rows:
         print(row.row())
-    print(f"(ms after the last frame with speech; silence threshold {args.silence_ms} ms)")
+    print(
+        f"(ms after the last frame with speech; silence threshold {args.silence_ms} ms;"
+        " early: the pause that starts transcribing, 0 = off)"
+    )
 
 
 if __name__ == "__main__":
