@@ -64,6 +64,17 @@ class VoiceOf:
     voice_settings: dict[str, Any] = field(default_factory=dict)
 
 
+def settled(task: asyncio.Task[Any]) -> None:
+    """A call's task ended: its failure is logged here, as nobody may wait for it (a
+    browser gone mid-turn, a guess at a transcript that was dropped)."""
+    if task.cancelled():
+        return
+    exc = task.exception()
+    # Expected: a voice error (sent as a frame), a socket the browser has closed.
+    if exc is not None and not isinstance(exc, CognitiaError | ConnectionError | RuntimeError):
+        log.error("a live call's task failed", exc_info=exc)
+
+
 class Answer:
     """One turn; `task` ends when the reply is done, stopped or failed."""
 
@@ -90,6 +101,7 @@ class Answer:
         # A reply's last frame waits for its audio, which is made after its text is done.
         self._ends: dict[str, dict[str, Any]] = {}
         self.task = asyncio.get_running_loop().create_task(self._run())
+        self.task.add_done_callback(settled)
 
     @property
     def done(self) -> bool:

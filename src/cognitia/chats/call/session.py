@@ -25,7 +25,7 @@ from collections.abc import MutableMapping
 from typing import Any, Protocol
 
 from cognitia.chats.call import protocol
-from cognitia.chats.call.answer import Answer, Caller, CallPorts
+from cognitia.chats.call.answer import Answer, Caller, CallPorts, settled
 from cognitia.chats.call.outbox import Outbox, Socket
 from cognitia.config import CallSettings
 from cognitia.voice.errors import VoiceUnavailable
@@ -190,6 +190,7 @@ class Call:
                 audio, filename="call.wav", language=self._caller.language
             )
             self._early = asyncio.get_running_loop().create_task(transcribing)
+            self._early.add_done_callback(settled)
 
     def _take_turn(self, pcm: bytes) -> None:
         early, self._early = self._early, None
