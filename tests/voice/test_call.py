@@ -201,6 +201,29 @@ async def test_a_model_failure_is_an_error_and_a_spoken_apology_and_the_call_goe
     assert done["text"] == REPLY
 
 
+async def test_a_mute_mid_utterance_drops_it_and_a_hangup_closes_1000(
+    settings: Settings, speech: bytes
+) -> None:
+    half = len(speech) // 4 * 2  # whole samples
+    async with serving(settings) as (url, http, runtime):
+        token, chat_id = await person_with_chat(http, runtime)
+        async with calling(url, chat_id, token) as call:
+            await call.speak(speech[:half])
+            await asyncio.wait_for(call.until("speech.started"), 60)
+            await call.send({"type": "mute"})
+            await call.speak(speech[half:])  # ignored while muted
+            await call.send({"type": "unmute"})
+            await call.speak(quiet(PAUSE))
+            await call.send({"type": "hangup"})
+            code, frames = await asyncio.wait_for(call.closed(), 60)
+        stored = await messages(http, chat_id, bearer(token))
+
+    assert code == 1000
+    assert [f["type"] for f in call.seen] == ["ready", "speech.started"]
+    assert frames == []
+    assert stored == []
+
+
 @pytest.mark.parametrize(
     ("start", "error"),
     [({}, "not_authenticated"), ({"token": "not-a-token"}, "invalid_token")],

@@ -91,6 +91,7 @@ class Call:
             loop.cancel()
 
     async def _end(self) -> None:
+        self._guess(None)
         if self._answer is not None:
             self._answer.interrupt()  # the reply stops, its text so far kept
             with contextlib.suppress(Exception, asyncio.CancelledError):
@@ -132,6 +133,7 @@ class Call:
             self._barge_in()
         elif kind == "mute":
             self._muted = True
+            self._guess(None)  # what was being said is dropped, and so is its transcript
             with contextlib.suppress(VoiceUnavailable):
                 await self._hearing.reset()
         else:
