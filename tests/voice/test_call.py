@@ -178,6 +178,24 @@ async def test_speaking_over_a_reply_stops_it_and_keeps_what_was_said(
     assert stored[-1]["content"] == REPLY
 
 
+async def test_the_stop_button_interrupts_the_reply_without_speech(
+    settings: Settings, upstream: FakeUpstream, speech: bytes
+) -> None:
+    upstream.script("rp-model", reply=LONG_REPLY, token_delay=0.05)
+    async with serving(settings) as (url, http, runtime):
+        token, chat_id = await person_with_chat(http, runtime)
+        async with calling(url, chat_id, token) as call:
+            await call.speak(speech)
+            first = await asyncio.wait_for(call.until("caption"), 60)
+            await call.send({"type": "interrupt"})
+            stopped = await asyncio.wait_for(call.until("interrupted"), 60)
+        stored = await messages(http, chat_id, bearer(token))
+
+    assert [f["type"] for f in call.seen].count("speech.started") == 1  # the question's only
+    assert stopped["message_id"] == first["message_id"]
+    assert (stored[-1]["status"], stored[-1]["content"]) == ("stopped", stopped["text"])
+
+
 async def test_a_model_failure_is_an_error_and_a_spoken_apology_and_the_call_goes_on(
     settings: Settings, upstream: FakeUpstream, speech: bytes
 ) -> None:
