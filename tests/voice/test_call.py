@@ -259,6 +259,22 @@ async def test_a_call_without_valid_credentials_is_closed_4401(
     assert [(f["type"], f["code"]) for f in frames] == [("error", error)]
 
 
+async def test_a_call_without_a_start_frame_in_time_is_closed_4401(
+    database_url: str,
+    tmp_path: Path,
+    upstream: FakeUpstream,
+    runner: tuple[str, subprocess.Popen[bytes]],
+) -> None:
+    settings = call_settings(database_url, tmp_path, upstream, runner[0], start_timeout_seconds=0.2)
+    async with serving(settings) as (url, http, runtime):
+        _, chat_id = await person_with_chat(http, runtime)
+        silent = await CallClient.open(url, chat_id)
+        code, frames = await asyncio.wait_for(silent.closed(), 60)
+
+    assert code == 4401
+    assert [(f["type"], f["code"]) for f in frames] == [("error", "not_authenticated")]
+
+
 async def test_another_persons_chat_is_closed_4404_and_a_header_token_works(
     settings: Settings, upstream: FakeUpstream
 ) -> None:
