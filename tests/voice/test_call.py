@@ -23,10 +23,12 @@ from cognitia.config import Settings, TranscriptionSettings, VoiceSettings
 from cognitia.llm.runner.supervisor import ChildRunner
 from cognitia.runtime import Runtime
 from cognitia.voice import catalogue, transcribers
+from cognitia.voice.wavfile import parse
 from tests.chats.conftest import fake_model_settings
 from tests.chats.helpers import create_character, create_chat, messages
 from tests.support.calls import CallClient, quiet, spoken_pcm, voice_runner
 from tests.support.factories import bearer, create_user, login
+from tests.support.fake_transcription import FakeTranscription
 from tests.support.fake_upstream import FakeUpstream
 from tests.support.live import live_server
 from tests.support.spoken import ESPEAK
@@ -240,6 +242,45 @@ async def test_a_mute_mid_utterance_drops_it_and_a_hangup_closes_1000(
     assert [f["type"] for f in call.seen] == ["ready", "speech.started"]
     assert frames == []
     assert stored == []
+
+
+async def test_a_hosted_transcriber_hears_the_call_and_a_failure_is_survived(
+    database_url: str,
+    tmp_path: Path,
+    upstream: FakeUpstream,
+    runner: tuple[str, subprocess.Popen[bytes]],
+    speech: bytes,
+) -> None:
+    upstream.script("rp-model", reply=REPLY)
+    settings = call_settings(database_url, tmp_path, upstream, runner[0])
+    with FakeTranscription() as hosted:
+        hosted.status = 503
+        transcription = {"engine": "openai", "base_url": hosted.url, "model": "whisper-1"}
+        settings.voice.transcription = TranscriptionSettings.model_validate(transcription)
+        async with serving(settings) as (url, http, runtime):
+            token, chat_id = await person_with_chat(http, runtime)
+            call = await CallClient.open(url, chat_id)
+            await call.start(token=token, language="en")
+            await call.until("ready")
+            await call.speak(speech)
+            failed = await asyncio.wait_for(call.until("error"), 60)
+            hosted.status = 200
+            await call.speak(speech)
+            transcript = await asyncio.wait_for(call.until("transcript"), 60)
+            done = await asyncio.wait_for(call.until("reply.done"), 60)
+            await call.close()
+            stored = await messages(http, chat_id, bearer(token))
+
+    assert failed["code"] == "voice_unavailable"
+    assert transcript["text"] == "Hello from the stand-in."
+    assert done["text"] == REPLY
+    assert [m["content"] for m in stored] == ["Hello from the stand-in.", REPLY]
+    sent = hosted.requests[-1]
+    assert (sent.fields["model"], sent.fields["language"]) == ("whisper-1", "en")
+    wav = parse(sent.audio)
+    assert wav is not None
+    assert (wav.sample_rate, wav.channels, wav.sample_width) == (16000, 1, 2)
+    assert wav.duration_s > 2.0  # the sentence, as heard by the runner's VAD
 
 
 @pytest.mark.parametrize(
