@@ -152,6 +152,33 @@ async def test_a_spoken_question_is_stored_and_answered_with_captions_and_audio(
     assert stored[0]["id"] == transcript["message_id"]
 
 
+async def test_in_a_group_each_character_answers_in_turn_with_its_own_captions(
+    settings: Settings, upstream: FakeUpstream, speech: bytes
+) -> None:
+    upstream.script("alpha-model", reply="I am Alpha. Hello.")
+    upstream.script("beta-model", reply="I am Beta.")
+    async with serving(settings) as (url, http, runtime):
+        user = await create_user(runtime)
+        token = (await login(http, user.email))["access_token"]
+        alpha = await create_character(runtime, owner=user, name="Alpha", model="alpha")
+        beta = await create_character(runtime, owner=user, name="Beta", model="beta")
+        chat = await create_chat(http, bearer(token), alpha.id, beta.id, strategy="list")
+        async with calling(url, chat["id"], token) as call:
+            await call.speak(speech)
+            first = await asyncio.wait_for(call.until("reply.done"), 60)
+            second = await asyncio.wait_for(call.until("reply.done"), 60)
+
+    started = [(f["character_name"], f["message_id"]) for f in call.of("reply.started")]
+    assert started == [("Alpha", first["message_id"]), ("Beta", second["message_id"])]
+    spoken = [(c["message_id"], c["index"], c["text"]) for c in call.of("caption")]
+    assert spoken == [
+        (first["message_id"], 0, "I am Alpha."),
+        (first["message_id"], 1, "Hello."),
+        (second["message_id"], 0, "I am Beta."),
+    ]
+    assert len(call.audio) == 3
+
+
 async def test_speaking_over_a_reply_stops_it_and_keeps_what_was_said(
     settings: Settings, upstream: FakeUpstream, speech: bytes
 ) -> None:
@@ -328,6 +355,29 @@ async def test_another_persons_chat_is_closed_4404_and_a_header_token_works(
 
     assert code == 4404
     assert frames == [{"type": "error", "code": "chat_not_found", "detail": "No such chat."}]
+
+
+async def test_a_person_removed_from_the_chat_mid_call_is_closed_4404_at_their_next_turn(
+    settings: Settings, upstream: FakeUpstream, speech: bytes
+) -> None:
+    async with serving(settings) as (url, http, runtime):
+        owner, guest = await create_user(runtime), await create_user(runtime)
+        owner_token = (await login(http, owner.email))["access_token"]
+        guest_token = (await login(http, guest.email))["access_token"]
+        aria = await create_character(runtime, owner=owner)
+        chat = await create_chat(http, bearer(owner_token), aria.id, participant_ids=[guest.id])
+        call = await CallClient.open(url, chat["id"])
+        await call.start(token=guest_token)
+        await call.until("ready")
+        removed = await http.delete(
+            f"/api/v2/chats/{chat['id']}/participants/{guest.id}", headers=bearer(owner_token)
+        )
+        assert removed.status_code == 204
+        await call.speak(speech)
+        code, frames = await asyncio.wait_for(call.closed(), 60)
+
+    assert code == 4404
+    assert frames[-1] == {"type": "error", "code": "chat_not_found", "detail": "No such chat."}
 
 
 async def test_more_calls_than_allowed_are_closed_4429(

@@ -94,6 +94,7 @@ class Answer:
         self._speaker: str | None = caller.character_id  # the character answering
         self.stored = False  # the person's message is stored: this turn can no longer be undone
         self.interrupted = False
+        self.refused: CognitiaError | None = None  # storing the message was refused
         self._stops: set[asyncio.Task[bool]] = set()
         self._sentences: dict[str, dict[int, str]] = {}
         self._mute: set[str] = set()  # replies whose voice failed: text captions only
@@ -167,6 +168,7 @@ class Answer:
                 ports.db, ports.generations, user=caller.user, chat_id=caller.chat_id, data=data
             )
         except CognitiaError as exc:
+            self.refused = exc
             await self._outbox.send(error(exc.code, exc.detail))
             return None
         self.stored = True

@@ -27,6 +27,7 @@ from typing import Any, Protocol
 from cognitia.chats.call import protocol
 from cognitia.chats.call.answer import Answer, Caller, CallPorts, settled
 from cognitia.chats.call.outbox import Outbox, Socket
+from cognitia.chats.errors import ChatNotFound
 from cognitia.config import CallSettings
 from cognitia.voice.errors import VoiceUnavailable
 from cognitia.voice.ports import (
@@ -86,9 +87,18 @@ class Call:
 
     async def hang_up(self, code: int = protocol.GOING_AWAY) -> None:
         """End the call from outside (a shutdown)."""
+        self._end_with(code)
+
+    def _end_with(self, code: int) -> None:
         self._ending = code
         for loop in self._loops:
             loop.cancel()
+
+    def _turn_ended(self, answer: Answer) -> None:
+        """A person who lost access to the chat (removed from it, or it was deleted) learns
+        it at their next turn: the `error` was sent, the call ends with 4404."""
+        if isinstance(answer.refused, ChatNotFound):
+            self._end_with(protocol.NOT_FOUND)
 
     async def _end(self) -> None:
         self._guess(None)
@@ -201,9 +211,10 @@ class Call:
             early = None
         pcm, self._carry = self._carry + pcm, b""
         before = self._answer
-        self._answer = Answer(
+        answer = self._answer = Answer(
             self._ports, self.outbox, self._caller, pcm, after=before, early=early
         )
+        answer.task.add_done_callback(lambda _: self._turn_ended(answer))
 
 
 async def listen(turns: TurnDetector, settings: CallSettings) -> Hearing:
