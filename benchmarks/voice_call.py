@@ -59,7 +59,9 @@ class Level:
         return " ".join(cells)
 
 
-HEADER = "calls rounds  stopped p50/p95   transcript      reply.started   first audio (round trip)"
+HEADER = (
+    "early calls rounds  stopped p50/p95   transcript      reply.started   first audio (round trip)"
+)
 
 
 async def paced(ws: ClientConnection, pcm: bytes, clock: float) -> float:
@@ -86,9 +88,11 @@ async def drain_to_done(ws: ClientConnection) -> None:
             return
 
 
-async def person(base: str, key: str, chat_id: str, speech: bytes, rounds: int) -> list[dict]:
+async def person(
+    base: str, key: str, chat_id: str, speech: bytes, rounds: int
+) -> list[dict[str, float]]:
     url = base.replace("http://", "ws://") + f"/api/v2/chats/{chat_id}/call"
-    results = []
+    results: list[dict[str, float]] = []
     async with connect(url, max_size=None) as ws:
         await ws.send(json.dumps({"type": "start", "token": key}))
         assert json.loads(await ws.recv())["type"] == "ready"
