@@ -188,6 +188,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.runner_task = None
     errors.install(app)
     app.include_router(health_router)  # probes are never rate limited
+    # A WebSocket: its request-rate dependency would need an HTTP request; calls have bounds
+    # of their own (voice.call), and each turn counts against the plan (chats/charging.py).
+    app.include_router(chat_call_router)
     routers = (
         auth_router,
         keys_router,
@@ -202,7 +205,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         personas_router,
         chats_router,
         chat_events_router,
-        chat_call_router,
         character_documents_router,
         documents_router,
         memories_router,

@@ -19,7 +19,7 @@ import httpx
 import pytest
 
 from cognitia.app import create_app
-from cognitia.config import Settings, TranscriptionSettings, VoiceSettings
+from cognitia.config import BillingSettings, Settings, TranscriptionSettings, VoiceSettings
 from cognitia.llm.runner.supervisor import ChildRunner
 from cognitia.runtime import Runtime
 from cognitia.voice import catalogue, transcribers
@@ -479,3 +479,36 @@ async def test_a_call_survives_its_child_runner_crashing_mid_reply(
     assert child.restarts == 1
     text_only = [c for c in call.of("caption") if c["message_id"] == first["message_id"]]
     assert text_only[-1]["bytes"] == 0  # after the crash, the first reply went on as text
+
+
+async def test_a_plan_without_live_calls_is_closed_4403(
+    database_url: str, tmp_path: Path, upstream: FakeUpstream, settings: Settings
+) -> None:
+    on_free = settings.model_copy(update={"billing": BillingSettings(default_plan="free")})
+    async with serving(on_free) as (url, http, runtime):
+        token, chat_id = await person_with_chat(http, runtime)
+        refused = await CallClient.open(url, chat_id)
+        await refused.start(token=token)
+        code, frames = await refused.closed()
+
+    assert code == 4403
+    assert [(f["type"], f["code"]) for f in frames] == [("error", "feature_not_in_plan")]
+
+
+async def test_a_calls_turn_is_one_of_the_days_messages_and_its_audio_is_metered(
+    settings: Settings, upstream: FakeUpstream, speech: bytes
+) -> None:
+    upstream.script("rp-model", reply=REPLY)
+    async with serving(settings) as (url, http, runtime):
+        token, chat_id = await person_with_chat(http, runtime)
+        async with calling(url, chat_id, token) as call:
+            await call.speak(speech)
+            await asyncio.wait_for(call.until("reply.done"), 60)
+        plan_usage = (await http.get("/api/v2/subscription/usage", headers=bearer(token))).json()
+        audio = (await http.get("/api/v2/voice/usage", headers=bearer(token))).json()
+
+    assert plan_usage["today"]["messages"]["used"] == 1
+    # The utterance (up to the silence that ended it), and the reply as spoken (22.05 kHz).
+    assert 0 < audio["total_transcribed_s"] <= len(speech) / 32_000
+    spoken = sum(len(a) for a in call.audio) / 44_100
+    assert audio["total_synthesized_s"] == pytest.approx(spoken, rel=0.05)

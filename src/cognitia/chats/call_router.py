@@ -4,7 +4,9 @@ The socket is accepted, then the caller is admitted or refused with a close code
 (docs/voice.md#live-calls): a `start` frame within the start timeout, the token (its
 `Authorization` header, or the frame's `token` for browsers) checked as every API route
 checks it, the chat's membership (another person's chat is 4404), a voice that can listen
-and speak (4503), and the bounds on calls (4429). Then chats/call/session.py runs it.
+and speak (4503), the plan's live calls (4403 feature_not_in_plan), and the bounds on
+calls (4429). Then chats/call/session.py runs it; each turn is one of the day's messages
+(chats/charging.py).
 """
 
 from __future__ import annotations
@@ -37,7 +39,7 @@ ROUTE = "/api/v2/chats/{chat_id}/call"
 # The close code of each refusal, by the error's HTTP status.
 _CLOSE_CODES = {
     401: protocol.NOT_AUTHENTICATED,
-    403: protocol.NOT_AUTHENTICATED,
+    403: protocol.FORBIDDEN,
     404: protocol.NOT_FOUND,
     422: protocol.BAD_FRAME,
     429: protocol.TOO_MANY_CALLS,
@@ -110,6 +112,7 @@ async def _admissible(runtime: Any, caller: Caller) -> str:
     async with runtime.db.read() as session:
         chat = await service.get_for_member(session, user=caller.user, chat_id=caller.chat_id)
         roster = await messages.usable_roster(session, chat)
+        await runtime.quotas.require_feature(session, user_id=caller.user.id, feature="live_calls")
     characters = [c for _, c in roster]
     if caller.character_id is not None:
         characters = [c for c in characters if c.id == caller.character_id]
@@ -129,7 +132,9 @@ def _voice_ports(runtime: Any) -> tuple[TurnDetector, CallPorts]:
     speech = runtime.generations.speech
     if voices.turns is None or voices.transcriber is None or speech is None:
         raise VoiceUnavailable("Live calls need a voice that listens and one that speaks.")
-    ports = CallPorts(runtime.db, runtime.generations, voices.transcriber, speech)
+    ports = CallPorts(
+        runtime.db, runtime.generations, voices.transcriber, speech, runtime.quotas, runtime.meter
+    )
     return voices.turns, ports
 
 

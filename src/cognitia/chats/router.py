@@ -5,7 +5,7 @@ The live event stream of a chat, GET /{chat_id}/events, is in events_router.py.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, Query, Request, status
@@ -14,9 +14,9 @@ from sse_starlette import EventSourceResponse
 from cognitia.auth.dependencies import Caller, CurrentUser
 from cognitia.auth.schemas import ResourceId
 from cognitia.billing.deps import QuotasDep
-from cognitia.billing.quotas import Quotas
 from cognitia.billing.rates import rate_limited
 from cognitia.chats import live, messages, service
+from cognitia.chats.charging import charged
 from cognitia.chats.deps import GenerationsDep
 from cognitia.chats.fanout import Turn
 from cognitia.chats.schemas import (
@@ -39,7 +39,6 @@ from cognitia.chats.schemas import (
     TurnRead,
 )
 from cognitia.chats.shutdown import stream_grace_seconds
-from cognitia.db import Database
 from cognitia.errors import Unprocessable
 from cognitia.http.deps import DbDep, EventsDep, SessionDep
 
@@ -83,21 +82,6 @@ OptionsBody = Annotated[ReplyOptions | None, Body()]
 async def _relay(turn: Turn) -> AsyncIterator[dict[str, str]]:
     async for item in turn.events():
         yield live.to_sse(item)
-
-
-async def _charged(
-    quotas: Quotas, db: Database, user_id: str, start: Callable[[], Awaitable[Turn]]
-) -> Turn:
-    """Take one of the day's messages, then start the turn; the message is given back
-    if the turn cannot start or its first reply fails before any text."""
-    charge = await quotas.charge_message(db, user_id=user_id)
-    try:
-        turn = await start()
-    except BaseException:
-        await charge.refund()
-        raise
-    turn.on_failure(charge.refund)  # before the turn's task first runs: no await since start
-    return turn
 
 
 async def _answer(request: Request, turn: Turn) -> TurnRead | EventSourceResponse:
@@ -246,7 +230,7 @@ async def send_message(  # noqa: PLR0913 - path, body and dependencies
     quotas: QuotasDep,
     request: Request,
 ) -> TurnRead | EventSourceResponse:
-    turn = await _charged(
+    turn = await charged(
         quotas,
         db,
         caller.user.id,
@@ -327,7 +311,7 @@ async def regenerate_message(  # noqa: PLR0913 - path and dependencies
     request: Request,
     options: OptionsBody = None,
 ) -> TurnRead | EventSourceResponse:
-    turn = await _charged(
+    turn = await charged(
         quotas,
         db,
         caller.user.id,
@@ -359,7 +343,7 @@ async def continue_message(  # noqa: PLR0913 - path and dependencies
     request: Request,
     options: OptionsBody = None,
 ) -> TurnRead | EventSourceResponse:
-    turn = await _charged(
+    turn = await charged(
         quotas,
         db,
         caller.user.id,

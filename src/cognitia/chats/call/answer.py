@@ -18,11 +18,13 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any
 
+from cognitia.billing.quotas import Quotas
 from cognitia.chats import live, messages, repository
 from cognitia.chats.call.outbox import Outbox
 from cognitia.chats.call.protocol import SAMPLE_RATE, Caption, error, event
+from cognitia.chats.charging import charged
 from cognitia.chats.generation import Generations
-from cognitia.chats.ports import Speech
+from cognitia.chats.ports import Meter, Speech
 from cognitia.chats.schemas import MessageCreate
 from cognitia.db import Database
 from cognitia.errors import CognitiaError
@@ -44,6 +46,8 @@ class CallPorts:
     generations: Generations
     transcriber: Transcriber
     speech: Speech
+    quotas: Quotas  # each turn is one of the day's messages, as POST /messages is
+    meter: Meter | None = None  # the seconds heard (the replies meter what they speak)
 
 
 @dataclass(frozen=True)
@@ -158,6 +162,9 @@ class Answer:
         except CognitiaError as exc:
             await self._outbox.send(error(exc.code, f"Transcription failed: {exc.detail}"))
             return None
+        if self._ports.meter is not None:  # the whole utterance was heard, early guess or not
+            seconds = len(self.pcm) / (2 * SAMPLE_RATE)
+            await self._ports.meter.record(self._caller.user.id, transcribed_s=seconds)
         return heard.text.strip()
 
     async def _store(self, text: str) -> Any:
@@ -166,8 +173,13 @@ class Answer:
         )
         caller, ports = self._caller, self._ports
         try:
-            turn = await messages.send(
-                ports.db, ports.generations, user=caller.user, chat_id=caller.chat_id, data=data
+            turn = await charged(
+                ports.quotas,
+                ports.db,
+                caller.user.id,
+                lambda: messages.send(
+                    ports.db, ports.generations, user=caller.user, chat_id=caller.chat_id, data=data
+                ),
             )
         except CognitiaError as exc:
             self.refused = exc

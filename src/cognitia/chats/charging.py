@@ -1,0 +1,28 @@
+"""A turn paid for with one of the day's messages (billing/quotas.py decides the limit):
+POST /messages, regenerate and continue (chats/router.py) and each turn of a live call
+(chats/call/answer.py) start their turns through `charged`, so every way a person makes a
+character answer counts the same."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from cognitia.billing.quotas import Quotas
+from cognitia.chats.fanout import Turn
+from cognitia.db import Database
+
+
+async def charged(
+    quotas: Quotas, db: Database, user_id: str, start: Callable[[], Awaitable[Turn]]
+) -> Turn:
+    """Take one of the day's messages (429 quota_exceeded, 403 budget_exhausted), then
+    start the turn; the message is given back if the turn cannot start or its first reply
+    fails before any text."""
+    charge = await quotas.charge_message(db, user_id=user_id)
+    try:
+        turn = await start()
+    except BaseException:
+        await charge.refund()
+        raise
+    turn.on_failure(charge.refund)  # before the turn's task first runs: no await since start
+    return turn
