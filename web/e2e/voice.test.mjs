@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { after, before, test } from "node:test";
 import {
   BASE_URL, apiCall, createPerson, expectClean, keepEvidence, launch, openPage, screenshot,
-  signIn, sleepUntil,
+  scriptReply, signIn, sleepUntil,
 } from "./support.mjs";
 
 const SPOKEN = "Hello there, can you tell me about the stars?";
@@ -128,6 +128,30 @@ test("with Speak replies on, each sentence of a reply plays as it comes", async 
   // The choice is kept for this chat.
   await page.reload();
   assert.equal(await page.getByLabel("Speak replies").isChecked(), true);
+  expectClean(page);
+});
+
+test("stopping a spoken reply silences it: nothing of it plays after the stop", async (t) => {
+  const page = await signedIn(t, "voice-stop");
+  const character = await makeCharacter(owner, { name: "Altair", first_message: "A long tale awaits." });
+  const chat = await makeChat(owner, character);
+  const tale = Array.from({ length: 12 }, (_, i) => `Star number ${i + 1} is bright tonight.`).join(" ");
+  await scriptReply({ reply: tale, token_delay: 0.1 });
+  await page.goto(`/chats/${chat.id}`);
+  await page.getByLabel("Speak replies").check();
+  await page.getByLabel("Message").fill("Tell me the long tale.");
+  await page.getByRole("button", { name: "Send" }).click();
+  await sleepUntil(async () => (await audio(page)).played >= 1, { timeout: 30000 });
+  await page.getByRole("button", { name: "Stop", exact: true }).click();
+  const atStop = await audio(page);
+  const reply = page.locator("article.message.reply", { hasText: "Star number 1" });
+  await reply.locator(".status-stopped").waitFor();
+  // The turn's stream has ended (Send is possible again): every event of it has come.
+  await page.getByLabel("Message").fill("Thanks.");
+  await page.getByRole("button", { name: "Send" }).waitFor({ state: "visible" });
+  await sleepUntil(() => page.getByRole("button", { name: "Send" }).isEnabled());
+  const afterwards = await audio(page);
+  assert.equal(afterwards.played, atStop.played, JSON.stringify({ atStop, afterwards }));
   expectClean(page);
 });
 
