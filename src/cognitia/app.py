@@ -21,6 +21,7 @@ from cognitia.auth.router import router as auth_router
 from cognitia.characters.lorebooks.router import router as lorebooks_router
 from cognitia.characters.personas.router import router as personas_router
 from cognitia.characters.router import router as characters_router
+from cognitia.chats.call_router import router as chat_call_router
 from cognitia.chats.events_router import router as chat_events_router
 from cognitia.chats.livekit_router import router as livekit_router
 from cognitia.chats.router import router as chats_router
@@ -196,6 +197,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         personas_router,
         chats_router,
         chat_events_router,
+        chat_call_router,
         character_documents_router,
         documents_router,
         memories_router,

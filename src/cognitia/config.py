@@ -359,6 +359,29 @@ class LiveKitSettings(BaseModel):
         return bool(self.url and self.api_key and secret)
 
 
+class CallSettings(BaseModel):
+    """Live voice calls: WebSocket /api/v2/chats/{id}/call (docs/voice.md)."""
+
+    max_calls: int = Field(
+        8, ge=0, le=10_000, description="Calls one API process holds at once (more: 4429)."
+    )
+    max_calls_per_user: int = Field(
+        2, ge=0, le=1000, description="Calls one person holds at once in one API process."
+    )
+    silence_ms: int = Field(
+        500,
+        ge=100,
+        le=5000,
+        description="Silence after speech that ends the caller's turn, in milliseconds.",
+    )
+    max_utterance_seconds: float = Field(
+        30.0, ge=1, le=600, description="A turn longer than this is ended and answered."
+    )
+    start_timeout_seconds: float = Field(
+        10.0, gt=0, le=120, description="How long a new call may take to send its start frame."
+    )
+
+
 class VoiceSettings(BaseModel):
     """Text to speech: the voice catalogue and the voice runner (docs/voice.md)."""
 
@@ -390,6 +413,7 @@ class VoiceSettings(BaseModel):
     )
     transcription: TranscriptionSettings = Field(default_factory=TranscriptionSettings)
     livekit: LiveKitSettings = Field(default_factory=LiveKitSettings)
+    call: CallSettings = Field(default_factory=CallSettings)
 
 
 class KnowledgeSettings(BaseModel):

@@ -17,6 +17,7 @@ from cognitia.cache.providers.limits import LimitsRateLimiter
 from cognitia.cache.providers.memory import MemoryCache
 from cognitia.cache.providers.redis import RedisCache
 from cognitia.characters import service as characters
+from cognitia.chats.call.limits import Calls
 from cognitia.chats.generation import Generations
 from cognitia.chats.ports import ReplyPorts
 from cognitia.chats.watchers import Watchers
@@ -83,10 +84,13 @@ class Runtime:
     # The /events streams open in this process (chats/watchers.py).
     watchers: Watchers
     voices: VoiceRegistry
+    # The live calls held by this process (chats/call/).
+    calls: Calls
     redis: Redis | None = None
     schedule: list[Periodic] = field(default_factory=list)
 
     async def close(self) -> None:
+        await self.calls.close()  # first: their replies stop, their text kept
         await self.generations.close()  # first: interrupted replies are saved
         await self.watchers.close()
         await self.usage.drain()
@@ -194,6 +198,7 @@ def build_runtime(settings: Settings) -> Runtime:
         generations=Generations(ports),
         watchers=Watchers(),
         voices=voices,
+        calls=Calls(settings.voice.call),
         redis=redis,
         schedule=schedule,
     )

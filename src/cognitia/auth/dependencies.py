@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from cognitia.auth import api_keys, scopes, service
 from cognitia.auth.service import Principal
 from cognitia.config import Settings
+from cognitia.db import Database
 from cognitia.errors import AdminRequired, Unauthorized
 from cognitia.http.deps import DbDep, SessionDep, SettingsDep
 from cognitia.models.user import User
@@ -37,9 +38,14 @@ async def get_principal(
 async def _authenticate(
     session: AsyncSession, settings: Settings, credentials: HTTPAuthorizationCredentials | None
 ) -> Principal:
-    if credentials is None or not credentials.credentials:
+    return await _authenticate_token(
+        session, settings, credentials.credentials if credentials else ""
+    )
+
+
+async def _authenticate_token(session: AsyncSession, settings: Settings, token: str) -> Principal:
+    if not token:
         raise Unauthorized()
-    token = credentials.credentials
     if api_keys.looks_like_key(token):
         return await api_keys.authenticate(session, raw_key=token)
     return await service.authenticate_access_token(session, settings, token=token)
@@ -67,9 +73,18 @@ async def get_caller(
     a read-only session lets any number of callers authenticate beside a writer. The user
     object is detached: read it, don't change it.
     """
+    token = credentials.credentials if credentials else ""
+    return await authenticate_token(db, settings, token, route_path=_route_path(request))
+
+
+async def authenticate_token(
+    db: Database, settings: Settings, token: str, *, route_path: str
+) -> Principal:
+    """`get_caller` for a raw token (access token or API key) given outside a header: a
+    browser's WebSocket cannot set one, and sends it in its first frame (a live call)."""
     async with db.read() as session:
-        principal = await _authenticate(session, settings, credentials)
-    scopes.check(principal.api_key_scope, _route_path(request))
+        principal = await _authenticate_token(session, settings, token)
+    scopes.check(principal.api_key_scope, route_path)
     if principal.api_key_id and api_keys.needs_touch(principal.api_key_last_used_at):
         async with db.unit_of_work() as session:
             await api_keys.touch(session, key_id=principal.api_key_id)

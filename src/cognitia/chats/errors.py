@@ -15,6 +15,7 @@ Conflict (409)
 ├── MessageBusy (message_streaming): the message is still being generated
 ├── OwnerStays (owner_stays): the owner cannot leave their chat
 └── LastCharacter (last_character): a chat keeps at least one character
+TooManyCalls (429 too_many_calls): the live calls of this process or person are at their bound
 Unprocessable (422)
 ├── SpeakerRequired (speaker_required): manual turn-taking needs `character_id`
 └── NotInChat (speaker_not_in_chat): `character_id` is not one of the chat's characters
@@ -22,7 +23,7 @@ Unprocessable (422)
 
 from __future__ import annotations
 
-from cognitia.errors import Conflict, Forbidden, NotFound, Unprocessable
+from cognitia.errors import CognitiaError, Conflict, Forbidden, NotFound, Unprocessable
 
 
 class ChatNotFound(NotFound):
@@ -103,3 +104,9 @@ class SpeakerRequired(Unprocessable):
 class NotInChat(Unprocessable):
     code = "speaker_not_in_chat"
     default_detail = "That character is not in this chat."
+
+
+class TooManyCalls(CognitiaError):
+    status_code = 429
+    code = "too_many_calls"
+    default_detail = "Too many live calls at once; hang up another one first."

@@ -26,7 +26,7 @@ from typing import Any
 
 from cognitia.chats import live, replies
 from cognitia.chats.fanout import Turn, TurnPlan
-from cognitia.chats.ports import ReplyPorts
+from cognitia.chats.ports import ReplyPorts, Speech
 from cognitia.chats.schemas import MessageRead
 from cognitia.chats.writer import ReplyWriter
 from cognitia.errors import CognitiaError
@@ -70,6 +70,11 @@ class Generations:
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
         return turn
+
+    @property
+    def speech(self) -> Speech | None:
+        """The voices replies speak with; None when voice is off."""
+        return self._ports.speech
 
     def check_speech(self) -> None:
         """Before a turn that speaks: VoiceUnavailable (503) when voice is off or no voice

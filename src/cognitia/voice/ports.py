@@ -3,11 +3,13 @@
 An adapter (voice/adapters/) turns one engine's protocol into these types and its
 failures into voice.errors subclasses: the local voice runner (GPL piper and native
 whisper in their own process), espeak-ng as a subprocess, and OpenAI-compatible
-/audio/speech and /audio/transcriptions servers.
+/audio/speech and /audio/transcriptions servers. The TurnDetector (a live call's voice
+activity and turn ends) is the voice runner's /v1/listen.
 """
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
@@ -88,3 +90,50 @@ class Transcriber(Protocol):
     async def transcribe(
         self, audio: bytes, *, filename: str, language: str | None = None
     ) -> Transcript: ...
+
+
+@dataclass(frozen=True)
+class SpeechStarted:
+    """The caller began to speak, `at_s` seconds into the call's audio."""
+
+    at_s: float
+
+
+@dataclass(frozen=True)
+class SpeechStopped:
+    """The caller's turn ended: the utterance as 16 kHz mono s16le PCM. `cut` when it
+    reached the longest utterance allowed rather than a silence."""
+
+    start_s: float
+    end_s: float
+    pcm: bytes
+    cut: bool = False
+
+
+Heard = SpeechStarted | SpeechStopped
+
+
+class Hearing(Protocol):
+    """One call's microphone: feed its PCM, read what was heard, in order.
+
+    `events` ends when `close` is called; it raises VoiceUnavailable when the engine went
+    away (a runner that crashed), after which this Hearing is done.
+    """
+
+    async def send(self, pcm: bytes) -> None: ...
+
+    async def reset(self) -> None:
+        """Drop the utterance being heard (the caller muted)."""
+        ...
+
+    def events(self) -> AsyncIterator[Heard]: ...
+
+    async def close(self) -> None: ...
+
+
+class TurnDetector(Protocol):
+    """Voice activity and end of turn for live calls (VAD plus a silence threshold).
+
+    `open` raises VoiceUnavailable when the engine cannot be reached."""
+
+    async def open(self, *, silence_ms: int, max_utterance_s: float) -> Hearing: ...

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from cognitia.config import VoiceEntry
 from cognitia.llm.runner.supervisor import Runner
 from cognitia.voice.errors import UnknownVoice, VoiceUnavailable
-from cognitia.voice.ports import SpeechSynthesizer, Transcriber, VoiceInfo
+from cognitia.voice.ports import SpeechSynthesizer, Transcriber, TurnDetector, VoiceInfo
 
 
 @dataclass(frozen=True)
@@ -28,12 +28,15 @@ class VoiceRegistry:
         default: str,
         runner: Runner | None = None,
         transcriber: Transcriber | None = None,
+        turns: TurnDetector | None = None,
     ) -> None:
         self._voices = {voice.name: voice for voice in voices}
         self._default = default
         self.runner = runner
         # None when no transcription engine is configured or installed (503 voice_unavailable).
         self.transcriber = transcriber
+        # Live calls' voice activity and turn ends; None: calls are refused (4503).
+        self.turns = turns
 
     def get(self, name: str) -> NamedVoice:
         """The named voice (usable or not); UnknownVoice (422) for a name not in the catalogue."""

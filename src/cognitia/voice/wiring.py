@@ -7,11 +7,14 @@ composition root, runtime.py).
 - espeak voices: the espeak-ng subprocess adapter (listed only when the executable exists);
 - openai voices: one client per voice, with its server, model and key;
 - cloned voices (an entry with `convert`): the engine's adapter, wrapped in a
-  ConvertedVoice with one RvcConverter per conversion server.
+  ConvertedVoice with one RvcConverter per conversion server;
+- live calls' turn detection: the voice runner's /v1/listen, when there is a runner and
+  Silero VAD can run in it (faster-whisper ships the model, onnxruntime runs it).
 """
 
 from __future__ import annotations
 
+import importlib.util
 from collections.abc import Callable
 
 from cognitia.config import RunnerSettings, VoiceEntry, VoiceSettings
@@ -19,6 +22,7 @@ from cognitia.llm.runner.supervisor import Runner
 from cognitia.voice import catalogue, transcribers
 from cognitia.voice.adapters.espeak import EspeakSynthesizer
 from cognitia.voice.adapters.openai_speech import OpenAISpeech
+from cognitia.voice.adapters.runner_listener import RunnerTurnDetector
 from cognitia.voice.adapters.rvc import RvcConverter
 from cognitia.voice.conversion import ConvertedVoice
 from cognitia.voice.errors import VoiceUnavailable
@@ -54,9 +58,25 @@ def build_voices(settings: VoiceSettings, *, runner_for: RunnerFactory) -> Voice
     transcriber = transcribers.build_transcriber(
         settings.transcription, runner if whisper else None
     )
+    turns = _turn_detector(settings, runner)
     return VoiceRegistry(
-        named, default=settings.default_voice, runner=runner, transcriber=transcriber
+        named,
+        default=settings.default_voice,
+        runner=runner,
+        transcriber=transcriber,
+        turns=turns,
     )
+
+
+def _turn_detector(settings: VoiceSettings, runner: Runner | None) -> RunnerTurnDetector | None:
+    """The runner's VAD, found without importing it (the API never loads native speech code);
+    a shared runner is assumed to have it."""
+    if runner is None:
+        return None
+    local = all(importlib.util.find_spec(n) for n in ("faster_whisper", "onnxruntime"))
+    if settings.runner.mode != "external" and not local:
+        return None
+    return RunnerTurnDetector(runner, timeout_seconds=settings.timeout_seconds)
 
 
 def _piper_voices(settings: VoiceSettings, entries: dict[str, VoiceEntry]) -> list[str]:

@@ -1,5 +1,6 @@
 """The voice runner's HTTP API (inside the runner process): OpenAI's POST /v1/audio/speech
 with piper, POST /v1/audio/transcriptions with Whisper (runner/transcriptions.py), and
+WebSocket /v1/listen for live calls (runner/listening.py: voice activity and turn ends), and
 /health for the supervisor.
 
 Synthesis runs in a worker thread so /health keeps answering while a long text is spoken.
@@ -21,11 +22,12 @@ from pydantic import ValidationError
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
+from starlette.routing import Route, WebSocketRoute
 
 from cognitia.config import VoiceSettings
 from cognitia.voice.catalogue import local_piper_voices
 from cognitia.voice.runner import encode, protocol
+from cognitia.voice.runner.listening import LISTEN, listen
 from cognitia.voice.runner.piper import PiperVoices
 from cognitia.voice.runner.transcriptions import TRANSCRIPTIONS, Limits, Transcriptions
 
@@ -60,6 +62,7 @@ def create_voice_runner_app(settings: VoiceSettings) -> Starlette:
         Route(protocol.HEALTH, health, methods=["GET"]),
         Route(protocol.SPEECH, speech, methods=["POST"]),
         Route(TRANSCRIPTIONS, transcriptions.endpoint, methods=["POST"]),
+        WebSocketRoute(LISTEN, listen),
     ]
     return Starlette(routes=routes, lifespan=lifespan)
 

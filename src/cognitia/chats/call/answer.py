@@ -1,0 +1,238 @@
+"""One turn of a live call: the person's utterance transcribed and stored as their message,
+then the reply generated as POST /chats/{id}/messages generates it (chats/messages.send,
+spoken as raw PCM), relayed to the browser as captions, each with its audio.
+
+Interrupting (barge-in, or the browser's `interrupt`): before the person's message is
+stored, the turn is dropped and its audio handed back to be heard again with what follows
+(the person was not done); after, the reply is stopped through the chats' stop (its text
+so far kept, status stopped), no more of its audio is sent, and `interrupted` ends it.
+
+A model failure is an `error` frame and a spoken apology; a voice failure is an `error`
+frame and the rest of the reply as text-only captions. The call goes on either way.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+from cognitia.chats import live, messages, repository
+from cognitia.chats.call.outbox import Outbox
+from cognitia.chats.call.protocol import SAMPLE_RATE, Caption, error, event
+from cognitia.chats.generation import Generations
+from cognitia.chats.ports import Speech
+from cognitia.chats.schemas import MessageCreate
+from cognitia.db import Database
+from cognitia.errors import CognitiaError
+from cognitia.models.message import AuthorType, MessageStatus
+from cognitia.models.user import User
+from cognitia.voice.ports import Transcriber
+from cognitia.voice.wavfile import wav
+
+log = logging.getLogger(__name__)
+
+APOLOGY = "Sorry, I lost my thread for a moment. Could you say that again?"
+# What OpenAI's /audio/speech sends as pcm when a server does not say its rate.
+HOSTED_PCM_RATE = 24_000
+
+
+@dataclass(frozen=True)
+class CallPorts:
+    db: Database
+    generations: Generations
+    transcriber: Transcriber
+    speech: Speech
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Who is on the call, in which chat, and what the start frame asked for."""
+
+    user: User
+    chat_id: str
+    character_id: str | None = None
+    language: str | None = None
+
+
+@dataclass(frozen=True)
+class VoiceOf:
+    """A character's voice fields (voice.service.Voiced), copied out of its session."""
+
+    voice_model: str | None = None
+    voice_settings: dict[str, Any] = field(default_factory=dict)
+
+
+class Answer:
+    """One turn; `task` ends when the reply is done, stopped or failed."""
+
+    def __init__(
+        self,
+        ports: CallPorts,
+        outbox: Outbox,
+        caller: Caller,
+        pcm: bytes,
+        *,
+        after: Answer | None,
+    ) -> None:
+        self._ports, self._outbox, self._caller, self.pcm = ports, outbox, caller, pcm
+        self._after = after
+        self.reply_id: str | None = None
+        self._speaker: str | None = caller.character_id  # the character answering
+        self.stored = False  # the person's message is stored: this turn can no longer be undone
+        self.interrupted = False
+        self._stops: set[asyncio.Task[bool]] = set()
+        self._sentences: dict[str, dict[int, str]] = {}
+        self._mute: set[str] = set()  # replies whose voice failed: text captions only
+        self.task = asyncio.get_running_loop().create_task(self._run())
+
+    @property
+    def done(self) -> bool:
+        return self.task.done()
+
+    def interrupt(self) -> bytes:
+        """Stop this turn; the audio to hear again when it was dropped before storing."""
+        if self.interrupted or self.done:
+            return b""
+        self.interrupted = True
+        if not self.stored:
+            self.task.cancel()
+            return self.pcm
+        if self.reply_id is not None:
+            self._stop(self.reply_id)
+        return b""
+
+    async def _run(self) -> None:
+        try:
+            text = await self._transcribe()
+            if text is None:
+                return
+            if not text:
+                await self._outbox.send(event("transcript", message_id=None, text=""))
+                return
+            if self._after is not None:  # one turn at a time, in order
+                await asyncio.wait({self._after.task})
+            turn = await self._store(text)
+            if turn is None:
+                return
+            async for item in turn.events():
+                await self._relay(item)
+        finally:
+            await asyncio.gather(*self._stops, return_exceptions=True)
+
+    async def _transcribe(self) -> str | None:
+        audio = wav(self.pcm, sample_rate=SAMPLE_RATE)
+        try:
+            heard = await self._ports.transcriber.transcribe(
+                audio, filename="call.wav", language=self._caller.language
+            )
+        except CognitiaError as exc:
+            await self._outbox.send(error(exc.code, f"Transcription failed: {exc.detail}"))
+            return None
+        return heard.text.strip()
+
+    async def _store(self, text: str) -> Any:
+        data = MessageCreate(
+            content=text, character_id=self._caller.character_id, speak=True, audio_format="pcm"
+        )
+        caller, ports = self._caller, self._ports
+        try:
+            turn = await messages.send(
+                ports.db, ports.generations, user=caller.user, chat_id=caller.chat_id, data=data
+            )
+        except CognitiaError as exc:
+            await self._outbox.send(error(exc.code, exc.detail))
+            return None
+        self.stored = True
+        message = turn.user_message
+        assert message is not None  # a turn of a person's message carries it
+        await self._outbox.send(event("transcript", message_id=message.id, text=message.content))
+        return turn
+
+    async def _relay(self, item: live.TurnEvent) -> None:
+        if isinstance(item, live.MessageCreated):
+            await self._reply_started(item)
+        elif isinstance(item, live.Sentence):
+            self._sentences.setdefault(item.message_id, {})[item.index] = item.text
+            if item.message_id in self._mute:
+                await self._text_caption(item.message_id, item.index, item.text)
+        elif isinstance(item, live.Audio):
+            if not self.interrupted and item.message_id not in self._mute:
+                rate = item.sample_rate or HOSTED_PCM_RATE
+                caption = Caption(item.message_id, item.index, item.text, rate, item.audio)
+                await self._outbox.caption(caption)
+        elif isinstance(item, live.AudioError):
+            await self._voice_failed(item)
+        elif isinstance(item, live.Error):
+            await self._outbox.send(error(item.code or "internal_error", item.detail or ""))
+            await self._apologise(item.message_id)
+        elif isinstance(item, live.MessageCompleted):
+            await self._reply_ended(item)
+
+    async def _reply_started(self, item: live.MessageCreated) -> None:
+        message = item.message
+        if message.author_type != AuthorType.CHARACTER:
+            return
+        self.reply_id, self._speaker = message.id, message.character_id
+        frame = event(
+            "reply.started",
+            message_id=message.id,
+            character_id=message.character_id,
+            character_name=message.name,
+        )
+        await self._outbox.send(frame)
+        if self.interrupted:  # interrupted before the reply had opened
+            self._stop(message.id)
+
+    async def _reply_ended(self, item: live.MessageCompleted) -> None:
+        message = item.message
+        if message.author_type != AuthorType.CHARACTER:
+            return
+        if self.interrupted or message.status == MessageStatus.STOPPED:
+            kind = "interrupted"
+        elif message.status == MessageStatus.COMPLETE:
+            kind = "reply.done"
+        else:
+            return  # failed: the error and the apology were sent
+        await self._outbox.send(event(kind, message_id=message.id, text=message.content))
+
+    async def _voice_failed(self, item: live.AudioError) -> None:
+        """An `error`, then what was not spoken of the reply, as text."""
+        await self._outbox.send(error(item.code, item.detail))
+        self._mute.add(item.message_id)
+        first = item.index or 0
+        for index, text in sorted(self._sentences.get(item.message_id, {}).items()):
+            if index >= first:
+                await self._text_caption(item.message_id, index, text)
+
+    async def _text_caption(self, message_id: str, index: int, text: str) -> None:
+        if not self.interrupted:
+            await self._outbox.caption(Caption(message_id, index, text, SAMPLE_RATE, b""))
+
+    async def _apologise(self, message_id: str | None) -> None:
+        """The apology in the character's voice (text only when no voice can speak)."""
+        index = len(self._sentences.get(message_id or "", {}))
+        caption = Caption(message_id, index, APOLOGY, SAMPLE_RATE, b"")
+        try:
+            voice = self._ports.speech.voice_for(await self._voice_of(), "pcm")
+            audio = await voice.speak(APOLOGY)
+            rate = audio.sample_rate or HOSTED_PCM_RATE
+            caption = Caption(message_id, index, APOLOGY, rate, audio.data)
+        except CognitiaError as exc:
+            log.info("the apology could not be spoken: %s", exc.code)
+        await self._outbox.caption(caption)
+
+    async def _voice_of(self) -> VoiceOf:
+        async with self._ports.db.read() as session:
+            roster = await repository.characters_of(session, [self._caller.chat_id])
+        wanted = self._speaker
+        for _, character in roster:
+            if wanted is None or character.id == wanted:
+                return VoiceOf(character.voice_model, dict(character.voice_settings or {}))
+        return VoiceOf()
+
+    def _stop(self, message_id: str) -> None:
+        task = asyncio.get_running_loop().create_task(self._ports.generations.stop(message_id))
+        self._stops.add(task)
+        task.add_done_callback(self._stops.discard)
