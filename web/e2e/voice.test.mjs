@@ -173,6 +173,37 @@ test("dictation puts what the microphone heard into the composer", async (t) => 
   expectClean(page);
 });
 
+test("a call: the microphone's sentence is heard, answered aloud with captions, and hung up", async (t) => {
+  const page = await signedIn(t, "voice-call");
+  const character = await makeCharacter(owner, { name: "Polaris", first_message: "Call me any time." });
+  const chat = await makeChat(owner, character);
+  await page.goto(`/chats/${chat.id}`);
+  await page.getByRole("button", { name: "Call", exact: true }).click();
+  const call = page.getByRole("region", { name: "Call" });
+  const transcript = call.getByRole("list", { name: "Call transcript" });
+  // What the fake microphone said, as Whisper heard it, stored as the person's message.
+  const said = transcript.locator("li.you", { hasText: /stars/i });
+  await said.waitFor({ timeout: 60000 });
+  // The fake model's answer, captioned as it is heard.
+  const answer = transcript.locator("li.them", { hasText: /You said/i });
+  await answer.waitFor({ timeout: 60000 });
+  // Every clause captioned once, in order: the line ends up as the whole reply.
+  const words = (await said.locator(".text").innerText()).trim();
+  await sleepUntil(async () => (await answer.innerText()).trim() === `Polaris: You said: ${words}`, { timeout: 30000 });
+  await sleepUntil(async () => (await audio(page)).callFrames >= 1);
+  const heard = await audio(page);
+  assert.ok(heard.callBytes > 10_000, JSON.stringify(heard));
+  await screenshot(page, "voice-call");
+  await call.getByRole("button", { name: "Hang up" }).click();
+  await call.getByText("The call ended.").waitFor();
+  // Both sides of the call are in the chat, as messages.
+  const history = await apiCall("GET", `/api/v2/chats/${chat.id}/messages`, { token: owner.token });
+  const contents = history.items.map((m) => m.content).join("\n");
+  assert.match(contents, /stars/i);
+  assert.match(contents, /You said/i);
+  expectClean(page);
+});
+
 test("without a voice on the server, no voice control is shown", async (t) => {
   const page = await signedIn(t, "voice-none");
   await page.route("**/api/v2/voices", (route) =>

@@ -63,6 +63,9 @@ export class Call {
   /** The caption whose audio is the next binary frame. */
   private pendingCaption: Extract<ServerEvent, { type: "caption" }> | null = null;
   private speaker = "";
+  /** Replies done whose text shows only if none of it was heard (their voice failed):
+   * their audio may still follow `reply.done`, so this waits for the next turn. */
+  private unspoken = new Map<string, string>();
   private lastError: string | null = null;
 
   constructor(
@@ -132,6 +135,7 @@ export class Call {
   }
 
   private onEvent(event: ServerEvent): void {
+    if (event.type === "speech.started" || event.type === "reply.started") this.showUnspoken();
     switch (event.type) {
       case "ready":
         this.onReady();
@@ -160,11 +164,8 @@ export class Call {
         this.state.phase = "listening";
         return;
       case "reply.done":
-        // The captions fill the line as they are heard; a reply that was not heard at all
-        // (its voice failed) shows its text now.
-        if (!this.state.lines.find((l) => l.id === event.message_id)?.text) {
-          this.finishLine(event.message_id, event.text);
-        }
+        // The captions fill the line as they are heard.
+        this.unspoken.set(event.message_id, event.text);
         if (!this.playback.playing) this.state.phase = "listening";
         return;
       case "error":
@@ -204,6 +205,13 @@ export class Call {
     if (line && text) line.text = text;
   }
 
+  private showUnspoken(): void {
+    for (const [id, text] of this.unspoken) {
+      if (!this.state.lines.find((l) => l.id === id)?.text) this.finishLine(id, text);
+    }
+    this.unspoken.clear();
+  }
+
   private release(): void {
     this.microphone?.close();
     this.microphone = null;
@@ -212,6 +220,7 @@ export class Call {
 
   private ended(code: number): void {
     this.release();
+    this.showUnspoken();
     this.state.phase = "ended";
     this.state.caption = "";
     this.state.ended = code === 1000 || !this.lastError ? (CLOSE_REASONS[code] ?? `The call ended (${code}).`) : this.lastError;
