@@ -46,6 +46,24 @@ async function speak(person, text) {
   return Buffer.from(await response.arrayBuffer());
 }
 
+/** The samples of a WAV file (its "data" chunk) and the header before them. */
+function wavParts(wav) {
+  const at = wav.indexOf("data", 12, "ascii");
+  return { header: wav.subarray(0, at + 8), samples: wav.subarray(at + 8, at + 8 + wav.readUInt32LE(at + 4)) };
+}
+
+/** `first`, `gap` seconds of silence, then `second`: one WAV (both from the same voice). */
+function joinWavs(first, second, gap) {
+  const a = wavParts(first);
+  const b = wavParts(second);
+  const silence = Buffer.alloc(Math.round(gap * first.readUInt32LE(28)) & ~1);
+  const samples = Buffer.concat([a.samples, silence, b.samples]);
+  const header = Buffer.from(a.header);
+  header.writeUInt32LE(header.length - 8 + samples.length, 4);
+  header.writeUInt32LE(samples.length, header.length - 4);
+  return Buffer.concat([header, samples]);
+}
+
 /** A canonical 44-byte-header WAV's length in seconds. */
 function wavSeconds(wav) {
   assert.equal(wav.toString("ascii", 0, 4), "RIFF");
@@ -201,6 +219,42 @@ test("a call: the microphone's sentence is heard, answered aloud with captions, 
   const contents = history.items.map((m) => m.content).join("\n");
   assert.match(contents, /stars/i);
   assert.match(contents, /You said/i);
+  expectClean(page);
+});
+
+test("barge-in: speaking over a reply silences it at once and keeps what was said", async (t) => {
+  // A microphone that asks, waits while the long answer starts, then speaks over it.
+  const wav = joinWavs(await speak(owner, SPOKEN), await speak(owner, "Wait, I have another question."), 4);
+  const file = join(process.env.E2E_ARTIFACTS ?? tmpdir(), "voice", "barge-in.wav");
+  writeFileSync(file, wav);
+  const interrupting = await launch([
+    "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
+    `--use-file-for-fake-audio-capture=${file}%noloop`,
+  ]);
+  t.after(() => interrupting.close());
+  const page = await openPage(interrupting);
+  t.after(async () => {
+    if (t.passed === false) await keepEvidence(page, "voice-barge-in");
+  });
+  await signIn(page, owner);
+  const character = await makeCharacter(owner, { name: "Rigel", first_message: "Ask away." });
+  const chat = await makeChat(owner, character);
+  const tale = Array.from({ length: 15 }, (_, i) => `Star number ${i + 1} is a long way from here.`).join(" ");
+  await scriptReply({ reply: tale, token_delay: 0.25 }); // still being written when interrupted
+  await page.goto(`/chats/${chat.id}`);
+  await page.getByRole("button", { name: "Call", exact: true }).click();
+  const transcript = page.getByRole("list", { name: "Call transcript" });
+  await transcript.locator("li.them", { hasText: "Star number 1 " }).waitFor({ timeout: 60000 });
+  // The second sentence is heard over the reply: its audio is cut and the reply stops.
+  await transcript.locator("li.you", { hasText: /another question/i }).waitFor({ timeout: 60000 });
+  const heard = await audio(page);
+  assert.ok(heard.callCut >= 1, `no reply audio was cut: ${JSON.stringify(heard)}`);
+  const history = await apiCall("GET", `/api/v2/chats/${chat.id}/messages`, { token: owner.token });
+  const told = history.items.find((m) => m.content.startsWith("Star number 1 "));
+  assert.ok(told, history.items.map((m) => m.content).join(" | "));
+  assert.ok(told.content.length < tale.length, "the reply was stored whole: it was not interrupted");
+  await page.getByRole("button", { name: "Hang up" }).click();
+  await page.getByText("The call ended.").waitFor();
   expectClean(page);
 });
 

@@ -82,6 +82,7 @@ export class PcmPlayback {
 
   /** Barge-in: silence now, and nothing queued plays later. */
   stop(): void {
+    audioStats.callCut += this.sources.size;
     for (const source of this.sources) source.stop();
     this.sources.clear();
     for (const timer of this.timers) clearTimeout(timer);
