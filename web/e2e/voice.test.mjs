@@ -192,8 +192,12 @@ test("dictation puts what the microphone heard into the composer", async (t) => 
   expectClean(page);
 });
 
-test("a call: the microphone's sentence is heard, answered aloud with captions, and hung up", async (t) => {
+test("a call: the microphone's sentence is heard, answered aloud with captions; mute; hang up", async (t) => {
   const page = await signedIn(t, "voice-call");
+  const sent = []; // what the page sent on the call's socket, in order
+  page.on("websocket", (ws) =>
+    ws.on("framesent", (frame) => sent.push(typeof frame.payload === "string" ? JSON.parse(frame.payload).type : "audio")),
+  );
   const character = await makeCharacter(owner, { name: "Polaris", first_message: "Call me any time." });
   const chat = await makeChat(owner, character);
   await page.goto(`/chats/${chat.id}`);
@@ -213,8 +217,18 @@ test("a call: the microphone's sentence is heard, answered aloud with captions, 
   const heard = await audio(page);
   assert.ok(heard.callBytes > 10_000, JSON.stringify(heard));
   await screenshot(page, "voice-call");
+  // Muted, the microphone's frames stay in the page (here: half a second of them).
+  const before = (await audio(page)).micMuted;
+  await call.getByRole("button", { name: "Mute" }).click();
+  await sleepUntil(async () => (await audio(page)).micMuted >= before + 12);
+  await call.getByRole("button", { name: "Unmute" }).click();
+  await sleepUntil(() => sent.lastIndexOf("audio") > sent.indexOf("unmute"));
+  const muted = sent.slice(sent.indexOf("mute"), sent.indexOf("unmute"));
+  assert.deepEqual(muted, ["mute"], "audio was sent while muted");
   await call.getByRole("button", { name: "Hang up" }).click();
   await call.getByText("The call ended.").waitFor();
+  assert.equal(sent[0], "start");
+  assert.equal(sent.at(-1), "hangup");
   // Both sides of the call are in the chat, as messages.
   const history = await apiCall("GET", `/api/v2/chats/${chat.id}/messages`, { token: owner.token });
   const contents = history.items.map((m) => m.content).join("\n");

@@ -22,7 +22,8 @@ export class Microphone {
       const node = new AudioWorkletNode(context, "pcm-capture", { numberOfOutputs: 1 });
       const microphone = new Microphone(stream, node);
       node.port.onmessage = (event: MessageEvent<ArrayBuffer>) => {
-        if (!microphone.muted) onframe(event.data);
+        if (microphone.muted) audioStats.micMuted += 1;
+        else onframe(event.data);
       };
       context.createMediaStreamSource(stream).connect(node);
       // Connected so the graph pulls it; the worklet writes silence to its output.

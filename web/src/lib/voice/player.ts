@@ -2,7 +2,16 @@
 // sentences play in order as they arrive and a stop silences them at once.
 
 /** What this page has played, for people debugging audio (and the browser tests). */
-export const audioStats = { decoded: 0, bytes: 0, played: 0, callFrames: 0, callBytes: 0, callCut: 0 };
+export const audioStats = {
+  decoded: 0,
+  bytes: 0,
+  played: 0,
+  callFrames: 0,
+  callBytes: 0,
+  callCut: 0,
+  /** Microphone frames of a call kept back while muted. */
+  micMuted: 0,
+};
 (globalThis as { cognitiaAudio?: typeof audioStats }).cognitiaAudio = audioStats;
 
 let shared: AudioContext | null = null;
