@@ -67,6 +67,8 @@ export class Call {
    * their audio may still follow `reply.done`, so this waits for the next turn. */
   private unspoken = new Map<string, string>();
   private lastError: string | null = null;
+  /** Hung up or closed: a microphone that finishes opening after that is closed at once. */
+  private over = false;
 
   constructor(
     private readonly chatId: string,
@@ -124,10 +126,15 @@ export class Call {
   private async onReady(): Promise<void> {
     this.state.phase = "listening";
     try {
-      this.microphone = await Microphone.open((frame) => {
+      const microphone = await Microphone.open((frame) => {
         if (this.socket?.readyState === WebSocket.OPEN) this.socket.send(frame);
       });
-      this.microphone.setMuted(this.state.muted);
+      if (this.over) {
+        microphone.close();
+        return;
+      }
+      this.microphone = microphone;
+      microphone.setMuted(this.state.muted);
     } catch (err) {
       this.state.error = `The microphone could not be opened: ${err instanceof Error ? err.message : err}`;
       this.hangUp();
@@ -213,6 +220,7 @@ export class Call {
   }
 
   private release(): void {
+    this.over = true;
     this.microphone?.close();
     this.microphone = null;
     this.playback.stop();
