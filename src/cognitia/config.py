@@ -374,6 +374,13 @@ class CallSettings(BaseModel):
         le=5000,
         description="Silence after speech that ends the caller's turn, in milliseconds.",
     )
+    early_transcription_ms: int = Field(
+        200,
+        ge=0,
+        le=5000,
+        description="A pause this long (below silence_ms) starts transcribing what was said"
+        " so far, to be used if the turn ends there; 0: transcribe only once it has ended.",
+    )
     max_utterance_seconds: float = Field(
         30.0, ge=1, le=600, description="A turn longer than this is ended and answered."
     )

@@ -23,11 +23,11 @@ from cognitia.chats import messages, service
 from cognitia.chats.call import protocol
 from cognitia.chats.call.answer import Caller, CallPorts, VoiceOf
 from cognitia.chats.call.limits import Calls
-from cognitia.chats.call.session import Call
+from cognitia.chats.call.session import Call, listen
 from cognitia.chats.errors import NotInChat
 from cognitia.errors import CognitiaError, Unauthorized
 from cognitia.voice.errors import VoiceUnavailable
-from cognitia.voice.ports import Hearing, TurnDetector
+from cognitia.voice.ports import TurnDetector
 
 log = logging.getLogger(__name__)
 
@@ -81,7 +81,7 @@ async def _call(websocket: WebSocket, chat_id: str) -> int:
             await holder["call"].hang_up()
 
     with calls.admit(principal.user.id, hang_up):
-        hearing = await _open(turns, calls)
+        hearing = await listen(turns, calls.settings)
         session = holder["call"] = Call(ports, websocket, caller, turns, hearing, calls.settings)
         await session.outbox.send(protocol.ready(f"call_{secrets.token_hex(8)}", voice_name, None))
         return await session.run()
@@ -131,13 +131,6 @@ def _voice_ports(runtime: Any) -> tuple[TurnDetector, CallPorts]:
         raise VoiceUnavailable("Live calls need a voice that listens and one that speaks.")
     ports = CallPorts(runtime.db, runtime.generations, voices.transcriber, speech)
     return voices.turns, ports
-
-
-async def _open(turns: TurnDetector, calls: Calls) -> Hearing:
-    settings = calls.settings
-    return await turns.open(
-        silence_ms=settings.silence_ms, max_utterance_s=settings.max_utterance_seconds
-    )
 
 
 async def _refuse(websocket: WebSocket, code: str, detail: str, close: int) -> None:

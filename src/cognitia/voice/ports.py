@@ -110,7 +110,21 @@ class SpeechStopped:
     cut: bool = False
 
 
-Heard = SpeechStarted | SpeechStopped
+@dataclass(frozen=True)
+class SpeechPaused:
+    """The caller has been quiet for a moment: the utterance so far, a guess at the whole
+    turn to start transcribing early. Either a SpeechStopped follows (the guess stands:
+    no speech came between) or a SpeechResumed (it is dropped)."""
+
+    pcm: bytes
+
+
+@dataclass(frozen=True)
+class SpeechResumed:
+    """The caller went on after a SpeechPaused: that guess is wrong."""
+
+
+Heard = SpeechStarted | SpeechPaused | SpeechResumed | SpeechStopped
 
 
 class Hearing(Protocol):
@@ -134,6 +148,7 @@ class Hearing(Protocol):
 class TurnDetector(Protocol):
     """Voice activity and end of turn for live calls (VAD plus a silence threshold).
 
+    `pause_ms` (below `silence_ms`; 0: never) is the quiet that gives a SpeechPaused.
     `open` raises VoiceUnavailable when the engine cannot be reached."""
 
-    async def open(self, *, silence_ms: int, max_utterance_s: float) -> Hearing: ...
+    async def open(self, *, silence_ms: int, pause_ms: int, max_utterance_s: float) -> Hearing: ...

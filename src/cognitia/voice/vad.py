@@ -103,6 +103,13 @@ class SpeechDetector:
         self.speaking = False
         self._quiet_since: int | None = None
 
+    @property
+    def quiet_s(self) -> float:
+        """How long speech in progress has been below the threshold (0 outside speech)."""
+        if not self.speaking or self._quiet_since is None:
+            return 0.0
+        return (self._chunks - self._quiet_since) * CHUNK_SECONDS
+
     def feed(self, pcm: Pcm) -> list[VadEvent]:
         """Take more samples (16 kHz mono float); the events they complete."""
         self._pending = np.concatenate([self._pending, pcm.astype(np.float32, copy=False)])

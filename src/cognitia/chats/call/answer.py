@@ -28,7 +28,7 @@ from cognitia.db import Database
 from cognitia.errors import CognitiaError
 from cognitia.models.message import AuthorType, MessageStatus
 from cognitia.models.user import User
-from cognitia.voice.ports import Transcriber
+from cognitia.voice.ports import Transcriber, Transcript
 from cognitia.voice.wavfile import wav
 
 log = logging.getLogger(__name__)
@@ -64,10 +64,21 @@ class VoiceOf:
     voice_settings: dict[str, Any] = field(default_factory=dict)
 
 
+def settled(task: asyncio.Task[Any]) -> None:
+    """A call's task ended: its failure is logged here, as nobody may wait for it (a
+    browser gone mid-turn, a guess at a transcript that was dropped)."""
+    if task.cancelled():
+        return
+    exc = task.exception()
+    # Expected: a voice error (sent as a frame), a socket the browser has closed.
+    if exc is not None and not isinstance(exc, CognitiaError | ConnectionError | RuntimeError):
+        log.error("a live call's task failed", exc_info=exc)
+
+
 class Answer:
     """One turn; `task` ends when the reply is done, stopped or failed."""
 
-    def __init__(
+    def __init__(  # noqa: PLR0913 - the call's parts a turn uses
         self,
         ports: CallPorts,
         outbox: Outbox,
@@ -75,9 +86,10 @@ class Answer:
         pcm: bytes,
         *,
         after: Answer | None,
+        early: asyncio.Task[Transcript] | None = None,
     ) -> None:
         self._ports, self._outbox, self._caller, self.pcm = ports, outbox, caller, pcm
-        self._after = after
+        self._after, self._early = after, early
         self.reply_id: str | None = None
         self._speaker: str | None = caller.character_id  # the character answering
         self.stored = False  # the person's message is stored: this turn can no longer be undone
@@ -85,7 +97,11 @@ class Answer:
         self._stops: set[asyncio.Task[bool]] = set()
         self._sentences: dict[str, dict[int, str]] = {}
         self._mute: set[str] = set()  # replies whose voice failed: text captions only
+        self._spoken: dict[str, int] = {}  # captions with audio sent, per reply
+        # A reply's last frame waits for its audio, which is made after its text is done.
+        self._ends: dict[str, dict[str, Any]] = {}
         self.task = asyncio.get_running_loop().create_task(self._run())
+        self.task.add_done_callback(settled)
 
     @property
     def done(self) -> bool:
@@ -98,6 +114,8 @@ class Answer:
         self.interrupted = True
         if not self.stored:
             self.task.cancel()
+            if self._early is not None:
+                self._early.cancel()
             return self.pcm
         if self.reply_id is not None:
             self._stop(self.reply_id)
@@ -118,15 +136,22 @@ class Answer:
                 return
             async for item in turn.events():
                 await self._relay(item)
+            for message_id in list(self._ends):  # whatever audio was missing is not coming
+                await self._end(message_id)
         finally:
             await asyncio.gather(*self._stops, return_exceptions=True)
 
     async def _transcribe(self) -> str | None:
-        audio = wav(self.pcm, sample_rate=SAMPLE_RATE)
+        """The utterance's words (begun at its pause, when there was one); None on failure."""
         try:
-            heard = await self._ports.transcriber.transcribe(
-                audio, filename="call.wav", language=self._caller.language
-            )
+            if self._early is not None:
+                heard = await self._early
+            else:
+                heard = await self._ports.transcriber.transcribe(
+                    wav(self.pcm, sample_rate=SAMPLE_RATE),
+                    filename="call.wav",
+                    language=self._caller.language,
+                )
         except CognitiaError as exc:
             await self._outbox.send(error(exc.code, f"Transcription failed: {exc.detail}"))
             return None
@@ -162,6 +187,8 @@ class Answer:
                 rate = item.sample_rate or HOSTED_PCM_RATE
                 caption = Caption(item.message_id, item.index, item.text, rate, item.audio)
                 await self._outbox.caption(caption)
+                self._spoken[item.message_id] = self._spoken.get(item.message_id, 0) + 1
+                await self._end_when_spoken(item.message_id)
         elif isinstance(item, live.AudioError):
             await self._voice_failed(item)
         elif isinstance(item, live.Error):
@@ -190,12 +217,26 @@ class Answer:
         if message.author_type != AuthorType.CHARACTER:
             return
         if self.interrupted or message.status == MessageStatus.STOPPED:
-            kind = "interrupted"
+            frame = event("interrupted", message_id=message.id, text=message.content)
+            await self._outbox.send(frame)  # no more of its audio is sent
         elif message.status == MessageStatus.COMPLETE:
-            kind = "reply.done"
-        else:
-            return  # failed: the error and the apology were sent
-        await self._outbox.send(event(kind, message_id=message.id, text=message.content))
+            self._ends[message.id] = event(
+                "reply.done", message_id=message.id, text=message.content
+            )
+            await self._end_when_spoken(message.id)
+        # failed: the error and the apology were sent
+
+    async def _end_when_spoken(self, message_id: str) -> None:
+        """`reply.done` once every sentence of the reply has been sent (or could not be)."""
+        sentences = len(self._sentences.get(message_id, {}))
+        spoken = self._spoken.get(message_id, 0)
+        if message_id in self._ends and (spoken >= sentences or message_id in self._mute):
+            await self._end(message_id)
+
+    async def _end(self, message_id: str) -> None:
+        frame = self._ends.pop(message_id, None)
+        if frame is not None:
+            await self._outbox.send(frame)
 
     async def _voice_failed(self, item: live.AudioError) -> None:
         """An `error`, then what was not spoken of the reply, as text."""
@@ -205,6 +246,7 @@ class Answer:
         for index, text in sorted(self._sentences.get(item.message_id, {}).items()):
             if index >= first:
                 await self._text_caption(item.message_id, index, text)
+        await self._end_when_spoken(item.message_id)
 
     async def _text_caption(self, message_id: str, index: int, text: str) -> None:
         if not self.interrupted:

@@ -6,9 +6,14 @@ started: barge-in; speech stopped: a new turn, chats/call/answer.py). One turn r
 time: a new one starts once the one before has ended (it was interrupted when the person
 began to speak).
 
+Transcribing starts early: at a short pause (voice.call.early_transcription_ms) the turn
+detector gives the utterance so far, and its transcription runs while the rest of the
+silence that ends a turn is waited for; the turn takes it if no speech came between.
+
 A turn detector that goes away (the voice runner crashed) is opened again once its
-supervisor has brought it back: the call hears nothing meanwhile, and says so with an
-`error` frame. If it cannot be opened again, the call ends with 1011.
+supervisor has brought it back, and says so with an `error` frame; the audio that came
+meanwhile (up to DEAF_SECONDS of it) is kept and heard then. If it cannot be opened again,
+the call ends with 1011.
 """
 
 from __future__ import annotations
@@ -20,15 +25,25 @@ from collections.abc import MutableMapping
 from typing import Any, Protocol
 
 from cognitia.chats.call import protocol
-from cognitia.chats.call.answer import Answer, Caller, CallPorts
+from cognitia.chats.call.answer import Answer, Caller, CallPorts, settled
 from cognitia.chats.call.outbox import Outbox, Socket
 from cognitia.config import CallSettings
 from cognitia.voice.errors import VoiceUnavailable
-from cognitia.voice.ports import Hearing, SpeechStarted, TurnDetector
+from cognitia.voice.ports import (
+    Hearing,
+    SpeechPaused,
+    SpeechResumed,
+    SpeechStarted,
+    Transcript,
+    TurnDetector,
+)
+from cognitia.voice.wavfile import wav
 
 log = logging.getLogger(__name__)
 
 GONE = 0  # the browser went away: nothing to close
+DEAF_SECONDS = 30  # audio kept while the turn detector is opened again
+DEAF_BYTES = DEAF_SECONDS * protocol.SAMPLE_RATE * 2
 
 
 class CallSocket(Socket, Protocol):
@@ -51,6 +66,8 @@ class Call:
         self._muted = False
         self._answer: Answer | None = None
         self._carry = b""  # an utterance dropped by barge-in, heard again with the next
+        self._early: asyncio.Task[Transcript] | None = None  # the utterance so far, transcribing
+        self._deaf: list[bytes] | None = None  # audio kept while the detector is reopened
         self._ending: int | None = None
         self._loops: list[asyncio.Task[int]] = []
 
@@ -100,6 +117,10 @@ class Call:
     async def _audio(self, pcm: bytes) -> None:
         if self._muted or not pcm:
             return
+        if self._deaf is not None:
+            if sum(map(len, self._deaf)) + len(pcm) <= DEAF_BYTES:
+                self._deaf.append(pcm)
+            return
         with contextlib.suppress(VoiceUnavailable):  # _hear opens the detector again
             await self._hearing.send(pcm)
 
@@ -126,6 +147,10 @@ class Call:
                     if isinstance(heard, SpeechStarted):
                         await self.outbox.send(protocol.event("speech.started"))
                         self._barge_in()
+                    elif isinstance(heard, SpeechPaused):
+                        self._guess(heard.pcm)
+                    elif isinstance(heard, SpeechResumed):
+                        self._guess(None)
                     else:
                         await self.outbox.send(protocol.event("speech.stopped"))
                         self._take_turn(heard.pcm)
@@ -136,24 +161,53 @@ class Call:
 
     async def _listen_again(self, lost: VoiceUnavailable) -> bool:
         log.warning("a call lost its turn detector: %s", lost.detail)
+        self._deaf = []
         await self.outbox.send(
             protocol.error(lost.code, "The voice engine stopped; listening again shortly.")
         )
         try:
-            self._hearing = await self._turns.open(
-                silence_ms=self._settings.silence_ms,
-                max_utterance_s=self._settings.max_utterance_seconds,
-            )
+            self._hearing = await listen(self._turns, self._settings)
+            while self._deaf:  # what was said meanwhile, then live again
+                await self._hearing.send(self._deaf.pop(0))
         except VoiceUnavailable as exc:
             await self.outbox.send(protocol.error(exc.code, exc.detail))
             return False
+        self._deaf = None
         return True
 
     def _barge_in(self) -> None:
         if self._answer is not None:
             self._carry = self._answer.interrupt() + self._carry
 
+    def _guess(self, pcm: bytes | None) -> None:
+        """Transcribe the utterance so far (None: the person went on; drop the guess)."""
+        if self._early is not None:
+            self._early.cancel()
+        self._early = None
+        if pcm is not None:
+            audio = wav(pcm, sample_rate=protocol.SAMPLE_RATE)
+            transcribing = self._ports.transcriber.transcribe(
+                audio, filename="call.wav", language=self._caller.language
+            )
+            self._early = asyncio.get_running_loop().create_task(transcribing)
+            self._early.add_done_callback(settled)
+
     def _take_turn(self, pcm: bytes) -> None:
+        early, self._early = self._early, None
+        if self._carry and early is not None:  # the guess lacks the carried audio
+            early.cancel()
+            early = None
         pcm, self._carry = self._carry + pcm, b""
         before = self._answer
-        self._answer = Answer(self._ports, self.outbox, self._caller, pcm, after=before)
+        self._answer = Answer(
+            self._ports, self.outbox, self._caller, pcm, after=before, early=early
+        )
+
+
+async def listen(turns: TurnDetector, settings: CallSettings) -> Hearing:
+    """A turn detector for one call, with the call settings."""
+    return await turns.open(
+        silence_ms=settings.silence_ms,
+        pause_ms=settings.early_transcription_ms,
+        max_utterance_s=settings.max_utterance_seconds,
+    )

@@ -17,7 +17,7 @@ from websockets.exceptions import ConnectionClosed, InvalidHandshake
 from cognitia.llm.ports import ProviderUnavailable
 from cognitia.llm.runner.supervisor import ChildRunner, Runner
 from cognitia.voice.errors import VoiceUnavailable
-from cognitia.voice.ports import Heard, SpeechStarted, SpeechStopped
+from cognitia.voice.ports import Heard, SpeechPaused, SpeechResumed, SpeechStarted, SpeechStopped
 
 LISTEN_PATH = "/v1/listen"
 MAX_FRAME_BYTES = 8 * 1024 * 1024  # an utterance's PCM comes back in one frame (~4 min)
@@ -30,11 +30,23 @@ class RunnerTurnDetector:
         self._runner = runner
         self._timeout = timeout_seconds
 
-    async def open(self, *, silence_ms: int, max_utterance_s: float) -> RunnerHearing:
-        query = urlencode({"silence_ms": silence_ms, "max_utterance_s": max_utterance_s})
+    async def open(
+        self, *, silence_ms: int, pause_ms: int, max_utterance_s: float
+    ) -> RunnerHearing:
+        query = urlencode(
+            {"silence_ms": silence_ms, "pause_ms": pause_ms, "max_utterance_s": max_utterance_s}
+        )
+        path = f"{LISTEN_PATH}?{query}"
         try:
             await self._runner.ready(self._timeout)
-            connection = await self._connect(f"{LISTEN_PATH}?{query}")
+            try:
+                connection = await self._connect(path)
+            except OSError:
+                # A runner that has just died, its supervisor not told yet: wait for it.
+                if not await self._runner.lost():
+                    raise
+                await self._runner.ready(self._timeout)
+                connection = await self._connect(path)
         except (OSError, InvalidHandshake, ProviderUnavailable, TimeoutError) as exc:
             raise VoiceUnavailable(f"The voice runner cannot listen: {exc}") from None
         return RunnerHearing(connection)
@@ -81,9 +93,14 @@ class RunnerHearing:
         try:
             while True:
                 frame = json.loads(await self._connection.recv())
-                if frame.get("type") == "speech.started":
+                kind = frame.get("type")
+                if kind == "speech.started":
                     yield SpeechStarted(float(frame["at_s"]))
-                elif frame.get("type") == "speech.stopped":
+                elif kind == "speech.paused":
+                    yield SpeechPaused(bytes(await self._connection.recv(decode=False)))
+                elif kind == "speech.resumed":
+                    yield SpeechResumed()
+                elif kind == "speech.stopped":
                     pcm = await self._connection.recv(decode=False)
                     yield SpeechStopped(
                         float(frame["start_s"]),
