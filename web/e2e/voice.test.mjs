@@ -217,6 +217,8 @@ test("a call: the microphone's sentence is heard, answered aloud with captions; 
   const heard = await audio(page);
   assert.ok(heard.callBytes > 10_000, JSON.stringify(heard));
   await screenshot(page, "voice-call");
+  // Once the reply has been heard the call listens again.
+  await call.getByRole("status").filter({ hasText: "Listening" }).waitFor({ timeout: 30000 });
   // Muted, the microphone's frames stay in the page (here: half a second of them).
   const before = (await audio(page)).micMuted;
   await call.getByRole("button", { name: "Mute" }).click();

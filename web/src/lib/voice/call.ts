@@ -32,7 +32,7 @@ export function newCallState(): CallState {
 }
 
 type ServerEvent =
-  | { type: "ready"; call_id: string; sample_rate: number; voice: { name: string; sample_rate: number } }
+  | { type: "ready"; call_id: string; sample_rate: number; voice: { name: string; sample_rate: number | null } }
   | { type: "speech.started" | "speech.stopped" }
   | { type: "transcript"; message_id: string | null; text: string }
   | { type: "reply.started"; message_id: string; character_id: string; character_name: string }
@@ -43,6 +43,7 @@ type ServerEvent =
 const CLOSE_REASONS: Record<number, string> = {
   1000: "The call ended.",
   1001: "The server is restarting: call again in a moment.",
+  1012: "The server is restarting: call again in a moment.",
   1011: "The call failed on the server.",
   4401: "You are not signed in.",
   4404: "This chat was not found.",
@@ -74,7 +75,11 @@ export class Call {
     private readonly chatId: string,
     private readonly state: CallState,
     private readonly characterId: string | null = null,
-  ) {}
+  ) {
+    this.playback.onidle = () => {
+      if (this.state.phase === "speaking") this.state.phase = "listening";
+    };
+  }
 
   async start(): Promise<void> {
     // A fresh access token: the socket cannot refresh one by itself.
@@ -149,6 +154,7 @@ export class Call {
         return;
       case "speech.started":
         this.bargeIn();
+        this.state.error = null; // a failure of the turn before is over
         this.state.phase = "hearing";
         return;
       case "speech.stopped":
@@ -163,7 +169,9 @@ export class Call {
         this.addLine(event.message_id, "them", event.character_name, "");
         return;
       case "caption":
-        this.pendingCaption = event;
+        // bytes 0: text only, no audio frame follows (the voice failed; the text goes on).
+        if (event.bytes > 0) this.pendingCaption = event;
+        else this.playback.after(() => this.heard(event));
         return;
       case "interrupted":
         this.bargeIn();
@@ -186,13 +194,16 @@ export class Call {
     const caption = this.pendingCaption;
     this.pendingCaption = null;
     if (!caption) return; // audio without its caption: not this protocol; ignored
-    this.playback.play(pcm, caption.sample_rate, () => {
-      this.state.phase = "speaking";
-      this.state.caption = caption.text;
-      const line = this.state.lines.find((l) => l.id === caption.message_id);
-      if (line) line.text = line.text ? `${line.text} ${caption.text}` : caption.text;
-      else this.addLine(caption.message_id ?? `them-${this.state.lines.length}`, "them", this.speaker, caption.text);
-    });
+    this.playback.play(pcm, caption.sample_rate, () => this.heard(caption));
+  }
+
+  /** A clause starts sounding (or, without audio, would): its caption shows. */
+  private heard(caption: Extract<ServerEvent, { type: "caption" }>): void {
+    this.state.phase = "speaking";
+    this.state.caption = caption.text;
+    const line = this.state.lines.find((l) => l.id === caption.message_id);
+    if (line) line.text = line.text ? `${line.text} ${caption.text}` : caption.text;
+    else this.addLine(caption.message_id ?? `them-${this.state.lines.length}`, "them", this.speaker, caption.text);
   }
 
   private bargeIn(): void {

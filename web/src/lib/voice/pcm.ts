@@ -52,6 +52,8 @@ export class PcmPlayback {
   private sources = new Set<AudioBufferSourceNode>();
   private timers = new Set<ReturnType<typeof setTimeout>>();
   private nextAt = 0;
+  /** Everything scheduled has played (or was stopped). */
+  onidle: () => void = () => {};
 
   play(pcm: ArrayBuffer, sampleRate: number, onstart: () => void): void {
     const context = audioContext();
@@ -67,13 +69,26 @@ export class PcmPlayback {
     source.connect(context.destination);
     const startAt = Math.max(context.currentTime + 0.02, this.nextAt);
     this.nextAt = startAt + buffer.duration;
-    source.onended = () => this.sources.delete(source);
+    source.onended = () => {
+      this.sources.delete(source);
+      if (this.sources.size === 0) this.onidle();
+    };
     this.sources.add(source);
     source.start(startAt);
     const timer = setTimeout(() => {
       this.timers.delete(timer);
       onstart();
     }, (startAt - context.currentTime) * 1000);
+    this.timers.add(timer);
+  }
+
+  /** A clause without audio (its voice failed): `onstart` when what is queued has played. */
+  after(onstart: () => void): void {
+    const context = audioContext();
+    const timer = setTimeout(() => {
+      this.timers.delete(timer);
+      onstart();
+    }, Math.max(0, this.nextAt - context.currentTime) * 1000);
     this.timers.add(timer);
   }
 
