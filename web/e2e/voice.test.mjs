@@ -239,6 +239,26 @@ test("a call: the microphone's sentence is heard, answered aloud with captions; 
   expectClean(page);
 });
 
+test("a call in a group chat: the person picks who answers", async (t) => {
+  const page = await signedIn(t, "voice-group-call");
+  const first = await makeCharacter(owner, { name: "Castor", first_message: "I am Castor." });
+  const second = await makeCharacter(owner, { name: "Pollux", first_message: "And I am Pollux." });
+  const chat = await apiCall("POST", "/api/v2/chats", {
+    token: owner.token, json: { character_ids: [first.id, second.id] },
+  });
+  await page.goto(`/chats/${chat.id}`);
+  await page.getByRole("button", { name: "Call", exact: true }).click();
+  const call = page.getByRole("region", { name: "Call" });
+  await call.getByLabel("Who answers").selectOption({ label: "Pollux" });
+  await call.getByRole("button", { name: "Start the call" }).click();
+  const answer = call.getByRole("list", { name: "Call transcript" }).locator("li.them", { hasText: /You said/i });
+  await answer.waitFor({ timeout: 60000 });
+  assert.match(await answer.innerText(), /^Pollux: /);
+  await call.getByRole("button", { name: "Hang up" }).click();
+  await call.getByText("The call ended.").waitFor();
+  expectClean(page);
+});
+
 test("barge-in: speaking over a reply silences it at once and keeps what was said", async (t) => {
   // A microphone that asks, waits a little, and asks again, over and over (the file loops),
   // while every answer is a long tale: each question after the first is spoken over a
