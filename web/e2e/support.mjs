@@ -12,13 +12,15 @@ const SERVER_LOG = process.env.E2E_SERVER_LOG;
 const SCREENSHOTS = process.env.E2E_SCREENSHOTS;
 const ARTIFACTS = process.env.E2E_ARTIFACTS;
 
-/** Debian's Chromium; never a browser playwright downloads. */
-export function launch() {
+/** Debian's Chromium; never a browser playwright downloads. `extraArgs`: more switches
+ * (the voice suite's fake microphone). */
+export function launch(extraArgs = []) {
   return chromium.launch({
     executablePath: process.env.E2E_CHROMIUM ?? "/usr/bin/chromium",
     args: [
       "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
       "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
+      ...extraArgs,
     ],
   });
 }

@@ -17,7 +17,22 @@ export type ChatEvent =
       event: "error";
       data: { message_id: string | null; error: string; detail: string; partial_text: string };
     }
-  | { event: "message.deleted"; data: { message_id: string } };
+  | { event: "message.deleted"; data: { message_id: string } }
+  | { event: "audio"; data: SpokenSentence }
+  | { event: "audio.error"; data: { message_id: string; index: number | null; error: string; detail: string } };
+
+/** One sentence of a reply, spoken (docs/voice.md, "Spoken replies"). */
+export interface SpokenSentence {
+  message_id: string;
+  index: number;
+  text: string;
+  voice: string;
+  format: string;
+  media_type: string;
+  sample_rate: number;
+  duration_s: number;
+  audio_base64: string;
+}
 
 /** Where events come from: each stream (a POST's reply, a live subscription) is one. */
 export type StreamOrigin = { readonly name: string };
@@ -69,6 +84,11 @@ export class Conversation {
   private readThrough = 0;
   private markTimer: ReturnType<typeof setTimeout> | undefined;
   private firstPage: Promise<void> | null = null;
+  private heard = new Set<string>();
+  /** Ask for replies spoken ("speak": true) when this tab sends or reworks. */
+  speak = false;
+  /** Each spoken sentence once, whichever stream brought it first. */
+  onaudio: (sentence: SpokenSentence) => void = () => {};
 
   constructor(
     readonly chatId: string,
@@ -145,15 +165,20 @@ export class Conversation {
    * started (no model available …) throws, like a refused request. */
   send(content: string, characterId: string | null): Promise<void> {
     const body: Schema<"MessageCreate"> = characterId ? { content, character_id: characterId } : { content };
+    if (this.speak) body.speak = true;
     return this.generate(`${messagesOf(this.chatId)}`, body);
   }
 
   regenerate(messageId: string): Promise<void> {
-    return this.generate(`${messagesOf(this.chatId)}/${messageId}/regenerate`);
+    return this.generate(`${messagesOf(this.chatId)}/${messageId}/regenerate`, this.speakBody());
   }
 
   continueReply(messageId: string): Promise<void> {
-    return this.generate(`${messagesOf(this.chatId)}/${messageId}/continue`);
+    return this.generate(`${messagesOf(this.chatId)}/${messageId}/continue`, this.speakBody());
+  }
+
+  private speakBody(): Schema<"ReplyOptions"> | undefined {
+    return this.speak ? { speak: true } : undefined;
   }
 
   async stop(messageId: string): Promise<void> {
@@ -278,6 +303,14 @@ export class Conversation {
       case "message.deleted":
         this.drop(event.data.message_id);
         return;
+      case "audio": {
+        // Both streams carry the same audio: play each sentence once.
+        const key = `${event.data.message_id}:${event.data.index}`;
+        if (this.heard.has(key)) return;
+        this.heard.add(key);
+        this.onaudio(event.data);
+        return;
+      }
       // `sentence` events repeat the tokens' text, whole sentences at a time, for speech;
       // `error` is followed by `message.completed` with the message's `error` set.
       default:
