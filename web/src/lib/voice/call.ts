@@ -46,6 +46,7 @@ const CLOSE_REASONS: Record<number, string> = {
   1012: "The server is restarting: call again in a moment.",
   1011: "The call failed on the server.",
   4401: "You are not signed in.",
+  4403: "Live calls are not in your plan.",
   4404: "This chat was not found.",
   4422: "The call could not start.",
   4429: "Too many calls at once: try again later.",
