@@ -147,3 +147,31 @@ async def test_v1_completions_count_against_the_day(free_app: App, upstream: Fak
     assert refused.status_code == 429
     assert int(refused.headers["Retry-After"]) >= 1
     assert refused.json()["error"]["code"] == "quota_exceeded"  # OpenAI's shape under /v1
+
+
+async def test_used_up_audio_minutes_refuse_speech_transcription_and_spoken_replies(
+    free_app: App, upstream: FakeUpstream
+) -> None:
+    runtime, user_id, headers, chat_id = await _chat(free_app)
+    client = free_app[1]  # on today's clock: the meter records on it
+    upstream.script("rp-model", reply="Quietly.", times=None)
+    # Free allows 10 minutes a day: 9 made and a little over 1 heard.
+    await runtime.meter.record(user_id, synthesized_s=540.0, transcribed_s=61.0)
+
+    speech = await client.post("/api/v2/voice/speech", json={"text": "Hi"}, headers=headers)
+    heard = await client.post(
+        "/api/v2/voice/transcriptions",
+        files={"file": ("a.wav", b"RIFF0000WAVE", "audio/wav")},
+        headers=headers,
+    )
+    url = f"/api/v2/chats/{chat_id}/messages"
+    spoken = await client.post(url, json={"content": "Say it", "speak": True}, headers=headers)
+    written = await client.post(url, json={"content": "Write it"}, headers=headers)
+
+    for refused in (speech, heard, spoken):
+        assert refused.status_code == 429, refused.text
+        body = refused.json()
+        assert (body["error"], body["limit"]) == ("quota_exceeded", "audio_minutes_per_day")
+        assert 0 < int(refused.headers["Retry-After"]) <= 86_400  # until midnight UTC
+    assert written.status_code == 200, written.text  # text needs no audio minutes
+    assert await _used_today(client, headers) == 1  # the refused spoken message was not counted

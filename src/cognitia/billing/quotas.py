@@ -8,8 +8,7 @@
   insert and under a lock on the user, refused with 403 plan_limit_reached;
 - features (API access, live calls): 403 feature_not_in_plan naming the plan that has it.
 
-Audio minutes per day: `audio_seconds_today` below reads the voice meter's rows
-(audio_usage) for GET /usage; refusing audio past the limit is not built yet.
+Audio minutes per day: `check_audio` reads the voice meter's rows (audio_usage).
 """
 
 from __future__ import annotations
@@ -118,6 +117,30 @@ class Quotas:
                 reset_at=logic.month(now).resets_at,
             )
 
+    async def check_audio(self, db: Database, *, user_id: str) -> None:
+        """QuotaExceeded (429) once the day's audio minutes are used up, before audio is
+        made or heard (speech, transcription, spoken replies, live calls). Audio is metered
+        once it is made (voice/metering.py), so the request that crosses the limit
+        finishes and the next is refused."""
+        now = self.clock()
+        async with db.read() as session:
+            limits = await self.limits(session, user_id)
+            cap = limits.audio_minutes_per_day
+            if cap is None:
+                return
+            today = now.astimezone(UTC).date()
+            if await repository.audio_seconds_on(session, user_id, today) < cap * 60:
+                return
+            upgrade = await self._roomier(session, "audio_minutes_per_day", cap)
+        period = logic.day(now)
+        raise QuotaExceeded(
+            f"Your plan ({limits.plan_name}) allows {cap} minutes of audio a day.",
+            limit="audio_minutes_per_day",
+            reset_at=period.resets_at,
+            retry_after=period.seconds_left(now),
+            upgrade_to=upgrade,
+        )
+
     async def require_feature(self, session: AsyncSession, *, user_id: str, feature: str) -> None:
         """FeatureNotInPlan (403) unless the user's plan has `feature` (logic.FEATURES)."""
         limits = await self.limits(session, user_id)
@@ -181,7 +204,7 @@ class Quotas:
 
     async def audio_seconds_today(self, session: AsyncSession, user_id: str) -> float | None:
         """Seconds of audio made and heard for the user today (UTC), as the voice meter
-        recorded them. Shown in GET /usage; not enforced yet."""
+        recorded them (GET /usage; `check_audio` holds them to the plan)."""
         return await repository.audio_seconds_on(
             session, user_id, self.clock().astimezone(UTC).date()
         )

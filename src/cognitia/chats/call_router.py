@@ -113,6 +113,7 @@ async def _admissible(runtime: Any, caller: Caller) -> str:
         chat = await service.get_for_member(session, user=caller.user, chat_id=caller.chat_id)
         roster = await messages.usable_roster(session, chat)
         await runtime.quotas.require_feature(session, user_id=caller.user.id, feature="live_calls")
+    await runtime.quotas.check_audio(runtime.db, user_id=caller.user.id)
     characters = [c for _, c in roster]
     if caller.character_id is not None:
         characters = [c for c in characters if c.id == caller.character_id]

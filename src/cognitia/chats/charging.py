@@ -13,11 +13,18 @@ from cognitia.db import Database
 
 
 async def charged(
-    quotas: Quotas, db: Database, user_id: str, start: Callable[[], Awaitable[Turn]]
+    quotas: Quotas,
+    db: Database,
+    user_id: str,
+    start: Callable[[], Awaitable[Turn]],
+    *,
+    speak: bool = False,
 ) -> Turn:
     """Take one of the day's messages (429 quota_exceeded, 403 budget_exhausted), then
     start the turn; the message is given back if the turn cannot start or its first reply
-    fails before any text."""
+    fails before any text. A spoken turn also needs audio minutes left today (429)."""
+    if speak:
+        await quotas.check_audio(db, user_id=user_id)
     charge = await quotas.charge_message(db, user_id=user_id)
     try:
         turn = await start()

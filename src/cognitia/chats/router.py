@@ -66,7 +66,10 @@ _GENERATING: dict[int | str, dict[str, Any]] = {
     403: {"description": "budget_exhausted: the plan's cost budget for the month is spent"},
     409: {"description": "not_last_reply, message_streaming"},
     422: {"description": "validation_error, speaker_required, speaker_not_in_chat"},
-    429: {"description": "quota_exceeded: the plan's messages per day (Retry-After)"},
+    429: {
+        "description": "quota_exceeded: the plan's messages per day, or its audio minutes when"
+        " `speak` is asked (Retry-After)"
+    },
     502: {"description": "upstream_rejected (JSON answers only)"},
     503: {
         "description": "voice_unavailable (`speak` asked, no voice can speak; nothing is"
@@ -235,6 +238,7 @@ async def send_message(  # noqa: PLR0913 - path, body and dependencies
         db,
         caller.user.id,
         lambda: messages.send(db, generations, user=caller.user, chat_id=chat_id, data=data),
+        speak=data.speak,
     )
     return await _answer(request, turn)
 
@@ -323,6 +327,7 @@ async def regenerate_message(  # noqa: PLR0913 - path and dependencies
             message_id=message_id,
             options=options,
         ),
+        speak=options is not None and options.speak,
     )
     return await _answer(request, turn)
 
@@ -355,6 +360,7 @@ async def continue_message(  # noqa: PLR0913 - path and dependencies
             message_id=message_id,
             options=options,
         ),
+        speak=options is not None and options.speak,
     )
     return await _answer(request, turn)
 

@@ -9,6 +9,7 @@ from typing import Annotated, cast
 from fastapi import APIRouter, Query, Response
 
 from cognitia.auth.dependencies import AdminUser, Caller, CurrentUser
+from cognitia.billing.deps import QuotasDep
 from cognitia.http.deps import DbDep, MeterDep, SettingsDep, VoicesDep
 from cognitia.voice import service
 from cognitia.voice.errors import VoiceUnavailable
@@ -52,7 +53,7 @@ async def list_voices(_: CurrentUser, voices: VoicesDep, settings: SettingsDep) 
 @router.post(
     "/voice/speech",
     responses={
-        **_errors(403, 404, 413, 422, 503),
+        **_errors(403, 404, 413, 422, 429, 503),
         200: {
             "model": SpeechJson,
             "description": "The audio (X-Voice names the voice), or JSON (response_format=json).",
@@ -68,10 +69,12 @@ async def create_speech(  # noqa: PLR0913 - the body and its dependencies
     voices: VoicesDep,
     settings: SettingsDep,
     meter: MeterDep,
+    quotas: QuotasDep,
 ) -> Response | SpeechJson:
     """Speak text, as a character when one is given: audio bytes, or base64 in JSON."""
     if not settings.voice.enabled:
         raise VoiceUnavailable("Voice is turned off on this server.")
+    await quotas.check_audio(db, user_id=caller.user.id)
     as_json = data.response_format == "json"
     fmt = data.audio_format if as_json else cast(AudioFormat, data.response_format)
     order = service.SpeechOrder(data.text, data.character_id, data.voice, data.speed, fmt)

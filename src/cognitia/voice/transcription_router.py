@@ -17,7 +17,8 @@ from starlette.exceptions import HTTPException
 from starlette.types import Message, Receive
 
 from cognitia.auth.dependencies import Caller
-from cognitia.http.deps import MeterDep, SettingsDep, VoicesDep, get_settings
+from cognitia.billing.deps import QuotasDep
+from cognitia.http.deps import DbDep, MeterDep, SettingsDep, VoicesDep, get_settings
 from cognitia.voice.errors import AudioTooLarge, VoiceUnavailable
 from cognitia.voice.metering import heard_seconds
 from cognitia.voice.transcription_schemas import TranscriptionRead
@@ -69,19 +70,22 @@ def _errors(*codes: int) -> dict[int | str, dict[str, object]]:
     return {code: {"description": "Error body: {error, detail}"} for code in (401, *codes)}
 
 
-@router.post("/transcriptions", responses=_errors(413, 422, 503))
+@router.post("/transcriptions", responses=_errors(413, 422, 429, 503))
 async def create_transcription(  # noqa: PLR0913 - the form and its dependencies
     file: AudioFile,
     caller: Caller,  # no transaction held while the audio is heard (seconds)
+    db: DbDep,
     voices: VoicesDep,
     settings: SettingsDep,
     meter: MeterDep,
+    quotas: QuotasDep,
     language: Language = None,
 ) -> TranscriptionRead:
     """Transcribe a recording: its text, language, duration and timed segments."""
     transcriber = voices.transcriber
     if not settings.voice.enabled or transcriber is None:
         raise VoiceUnavailable("Transcription is not available on this server.")
+    await quotas.check_audio(db, user_id=caller.user.id)
     max_bytes = settings.voice.transcription.max_bytes
     data = await file.read(max_bytes + 1)
     if len(data) > max_bytes:

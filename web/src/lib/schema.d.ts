@@ -8780,7 +8780,7 @@ export interface operations {
                     "application/json": components["schemas"]["ValidationErrorBody"];
                 };
             };
-            /** @description quota_exceeded: the plan's messages per day (Retry-After) */
+            /** @description quota_exceeded: the plan's messages per day, or its audio minutes when `speak` is asked (Retry-After) */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -9212,7 +9212,7 @@ export interface operations {
                     "application/json": components["schemas"]["ValidationErrorBody"];
                 };
             };
-            /** @description quota_exceeded: the plan's messages per day (Retry-After) */
+            /** @description quota_exceeded: the plan's messages per day, or its audio minutes when `speak` is asked (Retry-After) */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -9321,7 +9321,7 @@ export interface operations {
                     "application/json": components["schemas"]["ValidationErrorBody"];
                 };
             };
-            /** @description quota_exceeded: the plan's messages per day (Retry-After) */
+            /** @description quota_exceeded: the plan's messages per day, or its audio minutes when `speak` is asked (Retry-After) */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -10874,7 +10874,7 @@ export interface operations {
                     "application/json": components["schemas"]["ValidationErrorBody"];
                 };
             };
-            /** @description rate_limited: too many requests in the window (Retry-After, X-RateLimit-*) */
+            /** @description Error body: {error, detail} */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -11080,7 +11080,7 @@ export interface operations {
                     "application/json": components["schemas"]["ValidationErrorBody"];
                 };
             };
-            /** @description rate_limited: too many requests in the window (Retry-After, X-RateLimit-*) */
+            /** @description Error body: {error, detail} */
             429: {
                 headers: {
                     [name: string]: unknown;

@@ -180,6 +180,7 @@ class Answer:
                 lambda: messages.send(
                     ports.db, ports.generations, user=caller.user, chat_id=caller.chat_id, data=data
                 ),
+                speak=True,
             )
         except CognitiaError as exc:
             self.refused = exc
