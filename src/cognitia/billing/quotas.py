@@ -83,25 +83,27 @@ class Quotas:
             raise DefaultPlanMissing(f"The plan {plan_id!r} does not exist.")
         return logic.limits_of(plan, subscription)
 
-    async def charge_message(self, db: Database, *, user_id: str) -> Charge:
+    async def charge_message(self, db: Database, *, user_id: str, audio: bool = False) -> Charge:
         """Before a request that makes the model answer (a message, a regeneration, a
-        continuation, a /v1 completion): budget, then the daily count."""
+        continuation, a /v1 completion, a call's turn): budget, audio minutes when the
+        reply is to be spoken (`audio`), then the daily count. The plan is read once."""
         now = self.clock()
         async with db.read() as session:
             limits = await self.limits(session, user_id)
             await self._check_budget(session, limits, user_id, now)
+            if audio:
+                await self._check_audio(session, limits, user_id, now)
         period = logic.day(now)
         cap = limits.messages_per_day
         if not await self.counters.take(user_id, MESSAGES, period.key, limit=_cap(cap)):
             async with db.read() as session:
-                plans = await repository.list_plans(session, public_only=True)
-            roomier = logic.cheapest_above(plans, "messages_per_day", cap or 0)
+                roomier = await self._roomier(session, "messages_per_day", cap or 0)
             raise QuotaExceeded(
                 f"Your plan ({limits.plan_name}) allows {cap} messages a day.",
                 limit="messages_per_day",
                 reset_at=period.resets_at,
                 retry_after=period.seconds_left(now),
-                upgrade_to=roomier.id if roomier else None,
+                upgrade_to=roomier,
             )
         return Charge(self.counters, user_id, MESSAGES, period.key)
 
@@ -119,26 +121,27 @@ class Quotas:
 
     async def check_audio(self, db: Database, *, user_id: str) -> None:
         """QuotaExceeded (429) once the day's audio minutes are used up, before audio is
-        made or heard (speech, transcription, spoken replies, live calls). Audio is metered
-        once it is made (voice/metering.py), so the request that crosses the limit
-        finishes and the next is refused."""
+        made or heard (speech, transcription, a call's start; spoken replies through
+        `charge_message`). Audio is metered once it is made (voice/metering.py), so the
+        request that crosses the limit finishes and the next is refused."""
         now = self.clock()
         async with db.read() as session:
             limits = await self.limits(session, user_id)
-            cap = limits.audio_minutes_per_day
-            if cap is None:
-                return
-            today = now.astimezone(UTC).date()
-            if await repository.audio_seconds_on(session, user_id, today) < cap * 60:
-                return
-            upgrade = await self._roomier(session, "audio_minutes_per_day", cap)
+            await self._check_audio(session, limits, user_id, now)
+
+    async def _check_audio(
+        self, session: AsyncSession, limits: Limits, user_id: str, now: datetime
+    ) -> None:
+        cap = limits.audio_minutes_per_day
+        if cap is None or await self.audio_seconds_today(session, user_id, now) < cap * 60:
+            return
         period = logic.day(now)
         raise QuotaExceeded(
             f"Your plan ({limits.plan_name}) allows {cap} minutes of audio a day.",
             limit="audio_minutes_per_day",
             reset_at=period.resets_at,
             retry_after=period.seconds_left(now),
-            upgrade_to=upgrade,
+            upgrade_to=await self._roomier(session, "audio_minutes_per_day", cap),
         )
 
     async def require_feature(self, session: AsyncSession, *, user_id: str, feature: str) -> None:
@@ -202,12 +205,13 @@ class Quotas:
     async def messages_today(self, user_id: str) -> int:
         return await self.counters.used(user_id, MESSAGES, logic.day(self.clock()).key)
 
-    async def audio_seconds_today(self, session: AsyncSession, user_id: str) -> float | None:
-        """Seconds of audio made and heard for the user today (UTC), as the voice meter
-        recorded them (GET /usage; `check_audio` holds them to the plan)."""
-        return await repository.audio_seconds_on(
-            session, user_id, self.clock().astimezone(UTC).date()
-        )
+    async def audio_seconds_today(
+        self, session: AsyncSession, user_id: str, now: datetime | None = None
+    ) -> float:
+        """Seconds of audio made and heard for the user on today's UTC day (of `now`), as
+        the voice meter recorded them (GET /usage; `check_audio` holds them to the plan)."""
+        day = (now or self.clock()).astimezone(UTC).date()
+        return await repository.audio_seconds_on(session, user_id, day)
 
 
 def _cap(limit: int | None) -> int:

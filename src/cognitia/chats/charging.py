@@ -22,10 +22,9 @@ async def charged(
 ) -> Turn:
     """Take one of the day's messages (429 quota_exceeded, 403 budget_exhausted), then
     start the turn; the message is given back if the turn cannot start or its first reply
-    fails before any text. A spoken turn also needs audio minutes left today (429)."""
-    if speak:
-        await quotas.check_audio(db, user_id=user_id)
-    charge = await quotas.charge_message(db, user_id=user_id)
+    fails before any text. A spoken turn also needs audio minutes left today (429), checked
+    with the same read of the plan."""
+    charge = await quotas.charge_message(db, user_id=user_id, audio=speak)
     try:
         turn = await start()
     except BaseException:
