@@ -182,6 +182,7 @@ class Call:
             while self._deaf:  # what was said meanwhile, then live again
                 await self._hearing.send(self._deaf.pop(0))
         except VoiceUnavailable as exc:
+            log.warning("a call could not listen again: %s", exc.detail)
             await self.outbox.send(protocol.error(exc.code, exc.detail))
             return False
         self._deaf = None

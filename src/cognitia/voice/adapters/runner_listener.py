@@ -21,6 +21,9 @@ from cognitia.voice.ports import Heard, SpeechPaused, SpeechResumed, SpeechStart
 
 LISTEN_PATH = "/v1/listen"
 MAX_FRAME_BYTES = 8 * 1024 * 1024  # an utterance's PCM comes back in one frame (~4 min)
+# Tries to reach a runner that its supervisor is restarting: a crash can take a try while
+# the old process dies and another while the new one starts listening.
+OPEN_TRIES = 3
 
 
 class RunnerTurnDetector:
@@ -38,18 +41,23 @@ class RunnerTurnDetector:
         )
         path = f"{LISTEN_PATH}?{query}"
         try:
-            await self._runner.ready(self._timeout)
-            try:
-                connection = await self._connect(path)
-            except OSError:
-                # A runner that has just died, its supervisor not told yet: wait for it.
-                if not await self._runner.lost():
-                    raise
-                await self._runner.ready(self._timeout)
-                connection = await self._connect(path)
+            return RunnerHearing(await self._open(path))
         except (OSError, InvalidHandshake, ProviderUnavailable, TimeoutError) as exc:
             raise VoiceUnavailable(f"The voice runner cannot listen: {exc}") from None
-        return RunnerHearing(connection)
+
+    async def _open(self, path: str) -> ClientConnection:
+        for _ in range(OPEN_TRIES - 1):
+            await self._runner.ready(self._timeout)
+            try:
+                return await self._connect(path)
+            except (OSError, InvalidHandshake):
+                # A runner that has just died, its supervisor not told yet: wait for it.
+                # A dying process can still take the connection and drop it mid-handshake
+                # (InvalidHandshake), so that counts as unreachable too.
+                if not await self._runner.lost():
+                    raise
+        await self._runner.ready(self._timeout)
+        return await self._connect(path)
 
     async def _connect(self, path: str) -> ClientConnection:
         # ping_interval None: the runner is local or near; a call's audio keeps it busy.
