@@ -16,7 +16,18 @@ from cognitia.migrations.status import SchemaCheck
 log = logging.getLogger(__name__)
 
 SCHEMA_OUT_OF_DATE = "schema_out_of_date"
-OPEN_PATHS = frozenset({"/health", "/healthz", "/readyz", "/metrics"})
+OPEN_PATHS = frozenset(
+    {
+        "/health",
+        "/healthz",
+        "/readyz",
+        "/metrics",
+        "/health/db",
+        "/health/redis",
+        "/health/llm",
+        "/health/all",
+    }
+)
 
 
 class SchemaGate:

@@ -1,4 +1,5 @@
-"""/health, /healthz (alive), /readyz (dependencies reachable), /metrics."""
+"""/health, /healthz (alive), /readyz (ready for traffic), /health/{db,redis,llm,all} (one
+dependency each, for dashboards and people), /metrics. The checks are in probes.py."""
 
 from __future__ import annotations
 
@@ -7,11 +8,10 @@ from typing import Any, Protocol
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
-from sqlalchemy import text
 
 from cognitia import __version__
 from cognitia.http.deps import DbDep, ModelsDep, RedisDep, SettingsDep, VoicesDep
-from cognitia.migrations.status import SchemaCheck
+from cognitia.observability import probes
 
 router = APIRouter(tags=["health"])
 
@@ -26,14 +26,6 @@ async def liveness() -> dict[str, str]:
     return {"status": "ok"}
 
 
-async def _check(name: str, checks: dict[str, Any], probe: Any) -> None:
-    try:
-        await probe()
-        checks[name] = "ok"
-    except Exception as exc:
-        checks[name] = f"failed: {type(exc).__name__}"
-
-
 @router.get("/readyz")
 async def readiness(  # noqa: PLR0913 -- one dependency per thing it checks
     request: Request,
@@ -43,22 +35,9 @@ async def readiness(  # noqa: PLR0913 -- one dependency per thing it checks
     models: ModelsDep,
     voices: VoicesDep,
 ) -> JSONResponse:
-    checks: dict[str, Any] = {}
-
-    async def database() -> None:
-        async with db.engine.connect() as conn:
-            await conn.execute(text("SELECT 1"))
-
-    await _check("database", checks, database)
-    if checks["database"] == "ok":
-        checks["schema"] = await _schema_state(request)
+    checks: dict[str, Any] = await _database_checks(request, db)
     if redis is not None:
-        client = redis
-
-        async def ping() -> None:
-            await client.ping()
-
-        await _check("redis", checks, ping)
+        checks["redis"] = await probes.redis(redis)
     checks["jobs"] = _job_runner_state(request)
     # A runner that starts on first use (start_at_boot false) is not waited for.
     if settings.llm.runner.start_at_boot and models.needs_runner():
@@ -67,22 +46,56 @@ async def readiness(  # noqa: PLR0913 -- one dependency per thing it checks
         checks["voice_runner"] = voices.runner.describe()
     if _draining(request):
         checks["shutdown"] = "draining: finishing replies, taking no new work"
-    ready = all(value == "ok" or value == "external" for value in checks.values())
+    ready = probes.healthy(checks)
     return JSONResponse(
         {"status": "ready" if ready else "not_ready", "checks": checks}, 200 if ready else 503
     )
 
 
-async def _schema_state(request: Request) -> str:
-    """ok, or why the schema does not fit this code (migrations/status.py)."""
-    check: SchemaCheck | None = getattr(request.app.state, "schema_check", None)
-    if check is None:
-        return "ok"
-    try:
-        problem = await check.problem(fresh=True)
-    except Exception as exc:
-        return f"failed: {type(exc).__name__}"
-    return "ok" if problem is None else f"failed: {problem}"
+@router.get("/health/db")
+async def database_health(request: Request, db: DbDep) -> JSONResponse:
+    return _answer(await _database_checks(request, db))
+
+
+@router.get("/health/redis")
+async def redis_health(redis: RedisDep) -> JSONResponse:
+    return _answer({"redis": await probes.redis(redis)})
+
+
+@router.get("/health/llm")
+async def llm_health(settings: SettingsDep, models: ModelsDep) -> JSONResponse:
+    return _answer(_llm_checks(settings, models))
+
+
+@router.get("/health/all")
+async def all_health(
+    request: Request, db: DbDep, redis: RedisDep, settings: SettingsDep, models: ModelsDep
+) -> JSONResponse:
+    checks = await _database_checks(request, db)
+    checks["redis"] = await probes.redis(redis)
+    checks.update(_llm_checks(settings, models))
+    checks["jobs"] = _job_runner_state(request)
+    return _answer(checks)
+
+
+def _answer(checks: dict[str, Any]) -> JSONResponse:
+    healthy = probes.healthy(checks)
+    body = {"status": "healthy" if healthy else "unhealthy", "checks": checks}
+    return JSONResponse(body, 200 if healthy else 503)
+
+
+async def _database_checks(request: Request, db: DbDep) -> dict[str, Any]:
+    checks: dict[str, Any] = {"database": await probes.database(db)}
+    if checks["database"] == "ok":
+        checks["schema"] = await probes.schema(getattr(request.app.state, "schema_check", None))
+    return checks
+
+
+def _llm_checks(settings: SettingsDep, models: ModelsDep) -> dict[str, Any]:
+    return {
+        "model_runner": probes.model_runner(settings, models),
+        "providers": probes.providers(models),
+    }
 
 
 class Draining(Protocol):
