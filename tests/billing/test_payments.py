@@ -10,7 +10,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from tests.billing.test_payments_webhooks import T0, applied, current, customer, sub
+from tests.billing.stripe_helpers import T0, applied, current, customer, sub
 from tests.support.factories import runtime_of, user_with_token
 from tests.support.fake_stripe import FakeStripe, event
 
@@ -84,7 +84,9 @@ async def test_a_paying_user_changes_plan_through_stripe_with_proration(
     user_id, headers = await customer(stripe_app)
     client = stripe_app[1]
     fake_stripe.subscriptions[f"sub_{user_id}"] = sub(user_id, "price_basic")
-    await applied(client, event("customer.subscription.created", sub(user_id, "price_basic"), created=T0))
+    await applied(
+        client, event("customer.subscription.created", sub(user_id, "price_basic"), created=T0)
+    )
 
     changed = await client.post(CHECKOUT, json={"plan_id": "pro"}, headers=headers)
     same = await client.post(CHECKOUT, json={"plan_id": "basic"}, headers=headers)

@@ -6,17 +6,24 @@ from __future__ import annotations
 
 import time
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
-import httpx
 import pytest
-from fastapi import FastAPI
 from sqlalchemy import select
 
 from cognitia.models.stripe_event import StripeEvent
-from cognitia.models.subscription import Subscription
 from tests.billing.conftest import WEBHOOK_SECRET
-from tests.billing.test_message_quota import Clock
+from tests.billing.stripe_helpers import (
+    PERIOD_END,
+    T0,
+    WEBHOOK,
+    App,
+    Clock,
+    applied,
+    current,
+    customer,
+    deliver,
+    sub,
+)
 from tests.support.factories import runtime_of, user_with_token
 from tests.support.fake_stripe import (
     checkout_session,
@@ -29,48 +36,6 @@ from tests.support.fake_stripe import (
 
 pytestmark = pytest.mark.asyncio
 
-App = tuple[FastAPI, httpx.AsyncClient]
-Headers = dict[str, str]
-WEBHOOK = "/api/v2/billing/stripe/webhook"
-T0 = int(datetime(2026, 12, 1, tzinfo=UTC).timestamp())  # events' `created`
-PERIOD_END = int(datetime(2027, 1, 1, tzinfo=UTC).timestamp())
-
-
-async def deliver(
-    client: httpx.AsyncClient, body: dict[str, Any], *, secret: str = WEBHOOK_SECRET, **kw: Any
-) -> httpx.Response:
-    payload, headers = signed(body, secret, **kw)
-    return await client.post(WEBHOOK, content=payload, headers=headers)
-
-
-async def applied(client: httpx.AsyncClient, body: dict[str, Any]) -> str:
-    response = await deliver(client, body)
-    assert response.status_code == 200, response.text
-    outcome: str = response.json()["outcome"]
-    return outcome
-
-
-async def customer(app: App) -> tuple[str, Headers]:
-    """A user who is a Stripe customer (`cus_<user id>`), as checkout leaves them."""
-    runtime = runtime_of(app[0])
-    user, headers = await user_with_token(runtime, app[1])
-    async with runtime.db.unit_of_work() as session:
-        session.add(Subscription(user_id=user.id, plan_id=None, stripe_customer_id=f"cus_{user.id}"))
-    return user.id, headers
-
-
-def sub(user_id: str, price: str = "price_pro", **fields: Any) -> dict[str, Any]:
-    return subscription(
-        f"sub_{user_id}", customer=f"cus_{user_id}", price=price, user_id=user_id, **fields
-    )
-
-
-async def current(app: App, headers: Headers) -> dict[str, Any]:
-    response = await app[1].get("/api/v2/subscription/current", headers=headers)
-    assert response.status_code == 200, response.text
-    body: dict[str, Any] = response.json()
-    return body
-
 
 async def test_checkout_then_subscription_created_puts_the_user_on_the_plan(
     stripe_app: App,
@@ -78,9 +43,7 @@ async def test_checkout_then_subscription_created_puts_the_user_on_the_plan(
     client = stripe_app[1]
     user, headers = await user_with_token(runtime_of(stripe_app[0]), client)
     session = checkout_session(user_id=user.id, customer="cus_new", subscription_id="sub_new")
-    created = subscription(
-        "sub_new", customer="cus_new", price="price_pro", period_end=PERIOD_END
-    )
+    created = subscription("sub_new", customer="cus_new", price="price_pro", period_end=PERIOD_END)
 
     linked = await applied(client, event("checkout.session.completed", session, created=T0))
     outcome = await applied(client, event("customer.subscription.created", created, created=T0))
@@ -97,7 +60,9 @@ async def test_the_subscription_event_may_come_first_metadata_names_the_user(
     client = stripe_app[1]
     user, headers = await user_with_token(runtime_of(stripe_app[0]), client)
 
-    outcome = await applied(client, event("customer.subscription.created", sub(user.id), created=T0))
+    outcome = await applied(
+        client, event("customer.subscription.created", sub(user.id), created=T0)
+    )
 
     assert outcome == "applied"
     assert (await current(stripe_app, headers))["plan"]["id"] == "pro"
@@ -244,7 +209,9 @@ async def test_a_bad_or_missing_signature_is_refused(stripe_app: App) -> None:
 
     forged = await deliver(client, body, secret="whsec_someone_else")
     unsigned = await client.post(WEBHOOK, content=payload)
-    tampered = await client.post(WEBHOOK, content=payload.replace("price_pro", "price_x"), headers=good)
+    tampered = await client.post(
+        WEBHOOK, content=payload.replace("price_pro", "price_x"), headers=good
+    )
 
     for response in (forged, unsigned, tampered):
         assert (response.status_code, response.json()["error"]) == (400, "invalid_signature")
@@ -268,4 +235,3 @@ async def test_a_signed_body_that_is_not_an_event_is_refused(stripe_app: App) ->
         response = await client.post(WEBHOOK, content=payload, headers=headers)
 
         assert (response.status_code, response.json()["error"]) == (400, "invalid_payload"), payload
-

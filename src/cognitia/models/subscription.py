@@ -37,7 +37,9 @@ class Subscription(Base):
     current_period_end: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
     cancel_at_period_end: Mapped[bool] = mapped_column(Boolean, default=False)
     # Stripe's ids for the paying customer and their subscription (payments on).
-    stripe_customer_id: Mapped[str | None] = mapped_column(String(255), default=None, unique=True, index=True)
+    stripe_customer_id: Mapped[str | None] = mapped_column(
+        String(255), default=None, unique=True, index=True
+    )
     stripe_subscription_id: Mapped[str | None] = mapped_column(
         String(255), default=None, unique=True, index=True
     )

@@ -108,7 +108,7 @@ def subscription_state(obj: Json) -> SubscriptionState:
         subscription_id=subscription_id,
         customer_id=_id(obj.get("customer")),
         user_id=user if isinstance(user, str) else None,
-        status=_STATUSES.get(str(obj.get("status")), None),
+        status=_STATUSES.get(str(obj.get("status"))),
         price_id=_id(item.get("price")),
         current_period_end=_time(end),
         cancel_at_period_end=obj.get("cancel_at_period_end") is True,

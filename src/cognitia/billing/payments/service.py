@@ -57,7 +57,9 @@ async def checkout(db: Database, payments: Payments, *, user: User, plan_id: str
         assert row.stripe_subscription_id is not None
         if row.plan_id == plan_id:
             raise AlreadyOnPlan()
-        await payments.gateway.change_price(subscription_id=row.stripe_subscription_id, price_id=price)
+        await payments.gateway.change_price(
+            subscription_id=row.stripe_subscription_id, price_id=price
+        )
         return CheckoutRead(url=None, changed=True)
     customer = row.stripe_customer_id if row is not None else None
     if customer is None:

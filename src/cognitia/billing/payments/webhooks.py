@@ -107,8 +107,9 @@ async def _set_plan(session: AsyncSession, row: Subscription, price_id: str | No
         log.warning("stripe price of no plan", extra={"price": price_id, "user_id": row.user_id})
 
 
-def _set_status(row: Subscription, status: SubscriptionStatus, grace_from: PaymentEvent,
-                grace: timedelta) -> None:
+def _set_status(
+    row: Subscription, status: SubscriptionStatus, grace_from: PaymentEvent, grace: timedelta
+) -> None:
     """Past due starts the grace period (once: retries do not extend it); anything else
     ends it."""
     row.status = status
@@ -178,9 +179,7 @@ async def invoice_paid(session: AsyncSession, event: PaymentEvent, grace: timede
     return Outcome.APPLIED
 
 
-async def payment_failed(
-    session: AsyncSession, event: PaymentEvent, grace: timedelta
-) -> Outcome:
+async def payment_failed(session: AsyncSession, event: PaymentEvent, grace: timedelta) -> Outcome:
     """Past due: the plan holds for the grace period, then the default plan applies."""
     invoice = events.invoice_outcome(event.object)
     if invoice.subscription_id is None:

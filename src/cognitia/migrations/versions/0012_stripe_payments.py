@@ -25,9 +25,7 @@ def upgrade() -> None:
         batch.create_index(batch.f("ix_plan_stripe_price_id"), ["stripe_price_id"], unique=True)
     with op.batch_alter_table("subscription") as batch:
         batch.add_column(sa.Column("stripe_customer_id", sa.String(length=255), nullable=True))
-        batch.add_column(
-            sa.Column("stripe_subscription_id", sa.String(length=255), nullable=True)
-        )
+        batch.add_column(sa.Column("stripe_subscription_id", sa.String(length=255), nullable=True))
         batch.add_column(
             sa.Column("grace_until", cognitia.db.UTCDateTime(timezone=True), nullable=True)
         )
