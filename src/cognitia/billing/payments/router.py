@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Request
 
-from cognitia.auth.dependencies import CurrentUser
+from cognitia.auth.dependencies import Caller
 from cognitia.billing.payments import service, webhooks
 from cognitia.billing.payments.errors import PaymentsDisabled
 from cognitia.billing.payments.schemas import (
@@ -60,10 +60,11 @@ async def payments_state(
     },
 )
 async def checkout(
-    data: CheckoutCreate, user: CurrentUser, db: DbDep, payments: PaymentsDep
+    data: CheckoutCreate, caller: Caller, db: DbDep, payments: PaymentsDep
 ) -> CheckoutRead:
     """Stripe Checkout for a plan; a paying user's subscription is moved to it instead."""
-    return await service.checkout(db, payments, user=user, plan_id=data.plan_id)
+    # Caller, not CurrentUser: no transaction stays open while Stripe is called.
+    return await service.checkout(db, payments, user=caller.user, plan_id=data.plan_id)
 
 
 @router.post(
@@ -74,9 +75,9 @@ async def checkout(
         409: {"description": "no_customer"},
     },
 )
-async def portal(user: CurrentUser, db: DbDep, payments: PaymentsDep) -> PortalRead:
+async def portal(caller: Caller, db: DbDep, payments: PaymentsDep) -> PortalRead:
     """Stripe's customer portal: invoices, payment method, cancelling."""
-    return PortalRead(url=await service.portal(db, payments, user_id=user.id))
+    return PortalRead(url=await service.portal(db, payments, user_id=caller.user.id))
 
 
 @webhook_router.post(

@@ -27,7 +27,7 @@ class Outcome(enum.StrEnum):
     APPLIED = "applied"
     DUPLICATE = "duplicate"  # applied before
     STALE = "stale"  # older than the last event applied to the subscription
-    IGNORED = "ignored"  # a type or object we do not act on
+    IGNORED = "ignored"  # a type or object we do not act on, or a second subscription
     UNKNOWN = "unknown_customer"  # names no user of ours
 
 
@@ -50,18 +50,18 @@ async def apply(session: AsyncSession, event: PaymentEvent, *, grace: timedelta)
 
 async def _row(
     session: AsyncSession, subscription_id: str | None, customer_id: str | None, user_id: str | None
-) -> Subscription | None:
+) -> Subscription | Outcome:
     """The subscription row an event is about, locked: by subscription, customer, or the
     user id our Checkout put in the metadata (the first event may come before any link)."""
     found = await repository.by_subscription(session, subscription_id) if subscription_id else None
     if found is None and customer_id:
         found = await repository.by_customer(session, customer_id)
     owner = found.user_id if found is not None else user_id
-    if owner is None:
-        return None
-    row = await repository.locked_row(session, owner)
-    if row is None or not _may_link(row, subscription_id):
-        return None
+    row = await repository.locked_row(session, owner) if owner else None
+    if row is None:
+        return Outcome.UNKNOWN
+    if not _may_link(row, subscription_id):
+        return Outcome.IGNORED
     if subscription_id:
         row.stripe_subscription_id = subscription_id
     if customer_id and row.stripe_customer_id is None:
@@ -91,8 +91,8 @@ async def _ordered(
 ) -> Subscription | Outcome:
     """The row to change, or why nothing changes; the row's event time moves on."""
     row = await _row(session, *ids)
-    if row is None:
-        return Outcome.UNKNOWN
+    if isinstance(row, Outcome):
+        return row
     if _stale(row, event):
         return Outcome.STALE
     row.stripe_event_at = event.created
@@ -128,7 +128,7 @@ async def checkout_completed(
     if event.object.get("mode") != "subscription" or link.subscription_id is None:
         return Outcome.IGNORED
     row = await _row(session, link.subscription_id, link.customer_id, link.user_id)
-    return Outcome.UNKNOWN if row is None else Outcome.APPLIED
+    return row if isinstance(row, Outcome) else Outcome.APPLIED
 
 
 async def subscription_changed(

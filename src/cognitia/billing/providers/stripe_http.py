@@ -29,13 +29,18 @@ class StripeHttpClient(stripe.HTTPClient):
                 method, url, headers=dict(headers), content=post_data
             )
         except httpx.HTTPError as exc:
-            raise stripe.APIConnectionError(
-                f"Could not reach Stripe ({type(exc).__name__}).", should_retry=True
-            ) from exc
+            message = f"Could not reach Stripe ({type(exc).__name__})."
+            raise stripe.APIConnectionError(message, should_retry=True) from exc  # type: ignore[no-untyped-call]
         return response.content, response.status_code, response.headers
 
     def request(
-        self, method: str, url: str, headers: Mapping[str, str], post_data: Any = None
+        self,
+        method: str,
+        url: str,
+        headers: Mapping[str, str] | None,
+        post_data: Any = None,
+        *,
+        _usage: list[str] | None = None,
     ) -> NoReturn:
         raise RuntimeError("Stripe is called with the SDK's async methods only")
 
