@@ -51,13 +51,13 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("stripe_event")
-    with op.batch_alter_table("subscription") as batch:
+    with op.batch_alter_table("subscription", recreate="never") as batch:
         batch.drop_index(batch.f("ix_subscription_stripe_subscription_id"))
         batch.drop_index(batch.f("ix_subscription_stripe_customer_id"))
         batch.drop_column("stripe_event_at")
         batch.drop_column("grace_until")
         batch.drop_column("stripe_subscription_id")
         batch.drop_column("stripe_customer_id")
-    with op.batch_alter_table("plan") as batch:
+    with op.batch_alter_table("plan", recreate="never") as batch:
         batch.drop_index(batch.f("ix_plan_stripe_price_id"))
         batch.drop_column("stripe_price_id")
