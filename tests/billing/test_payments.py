@@ -170,3 +170,15 @@ async def test_a_paid_subscription_is_cancelled_in_the_portal_not_here(stripe_ap
         response = await client.post(path, headers=headers)
 
         assert (response.status_code, response.json()["error"]) == (409, "managed_by_stripe")
+
+
+async def test_no_telemetry_goes_to_stripe(stripe_app: App, fake_stripe: FakeStripe) -> None:
+    client = stripe_app[1]
+    _, headers = await user_with_token(runtime_of(stripe_app[0]), client)
+
+    await client.post(CHECKOUT, json={"plan_id": "pro"}, headers=headers)
+    await client.post(CHECKOUT, json={"plan_id": "pro"}, headers=headers)
+
+    for sent in fake_stripe.requests:
+        assert "x-stripe-client-telemetry" not in sent.headers
+        assert "telemetry_id" not in sent.headers["x-stripe-client-user-agent"]

@@ -4,6 +4,7 @@ failed payment (on the quota clock the test sets)."""
 
 from __future__ import annotations
 
+import asyncio
 import time
 from datetime import UTC, datetime, timedelta
 
@@ -185,6 +186,18 @@ async def test_the_same_event_twice_changes_nothing_the_second_time(stripe_app: 
     async with runtime.db.read() as session:
         rows = (await session.scalars(select(StripeEvent.id))).all()
     assert rows == [created["id"]]
+
+
+async def test_the_same_event_delivered_twice_at_once_is_applied_once(stripe_app: App) -> None:
+    user_id, _ = await customer(stripe_app)
+    client = stripe_app[1]
+    failed = invoice(customer=f"cus_{user_id}", subscription_id=f"sub_{user_id}", price="price_pro")
+    await applied(client, event("customer.subscription.created", sub(user_id), created=T0))
+    body = event("invoice.payment_failed", failed, created=T0 + 60)
+
+    outcomes = await asyncio.gather(applied(client, body), applied(client, body))
+
+    assert sorted(outcomes) == ["applied", "duplicate"]
 
 
 async def test_events_for_no_known_user_and_other_types_are_answered_200(

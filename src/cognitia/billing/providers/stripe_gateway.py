@@ -46,6 +46,9 @@ class StripeGateway:
         assert settings.webhook_secret is not None  # required with a key (StripeSettings)
         self._webhook_secret = settings.webhook_secret.get_secret_value()
         self._tolerance = settings.webhook_tolerance_seconds
+        # Off: a self-hosted server tells Stripe nothing about itself, and the SDK would
+        # otherwise read and write ~/.config/stripe/telemetry_id on the event loop.
+        stripe.enable_telemetry = False
         self._http = httpx.AsyncClient(timeout=TIMEOUT)
         self._client = stripe.StripeClient(
             settings.secret_key.get_secret_value(),
