@@ -182,3 +182,20 @@ async def test_no_telemetry_goes_to_stripe(stripe_app: App, fake_stripe: FakeStr
     for sent in fake_stripe.requests:
         assert "x-stripe-client-telemetry" not in sent.headers
         assert "telemetry_id" not in sent.headers["x-stripe-client-user-agent"]
+
+
+async def test_after_a_subscription_ended_checkout_starts_a_new_one(
+    stripe_app: App, fake_stripe: FakeStripe
+) -> None:
+    user_id, headers = await customer(stripe_app)
+    client = stripe_app[1]
+    await applied(client, event("customer.subscription.created", sub(user_id), created=T0))
+    ended = sub(user_id, status="canceled")
+    await applied(client, event("customer.subscription.deleted", ended, created=T0 + 60))
+
+    again = await client.post(CHECKOUT, json={"plan_id": "pro"}, headers=headers)
+
+    assert (again.status_code, again.json()["changed"]) == (200, False)
+    assert again.json()["url"].startswith("https://checkout.stripe.test/")
+    assert fake_stripe.last("/v1/checkout/sessions").form["customer"] == f"cus_{user_id}"
+    assert not fake_stripe.calls("/v1/customers")

@@ -248,3 +248,22 @@ async def test_a_signed_body_that_is_not_an_event_is_refused(stripe_app: App) ->
         response = await client.post(WEBHOOK, content=payload, headers=headers)
 
         assert (response.status_code, response.json()["error"]) == (400, "invalid_payload"), payload
+
+
+async def test_a_price_of_no_plan_and_a_second_subscription_change_no_plan(
+    stripe_app: App,
+) -> None:
+    user_id, headers = await customer(stripe_app)
+    client = stripe_app[1]
+    await applied(client, event("customer.subscription.created", sub(user_id), created=T0))
+    unknown_price = sub(user_id, "price_nobody_sells")
+    second = subscription(
+        "sub_second", customer=f"cus_{user_id}", price="price_basic", user_id=user_id
+    )
+
+    repriced = event("customer.subscription.updated", unknown_price, created=T0 + 60)
+    assert await applied(client, repriced) == "applied"
+    another = event("customer.subscription.created", second, created=T0 + 120)
+    assert await applied(client, another) == "ignored"
+
+    assert (await current(stripe_app, headers))["plan"]["id"] == "pro"

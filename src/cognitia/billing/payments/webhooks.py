@@ -42,8 +42,10 @@ async def apply(session: AsyncSession, event: PaymentEvent, *, grace: timedelta)
     if not await repository.record_event(session, event_id=event.id, kind=event.type):
         return Outcome.DUPLICATE
     outcome = await handler(session, event, grace)
-    if outcome is Outcome.UNKNOWN:
-        log.warning("stripe event for no known user", extra={"event": event.id})
+    level = logging.WARNING if outcome is Outcome.UNKNOWN else logging.INFO
+    log.log(
+        level, "stripe event", extra={"event": event.id, "type": event.type, "outcome": outcome}
+    )
     await session.flush()
     return outcome
 
