@@ -18,6 +18,8 @@ from cognitia import __version__
 from cognitia.auth.first_user import first_user_notice
 from cognitia.auth.router import keys_router
 from cognitia.auth.router import router as auth_router
+from cognitia.billing.payments.router import router as payments_router
+from cognitia.billing.payments.router import webhook_router as stripe_webhook_router
 from cognitia.billing.rates import rate_limited
 from cognitia.billing.router import admin_router as billing_admin_router
 from cognitia.billing.router import router as subscription_router
@@ -191,12 +193,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # A WebSocket: its request-rate dependency would need an HTTP request; calls have bounds
     # of their own (voice.call), and each turn counts against the plan (chats/charging.py).
     app.include_router(chat_call_router)
+    # Stripe's deliveries come from a few addresses in bursts and are verified by signature.
+    app.include_router(stripe_webhook_router)
     routers = (
         auth_router,
         keys_router,
         users_router,
         admin_router,
         subscription_router,
+        payments_router,
         billing_admin_router,
         llm_router,
         openai_router,

@@ -526,6 +526,44 @@ class RateLimitSettings(BaseModel):
     )
 
 
+class StripeSettings(BaseModel):
+    """Payments through Stripe (docs/plans.md); off while `secret_key` is unset."""
+
+    secret_key: SecretStr | None = Field(
+        None, description="Stripe secret API key (sk_...); unset: payments off."
+    )
+    webhook_secret: SecretStr | None = Field(
+        None, description="The webhook endpoint's signing secret (whsec_...); needed with a key."
+    )
+    api_base: str = Field(
+        "https://api.stripe.com", description="Where the Stripe API is (a stand-in in tests)."
+    )
+    grace_days: int = Field(
+        3, ge=0, le=60, description="Days a paid plan holds after a failed payment."
+    )
+    success_url: str | None = Field(
+        None, description="Where Checkout returns after paying; default <public_url>/#/plans."
+    )
+    cancel_url: str | None = Field(
+        None, description="Where Checkout returns when abandoned; default <public_url>/#/plans."
+    )
+    webhook_tolerance_seconds: int = Field(
+        300, ge=1, le=86_400, description="Oldest accepted webhook signature timestamp."
+    )
+
+    @model_validator(mode="after")
+    def _key_needs_webhook_secret(self) -> StripeSettings:
+        if self.secret_key is not None and self.webhook_secret is None:
+            raise ValueError(
+                "COGNITIA_BILLING__STRIPE__WEBHOOK_SECRET is required with a Stripe secret key"
+            )
+        return self
+
+    @property
+    def enabled(self) -> bool:
+        return self.secret_key is not None
+
+
 class BillingSettings(BaseModel):
     default_plan: str = Field(
         "unlimited",
@@ -534,6 +572,7 @@ class BillingSettings(BaseModel):
         " a fresh install usable; an operator selling plans sets `free` (docs/plans.md).",
     )
     rate_limits: RateLimitSettings = Field(default_factory=RateLimitSettings)
+    stripe: StripeSettings = Field(default_factory=StripeSettings)
 
 
 class Settings(BaseSettings):

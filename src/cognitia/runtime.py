@@ -12,9 +12,11 @@ from functools import partial
 
 from redis.asyncio import Redis
 
+from cognitia.billing.payments.service import Payments
 from cognitia.billing.ports import QuotaCounters
 from cognitia.billing.providers.database import DatabaseQuotaCounters
 from cognitia.billing.providers.redis import RedisQuotaCounters
+from cognitia.billing.providers.stripe_gateway import StripeGateway
 from cognitia.billing.quotas import Quotas
 from cognitia.cache.ports import Cache, RateLimiter
 from cognitia.cache.providers.limits import LimitsRateLimiter
@@ -96,6 +98,8 @@ class Runtime:
     calls: Calls
     redis: Redis | None = None
     schedule: list[Periodic] = field(default_factory=list)
+    # Stripe, when a key is set (billing.stripe); None: payments off.
+    payments: Payments | None = None
 
     async def close(self) -> None:
         await self.calls.close()  # first: their replies stop, their text kept
@@ -109,6 +113,8 @@ class Runtime:
         await self.rate_limiter.close()
         await self.events.close()
         await self.blobs.close()
+        if self.payments is not None:
+            await self.payments.gateway.close()
         if self.redis is not None:
             await self.redis.aclose()
         await self.db.dispose()
@@ -122,6 +128,13 @@ def build_quotas(settings: Settings, db: Database, redis: Redis | None) -> Quota
     voices = settings.voice.voices
     cloned = frozenset(name for name, entry in voices.items() if entry.convert is not None)
     return Quotas(counters, settings.billing, cloned_voices=cloned)
+
+
+def build_payments(settings: Settings) -> Payments | None:
+    stripe = settings.billing.stripe
+    if not stripe.enabled:
+        return None
+    return Payments.of(StripeGateway(stripe), stripe, settings.public_url)
 
 
 def build_blobs(settings: Settings) -> BlobStore:
@@ -226,6 +239,7 @@ def build_runtime(settings: Settings) -> Runtime:
         calls=Calls(settings.voice.call),
         redis=redis,
         schedule=schedule,
+        payments=build_payments(settings),
     )
 
 

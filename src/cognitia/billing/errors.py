@@ -14,8 +14,10 @@ NotFound (404)
 └── UserNotFound (user_not_found): admin routes, a user that does not exist
 Conflict (409)
 ├── PlanExists (plan_exists): a new plan's id is taken
+├── PriceTaken (stripe_price_taken): another plan sells with that Stripe price
 ├── NoSubscription (no_subscription): nothing to cancel or reactivate (the default plan)
-└── SubscriptionEnded (subscription_ended): too late to reactivate; choose a plan again
+├── SubscriptionEnded (subscription_ended): too late to reactivate; choose a plan again
+└── ManagedByStripe (managed_by_stripe): a paid subscription is cancelled in Stripe's portal
 """
 
 from __future__ import annotations
@@ -94,6 +96,11 @@ class PlanExists(Conflict):
     default_detail = "A plan with this id already exists."
 
 
+class PriceTaken(Conflict):
+    code = "stripe_price_taken"
+    default_detail = "Another plan is sold with this Stripe price."
+
+
 class NoSubscription(Conflict):
     code = "no_subscription"
     default_detail = "You are on the default plan: there is no subscription to change."
@@ -102,6 +109,11 @@ class NoSubscription(Conflict):
 class SubscriptionEnded(Conflict):
     code = "subscription_ended"
     default_detail = "This subscription has ended; choose a plan again."
+
+
+class ManagedByStripe(Conflict):
+    code = "managed_by_stripe"
+    default_detail = "This subscription is paid through Stripe: change it in the billing portal."
 
 
 class UserNotFound(NotFound):

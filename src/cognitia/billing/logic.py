@@ -42,9 +42,13 @@ def month_start(now: datetime) -> datetime:
 
 
 def subscription_in_force(subscription: Subscription | None, now: datetime) -> bool:
-    """Whether the row's plan applies now: not canceled, and not past a period that was
-    cancelled at its end."""
+    """Whether the row's plan applies now: not canceled, not past a period that was
+    cancelled at its end, and not past the grace period after a failed payment (a
+    past-due row keeps its plan until `grace_until`; then the default plan applies)."""
     if subscription is None or subscription.status == SubscriptionStatus.CANCELED:
+        return False
+    grace = subscription.grace_until
+    if subscription.status == SubscriptionStatus.PAST_DUE and grace is not None and grace <= now:
         return False
     end = subscription.current_period_end
     return not (subscription.cancel_at_period_end and end is not None and end <= now)

@@ -27,6 +27,10 @@ async def get_plan(session: AsyncSession, plan_id: str) -> Plan | None:
     return await session.get(Plan, plan_id)
 
 
+async def plan_with_price(session: AsyncSession, price_id: str) -> Plan | None:
+    return await session.scalar(select(Plan).where(Plan.stripe_price_id == price_id))
+
+
 async def get_subscription(session: AsyncSession, user_id: str) -> Subscription | None:
     return await session.get(Subscription, user_id)
 

@@ -28,7 +28,7 @@ PlanPath = Annotated[str, Path(pattern=r"^[a-z0-9_-]{1,32}$")]
 _ERRORS: dict[int | str, dict[str, Any]] = {401: {"description": "Not authenticated"}}
 _CHANGE: dict[int | str, dict[str, Any]] = {
     **_ERRORS,
-    409: {"description": "no_subscription, subscription_ended"},
+    409: {"description": "no_subscription, subscription_ended, managed_by_stripe"},
 }
 _ADMIN: dict[int | str, dict[str, Any]] = {
     **_ERRORS,
@@ -83,14 +83,16 @@ async def admin_list_plans(_: AdminUser, session: SessionDep) -> list[PlanRead]:
 @admin_router.post(
     "/plans",
     status_code=status.HTTP_201_CREATED,
-    responses={**_ADMIN, 409: {"description": "plan_exists"}},
+    responses={**_ADMIN, 409: {"description": "plan_exists, stripe_price_taken"}},
 )
 async def create_plan(data: PlanCreate, _: AdminUser, session: SessionDep) -> PlanRead:
     """A new plan; put people on it with PUT /admin/users/{user_id}/subscription."""
     return PlanRead.model_validate(await service.create_plan(session, data=data))
 
 
-@admin_router.patch("/plans/{plan_id}", responses=_ADMIN)
+@admin_router.patch(
+    "/plans/{plan_id}", responses={**_ADMIN, 409: {"description": "stripe_price_taken"}}
+)
 async def update_plan(
     plan_id: PlanPath, data: PlanUpdate, _: AdminUser, session: SessionDep
 ) -> PlanRead:

@@ -12,6 +12,7 @@ from cognitia.models.subscription import SubscriptionStatus
 PlanSlug = Annotated[str, Field(pattern=r"^[a-z0-9_-]{1,32}$")]
 ModelName = Annotated[str, Field(min_length=1, max_length=128)]
 Limit = int | None  # None: unlimited
+StripePriceId = Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]{1,255}$")]
 _LIMIT = Field(default=None, ge=0, le=2**31 - 2)
 
 
@@ -34,6 +35,9 @@ class PlanRead(BaseModel):
     live_calls: bool
     api_access: bool
     models_allowed: list[str] | None = Field(description="Catalogue models; null: all.")
+    stripe_price_id: str | None = Field(
+        default=None, description="The Stripe price it sells for; null: not for sale."
+    )
 
 
 class _PlanLimits(BaseModel):
@@ -50,6 +54,8 @@ class _PlanLimits(BaseModel):
     concurrent_generations: Limit = _LIMIT
     monthly_budget_cents: Limit = _LIMIT
     models_allowed: list[ModelName] | None = Field(default=None, max_length=200)
+    # Not a limit: null takes the plan off sale (payments on, docs/plans.md).
+    stripe_price_id: StripePriceId | None = None
 
 
 class PlanCreate(_PlanLimits):

@@ -8,9 +8,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from cognitia.billing import logic, repository
 from cognitia.billing.errors import (
+    ManagedByStripe,
     NoSubscription,
     PlanExists,
     PlanNotFound,
+    PriceTaken,
     SubscriptionEnded,
     UserNotFound,
 )
@@ -99,6 +101,7 @@ async def reactivate(session: AsyncSession, quotas: Quotas, *, user_id: str) -> 
         raise NoSubscription()
     if not _in_force(row, quotas):
         raise SubscriptionEnded()
+    _not_stripes(row)
     row.cancel_at_period_end = False
     await session.flush()
     return await current(session, quotas, user_id=user_id)
@@ -108,7 +111,14 @@ async def _subscribed(session: AsyncSession, quotas: Quotas, user_id: str) -> Su
     row = await repository.get_subscription(session, user_id)
     if row is None or row.plan_id is None or not _in_force(row, quotas):
         raise NoSubscription()
+    _not_stripes(row)
     return row
+
+
+def _not_stripes(row: Subscription) -> None:
+    """Stripe holds a paid subscription; changed here, Stripe would go on charging."""
+    if row.stripe_subscription_id is not None and row.status != SubscriptionStatus.CANCELED:
+        raise ManagedByStripe()
 
 
 def _in_force(row: Subscription, quotas: Quotas) -> bool:
@@ -170,6 +180,7 @@ async def usage_of(session: AsyncSession, quotas: Quotas, *, user_id: str) -> Us
 
 async def update_plan(session: AsyncSession, *, plan_id: str, data: PlanUpdate) -> Plan:
     plan = await _plan(session, plan_id)
+    await _price_free(session, data.stripe_price_id, plan_id)
     for name, value in data.changes().items():
         setattr(plan, name, value)
     await session.flush()
@@ -179,7 +190,17 @@ async def update_plan(session: AsyncSession, *, plan_id: str, data: PlanUpdate) 
 async def create_plan(session: AsyncSession, *, data: PlanCreate) -> Plan:
     if await repository.get_plan(session, data.id) is not None:
         raise PlanExists()
+    await _price_free(session, data.stripe_price_id, data.id)
     plan = Plan(**data.model_dump())
     repository.add(session, plan)
     await session.flush()
     return plan
+
+
+async def _price_free(session: AsyncSession, price_id: str | None, plan_id: str) -> None:
+    """One plan per Stripe price: a webhook's price must name one plan."""
+    if price_id is None:
+        return
+    holder = await repository.plan_with_price(session, price_id)
+    if holder is not None and holder.id != plan_id:
+        raise PriceTaken()

@@ -17,6 +17,7 @@ from cognitia.models.message import Message, MessageSwipe
 from cognitia.models.persona import Persona
 from cognitia.models.plan import Plan
 from cognitia.models.refresh_token import RefreshToken
+from cognitia.models.stripe_event import StripeEvent
 from cognitia.models.subscription import Subscription, SubscriptionStatus, UsageCounter
 from cognitia.models.user import User
 
@@ -44,6 +45,7 @@ __all__ = [
     "Persona",
     "Plan",
     "RefreshToken",
+    "StripeEvent",
     "Subscription",
     "SubscriptionStatus",
     "UsageCounter",

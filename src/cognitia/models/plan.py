@@ -35,5 +35,9 @@ class Plan(Base):
     api_access: Mapped[bool] = mapped_column(Boolean, default=False)
     # Catalogue model names the plan may use; None: every model.
     models_allowed: Mapped[list[Any] | None] = mapped_column(JSONType, default=None)
+    # The Stripe price Checkout sells this plan with; None: not for sale (payments on).
+    stripe_price_id: Mapped[str | None] = mapped_column(
+        String(255), default=None, unique=True, index=True
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

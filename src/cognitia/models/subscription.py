@@ -36,6 +36,17 @@ class Subscription(Base):
     )
     current_period_end: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
     cancel_at_period_end: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Stripe's ids for the paying customer and their subscription (payments on).
+    stripe_customer_id: Mapped[str | None] = mapped_column(
+        String(255), default=None, unique=True, index=True
+    )
+    stripe_subscription_id: Mapped[str | None] = mapped_column(
+        String(255), default=None, unique=True, index=True
+    )
+    # After a failed payment the plan holds until then (billing/logic.py).
+    grace_until: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    # `created` of the last Stripe event applied: an older one arriving late changes nothing.
+    stripe_event_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
     extra_characters: Mapped[int] = mapped_column(Integer, default=0)
     extra_messages_per_day: Mapped[int] = mapped_column(Integer, default=0)
     extra_audio_minutes_per_day: Mapped[int] = mapped_column(Integer, default=0)

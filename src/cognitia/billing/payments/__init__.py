@@ -1,0 +1,1 @@
+"""Payments through Stripe: Checkout, the customer portal and webhooks (docs/plans.md)."""
