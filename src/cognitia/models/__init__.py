@@ -18,6 +18,7 @@ from cognitia.models.persona import Persona
 from cognitia.models.plan import Plan
 from cognitia.models.refresh_token import RefreshToken
 from cognitia.models.subscription import Subscription, SubscriptionStatus, UsageCounter
+from cognitia.models.usage_daily import SubscriptionNotice, UsageDaily
 from cognitia.models.user import User
 
 __all__ = [
@@ -45,8 +46,10 @@ __all__ = [
     "Plan",
     "RefreshToken",
     "Subscription",
+    "SubscriptionNotice",
     "SubscriptionStatus",
     "UsageCounter",
+    "UsageDaily",
     "User",
     "VoicePermission",
 ]
