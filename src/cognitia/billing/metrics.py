@@ -10,8 +10,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import Row, delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cognitia.billing import logic
@@ -75,7 +76,7 @@ async def aggregate_day(session: AsyncSession, day: date, *, default_plan: str) 
     return len(rows)
 
 
-async def _calls(session: AsyncSession, day: date) -> Sequence[tuple]:  # type: ignore[type-arg]
+async def _calls(session: AsyncSession, day: date) -> Sequence[Row[Any]]:
     start, end = bounds(day)
     query = (
         select(
@@ -89,7 +90,7 @@ async def _calls(session: AsyncSession, day: date) -> Sequence[tuple]:  # type: 
         .where(LlmCall.user_id.is_not(None), LlmCall.created_at >= start, LlmCall.created_at < end)
         .group_by(LlmCall.user_id, LlmCall.model)
     )
-    return (await session.execute(query)).tuples().all()
+    return (await session.execute(query)).all()
 
 
 async def _audio(session: AsyncSession, day: date) -> Sequence[tuple[str, float]]:
@@ -101,7 +102,7 @@ async def _audio(session: AsyncSession, day: date) -> Sequence[tuple[str, float]
 
 async def _plans_of(session: AsyncSession, user_ids: set[str], default_plan: str) -> dict[str, str]:
     """Each user's plan now (the day has just ended, so it is the day's last plan)."""
-    query = select(Subscription).where(Subscription.user_id.in_(user_ids))
+    query = select(Subscription).where(Subscription.user_id.in_(sorted(user_ids)))
     subscriptions = {s.user_id: s for s in (await session.scalars(query)).all()}
     now = datetime.now(UTC)
     return {

@@ -63,7 +63,7 @@ async def _paid(session: AsyncSession) -> list[tuple[Subscription, User, Plan]]:
             Plan.price_cents > 0,
         )
     )
-    return [tuple(row) for row in (await session.execute(query)).all()]  # type: ignore[misc]
+    return list((await session.execute(query)).tuples().all())
 
 
 async def _remember(
