@@ -54,11 +54,14 @@ async def test_two_refusals_ban_until_an_admin_lifts_it(database_url: str, tmp_p
 
 
 async def test_anonymous_callers_are_banned_by_ip(database_url: str, tmp_path: Path) -> None:
-    async with running_app(_settings(database_url, tmp_path)) as (app, _):
-        async with api_client(app, ip="10.0.0.3") as stranger, api_client(app, ip="10.0.0.4") as bystander:
-            plans = "/api/v2/subscription/plans"
-            statuses = [(await stranger.get(plans)).status_code for _ in range(5)]
-            other_ip = await bystander.get(plans)
+    async with (
+        running_app(_settings(database_url, tmp_path)) as (app, _),
+        api_client(app, ip="10.0.0.3") as stranger,
+        api_client(app, ip="10.0.0.4") as bystander,
+    ):
+        plans = "/api/v2/subscription/plans"
+        statuses = [(await stranger.get(plans)).status_code for _ in range(5)]
+        other_ip = await bystander.get(plans)
 
     assert statuses == [200, 200, 429, 429, 403]
     assert other_ip.status_code == 200

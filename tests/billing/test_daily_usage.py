@@ -14,13 +14,13 @@ from sqlalchemy import select
 
 from cognitia.billing import metrics
 from cognitia.billing.tasks import DAILY_METRICS
+from cognitia.config import Settings
 from cognitia.jobs import registry
 from cognitia.kit.clock import utcnow
 from cognitia.models.audio_usage import AudioUsage
 from cognitia.models.llm_call import LlmCall
 from cognitia.models.subscription import Subscription
 from cognitia.models.usage_daily import UsageDaily
-from cognitia.config import Settings
 from cognitia.runtime import Runtime, build_runtime
 from tests.support.factories import create_user, user_with_token
 

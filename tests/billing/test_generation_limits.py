@@ -41,7 +41,9 @@ async def _set_plan(runtime: Runtime, plan: str, **values: object) -> None:
         await session.execute(update(Plan).where(Plan.id == plan).values(**values))
 
 
-async def _chats(runtime: Runtime, client: httpx.AsyncClient, user: Any, headers: Any, n: int) -> list[str]:
+async def _chats(
+    runtime: Runtime, client: httpx.AsyncClient, user: Any, headers: Any, n: int
+) -> list[str]:
     character = await create_character(runtime, owner=user)
     return [
         f"/api/v2/chats/{(await create_chat(client, headers, character.id))['id']}/messages"
@@ -57,7 +59,9 @@ async def test_n_replies_run_at_once_and_the_next_waits(
     urls = await _chats(runtime, client, user, headers, 3)
     upstream.script("rp-model", times=None, **SLOW)
 
-    answers = await asyncio.gather(*(client.post(u, json={"content": "hi"}, headers=headers) for u in urls))
+    answers = await asyncio.gather(
+        *(client.post(u, json={"content": "hi"}, headers=headers) for u in urls)
+    )
     after = await client.post(urls[0], json={"content": "again"}, headers=headers)
 
     assert sorted(a.status_code for a in answers) == [200, 200, 429]
@@ -81,7 +85,10 @@ async def test_the_cap_holds_across_two_processes(
         user, headers = await _on_plan(runtime, first, "basic")
         urls = await _chats(runtime, first, user, headers, 4)
         clients = [first, second, first, second]
-        sends = [c.post(u, json={"content": "hi"}, headers=headers) for c, u in zip(clients, urls, strict=True)]
+        sends = [
+            c.post(u, json={"content": "hi"}, headers=headers)
+            for c, u in zip(clients, urls, strict=True)
+        ]
 
         statuses = sorted(r.status_code for r in await asyncio.gather(*sends))
 

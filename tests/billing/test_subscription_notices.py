@@ -34,9 +34,7 @@ async def _subscribed(runtime: Runtime, plan: str, days_left: float, **fields: o
     user = await create_user(runtime)
     end = utcnow() + timedelta(days=days_left)
     async with runtime.db.unit_of_work() as session:
-        session.add(
-            Subscription(user_id=user.id, plan_id=plan, current_period_end=end, **fields)
-        )
+        session.add(Subscription(user_id=user.id, plan_id=plan, current_period_end=end, **fields))
     return user
 
 

@@ -10,9 +10,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
 
-from sqlalchemy import Row, delete, func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cognitia.billing import logic
@@ -76,7 +75,11 @@ async def aggregate_day(session: AsyncSession, day: date, *, default_plan: str) 
     return len(rows)
 
 
-async def _calls(session: AsyncSession, day: date) -> Sequence[Row[Any]]:
+CallTotals = tuple[str, str, int, int | None, int | None, int | None]
+
+
+async def _calls(session: AsyncSession, day: date) -> Sequence[CallTotals]:
+    """Per user and model: calls, prompt and completion tokens, cost."""
     start, end = bounds(day)
     query = (
         select(
@@ -90,7 +93,8 @@ async def _calls(session: AsyncSession, day: date) -> Sequence[Row[Any]]:
         .where(LlmCall.user_id.is_not(None), LlmCall.created_at >= start, LlmCall.created_at < end)
         .group_by(LlmCall.user_id, LlmCall.model)
     )
-    return (await session.execute(query)).all()
+    rows = (await session.execute(query)).tuples().all()
+    return [(str(u), m, int(n), p, c, cost) for u, m, n, p, c, cost in rows]
 
 
 async def _audio(session: AsyncSession, day: date) -> Sequence[tuple[str, float]]:

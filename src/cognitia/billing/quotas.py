@@ -38,8 +38,8 @@ from cognitia.billing.ports import GenerationSlots, QuotaCounters
 from cognitia.config import BillingSettings
 from cognitia.db import Database
 from cognitia.kit.clock import utcnow
-from cognitia.llm.logic import LANE_PREFIX
 from cognitia.kit.ids import new_id
+from cognitia.llm.logic import LANE_PREFIX
 
 MESSAGES = "messages"
 # A limit for counting what a plan does not limit, so GET /usage can still show it.

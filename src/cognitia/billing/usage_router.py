@@ -52,9 +52,7 @@ async def daily_usage(
         start=start,
         end=end,
         rows=[DailyUsageRow.model_validate(r) for r in rows],
-        totals=DailyUsageTotals(
-            **vars(totals), cost_usd=nanousd_to_usd(totals.cost_nanousd)
-        ),
+        totals=DailyUsageTotals(**vars(totals), cost_usd=nanousd_to_usd(totals.cost_nanousd)),
     )
 
 
@@ -63,7 +61,9 @@ async def daily_usage(
     status_code=status.HTTP_204_NO_CONTENT,
     responses={**_ERRORS, 404: {"description": "user_not_found"}},
 )
-async def lift_ban(user_id: ResourceId, _: AdminUser, session: SessionDep, request: Request) -> None:
+async def lift_ban(
+    user_id: ResourceId, _: AdminUser, session: SessionDep, request: Request
+) -> None:
     """End the user's temporary ban now, and forget their violation points."""
     if await get_user(session, user_id) is None:
         raise UserNotFound()

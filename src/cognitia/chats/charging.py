@@ -12,7 +12,7 @@ from cognitia.chats.fanout import Turn
 from cognitia.db import Database
 
 
-async def charged(
+async def charged(  # noqa: PLR0913 - the turn, whose it is, and what it is held to
     quotas: Quotas,
     db: Database,
     user_id: str,
