@@ -115,7 +115,7 @@ async def test_late_rows_are_counted_when_the_day_is_aggregated_again(bare: Runt
     ada, _ = await _usage(bare, DAY)
     async with bare.db.unit_of_work() as session:
         await metrics.aggregate_day(session, DAY, default_plan="unlimited")
-        session.add(_call(ada, "rp", datetime(2026, 12, 6, 18, tzinfo=UTC), cost=1))
+        session.add(_call(ada, "rp", datetime(2025, 6, 15, 18, tzinfo=UTC), cost=1))
     async with bare.db.unit_of_work() as session:
         await metrics.aggregate_day(session, DAY, default_plan="unlimited")
 

@@ -96,24 +96,20 @@ async def test_the_cap_holds_across_two_processes(
         assert await runtime.quotas.slots.held(user.id) == 0  # type: ignore[union-attr]
 
 
-async def test_a_stream_holds_its_slot_until_it_ends(free_app: App, upstream: FakeUpstream) -> None:
+async def test_a_v1_stream_gives_its_slot_back_when_it_ends(
+    free_app: App, upstream: FakeUpstream
+) -> None:
     runtime, client = runtime_of(free_app[0]), free_app[1]
-    user, headers = await _on_plan(runtime, client, "free")  # 1 at once
-    first, second = await _chats(runtime, client, user, headers, 2)
-    upstream.script("rp-model", times=None, **SLOW)
-    sse = {**headers, "Accept": "text/event-stream"}
+    await _set_plan(runtime, "pro", concurrent_generations=1)
+    user, headers = await _on_plan(runtime, client, "pro")
+    upstream.script("rp-model", reply="one two three", times=None)
+    body = {"model": "rp", "stream": True, "messages": [{"role": "user", "content": "hi"}]}
 
-    async with client.stream("POST", first, json={"content": "hi"}, headers=sse) as streaming:
-        lines = streaming.aiter_lines()
-        await anext(lines)  # the turn has started: its slot is held
-        while_streaming = await client.post(second, json={"content": "too"}, headers=headers)
-        async for _ in lines:
-            pass
-    await runtime.generations.drain()
-    afterwards = await client.post(second, json={"content": "now"}, headers=headers)
+    streams = [await client.post("/v1/chat/completions", json=body, headers=headers) for _ in "ab"]
 
-    assert while_streaming.status_code == 429
-    assert afterwards.status_code == 200, afterwards.text
+    assert [s.status_code for s in streams] == [200, 200]
+    assert all(s.text.rstrip().endswith("data: [DONE]") for s in streams)
+    assert await runtime.quotas.slots.held(user.id) == 0  # type: ignore[union-attr]
 
 
 async def test_a_model_outside_the_plan_is_refused_naming_a_plan_with_it(

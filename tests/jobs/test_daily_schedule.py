@@ -32,7 +32,7 @@ async def two_schedulers(settings: Settings) -> AsyncIterator[tuple[Runtime, Run
     await two.close()
 
 
-def test_a_daily_job_starts_its_day_at_its_time() -> None:
+async def test_a_daily_job_starts_its_day_at_its_time() -> None:
     job = daily("x", hour=0, minute=5)
     assert job == Periodic("x", 86_400, offset_seconds=300)
     assert job.period(_at(0, 4)) == job.period(_at(0, 0)) == job.period(_at(0, 5, day=6))

@@ -93,7 +93,7 @@ async def _calls(session: AsyncSession, day: date) -> Sequence[CallTotals]:
         .where(LlmCall.user_id.is_not(None), LlmCall.created_at >= start, LlmCall.created_at < end)
         .group_by(LlmCall.user_id, LlmCall.model)
     )
-    rows = (await session.execute(query)).tuples().all()
+    rows = (await session.execute(query)).all()
     return [(str(u), m, int(n), p, c, cost) for u, m, n, p, c, cost in rows]
 
 
@@ -101,7 +101,7 @@ async def _audio(session: AsyncSession, day: date) -> Sequence[tuple[str, float]
     query = select(AudioUsage.user_id, AudioUsage.synthesized_s + AudioUsage.transcribed_s).where(
         AudioUsage.day == day
     )
-    return (await session.execute(query)).tuples().all()
+    return [(str(u), float(seconds)) for u, seconds in (await session.execute(query)).all()]
 
 
 async def _plans_of(session: AsyncSession, user_ids: set[str], default_plan: str) -> dict[str, str]:

@@ -63,7 +63,7 @@ async def _paid(session: AsyncSession) -> list[tuple[Subscription, User, Plan]]:
             Plan.price_cents > 0,
         )
     )
-    return list((await session.execute(query)).tuples().all())
+    return [(s, u, p) for s, u, p in (await session.execute(query)).all()]
 
 
 async def _remember(
