@@ -16,7 +16,7 @@ from cognitia.billing.bans import Bans
 from cognitia.billing.ports import GenerationSlots, QuotaCounters
 from cognitia.billing.providers.database import DatabaseQuotaCounters
 from cognitia.billing.providers.redis import RedisQuotaCounters
-from cognitia.billing.providers.slots import MemoryGenerationSlots, RedisGenerationSlots
+from cognitia.billing.providers.slots import DatabaseGenerationSlots, RedisGenerationSlots
 from cognitia.billing.quotas import Quotas
 from cognitia.cache.ports import Cache, RateLimiter
 from cognitia.cache.providers.limits import LimitsRateLimiter
@@ -119,13 +119,12 @@ class Runtime:
 
 
 def build_quotas(settings: Settings, db: Database, redis: Redis | None) -> Quotas:
-    """Quota counters and generation slots in Redis when there is one, else in the
-    database and in this process (slots: right for a single API process only)."""
+    """Quota counters and generation slots in Redis when there is one, else in the database."""
     counters: QuotaCounters = (
         RedisQuotaCounters(redis) if redis is not None else DatabaseQuotaCounters(db)
     )
     slots: GenerationSlots = (
-        RedisGenerationSlots(redis) if redis is not None else MemoryGenerationSlots()
+        RedisGenerationSlots(redis) if redis is not None else DatabaseGenerationSlots(db)
     )
     voices = settings.voice.voices
     cloned = frozenset(name for name, entry in voices.items() if entry.convert is not None)

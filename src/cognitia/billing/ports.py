@@ -29,7 +29,7 @@ class GenerationSlots(Protocol):
 
     Each slot is a lease: a process that dies mid-reply cannot release it, so it lapses
     after `lease_seconds` (billing.generation_lease_seconds). Redis when the server has
-    one (shared by every API process); in-process otherwise (one API process only).
+    one, else rows of `generation_slot`: either way shared by every API process.
     """
 
     async def acquire(self, user_id: str, slot_id: str, *, limit: int, lease_seconds: int) -> bool:

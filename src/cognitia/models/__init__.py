@@ -18,7 +18,7 @@ from cognitia.models.persona import Persona
 from cognitia.models.plan import Plan
 from cognitia.models.refresh_token import RefreshToken
 from cognitia.models.subscription import Subscription, SubscriptionStatus, UsageCounter
-from cognitia.models.usage_daily import SubscriptionNotice, UsageDaily
+from cognitia.models.usage_daily import GenerationSlot, SubscriptionNotice, UsageDaily
 from cognitia.models.user import User
 
 __all__ = [
@@ -35,6 +35,7 @@ __all__ = [
     "Chunk",
     "Document",
     "EmailToken",
+    "GenerationSlot",
     "Job",
     "LlmCall",
     "Lorebook",

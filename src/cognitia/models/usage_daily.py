@@ -48,3 +48,17 @@ class SubscriptionNotice(Base):
     # The period the notice is about: its current_period_end, ISO (`none` when unknown).
     period: Mapped[str] = mapped_column(String(40), primary_key=True)
     sent_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class GenerationSlot(Base):
+    """A generation running for a user, for the plan's concurrent_generations on servers
+    without Redis (billing/providers/slots.py): deleted when the reply ends, ignored once
+    `expires_at` passed (a process that died mid-reply)."""
+
+    __tablename__ = "generation_slot"
+
+    user_id: Mapped[str] = mapped_column(
+        ForeignKey("user.id", ondelete="CASCADE"), primary_key=True
+    )
+    slot_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -1,12 +1,20 @@
 """Generation slots (billing/ports.py GenerationSlots): a sorted set per user in Redis,
-each member a slot scored by when its lease lapses; in-process for a single API process."""
+each member a slot scored by when its lease lapses; rows of `generation_slot` without
+Redis."""
 
 from __future__ import annotations
 
 import time
+from datetime import timedelta
 from typing import Any
 
 from redis.asyncio import Redis
+from sqlalchemy import delete, func, select
+
+from cognitia.billing.repository import lock_user
+from cognitia.db import Database
+from cognitia.kit.clock import utcnow
+from cognitia.models.usage_daily import GenerationSlot
 
 # Drop lapsed leases, then hold a slot only while under the limit: one atomic step, so
 # racing processes never hold more than the limit between them.
@@ -38,30 +46,45 @@ class RedisGenerationSlots:
         return int(await self.redis.zcount(key, time.time(), "+inf"))
 
 
-class MemoryGenerationSlots:
-    """Slots of this process only: right for one API process (the embedded setup)."""
+class DatabaseGenerationSlots:
+    """Rows of `generation_slot`, for servers without Redis. Each acquisition is one short
+    transaction that locks the user's row (PostgreSQL) or takes the write lock with its
+    first statement (SQLite), so racing processes count the slots one at a time."""
 
-    def __init__(self) -> None:
-        self._slots: dict[str, dict[str, float]] = {}
-
-    def _live(self, user_id: str) -> dict[str, float]:
-        now = time.monotonic()
-        live = {s: end for s, end in self._slots.get(user_id, {}).items() if end > now}
-        self._slots[user_id] = live
-        return live
+    def __init__(self, db: Database) -> None:
+        self.db = db
 
     async def acquire(self, user_id: str, slot_id: str, *, limit: int, lease_seconds: int) -> bool:
-        live = self._live(user_id)
-        if len(live) >= limit:
-            return False
-        live[slot_id] = time.monotonic() + lease_seconds
-        return True
+        now = utcnow()
+        async with self.db.unit_of_work() as session:
+            await lock_user(session, user_id)
+            await session.execute(
+                delete(GenerationSlot).where(
+                    GenerationSlot.user_id == user_id, GenerationSlot.expires_at <= now
+                )
+            )
+            held = await session.scalar(
+                select(func.count()).where(GenerationSlot.user_id == user_id)
+            )
+            if (held or 0) >= limit:
+                return False
+            expires = now + timedelta(seconds=lease_seconds)
+            session.add(GenerationSlot(user_id=user_id, slot_id=slot_id, expires_at=expires))
+            return True
 
     async def release(self, user_id: str, slot_id: str) -> None:
-        live = self._live(user_id)
-        live.pop(slot_id, None)
-        if not live:
-            del self._slots[user_id]
+        async with self.db.unit_of_work() as session:
+            await session.execute(
+                delete(GenerationSlot).where(
+                    GenerationSlot.user_id == user_id, GenerationSlot.slot_id == slot_id
+                )
+            )
 
     async def held(self, user_id: str) -> int:
-        return len(self._live(user_id))
+        async with self.db.read() as session:
+            count = await session.scalar(
+                select(func.count()).where(
+                    GenerationSlot.user_id == user_id, GenerationSlot.expires_at > utcnow()
+                )
+            )
+        return count or 0

@@ -1,4 +1,4 @@
-"""usage per day (the daily metrics job) and the subscription e-mails sent
+"""usage per day (the daily metrics job), the subscription e-mails sent, generation slots
 
 Revision ID: 0013
 Revises: 0011
@@ -56,12 +56,30 @@ def _create_subscription_notice() -> None:
     )
 
 
+def _create_generation_slot() -> None:
+    op.create_table(
+        "generation_slot",
+        sa.Column("user_id", sa.String(length=36), nullable=False),
+        sa.Column("slot_id", sa.String(length=36), nullable=False),
+        sa.Column("expires_at", cognitia.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["user_id"],
+            ["user.id"],
+            name=op.f("fk_generation_slot_user_id_user"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("user_id", "slot_id", name=op.f("pk_generation_slot")),
+    )
+
+
 def upgrade() -> None:
     _create_usage_daily()
     _create_subscription_notice()
+    _create_generation_slot()
 
 
 def downgrade() -> None:
+    op.drop_table("generation_slot")
     op.drop_table("subscription_notice")
     with op.batch_alter_table("usage_daily") as batch:
         batch.drop_index(batch.f("ix_usage_daily_user_id"))
