@@ -12,7 +12,13 @@ import pytest
 from cognitia.config import Settings
 from tests.conftest import make_settings
 from tests.support.apps import running_app
-from tests.support.factories import api_client, runtime_of, user_with_token
+from tests.support.factories import (
+    api_client,
+    bearer,
+    create_api_key,
+    runtime_of,
+    user_with_token,
+)
 
 pytestmark = pytest.mark.asyncio
 
@@ -51,6 +57,27 @@ async def test_two_refusals_ban_until_an_admin_lifts_it(database_url: str, tmp_p
     assert lifted.status_code == 204
     assert after.status_code == 429  # no longer banned; still over the rate limit
     assert missing.status_code == 404
+
+
+async def test_an_api_key_counts_on_its_own_and_its_ban_is_lifted_with_its_user(
+    database_url: str, tmp_path: Path
+) -> None:
+    async with running_app(_settings(database_url, tmp_path)) as (app, client):
+        runtime = runtime_of(app)
+        user, headers = await user_with_token(runtime, client)
+        key = bearer((await create_api_key(client, headers))["key"])
+        async with api_client(app, ip="10.0.0.5") as other:
+            _, admin = await user_with_token(runtime, other, admin=True)
+
+            statuses = await _statuses(client, key, 5)
+            as_the_user = await client.get(URL, headers=headers)
+            lifted = await other.delete(f"/api/v2/admin/users/{user.id}/ban", headers=admin)
+            after = await client.get(URL, headers=key)
+
+    assert statuses == [200, 200, 429, 429, 403]
+    assert as_the_user.status_code == 200  # the key's ban is the key's
+    assert lifted.status_code == 204
+    assert after.status_code == 429
 
 
 async def test_anonymous_callers_are_banned_by_ip(database_url: str, tmp_path: Path) -> None:

@@ -42,12 +42,17 @@ def subject_of(request: Request, settings: Settings) -> tuple[str, bool]:
     if scheme.lower() != "bearer" or not token:
         return f"ip:{client_ip(request)}", False
     if api_keys.looks_like_key(token):
-        return f"key:{hashlib.sha256(token.encode()).hexdigest()[:32]}", True
+        return key_subject(hashlib.sha256(token.encode()).hexdigest()), True
     try:
         claims = tokens.decode(settings.jwt_secret.get_secret_value(), token, "access")
     except CognitiaError:
         return f"ip:{client_ip(request)}", False
     return f"user:{claims.user_id}", True
+
+
+def key_subject(key_hash: str) -> str:
+    """An API key's subject, from its SHA-256 (api_key.key_hash): admins lift its ban."""
+    return f"key:{key_hash[:32]}"
 
 
 def rate_for(limits: RateLimitSettings, route_class: RouteClass, *, signed_in: bool) -> int:

@@ -6,17 +6,19 @@ from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, status
+from sqlalchemy import select
 
 from cognitia.auth.dependencies import AdminUser
 from cognitia.auth.schemas import ResourceId
 from cognitia.billing import metrics
 from cognitia.billing.errors import UserNotFound
-from cognitia.billing.rates import bans_of
+from cognitia.billing.rates import bans_of, key_subject
 from cognitia.billing.repository import get_user
 from cognitia.billing.usage_schemas import DailyUsage, DailyUsageRow, DailyUsageTotals
 from cognitia.errors import Unprocessable
 from cognitia.http.deps import SessionDep
 from cognitia.llm.logic import nanousd_to_usd
+from cognitia.models.api_key import ApiKey
 
 router = APIRouter(prefix="/api/v2/admin", tags=["admin"])
 
@@ -64,7 +66,11 @@ async def daily_usage(
 async def lift_ban(
     user_id: ResourceId, _: AdminUser, session: SessionDep, request: Request
 ) -> None:
-    """End the user's temporary ban now, and forget their violation points."""
+    """End the user's temporary ban, and their API keys' (each counts on its own), now;
+    their violation points are forgotten."""
     if await get_user(session, user_id) is None:
         raise UserNotFound()
-    await bans_of(request).lift(f"user:{user_id}")
+    hashes = await session.scalars(select(ApiKey.key_hash).where(ApiKey.user_id == user_id))
+    bans = bans_of(request)
+    for subject in [f"user:{user_id}", *(key_subject(h) for h in hashes)]:
+        await bans.lift(subject)
