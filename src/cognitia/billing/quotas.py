@@ -18,7 +18,7 @@ Audio minutes per day: `check_audio` reads the voice meter's rows (audio_usage).
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Collection
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -75,7 +75,7 @@ class Charge:
     metric: str
     period: str
     refunded: bool = False
-    slot: Slot | None = field(default=None)
+    slot: Slot | None = None
 
     async def refund(self) -> None:
         if not self.refunded:
