@@ -26,7 +26,8 @@ pytestmark = pytest.mark.asyncio
 
 App = tuple[FastAPI, httpx.AsyncClient]
 JSON = {"Accept": "application/json"}
-SLOW = {"reply": "one two three four five", "token_delay": 0.2}
+# Replies that hold their slots for seconds, so requests sent together overlap.
+SLOW = {"reply": "one two three four five", "token_delay": 0.5}
 
 
 async def _on_plan(runtime: Runtime, client: httpx.AsyncClient, plan: str) -> Any:
