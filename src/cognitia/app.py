@@ -20,9 +20,10 @@ from cognitia.auth.router import keys_router
 from cognitia.auth.router import router as auth_router
 from cognitia.billing.payments.router import router as payments_router
 from cognitia.billing.payments.router import webhook_router as stripe_webhook_router
-from cognitia.billing.rates import rate_limited
+from cognitia.billing.rates import ViolationMiddleware, rate_limited
 from cognitia.billing.router import admin_router as billing_admin_router
 from cognitia.billing.router import router as subscription_router
+from cognitia.billing.usage_router import router as billing_usage_router
 from cognitia.characters.lorebooks.router import router as lorebooks_router
 from cognitia.characters.personas.router import router as personas_router
 from cognitia.characters.router import router as characters_router
@@ -203,6 +204,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         subscription_router,
         payments_router,
         billing_admin_router,
+        billing_usage_router,
         llm_router,
         openai_router,
         characters_router,
@@ -231,6 +233,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         )
     app.add_middleware(SchemaGate)
     app.add_middleware(EndpointGate, http=settings.http)
+    app.add_middleware(ViolationMiddleware)  # every 429 counts towards a ban (billing/bans.py)
     app.add_middleware(RequestContextMiddleware, hsts=_hsts(settings))
     if settings.http.trusted_proxies:
         # The one place proxies are trusted (`cognitia serve` turns uvicorn's own off):

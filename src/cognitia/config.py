@@ -542,10 +542,10 @@ class StripeSettings(BaseModel):
         3, ge=0, le=60, description="Days a paid plan holds after a failed payment."
     )
     success_url: str | None = Field(
-        None, description="Where Checkout returns after paying; default <public_url>/#/plans."
+        None, description="Where Checkout returns after paying; default <public_url>/plans."
     )
     cancel_url: str | None = Field(
-        None, description="Where Checkout returns when abandoned; default <public_url>/#/plans."
+        None, description="Where Checkout returns when abandoned; default <public_url>/plans."
     )
     webhook_tolerance_seconds: int = Field(
         300, ge=1, le=86_400, description="Oldest accepted webhook signature timestamp."
@@ -564,7 +564,41 @@ class StripeSettings(BaseModel):
         return self.secret_key is not None
 
 
+class BanSettings(BaseModel):
+    """Temporary bans after repeated refusals (docs/plans.md), as LibreChat's violation
+    scores: every 429 adds `score` points to the caller (user, API key, or IP); reaching
+    `threshold` points within `window_seconds` bans for `duration_seconds`."""
+
+    threshold: int = Field(
+        0, ge=0, description="Points that ban the caller; 0 turns bans off (the default)."
+    )
+    score: int = Field(
+        1,
+        ge=1,
+        le=100,
+        description="Points one 429 adds (rate_limited, quota_exceeded, too_many_generations).",
+    )
+    window_seconds: int = Field(
+        600, ge=1, le=86_400, description="How long points count towards the threshold."
+    )
+    duration_seconds: int = Field(900, ge=1, le=2_592_000, description="How long a ban lasts.")
+
+
 class BillingSettings(BaseModel):
+    renewal_notice_days: int = Field(
+        3,
+        ge=1,
+        le=60,
+        description="Days before a paid subscription renews that its owner is e-mailed.",
+    )
+    generation_lease_seconds: int = Field(
+        600,
+        ge=30,
+        le=86_400,
+        description="How long a generation slot (the plan's concurrent_generations) is held"
+        " at most: a process that died mid-reply frees its slots after this.",
+    )
+    bans: BanSettings = Field(default_factory=BanSettings)
     default_plan: str = Field(
         "unlimited",
         pattern=r"^[a-z0-9_-]{1,32}$",

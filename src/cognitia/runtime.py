@@ -12,10 +12,12 @@ from functools import partial
 
 from redis.asyncio import Redis
 
+from cognitia.billing.bans import Bans
 from cognitia.billing.payments.service import Payments
-from cognitia.billing.ports import QuotaCounters
+from cognitia.billing.ports import GenerationSlots, QuotaCounters
 from cognitia.billing.providers.database import DatabaseQuotaCounters
 from cognitia.billing.providers.redis import RedisQuotaCounters
+from cognitia.billing.providers.slots import DatabaseGenerationSlots, RedisGenerationSlots
 from cognitia.billing.providers.stripe_gateway import StripeGateway
 from cognitia.billing.quotas import Quotas
 from cognitia.cache.ports import Cache, RateLimiter
@@ -36,7 +38,7 @@ from cognitia.events.revocations import RevocationPublisher
 from cognitia.jobs.ports import JobQueue
 from cognitia.jobs.providers.embedded import EmbeddedJobQueue
 from cognitia.jobs.providers.redis_streams import RedisStreamJobQueue
-from cognitia.jobs.scheduler import Periodic
+from cognitia.jobs.scheduler import Periodic, daily
 from cognitia.knowledge import service as knowledge
 from cognitia.llm.catalogue import load as load_catalogue
 from cognitia.llm.registry import ModelRegistry
@@ -96,6 +98,8 @@ class Runtime:
     quotas: Quotas
     # The live calls held by this process (chats/call/).
     calls: Calls
+    # Temporary bans after repeated refusals (billing/bans.py).
+    bans: Bans
     redis: Redis | None = None
     schedule: list[Periodic] = field(default_factory=list)
     # Stripe, when a key is set (billing.stripe); None: payments off.
@@ -121,13 +125,16 @@ class Runtime:
 
 
 def build_quotas(settings: Settings, db: Database, redis: Redis | None) -> Quotas:
-    """Quota counters in Redis when there is one, else in the database."""
+    """Quota counters and generation slots in Redis when there is one, else in the database."""
     counters: QuotaCounters = (
         RedisQuotaCounters(redis) if redis is not None else DatabaseQuotaCounters(db)
     )
+    slots: GenerationSlots = (
+        RedisGenerationSlots(redis) if redis is not None else DatabaseGenerationSlots(db)
+    )
     voices = settings.voice.voices
     cloned = frozenset(name for name, entry in voices.items() if entry.convert is not None)
-    return Quotas(counters, settings.billing, cloned_voices=cloned)
+    return Quotas(counters, settings.billing, cloned_voices=cloned, slots=slots)
 
 
 def build_payments(settings: Settings) -> Payments | None:
@@ -209,6 +216,8 @@ def build_runtime(settings: Settings) -> Runtime:
         Periodic("jobs.cleanup", settings.jobs.cleanup_interval_seconds),
         Periodic("billing.cleanup", settings.jobs.cleanup_interval_seconds),
         Periodic("chats.sweep_interrupted", 300),
+        daily("billing.daily_metrics", hour=0, minute=5),
+        daily("billing.expiring_subscriptions", hour=9),
     ]
     models = build_models(settings)
     usage = UsageRecorder(db)
@@ -237,6 +246,7 @@ def build_runtime(settings: Settings) -> Runtime:
         meter=meter,
         quotas=build_quotas(settings, db, redis),
         calls=Calls(settings.voice.call),
+        bans=Bans(limiter, cache, settings.billing.bans),
         redis=redis,
         schedule=schedule,
         payments=build_payments(settings),

@@ -3,9 +3,13 @@
 CognitiaError (500)
 └── DefaultPlanMissing (default_plan_missing): billing.default_plan names no plan
 TooManyRequests (429)
-└── QuotaExceeded (quota_exceeded): a daily limit is used up; Retry-After and `reset_at`
-    say when it resets (midnight UTC)
+├── QuotaExceeded (quota_exceeded): a daily limit is used up; Retry-After and `reset_at`
+│   say when it resets (midnight UTC)
+└── TooManyGenerations (too_many_generations): the plan's concurrent generations are all
+    running; `limit`, Retry-After (a few seconds)
 Forbidden (403)
+├── ModelNotInPlan (model_not_in_plan): `model`, and `upgrade_to` a plan allowing it
+├── TemporarilyBanned (temporarily_banned): too many refusals; Retry-After until it ends
 ├── FeatureNotInPlan (feature_not_in_plan): `feature`, and `upgrade_to` the plan that has it
 ├── PlanLimitReached (plan_limit_reached): a count the plan caps (characters) is reached
 └── BudgetExhausted (budget_exhausted): this month's cost budget is spent; `reset_at`
@@ -51,6 +55,40 @@ class QuotaExceeded(TooManyRequests):
     def body(self) -> dict[str, Any]:
         reset = self.reset_at.isoformat()
         return _extras(super().body(), limit=self.limit, reset_at=reset, upgrade_to=self.upgrade_to)
+
+
+class TooManyGenerations(TooManyRequests):
+    code = "too_many_generations"
+
+    def __init__(self, detail: str, *, limit: int, retry_after: int) -> None:
+        super().__init__(detail, retry_after=retry_after)
+        self.limit = limit
+
+    def body(self) -> dict[str, Any]:
+        return _extras(super().body(), limit=self.limit)
+
+
+class ModelNotInPlan(Forbidden):
+    code = "model_not_in_plan"
+
+    def __init__(self, detail: str, *, model: str, upgrade_to: str | None) -> None:
+        super().__init__(detail)
+        self.model, self.upgrade_to = model, upgrade_to
+
+    def body(self) -> dict[str, Any]:
+        return _extras(super().body(), model=self.model, upgrade_to=self.upgrade_to)
+
+
+class TemporarilyBanned(Forbidden):
+    code = "temporarily_banned"
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(f"Too many refused requests: try again in {retry_after} s.")
+        self.headers["Retry-After"] = str(retry_after)
+        self.retry_after = retry_after
+
+    def body(self) -> dict[str, Any]:
+        return _extras(super().body(), retry_after=self.retry_after)
 
 
 class FeatureNotInPlan(Forbidden):

@@ -112,6 +112,14 @@ def cheapest_with(plans: Iterable[Plan], feature: str) -> Plan | None:
     return min(having, key=lambda p: p.position, default=None)
 
 
+def cheapest_allowing(plans: Iterable[Plan], model: str) -> Plan | None:
+    """The first public plan that may use `model` (no list: every model)."""
+    allowing = [
+        p for p in plans if p.public and (p.models_allowed is None or model in p.models_allowed)
+    ]
+    return min(allowing, key=lambda p: p.position, default=None)
+
+
 def cheapest_above(plans: Iterable[Plan], column: str, needed: int) -> Plan | None:
     """The first public plan whose `column` limit is above `needed` (or unlimited)."""
     roomier = [p for p in plans if p.public and _allows(getattr(p, column), needed)]

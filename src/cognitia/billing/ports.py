@@ -22,3 +22,20 @@ class QuotaCounters(Protocol):
         ...
 
     async def used(self, user_id: str, metric: str, period: str) -> int: ...
+
+
+class GenerationSlots(Protocol):
+    """The generations each user has running, for the plan's `concurrent_generations`.
+
+    Each slot is a lease: a process that dies mid-reply cannot release it, so it lapses
+    after `lease_seconds` (billing.generation_lease_seconds). Redis when the server has
+    one, else rows of `generation_slot`: either way shared by every API process.
+    """
+
+    async def acquire(self, user_id: str, slot_id: str, *, limit: int, lease_seconds: int) -> bool:
+        """Hold `slot_id` if fewer than `limit` live slots are held; True when held."""
+        ...
+
+    async def release(self, user_id: str, slot_id: str) -> None: ...
+
+    async def held(self, user_id: str) -> int: ...

@@ -6,14 +6,18 @@
   refused with 403 budget_exhausted until the 1st (UTC);
 - counts the plan caps (characters): checked in the creating transaction, after the
   insert and under a lock on the user, refused with 403 plan_limit_reached;
-- features (API access, live calls): 403 feature_not_in_plan naming the plan that has it.
+- features (API access, live calls): 403 feature_not_in_plan naming the plan that has it;
+- the models a plan may use (`models_allowed`): 403 model_not_in_plan naming a plan that
+  allows the model;
+- generations running at once (`concurrent_generations`): a slot held from the charge to
+  the reply's end (GenerationSlots), refused with 429 too_many_generations.
 
 Audio minutes per day: `check_audio` reads the voice meter's rows (audio_usage).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, Collection
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -24,19 +28,42 @@ from cognitia.billing.errors import (
     BudgetExhausted,
     DefaultPlanMissing,
     FeatureNotInPlan,
+    ModelNotInPlan,
     PlanLimitReached,
     QuotaExceeded,
+    TooManyGenerations,
 )
 from cognitia.billing.logic import Limits
-from cognitia.billing.ports import QuotaCounters
+from cognitia.billing.ports import GenerationSlots, QuotaCounters
 from cognitia.config import BillingSettings
 from cognitia.db import Database
 from cognitia.kit.clock import utcnow
+from cognitia.kit.ids import new_id
+from cognitia.llm.logic import LANE_PREFIX
 
 MESSAGES = "messages"
 # A limit for counting what a plan does not limit, so GET /usage can still show it.
 UNCAPPED = 2**31 - 1
 FEATURE_NAMES = {"api_access": "API access (API keys and /v1)", "live_calls": "Live voice calls"}
+# A refused generation is worth retrying soon: the running ones end within seconds.
+SLOT_RETRY_SECONDS = 5
+# The catalogue models a request would use, read only when the plan limits them.
+ModelsOf = Callable[[AsyncSession], Awaitable[Collection[str]]]
+
+
+@dataclass
+class Slot:
+    """One of the user's concurrent generations, held until the reply ends."""
+
+    slots: GenerationSlots
+    user_id: str
+    slot_id: str
+    released: bool = False
+
+    async def release(self) -> None:
+        if not self.released:
+            self.released = True
+            await self.slots.release(self.user_id, self.slot_id)
 
 
 @dataclass
@@ -48,11 +75,17 @@ class Charge:
     metric: str
     period: str
     refunded: bool = False
+    slot: Slot | None = None
 
     async def refund(self) -> None:
         if not self.refunded:
             self.refunded = True
             await self.counters.give_back(self.user_id, self.metric, self.period)
+
+    async def release(self) -> None:
+        """The reply ended (done, failed, stopped or cut off): its generation slot frees."""
+        if self.slot is not None:
+            await self.slot.release()
 
 
 class Quotas:
@@ -65,8 +98,10 @@ class Quotas:
         clock: Callable[[], datetime] = utcnow,
         *,
         cloned_voices: frozenset[str] = frozenset(),
+        slots: GenerationSlots | None = None,
     ) -> None:
         self.counters = counters
+        self.slots = slots  # None: concurrent_generations is not enforced (tests of other limits)
         self.settings = settings
         self.clock = clock
         # The catalogue's cloned voices (entries with `convert`): a character whose
@@ -83,16 +118,38 @@ class Quotas:
             raise DefaultPlanMissing(f"The plan {plan_id!r} does not exist.")
         return logic.limits_of(plan, subscription)
 
-    async def charge_message(self, db: Database, *, user_id: str, audio: bool = False) -> Charge:
+    async def charge_message(
+        self,
+        db: Database,
+        *,
+        user_id: str,
+        audio: bool = False,
+        models: ModelsOf | None = None,
+    ) -> Charge:
         """Before a request that makes the model answer (a message, a regeneration, a
-        continuation, a /v1 completion, a call's turn): budget, audio minutes when the
-        reply is to be spoken (`audio`), then the daily count. The plan is read once."""
+        continuation, a /v1 completion, a call's turn): the models it would use (`models`),
+        budget, audio minutes when the reply is to be spoken (`audio`), a generation slot,
+        then the daily count. The plan is read once. The caller releases the charge when
+        the reply ends (`Charge.release`)."""
         now = self.clock()
         async with db.read() as session:
             limits = await self.limits(session, user_id)
+            if models is not None and limits.models_allowed is not None:
+                await self._check_models(session, limits, await models(session))
             await self._check_budget(session, limits, user_id, now)
             if audio:
                 await self._check_audio(session, limits, user_id, now)
+        slot = await self._hold_slot(limits, user_id)
+        try:
+            return await self._count_message(db, limits, user_id, now, slot)
+        except BaseException:
+            if slot is not None:
+                await slot.release()
+            raise
+
+    async def _count_message(
+        self, db: Database, limits: Limits, user_id: str, now: datetime, slot: Slot | None
+    ) -> Charge:
         period = logic.day(now)
         cap = limits.messages_per_day
         if not await self.counters.take(user_id, MESSAGES, period.key, limit=_cap(cap)):
@@ -105,7 +162,39 @@ class Quotas:
                 retry_after=period.seconds_left(now),
                 upgrade_to=roomier,
             )
-        return Charge(self.counters, user_id, MESSAGES, period.key)
+        return Charge(self.counters, user_id, MESSAGES, period.key, slot=slot)
+
+    async def _hold_slot(self, limits: Limits, user_id: str) -> Slot | None:
+        cap = limits.concurrent_generations
+        if cap is None or self.slots is None:
+            return None
+        slot = Slot(self.slots, user_id, new_id())
+        lease = self.settings.generation_lease_seconds
+        if await self.slots.acquire(user_id, slot.slot_id, limit=cap, lease_seconds=lease):
+            return slot
+        raise TooManyGenerations(
+            f"Your plan ({limits.plan_name}) runs {cap} generations at once;"
+            " wait for one to finish.",
+            limit=cap,
+            retry_after=SLOT_RETRY_SECONDS,
+        )
+
+    async def _check_models(
+        self, session: AsyncSession, limits: Limits, models: Collection[str]
+    ) -> None:
+        allowed = limits.models_allowed or []
+        for model in models:
+            # A lane's models are the operator's choice (llm/catalogue.py), not the plan's.
+            if model in allowed or model.startswith(LANE_PREFIX):
+                continue
+            plans = await repository.list_plans(session, public_only=True)
+            upgrade = logic.cheapest_allowing(plans, model)
+            hint = f" It comes with the {upgrade.name} plan." if upgrade else ""
+            raise ModelNotInPlan(
+                f"The model {model} is not in your plan ({limits.plan_name}).{hint}",
+                model=model,
+                upgrade_to=upgrade.id if upgrade else None,
+            )
 
     async def _check_budget(
         self, session: AsyncSession, limits: Limits, user_id: str, now: datetime

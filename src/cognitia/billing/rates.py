@@ -7,6 +7,10 @@ that make a model answer, per user. The counters are the process's RateLimiter (
 when configured, so every API process shares them). Every answer of a limited route
 carries X-RateLimit-Limit, -Remaining and -Reset (seconds); a refusal is 429
 `rate_limited` with Retry-After.
+
+Every 429 also counts towards a temporary ban (billing/bans.py, ViolationMiddleware
+below); a banned caller is refused 403 `temporarily_banned` by these same dependencies,
+before anything else is counted.
 """
 
 from __future__ import annotations
@@ -16,8 +20,11 @@ from collections.abc import Awaitable, Callable
 from typing import Literal
 
 from fastapi import Request
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from cognitia.auth import api_keys, tokens
+from cognitia.billing.bans import Bans
+from cognitia.billing.errors import TemporarilyBanned
 from cognitia.cache.ports import RateDecision, RateLimit
 from cognitia.config import RateLimitSettings, Settings
 from cognitia.errors import CognitiaError, TooManyRequests
@@ -35,12 +42,17 @@ def subject_of(request: Request, settings: Settings) -> tuple[str, bool]:
     if scheme.lower() != "bearer" or not token:
         return f"ip:{client_ip(request)}", False
     if api_keys.looks_like_key(token):
-        return f"key:{hashlib.sha256(token.encode()).hexdigest()[:32]}", True
+        return key_subject(hashlib.sha256(token.encode()).hexdigest()), True
     try:
         claims = tokens.decode(settings.jwt_secret.get_secret_value(), token, "access")
     except CognitiaError:
         return f"ip:{client_ip(request)}", False
     return f"user:{claims.user_id}", True
+
+
+def key_subject(key_hash: str) -> str:
+    """An API key's subject, from its SHA-256 (api_key.key_hash): admins lift its ban."""
+    return f"key:{key_hash[:32]}"
 
 
 def rate_for(limits: RateLimitSettings, route_class: RouteClass, *, signed_in: bool) -> int:
@@ -63,6 +75,9 @@ def rate_limited(route_class: RouteClass) -> Callable[..., Awaitable[None]]:
     async def check(request: Request, limiter: RateLimiterDep, settings: SettingsDep) -> None:
         limits = settings.billing.rate_limits
         subject, signed_in = subject_of(request, settings)
+        banned_for = await bans_of(request).seconds_left(subject)
+        if banned_for:
+            raise TemporarilyBanned(banned_for)
         allowed = rate_for(limits, route_class, signed_in=signed_in)
         if allowed == 0:
             return
@@ -79,3 +94,36 @@ def rate_limited(route_class: RouteClass) -> Callable[..., Awaitable[None]]:
             )
 
     return check
+
+
+def bans_of(request: Request) -> Bans:
+    bans: Bans = request.app.state.runtime.bans
+    return bans
+
+
+class ViolationMiddleware:
+    """Counts every 429 the API answers against its caller (billing/bans.py). Pure ASGI,
+    so streamed responses pass through untouched."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        refused = False
+
+        async def watch(message: Message) -> None:
+            nonlocal refused
+            if message["type"] == "http.response.start" and message["status"] == 429:
+                refused = True
+            await send(message)
+
+        await self.app(scope, receive, watch)
+        if refused:
+            request = Request(scope)
+            bans = bans_of(request)
+            if bans.enabled:
+                subject, _ = subject_of(request, request.app.state.runtime.settings)
+                await bans.violation(subject)

@@ -48,6 +48,7 @@ class Turn:
         self._done = asyncio.Event()
         self._spoken: list[asyncio.Task[None]] = []  # the replies' audio (chats/speaking.py)
         self._on_failure: list[Callable[[], Awaitable[None]]] = []
+        self._on_end: list[Callable[[], Awaitable[None]]] = []
 
     @property
     def done(self) -> bool:
@@ -81,11 +82,14 @@ class Turn:
         Register it before the turn's task first runs: right after Generations.start."""
         self._on_failure.append(callback)
 
+    def on_end(self, callback: Callable[[], Awaitable[None]]) -> None:
+        """Run `callback` when the turn ends, however it ends (a generation slot to free)."""
+        self._on_end.append(callback)
+
     async def settle(self) -> None:
-        """At the end of the turn: the failure callbacks, if it failed."""
-        if self.failure is None:
-            return
-        for callback in self._on_failure:
+        """At the end of the turn: the failure callbacks if it failed, then the end ones."""
+        failed = self._on_failure if self.failure is not None else []
+        for callback in [*failed, *self._on_end]:
             try:
                 await callback()
             except Exception:

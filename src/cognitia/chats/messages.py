@@ -12,6 +12,7 @@ import random
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from cognitia.billing.quotas import ModelsOf
 from cognitia.characters.access import usable_by
 from cognitia.chats import live, privacy, repository, service
 from cognitia.chats.context import user_identity
@@ -431,3 +432,31 @@ async def _copy_messages(
             )
         )
     await session.flush()
+
+
+# -- the models a turn may use (billing/quotas.py holds them to the plan) ----------------
+
+
+def models_of_send(user: User, chat_id: str, data: MessageCreate) -> ModelsOf:
+    """The models of whoever may answer: the character asked for, else the chat's roster."""
+
+    async def read(session: AsyncSession) -> set[str]:
+        chat = await service.get_for_member(session, user=user, chat_id=chat_id)
+        roster = await usable_roster(session, chat)
+        chosen = [c for _, c in roster if data.character_id in (None, c.id)]
+        return {c.model for c in chosen if c.model}
+
+    return read
+
+
+def models_of_reply(user: User, chat_id: str, message_id: str) -> ModelsOf:
+    """The model of the character whose reply is regenerated or continued."""
+
+    async def read(session: AsyncSession) -> set[str]:
+        _, message = await _message(session, user=user, chat_id=chat_id, message_id=message_id)
+        if message.character_id is None:
+            return set()
+        character = await session.get(Character, message.character_id)
+        return {character.model} if character is not None and character.model else set()
+
+    return read

@@ -63,12 +63,16 @@ _GENERATING: dict[int | str, dict[str, Any]] = {
         " otherwise the finished replies as JSON.",
         "content": {"text/event-stream": {}},
     },
-    403: {"description": "budget_exhausted: the plan's cost budget for the month is spent"},
+    403: {
+        "description": "budget_exhausted: the plan's cost budget for the month is spent;"
+        " model_not_in_plan: a character's model is not in the plan; temporarily_banned"
+    },
     409: {"description": "not_last_reply, message_streaming"},
     422: {"description": "validation_error, speaker_required, speaker_not_in_chat"},
     429: {
         "description": "quota_exceeded: the plan's messages per day, or its audio minutes when"
-        " `speak` is asked (Retry-After)"
+        " `speak` is asked; too_many_generations: the plan's concurrent generations are"
+        " running (Retry-After)"
     },
     502: {"description": "upstream_rejected (JSON answers only)"},
     503: {
@@ -239,6 +243,7 @@ async def send_message(  # noqa: PLR0913 - path, body and dependencies
         caller.user.id,
         lambda: messages.send(db, generations, user=caller.user, chat_id=chat_id, data=data),
         speak=data.speak,
+        models=messages.models_of_send(caller.user, chat_id, data),
     )
     return await _answer(request, turn)
 
@@ -328,6 +333,7 @@ async def regenerate_message(  # noqa: PLR0913 - path and dependencies
             options=options,
         ),
         speak=options is not None and options.speak,
+        models=messages.models_of_reply(caller.user, chat_id, message_id),
     )
     return await _answer(request, turn)
 
@@ -361,6 +367,7 @@ async def continue_message(  # noqa: PLR0913 - path and dependencies
             options=options,
         ),
         speak=options is not None and options.speak,
+        models=messages.models_of_reply(caller.user, chat_id, message_id),
     )
     return await _answer(request, turn)
 

@@ -19,6 +19,7 @@ from cognitia.models.plan import Plan
 from cognitia.models.refresh_token import RefreshToken
 from cognitia.models.stripe_event import StripeEvent
 from cognitia.models.subscription import Subscription, SubscriptionStatus, UsageCounter
+from cognitia.models.usage_daily import GenerationSlot, SubscriptionNotice, UsageDaily
 from cognitia.models.user import User
 
 __all__ = [
@@ -35,6 +36,7 @@ __all__ = [
     "Chunk",
     "Document",
     "EmailToken",
+    "GenerationSlot",
     "Job",
     "LlmCall",
     "Lorebook",
@@ -47,8 +49,10 @@ __all__ = [
     "RefreshToken",
     "StripeEvent",
     "Subscription",
+    "SubscriptionNotice",
     "SubscriptionStatus",
     "UsageCounter",
+    "UsageDaily",
     "User",
     "VoicePermission",
 ]

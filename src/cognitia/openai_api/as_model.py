@@ -6,6 +6,9 @@ sampling shape the prompt exactly as in a 1:1 chat, without storing anything.
 
 from __future__ import annotations
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from cognitia.billing.quotas import ModelsOf
 from cognitia.characters import service as characters
 from cognitia.chats import repository
 from cognitia.chats.context import FALLBACK_USER_NAME, ReplySource, build_request, card
@@ -80,3 +83,16 @@ async def list_ids(db: Database, *, user: User) -> list[str]:
     async with db.read() as session:
         page = await characters.page_for_owner(session, owner=user, limit=200, offset=0)
     return [f"{PREFIX}{c.id}" for c in page[0]]
+
+
+def models_of(user: User, model: str) -> ModelsOf:
+    """The catalogue model a /v1 request names: its own, or its character's."""
+
+    async def read(session: AsyncSession) -> set[str]:
+        character_id = character_id_of(model)
+        if character_id is None:
+            return {model}
+        character = await characters.get_visible(session, user=user, character_id=character_id)
+        return {character.model} if character.model else set()
+
+    return read

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import AsyncGenerator, AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
 from typing import Any
 
 from fastapi import APIRouter, Depends
@@ -38,14 +38,20 @@ router = APIRouter(
 )
 
 _MODEL_ERRORS: dict[int | str, dict[str, Any]] = {
-    403: {"description": "feature_not_in_plan (api_access), budget_exhausted"},
+    403: {
+        "description": "feature_not_in_plan (api_access), budget_exhausted, model_not_in_plan,"
+        " temporarily_banned"
+    },
     404: {"description": "model_not_found: no such model, lane or character of yours"},
     502: {"description": "upstream_rejected (before the first streamed token)"},
     503: {"description": "models_unavailable (before the first streamed token)"},
 }
 _COMPLETION: dict[int | str, dict[str, Any]] = {
     **_MODEL_ERRORS,
-    429: {"description": "quota_exceeded: the plan's messages per day (Retry-After)"},
+    429: {
+        "description": "quota_exceeded: the plan's messages per day; too_many_generations:"
+        " the plan's concurrent generations (Retry-After)"
+    },
     200: {
         "description": "`stream: true`: chunks as SSE, ending with `data: [DONE]`;"
         " otherwise the completion as JSON.",
@@ -80,16 +86,29 @@ async def chat_completions(  # noqa: PLR0913 - FastAPI dependencies, one per ada
 ) -> JSONResponse | EventSourceResponse:
     request = body.to_request()
     service.check_limits(request, settings.llm)
-    charge = await quotas.charge_message(db, user_id=caller.user.id)
+    charge = await quotas.charge_message(
+        db, user_id=caller.user.id, models=as_model.models_of(caller.user, body.model)
+    )
     try:
         # At shutdown a stream in flight gets the same grace as a chat reply (chats/shutdown.py).
         grace = stream_grace_seconds(settings)
-        return await _complete(
-            body, request, caller.user, db=db, models=models, usage=usage, grace=grace
+        answer = await _complete(
+            body,
+            request,
+            caller.user,
+            db=db,
+            models=models,
+            usage=usage,
+            grace=grace,
+            on_end=charge.release,
         )
     except BaseException:  # nothing was answered: the message is not counted
         await charge.refund()
+        await charge.release()
         raise
+    if not body.stream:
+        await charge.release()
+    return answer
 
 
 async def _complete(  # noqa: PLR0913 - the request, whose it is, and the adapters it uses
@@ -101,8 +120,10 @@ async def _complete(  # noqa: PLR0913 - the request, whose it is, and the adapte
     models: ModelRegistry,
     usage: UsageRecorder,
     grace: float,
+    on_end: Callable[[], Awaitable[None]],
 ) -> JSONResponse | EventSourceResponse:
-    """The completion as JSON, or its stream once the first event has come."""
+    """The completion as JSON, or its stream once the first event has come; a stream
+    calls `on_end` when it ends (its generation slot frees)."""
     context = CallContext(user_id=user.id)
     target = parse_target(body.model)
     character_id = as_model.character_id_of(body.model)
@@ -118,12 +139,16 @@ async def _complete(  # noqa: PLR0913 - the request, whose it is, and the adapte
     events = Generator(models, usage, context).stream(request, target)
     first = await anext(events)  # errors before the first event become plain HTTP errors
     include_usage = bool(body.stream_options and body.stream_options.include_usage)
-    chunks = _sse(first, events, include_usage=include_usage)
+    chunks = _sse(first, events, include_usage=include_usage, on_end=on_end)
     return EventSourceResponse(chunks, sep="\n", ping=15, shutdown_grace_period=grace)
 
 
 async def _sse(
-    first: GenerationEvent, rest: AsyncGenerator[GenerationEvent, None], *, include_usage: bool
+    first: GenerationEvent,
+    rest: AsyncGenerator[GenerationEvent, None],
+    *,
+    include_usage: bool,
+    on_end: Callable[[], Awaitable[None]],
 ) -> AsyncIterator[dict[str, str]]:
     stream = openai_format.ChunkStream(new_id(), int(time.time()), include_usage=include_usage)
     try:
@@ -134,7 +159,10 @@ async def _sse(
                 yield {"data": json.dumps(chunk)}
         yield {"data": "[DONE]"}
     finally:
-        await rest.aclose()
+        try:
+            await rest.aclose()
+        finally:
+            await on_end()
 
 
 @router.post("/embeddings", responses=_MODEL_ERRORS)

@@ -524,6 +524,48 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v2/admin/usage/daily": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Daily Usage
+         * @description The usage_daily rows from `start` to `end` (UTC days, both included, at most 366),
+         *     written each night at 00:05 UTC for the day before; totals over the rows.
+         */
+        get: operations["daily_usage_api_v2_admin_usage_daily_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/admin/users/{user_id}/ban": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Lift Ban
+         * @description End the user's temporary ban, and their API keys' (each counts on its own), now;
+         *     their violation points are forgotten.
+         */
+        delete: operations["lift_ban_api_v2_admin_users__user_id__ban_delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v2/usage": {
         parameters: {
             query?: never;
@@ -2093,6 +2135,65 @@ export interface components {
              * @description null: unlimited.
              */
             limit: number | null;
+        };
+        /** DailyUsage */
+        DailyUsage: {
+            /**
+             * Start
+             * Format: date
+             */
+            start: string;
+            /**
+             * End
+             * Format: date
+             */
+            end: string;
+            /** Rows */
+            rows: components["schemas"]["DailyUsageRow"][];
+            totals: components["schemas"]["DailyUsageTotals"];
+        };
+        /**
+         * DailyUsageRow
+         * @description One user's use of one model on one UTC day; `model` is "" on the row holding the
+         *     day's audio seconds (audio is metered per user and day, not per model).
+         */
+        DailyUsageRow: {
+            /**
+             * Day
+             * Format: date
+             */
+            day: string;
+            /** User Id */
+            user_id: string;
+            /** Model */
+            model: string;
+            /** Plan Id */
+            plan_id: string | null;
+            /** Requests */
+            requests: number;
+            /** Prompt Tokens */
+            prompt_tokens: number;
+            /** Completion Tokens */
+            completion_tokens: number;
+            /** Cost Nanousd */
+            cost_nanousd: number;
+            /** Audio Seconds */
+            audio_seconds: number;
+        };
+        /** DailyUsageTotals */
+        DailyUsageTotals: {
+            /** Requests */
+            requests: number;
+            /** Prompt Tokens */
+            prompt_tokens: number;
+            /** Completion Tokens */
+            completion_tokens: number;
+            /** Cost Nanousd */
+            cost_nanousd: number;
+            /** Cost Usd */
+            cost_usd: number;
+            /** Audio Seconds */
+            audio_seconds: number;
         };
         /** DayUsage */
         DayUsage: {
@@ -5363,6 +5464,131 @@ export interface operations {
             };
         };
     };
+    daily_usage_api_v2_admin_usage_daily_get: {
+        parameters: {
+            query: {
+                start: string;
+                end: string;
+                user_id?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DailyUsage"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description admin_required */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description validation_error: bad, inverted or long range */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidationErrorBody"];
+                };
+            };
+            /** @description rate_limited: too many requests in the window (Retry-After, X-RateLimit-*) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    lift_ban_api_v2_admin_users__user_id__ban_delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                user_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description admin_required */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description user_not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidationErrorBody"];
+                };
+            };
+            /** @description rate_limited: too many requests in the window (Retry-After, X-RateLimit-*) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     my_usage_api_v2_usage_get: {
         parameters: {
             query?: {
@@ -5619,7 +5845,7 @@ export interface operations {
                     "application/json": components["schemas"]["OpenAIErrorBody"];
                 };
             };
-            /** @description feature_not_in_plan (api_access), budget_exhausted */
+            /** @description feature_not_in_plan (api_access), budget_exhausted, model_not_in_plan, temporarily_banned */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5637,7 +5863,7 @@ export interface operations {
                     "application/json": components["schemas"]["OpenAIErrorBody"];
                 };
             };
-            /** @description quota_exceeded: the plan's messages per day (Retry-After) */
+            /** @description quota_exceeded: the plan's messages per day; too_many_generations: the plan's concurrent generations (Retry-After) */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -5708,7 +5934,7 @@ export interface operations {
                     "application/json": components["schemas"]["OpenAIErrorBody"];
                 };
             };
-            /** @description feature_not_in_plan (api_access), budget_exhausted */
+            /** @description feature_not_in_plan (api_access), budget_exhausted, model_not_in_plan, temporarily_banned */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8744,7 +8970,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description budget_exhausted: the plan's cost budget for the month is spent */
+            /** @description budget_exhausted: the plan's cost budget for the month is spent; model_not_in_plan: a character's model is not in the plan; temporarily_banned */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8780,7 +9006,7 @@ export interface operations {
                     "application/json": components["schemas"]["ValidationErrorBody"];
                 };
             };
-            /** @description quota_exceeded: the plan's messages per day, or its audio minutes when `speak` is asked (Retry-After) */
+            /** @description quota_exceeded: the plan's messages per day, or its audio minutes when `speak` is asked; too_many_generations: the plan's concurrent generations are running (Retry-After) */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -9176,7 +9402,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description budget_exhausted: the plan's cost budget for the month is spent */
+            /** @description budget_exhausted: the plan's cost budget for the month is spent; model_not_in_plan: a character's model is not in the plan; temporarily_banned */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -9212,7 +9438,7 @@ export interface operations {
                     "application/json": components["schemas"]["ValidationErrorBody"];
                 };
             };
-            /** @description quota_exceeded: the plan's messages per day, or its audio minutes when `speak` is asked (Retry-After) */
+            /** @description quota_exceeded: the plan's messages per day, or its audio minutes when `speak` is asked; too_many_generations: the plan's concurrent generations are running (Retry-After) */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -9285,7 +9511,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description budget_exhausted: the plan's cost budget for the month is spent */
+            /** @description budget_exhausted: the plan's cost budget for the month is spent; model_not_in_plan: a character's model is not in the plan; temporarily_banned */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -9321,7 +9547,7 @@ export interface operations {
                     "application/json": components["schemas"]["ValidationErrorBody"];
                 };
             };
-            /** @description quota_exceeded: the plan's messages per day, or its audio minutes when `speak` is asked (Retry-After) */
+            /** @description quota_exceeded: the plan's messages per day, or its audio minutes when `speak` is asked; too_many_generations: the plan's concurrent generations are running (Retry-After) */
             429: {
                 headers: {
                     [name: string]: unknown;

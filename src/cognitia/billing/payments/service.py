@@ -36,7 +36,7 @@ class Payments:
     @classmethod
     def of(cls, gateway: PaymentGateway, stripe: StripeSettings, public_url: str) -> Payments:
         """The web UI's plans page is where Checkout and the portal return by default."""
-        plans = f"{public_url.rstrip('/')}/#/plans"
+        plans = f"{public_url.rstrip('/')}/plans"
         return cls(
             gateway=gateway,
             grace=timedelta(days=stripe.grace_days),

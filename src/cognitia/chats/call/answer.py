@@ -181,6 +181,7 @@ class Answer:
                     ports.db, ports.generations, user=caller.user, chat_id=caller.chat_id, data=data
                 ),
                 speak=True,
+                models=messages.models_of_send(caller.user, caller.chat_id, data),
             )
         except CognitiaError as exc:
             self.refused = exc
