@@ -132,6 +132,35 @@ test("my plan shows usage bars; the day's last message spent, the chat says when
   expectClean(page);
 });
 
+test("a new character or API key beyond the plan says which plan allows it", async (t) => {
+  const page = await openPage(browser);
+  t.after(() => keepEvidence(page, "plans-features"));
+  const ida = await createPerson("plans-ida", "Ida");
+  await putOnPlan(ida, await makePlan({ max_characters: 1, api_access: false }));
+  await chatWithSomeone(ida); // her one character
+  await signIn(page, ida);
+
+  await page.goto("/characters/new");
+  await page.getByLabel("Name", { exact: true }).fill("Second");
+  await page.getByRole("button", { name: "Create character" }).click();
+  const characters = page.getByRole("alert").filter({ hasText: "Character limit reached" });
+  await characters.waitFor();
+  assert.match(await characters.innerText(), /allows 1 characters/);
+  await characters.getByRole("link", { name: /^See the .+ plan$/ }).waitFor();
+
+  await page.goto("/settings/api-keys");
+  await page.getByLabel("Key name").fill("Scripts");
+  await page.getByLabel("Current password").fill(PASSWORD);
+  await page.getByRole("button", { name: "Create key" }).click();
+  const keys = page.getByRole("alert").filter({ hasText: "API access is not in your plan" });
+  await keys.waitFor();
+  const link = keys.getByRole("link", { name: "See the Pro plan" });
+  assert.equal(await link.getAttribute("href"), "/plans?plan=pro");
+  assert.equal(await keys.locator("time").count(), 0, "a missing feature does not reset by itself");
+  forgive(page, 403);
+  expectClean(page);
+});
+
 test("cancel a plan at the end of its period, then reactivate it", async (t) => {
   const page = await openPage(browser);
   t.after(() => keepEvidence(page, "plans-cancel"));
