@@ -224,6 +224,9 @@ test("the admin page: make a plan, edit its limits, put a person on it", async (
   await edit.getByRole("button", { name: "Save plan" }).click();
   await edit.waitFor({ state: "detached" });
   assert.match(await row.innerText(), /\$4\.50 \/ month\s*7\s/);
+  await page.getByText("New plan", { exact: true }).click(); // folded again
+  await page.evaluate(() => window.scrollTo(0, 0));
+  await screenshot(page, "admin-plans");
 
   await page.getByLabel("Find a person").fill(ned.email);
   await page.getByRole("button", { name: "Search" }).click();
@@ -247,6 +250,5 @@ test("the admin page: make a plan, edit its limits, put a person on it", async (
   assert.equal(current.plan.id, id);
   assert.equal(current.plan.messages_per_day, 7);
   assert.equal(current.grants.extra_messages_per_day, 3);
-  await screenshot(page, "admin-plans");
   expectClean(page);
 });
