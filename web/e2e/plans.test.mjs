@@ -121,7 +121,7 @@ test("my plan shows usage bars; the day's last message spent, the chat says when
   await page.goto(`/chats/${chat.id}`);
   await box.fill("One more?");
   await page.getByRole("button", { name: "Send" }).click();
-  const refusal = page.getByRole("alert").filter({ hasText: "Daily message limit reached" });
+  const refusal = page.locator("form.composer").getByRole("alert").filter({ hasText: "Daily message limit reached" });
   await refusal.waitFor();
   assert.match(await refusal.innerText(), /allows 1 message/);
   const reset = refusal.locator("time");
@@ -133,6 +133,11 @@ test("my plan shows usage bars; the day's last message spent, the chat says when
   const target = new URL(await upgrade.getAttribute("href"), page.url());
   assert.equal(target.pathname, "/plans");
   await screenshot(page, "limit-reached");
+
+  // Another reply to the same message is one of the day's messages too.
+  const last = page.locator("article.message.reply", { hasText: "You said: Hello there" });
+  await last.getByRole("button", { name: "Regenerate" }).click();
+  await last.getByRole("alert").filter({ hasText: "Daily message limit reached" }).waitFor();
 
   await upgrade.click();
   const suggested = target.searchParams.get("plan");
