@@ -89,6 +89,13 @@ test("the pricing page lists the public plans; payments off, it offers no checko
   await page.getByRole("heading", { name: "Pro", exact: true }).waitFor();
   assert.equal(await page.getByRole("button", { name: PAYMENT_BUTTONS }).count(), 0);
   assert.equal(await page.getByRole("link", { name: "Admin" }).count(), 0, "only admins see the admin page");
+
+  await putOnPlan(kim, { id: "basic" });
+  await page.reload();
+  const mine = page.getByRole("region", { name: "Basic" });
+  await mine.getByText("Your plan", { exact: true }).waitFor();
+  assert.equal(await page.getByText("Your plan", { exact: true }).count(), 1, "one plan is marked");
+  assert.equal(await page.getByRole("button", { name: PAYMENT_BUTTONS }).count(), 0);
   await screenshot(page, "plans");
   forgive(page, 404);
   expectClean(page);

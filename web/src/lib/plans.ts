@@ -1,7 +1,7 @@
 // Plans, the person's subscription and usage, and payments (docs/plans.md). The API's shapes
 // come from schema.d.ts (src/cognitia/billing/schemas.py); the payment routes may be absent
 // (payments off, or a server without them), which reads as "payments off".
-import { ApiError, api, type Schema } from "./api";
+import { api, type Schema } from "./api";
 
 export type Plan = Schema<"PlanRead">;
 export type Subscription = Schema<"SubscriptionRead">;
@@ -34,14 +34,14 @@ export const plans = {
 
 // ---- Payments (Stripe Checkout and the billing portal, when the server has a key) -----
 
-/** Whether this server takes payments; a server without the route (404) does not. */
+/** Whether this server takes payments. A server without the route (404) does not, and
+ * when the answer cannot be had no payment button is better than a broken one. */
 export async function paymentsEnabled(): Promise<boolean> {
   try {
     const answer = await api.get<{ enabled: boolean }>(`${SUBSCRIPTION}/payments`);
     return answer.enabled === true;
-  } catch (error) {
-    if (error instanceof ApiError) return false;
-    throw error;
+  } catch {
+    return false;
   }
 }
 
