@@ -57,8 +57,8 @@ async def test_checkout_makes_a_customer_once_and_a_session_for_the_plan(
     assert first_form["line_items[0][price]"] == "price_pro"
     assert second_form["line_items[0][price]"] == "price_basic"
     assert first_form["subscription_data[metadata][user_id]"] == user.id
-    assert first_form["success_url"] == "http://localhost:8000/#/plans?checkout=success"
-    assert first_form["cancel_url"] == "http://localhost:8000/#/plans?checkout=cancel"
+    assert first_form["success_url"] == "http://localhost:8000/plans?checkout=success"
+    assert first_form["cancel_url"] == "http://localhost:8000/plans?checkout=cancel"
     assert second.status_code == 200, second.text
 
 
@@ -120,7 +120,7 @@ async def test_the_portal_is_for_people_who_subscribed(
     assert portal.status_code == 200, portal.text
     assert portal.json()["url"].startswith("https://billing.stripe.test/p/session/")
     form = fake_stripe.last("/v1/billing_portal/sessions").form
-    assert form == {"customer": f"cus_{user_id}", "return_url": "http://localhost:8000/#/plans"}
+    assert form == {"customer": f"cus_{user_id}", "return_url": "http://localhost:8000/plans"}
 
 
 async def test_a_stripe_error_is_a_502_without_its_message(

@@ -26,9 +26,10 @@ export function launch(extraArgs = []) {
 }
 
 /** A fresh context (a person) and page; every console error or page error is kept
- * on `page.problems` and `expectClean(page)` fails the test if there are any. */
-export async function openPage(browser, { width = 1280, height = 800 } = {}) {
-  const context = await browser.newContext({ baseURL: BASE_URL, viewport: { width, height } });
+ * on `page.problems` and `expectClean(page)` fails the test if there are any.
+ * `timezoneId`: the person's time zone (the browser's own, UTC here, otherwise). */
+export async function openPage(browser, { width = 1280, height = 800, timezoneId } = {}) {
+  const context = await browser.newContext({ baseURL: BASE_URL, viewport: { width, height }, timezoneId });
   const page = await context.newPage();
   page.problems = [];
   page.on("console", (message) => {

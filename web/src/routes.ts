@@ -19,6 +19,9 @@ import ApiKeys from "./pages/settings/ApiKeys.svelte";
 import Personas from "./pages/settings/Personas.svelte";
 import Profile from "./pages/settings/Profile.svelte";
 import Usage from "./pages/settings/Usage.svelte";
+import MyPlan from "./pages/settings/Plan.svelte";
+import Pricing from "./pages/plans/Pricing.svelte";
+import Admin from "./pages/admin/Admin.svelte";
 
 export type Page = Component<{ params: Record<string, string> }>;
 
@@ -27,14 +30,16 @@ export interface Route {
   page: Page;
   title: string;
   public?: boolean;
+  /** A narrow column (the sign-in pages). */
+  narrow?: boolean;
 }
 
 export const routes: Route[] = [
-  { path: "/login", page: Login, title: "Sign in", public: true },
-  { path: "/register", page: Register, title: "Create an account", public: true },
-  { path: "/verify-email", page: VerifyEmail, title: "Verify your e-mail", public: true },
-  { path: "/forgot-password", page: ForgotPassword, title: "Forgot password", public: true },
-  { path: "/reset-password", page: ResetPassword, title: "Choose a new password", public: true },
+  { path: "/login", page: Login, title: "Sign in", public: true, narrow: true },
+  { path: "/register", page: Register, title: "Create an account", public: true, narrow: true },
+  { path: "/verify-email", page: VerifyEmail, title: "Verify your e-mail", public: true, narrow: true },
+  { path: "/forgot-password", page: ForgotPassword, title: "Forgot password", public: true, narrow: true },
+  { path: "/reset-password", page: ResetPassword, title: "Choose a new password", public: true, narrow: true },
   { path: "/characters", page: MyCharacters, title: "My characters" },
   { path: "/characters/new", page: CharacterEditor, title: "New character" },
   { path: "/characters/import", page: ImportCard, title: "Import a card" },
@@ -50,4 +55,7 @@ export const routes: Route[] = [
   { path: "/settings/personas", page: Personas, title: "Personas" },
   { path: "/settings/api-keys", page: ApiKeys, title: "API keys" },
   { path: "/settings/usage", page: Usage, title: "Usage" },
+  { path: "/settings/plan", page: MyPlan, title: "My plan" },
+  { path: "/plans", page: Pricing, title: "Plans and pricing", public: true },
+  { path: "/admin", page: Admin, title: "Admin" },
 ];

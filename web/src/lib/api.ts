@@ -12,6 +12,10 @@ export class ApiError extends Error {
     readonly status: number,
     readonly code: string,
     readonly detail: string,
+    /** The whole error body: a refusal's own fields (`limit`, `reset_at`, `upgrade_to`...). */
+    readonly body: Record<string, unknown> = {},
+    /** Retry-After, in seconds, when the answer had one. */
+    readonly retryAfter: number | null = null,
   ) {
     super(detail);
   }
@@ -108,10 +112,12 @@ async function sessionRefused(response: Response): Promise<boolean> {
 }
 
 export async function asError(response: Response): Promise<ApiError> {
+  const seconds = Number.parseInt(response.headers.get("Retry-After") ?? "", 10);
+  const retryAfter = Number.isFinite(seconds) ? seconds : null;
   try {
     const body = await response.json();
     const detail = typeof body.detail === "string" ? body.detail : JSON.stringify(body.detail);
-    return new ApiError(response.status, body.error ?? "http_error", detail);
+    return new ApiError(response.status, body.error ?? "http_error", detail, body, retryAfter);
   } catch {
     return new ApiError(response.status, "http_error", response.statusText || "Request failed");
   }

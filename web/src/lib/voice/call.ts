@@ -24,11 +24,13 @@ export interface CallState {
   /** The caption being spoken now. */
   caption: string;
   error: string | null;
+  /** The server's code for `error` (a refusal by the plan is shown as one). */
+  errorCode: string | null;
   ended: string | null;
 }
 
 export function newCallState(): CallState {
-  return { phase: "connecting", muted: false, lines: [], caption: "", error: null, ended: null };
+  return { phase: "connecting", muted: false, lines: [], caption: "", error: null, errorCode: null, ended: null };
 }
 
 type ServerEvent =
@@ -143,6 +145,7 @@ export class Call {
       microphone.setMuted(this.state.muted);
     } catch (err) {
       this.state.error = `The microphone could not be opened: ${err instanceof Error ? err.message : err}`;
+      this.state.errorCode = null;
       this.hangUp();
     }
   }
@@ -155,7 +158,7 @@ export class Call {
         return;
       case "speech.started":
         this.bargeIn();
-        this.state.error = null; // a failure of the turn before is over
+        this.state.error = this.state.errorCode = null; // a failure of the turn before is over
         this.state.phase = "hearing";
         return;
       case "speech.stopped":
@@ -187,6 +190,7 @@ export class Call {
       case "error":
         this.lastError = event.detail;
         this.state.error = event.detail;
+        this.state.errorCode = event.code;
         return;
     }
   }
