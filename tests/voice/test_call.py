@@ -19,7 +19,14 @@ import httpx
 import pytest
 
 from cognitia.app import create_app
-from cognitia.config import BillingSettings, Settings, TranscriptionSettings, VoiceSettings
+from cognitia.billing.bans import user_subject
+from cognitia.config import (
+    BanSettings,
+    BillingSettings,
+    Settings,
+    TranscriptionSettings,
+    VoiceSettings,
+)
 from cognitia.llm.runner.supervisor import ChildRunner
 from cognitia.runtime import Runtime
 from cognitia.voice import catalogue, transcribers
@@ -499,6 +506,22 @@ async def test_a_plan_without_live_calls_is_closed_4403(
 
     assert code == 4403
     assert [(f["type"], f["code"]) for f in frames] == [("error", "feature_not_in_plan")]
+
+
+async def test_a_banned_person_is_closed_4403_before_the_call_starts(
+    database_url: str, tmp_path: Path, upstream: FakeUpstream, settings: Settings
+) -> None:
+    bans = BillingSettings(bans=BanSettings(threshold=1, duration_seconds=600))
+    async with serving(settings.model_copy(update={"billing": bans})) as (url, http, runtime):
+        token, chat_id = await person_with_chat(http, runtime)
+        me = (await http.get("/api/v2/auth/me", headers=bearer(token))).json()
+        await runtime.bans.violation(user_subject(me["id"]))  # as a 429 over HTTP adds
+        refused = await CallClient.open(url, chat_id)
+        await refused.start(token=token)
+        code, frames = await refused.closed()
+
+    assert code == 4403
+    assert [(f["type"], f["code"]) for f in frames] == [("error", "temporarily_banned")]
 
 
 async def test_a_calls_turn_is_one_of_the_days_messages_and_its_audio_is_metered(

@@ -12,11 +12,17 @@ from __future__ import annotations
 
 import time
 
+from cognitia.billing.errors import TemporarilyBanned
 from cognitia.cache.ports import Cache, RateLimit, RateLimiter
 from cognitia.config import BanSettings
 
 _BAN = "ban:"
 _POINTS = "violations:"
+
+
+def user_subject(user_id: str) -> str:
+    """A signed-in person's subject: their points and ban, whatever route or socket."""
+    return f"user:{user_id}"
 
 
 class Bans:
@@ -40,6 +46,11 @@ class Bans:
         if until is None:
             return 0
         return max(0, int(float(until) - time.time() + 0.999))
+
+    async def refuse_if_banned(self, subject: str) -> None:
+        """403 temporarily_banned, with Retry-After, while `subject` is banned."""
+        if banned_for := await self.seconds_left(subject):
+            raise TemporarilyBanned(banned_for)
 
     async def violation(self, subject: str) -> None:
         """A refusal: count its points, and ban once they reach the threshold."""

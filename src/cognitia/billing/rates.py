@@ -23,8 +23,7 @@ from fastapi import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from cognitia.auth import api_keys, tokens
-from cognitia.billing.bans import Bans
-from cognitia.billing.errors import TemporarilyBanned
+from cognitia.billing.bans import Bans, user_subject
 from cognitia.cache.ports import RateDecision, RateLimit
 from cognitia.config import RateLimitSettings, Settings
 from cognitia.errors import CognitiaError, TooManyRequests
@@ -47,7 +46,7 @@ def subject_of(request: Request, settings: Settings) -> tuple[str, bool]:
         claims = tokens.decode(settings.jwt_secret.get_secret_value(), token, "access")
     except CognitiaError:
         return f"ip:{client_ip(request)}", False
-    return f"user:{claims.user_id}", True
+    return user_subject(claims.user_id), True
 
 
 def key_subject(key_hash: str) -> str:
@@ -75,9 +74,7 @@ def rate_limited(route_class: RouteClass) -> Callable[..., Awaitable[None]]:
     async def check(request: Request, limiter: RateLimiterDep, settings: SettingsDep) -> None:
         limits = settings.billing.rate_limits
         subject, signed_in = subject_of(request, settings)
-        banned_for = await bans_of(request).seconds_left(subject)
-        if banned_for:
-            raise TemporarilyBanned(banned_for)
+        await bans_of(request).refuse_if_banned(subject)
         allowed = rate_for(limits, route_class, signed_in=signed_in)
         if allowed == 0:
             return

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from cognitia.auth.dependencies import AdminUser
 from cognitia.auth.schemas import ResourceId
 from cognitia.billing import metrics
+from cognitia.billing.bans import user_subject
 from cognitia.billing.errors import UserNotFound
 from cognitia.billing.rates import bans_of, key_subject
 from cognitia.billing.repository import get_user
@@ -72,5 +73,5 @@ async def lift_ban(
         raise UserNotFound()
     hashes = await session.scalars(select(ApiKey.key_hash).where(ApiKey.user_id == user_id))
     bans = bans_of(request)
-    for subject in [f"user:{user_id}", *(key_subject(h) for h in hashes)]:
+    for subject in [user_subject(user_id), *(key_subject(h) for h in hashes)]:
         await bans.lift(subject)

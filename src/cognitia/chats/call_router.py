@@ -21,6 +21,7 @@ from fastapi import APIRouter, WebSocket
 from starlette.websockets import WebSocketDisconnect, WebSocketState
 
 from cognitia.auth.dependencies import authenticate_token
+from cognitia.billing.bans import user_subject
 from cognitia.chats import messages, service
 from cognitia.chats.call import protocol
 from cognitia.chats.call.answer import Caller, CallPorts, VoiceOf
@@ -73,6 +74,8 @@ async def _call(websocket: WebSocket, chat_id: str) -> int:
     start = await _start(websocket, calls.settings.start_timeout_seconds)
     token = _header_token(websocket) or start.token or ""
     principal = await authenticate_token(runtime.db, runtime.settings, token, route_path=ROUTE)
+    # Outside the HTTP rate-limit dependency (it needs a Request): the ban is checked here.
+    await runtime.bans.refuse_if_banned(user_subject(principal.user.id))
     caller = Caller(principal.user, chat_id, start.character_id, start.language)
     voice_name = await _admissible(runtime, caller)
     turns, ports = _voice_ports(runtime)
