@@ -55,6 +55,94 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/health/db": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Database Health */
+        get: operations["database_health_health_db_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/health/redis": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Redis Health */
+        get: operations["redis_health_health_redis_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/health/llm": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Llm Health */
+        get: operations["llm_health_health_llm_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/health/all": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** All Health */
+        get: operations["all_health_health_all_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/billing/stripe/webhook": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Webhook
+         * @description Stripe's events, verified by their signature; answered 200 once applied or ignored.
+         */
+        post: operations["webhook_api_v2_billing_stripe_webhook_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v2/auth/register": {
         parameters: {
             query?: never;
@@ -420,6 +508,66 @@ export interface paths {
          * @description Undo a cancellation before the period ends.
          */
         post: operations["reactivate_api_v2_subscription_reactivate_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/subscription/payments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Payments State
+         * @description Whether plans can be bought here; no sign-in needed.
+         */
+        get: operations["payments_state_api_v2_subscription_payments_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/subscription/checkout": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Checkout
+         * @description Stripe Checkout for a plan; a paying user's subscription is moved to it instead.
+         */
+        post: operations["checkout_api_v2_subscription_checkout_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/subscription/portal": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Portal
+         * @description Stripe's customer portal: invoices, payment method, cancelling.
+         */
+        post: operations["portal_api_v2_subscription_portal_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2123,6 +2271,25 @@ export interface components {
             /** Persona Id */
             persona_id?: string | null;
         };
+        /** CheckoutCreate */
+        CheckoutCreate: {
+            /** Plan Id */
+            plan_id: string;
+        };
+        /**
+         * CheckoutRead
+         * @description Either a Checkout page to send the user to, or (a paying user) their subscription
+         *     moved to the plan: `url` null, `changed` true; the plan applies once Stripe confirms.
+         */
+        CheckoutRead: {
+            /** Url */
+            url: string | null;
+            /**
+             * Changed
+             * @default false
+             */
+            changed?: boolean;
+        };
         /** Counter */
         Counter: {
             /**
@@ -2872,6 +3039,14 @@ export interface components {
             /** Share Private */
             share_private: boolean;
         };
+        /** PaymentsRead */
+        PaymentsRead: {
+            /**
+             * Enabled
+             * @description false: no payment routes; everyone is on admin-set plans.
+             */
+            enabled: boolean;
+        };
         /** PersonaCreate */
         PersonaCreate: {
             /** Name */
@@ -2949,6 +3124,8 @@ export interface components {
             monthly_budget_cents?: number | null;
             /** Models Allowed */
             models_allowed?: string[] | null;
+            /** Stripe Price Id */
+            stripe_price_id?: string | null;
             /** Id */
             id: string;
             /** Name */
@@ -3016,6 +3193,11 @@ export interface components {
              * @description Catalogue models; null: all.
              */
             models_allowed: string[] | null;
+            /**
+             * Stripe Price Id
+             * @description The Stripe price it sells for; null: not for sale.
+             */
+            stripe_price_id?: string | null;
         };
         /**
          * PlanUpdate
@@ -3038,6 +3220,8 @@ export interface components {
             monthly_budget_cents?: number | null;
             /** Models Allowed */
             models_allowed?: string[] | null;
+            /** Stripe Price Id */
+            stripe_price_id?: string | null;
             /** Name */
             name?: string | null;
             /** Public */
@@ -3048,6 +3232,11 @@ export interface components {
             live_calls?: boolean | null;
             /** Api Access */
             api_access?: boolean | null;
+        };
+        /** PortalRead */
+        PortalRead: {
+            /** Url */
+            url: string;
         };
         /** RefreshRequest */
         RefreshRequest: {
@@ -3206,6 +3395,11 @@ export interface components {
             current_period_end: string | null;
             /** Cancel At Period End */
             cancel_at_period_end: boolean;
+            /**
+             * Billed By Stripe
+             * @description Paid through Stripe: the billing portal manages it (payments on).
+             */
+            billed_by_stripe: boolean;
             grants: components["schemas"]["Grants"];
         };
         /**
@@ -3450,6 +3644,19 @@ export interface components {
             /** Default */
             default: boolean;
         };
+        /** WebhookRead */
+        WebhookRead: {
+            /**
+             * Received
+             * @default true
+             */
+            received?: boolean;
+            /**
+             * Outcome
+             * @description applied, duplicate, stale, ignored, unknown_customer
+             */
+            outcome: string;
+        };
         /**
          * ErrorBody
          * @description Every error outside /v1: a stable code, and a message for people.
@@ -3586,6 +3793,180 @@ export interface operations {
                 };
                 content: {
                     "application/json": unknown;
+                };
+            };
+            /** @description rate_limited: too many requests in the window (Retry-After, X-RateLimit-*) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    database_health_health_db_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                };
+            };
+            /** @description rate_limited: too many requests in the window (Retry-After, X-RateLimit-*) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    redis_health_health_redis_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                };
+            };
+            /** @description rate_limited: too many requests in the window (Retry-After, X-RateLimit-*) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    llm_health_health_llm_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                };
+            };
+            /** @description rate_limited: too many requests in the window (Retry-After, X-RateLimit-*) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    all_health_health_all_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                };
+            };
+            /** @description rate_limited: too many requests in the window (Retry-After, X-RateLimit-*) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    webhook_api_v2_billing_stripe_webhook_post: {
+        parameters: {
+            query?: never;
+            header?: {
+                "stripe-signature"?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookRead"];
+                };
+            };
+            /** @description invalid_signature, invalid_payload */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description payments_disabled */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidationErrorBody"];
                 };
             };
             /** @description rate_limited: too many requests in the window (Retry-After, X-RateLimit-*) */
@@ -4929,7 +5310,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description no_subscription, subscription_ended */
+            /** @description no_subscription, subscription_ended, managed_by_stripe */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -4985,7 +5366,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description no_subscription, subscription_ended */
+            /** @description no_subscription, subscription_ended, managed_by_stripe */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -4996,6 +5377,205 @@ export interface operations {
             };
             /** @description rate_limited: too many requests in the window (Retry-After, X-RateLimit-*) */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    payments_state_api_v2_subscription_payments_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaymentsRead"];
+                };
+            };
+            /** @description rate_limited: too many requests in the window (Retry-After, X-RateLimit-*) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    checkout_api_v2_subscription_checkout_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CheckoutCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CheckoutRead"];
+                };
+            };
+            /** @description bad_request, malformed_json: the body could not be read */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description forbidden: the account or the API key's scope may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description payments_disabled, plan_not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description plan_not_purchasable, already_on_plan */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidationErrorBody"];
+                };
+            };
+            /** @description rate_limited: too many requests in the window (Retry-After, X-RateLimit-*) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description payment_provider_error */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    portal_api_v2_subscription_portal_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PortalRead"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description forbidden: the account or the API key's scope may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description payments_disabled */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description no_customer */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description rate_limited: too many requests in the window (Retry-After, X-RateLimit-*) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description payment_provider_error */
+            502: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5128,7 +5708,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description plan_exists */
+            /** @description plan_exists, stripe_price_taken */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -5210,6 +5790,15 @@ export interface operations {
             };
             /** @description user_not_found, plan_not_found */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description stripe_price_taken */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
