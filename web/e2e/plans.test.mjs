@@ -283,6 +283,7 @@ test("the admin page's daily usage: per day and in total, for everyone or one pe
   const rows = await table.locator("tbody tr").allInnerTexts();
   assert.deepEqual(rows.map(spaced), ["2026-01-10 3 1,500 $0.0045 1.5", "2026-01-11 2 1,000 $0.0025 0"]);
   assert.equal(spaced(await table.locator("tfoot tr").innerText()), "Total 5 2,500 $0.007 1.5");
+  await section.getByLabel("To").blur();
   await section.scrollIntoViewIfNeeded();
   await screenshot(page, "admin-daily-usage");
 
