@@ -54,24 +54,34 @@ async function deliver(type, object) {
   assert.equal(answer.outcome, "applied");
 }
 
+/** A subscription as Stripe sends it, its period on its item. */
+function subscriptionOf(person, price, { cancelAtPeriodEnd = false } = {}) {
+  const id = `sub_e2e_${person.id.slice(0, 8)}`;
+  return {
+    id, object: "subscription", customer: customerOf(person), status: "active",
+    cancel_at_period_end: cancelAtPeriodEnd, metadata: { user_id: person.id },
+    items: { object: "list", data: [{
+      id: `si_${id}`, object: "subscription_item", price: { id: price, object: "price" },
+      quantity: 1, current_period_end: Math.floor(Date.now() / 1000) + 30 * 86_400,
+    }] },
+  };
+}
+
+/** The customer the stand-in made at Checkout is not known here; the server finds the
+ * person by the user id our Checkout put in the metadata, as for any first event. */
+function customerOf(person) {
+  return `cus_e2e_${person.id.slice(0, 8)}`;
+}
+
 /** What Stripe sends once `person` paid for `price`: the session, then the subscription. */
 async function stripeConfirms(person, price) {
-  const subscription = `sub_e2e_${person.id.slice(0, 8)}`;
-  const customer = `cus_e2e_${person.id.slice(0, 8)}`;
-  const metadata = { user_id: person.id };
+  const subscription = subscriptionOf(person, price);
   await deliver("checkout.session.completed", {
     id: `cs_test_e2e_${events}`, object: "checkout.session", mode: "subscription",
-    client_reference_id: person.id, customer, subscription, metadata,
+    client_reference_id: person.id, customer: subscription.customer, subscription: subscription.id,
+    metadata: { user_id: person.id },
   });
-  const periodEnd = Math.floor(Date.now() / 1000) + 30 * 86_400;
-  await deliver("customer.subscription.created", {
-    id: subscription, object: "subscription", customer, status: "active", cancel_at_period_end: false,
-    items: { object: "list", data: [{
-      id: `si_${subscription}`, object: "subscription_item", price: { id: price, object: "price" },
-      quantity: 1, current_period_end: periodEnd,
-    }] },
-    metadata,
-  });
+  await deliver("customer.subscription.created", subscription);
 }
 
 test("upgrade through Checkout; once Stripe confirms, My plan opens the billing portal", async (t) => {
@@ -105,6 +115,12 @@ test("upgrade through Checkout; once Stripe confirms, My plan opens the billing 
   await screenshot(page, "my-plan-stripe");
   await manage.click();
   await page.waitForURL(PORTAL);
+
+  // Cancelled in the portal: Stripe says so, and My plan says where to take it back.
+  await deliver("customer.subscription.updated", subscriptionOf(ada, "price_basic", { cancelAtPeriodEnd: true }));
+  await page.goto("/settings/plan");
+  await page.getByText('To keep it, use "Manage billing".').waitFor();
+  assert.equal(await page.getByRole("button", { name: "Reactivate" }).count(), 0);
   expectClean(page);
 });
 

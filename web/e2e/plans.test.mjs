@@ -273,8 +273,10 @@ test("the admin page's daily usage: per day and in total, for everyone or one pe
   await page.goto("/admin");
   const section = page.getByRole("region", { name: "Daily usage" });
   await section.getByText("Everyone on this server", { exact: false }).waitFor();
-  // The last 30 days: the stack's rows (tests/e2e/test_web_ui.py) are from January 2026.
-  await section.getByText("No usage recorded yet (aggregated daily at 00:05 UTC).").waitFor();
+  const [from, to] = [await section.getByLabel("From").inputValue(), await section.getByLabel("To").inputValue()];
+  assert.equal(Date.parse(to) - Date.parse(from), 29 * 86_400_000, "the last 30 days by default");
+
+  // The stack's usage_daily rows (tests/e2e/test_web_ui.py) are from January 2026.
 
   await section.getByLabel("From").fill("2026-01-01");
   await section.getByLabel("To").fill("2026-01-31");
