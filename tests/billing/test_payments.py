@@ -123,6 +123,22 @@ async def test_the_portal_is_for_people_who_subscribed(
     assert form == {"customer": f"cus_{user_id}", "return_url": "http://localhost:8000/plans"}
 
 
+async def test_the_current_subscription_tells_whether_stripe_bills_it(stripe_app: App) -> None:
+    user_id, headers = await customer(stripe_app)
+    client = stripe_app[1]
+
+    before = await current(stripe_app, headers)
+    await applied(client, event("customer.subscription.created", sub(user_id), created=T0))
+    paying = await current(stripe_app, headers)
+    ended = sub(user_id, status="canceled")
+    await applied(client, event("customer.subscription.deleted", ended, created=T0 + 5))
+    after = await current(stripe_app, headers)
+
+    assert (before["billed_by_stripe"], before["on_default_plan"]) == (False, True)
+    assert (paying["billed_by_stripe"], paying["plan"]["id"]) == (True, "pro")
+    assert (after["billed_by_stripe"], after["on_default_plan"]) == (False, True)
+
+
 async def test_a_stripe_error_is_a_502_without_its_message(
     stripe_app: App, fake_stripe: FakeStripe
 ) -> None:

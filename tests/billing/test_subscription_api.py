@@ -252,6 +252,7 @@ async def test_an_admin_creates_a_plan_and_puts_someone_on_it(
     assert (created.json()["messages_per_day"], created.json()["live_calls"]) == (None, False)
     assert (again.status_code, again.json()["error"]) == (409, "plan_exists")
     assert (current["plan"]["id"], current["on_default_plan"]) == ("team", False)
+    assert current["billed_by_stripe"] is False  # an admin's plan: no charge is made
     assert "team" in [p["id"] for p in listed.json()]
 
 

@@ -264,3 +264,37 @@ test("the admin page: make a plan, edit its limits, put a person on it", async (
   assert.equal(current.grants.extra_messages_per_day, 3);
   expectClean(page);
 });
+
+test("the admin page's daily usage: per day and in total, for everyone or one person", async (t) => {
+  const page = await openPage(browser);
+  t.after(() => keepEvidence(page, "plans-daily-usage"));
+  const pia = await createPerson("plans-pia", "Pia");
+  await signIn(page, OWNER);
+  await page.goto("/admin");
+  const section = page.getByRole("region", { name: "Daily usage" });
+  await section.getByText("Everyone on this server", { exact: false }).waitFor();
+  const [from, to] = [await section.getByLabel("From").inputValue(), await section.getByLabel("To").inputValue()];
+  assert.equal(Date.parse(to) - Date.parse(from), 29 * 86_400_000, "the last 30 days by default");
+
+  // The stack's usage_daily rows (tests/e2e/test_web_ui.py) are from January 2026.
+
+  await section.getByLabel("From").fill("2026-01-01");
+  await section.getByLabel("To").fill("2026-01-31");
+  const table = section.getByRole("table", { name: "Daily usage" });
+  await table.waitFor();
+  const rows = await table.locator("tbody tr").allInnerTexts();
+  assert.deepEqual(rows.map(spaced), ["2026-01-10 3 1,500 $0.0045 1.5", "2026-01-11 2 1,000 $0.0025 0"]);
+  assert.equal(spaced(await table.locator("tfoot tr").innerText()), "Total 5 2,500 $0.007 1.5");
+  await section.getByLabel("To").blur();
+  await section.scrollIntoViewIfNeeded();
+  await screenshot(page, "admin-daily-usage");
+
+  await page.getByLabel("Find a person").fill(pia.email);
+  await page.getByRole("button", { name: "Search" }).click();
+  await page.getByRole("button", { name: `Choose ${pia.email}` }).click();
+  await section.getByText(`For ${pia.email}.`).waitFor();
+  await section.getByText("No usage recorded yet (aggregated daily at 00:05 UTC).").waitFor();
+  await section.getByRole("button", { name: "Show everyone" }).click();
+  await table.waitFor();
+  expectClean(page);
+});

@@ -102,6 +102,9 @@ class SubscriptionRead(BaseModel):
     status: SubscriptionStatus
     current_period_end: datetime | None
     cancel_at_period_end: bool
+    billed_by_stripe: bool = Field(
+        description="Paid through Stripe: the billing portal manages it (payments on)."
+    )
     grants: Grants
 
 

@@ -49,7 +49,17 @@ async def current(session: AsyncSession, quotas: Quotas, *, user_id: str) -> Sub
         status=row.status if row and row.plan_id else SubscriptionStatus.ACTIVE,
         current_period_end=row.current_period_end if row else None,
         cancel_at_period_end=bool(row and row.cancel_at_period_end),
+        billed_by_stripe=row is not None and _billed_by_stripe(row),
         grants=Grants.model_validate(row) if row else Grants(),
+    )
+
+
+def _billed_by_stripe(row: Subscription) -> bool:
+    """A paid plan whose Stripe subscription has not ended: the portal is where it changes."""
+    return (
+        row.plan_id is not None
+        and row.stripe_subscription_id is not None
+        and row.status != SubscriptionStatus.CANCELED
     )
 
 

@@ -3395,6 +3395,11 @@ export interface components {
             current_period_end: string | null;
             /** Cancel At Period End */
             cancel_at_period_end: boolean;
+            /**
+             * Billed By Stripe
+             * @description Paid through Stripe: the billing portal manages it (payments on).
+             */
+            billed_by_stripe: boolean;
             grants: components["schemas"]["Grants"];
         };
         /**
