@@ -23,6 +23,7 @@ from cognitia.billing.payments.events import PaymentEvent, event_from
 from cognitia.billing.payments.ports import CheckoutRequest
 from cognitia.billing.providers.stripe_http import StripeHttpClient
 from cognitia.config import StripeSettings
+from cognitia.kit.tls import client_context
 
 log = logging.getLogger(__name__)
 TIMEOUT = httpx.Timeout(30.0, connect=10.0)
@@ -49,7 +50,7 @@ class StripeGateway:
         # Off: a self-hosted server tells Stripe nothing about itself, and the SDK would
         # otherwise read and write ~/.config/stripe/telemetry_id on the event loop.
         stripe.enable_telemetry = False
-        self._http = httpx.AsyncClient(timeout=TIMEOUT)
+        self._http = httpx.AsyncClient(timeout=TIMEOUT, verify=client_context())
         self._client = stripe.StripeClient(
             settings.secret_key.get_secret_value(),
             base_addresses={"api": settings.api_base.rstrip("/")},

@@ -15,6 +15,7 @@ from typing import Any
 
 import httpx
 
+from cognitia.kit.tls import client_context
 from cognitia.llm.catalogue import EmbedderConfig, ProviderConfig
 from cognitia.llm.ports import (
     ProviderError,
@@ -46,6 +47,7 @@ class OpenAIEmbedder:
         if key:
             headers["Authorization"] = f"Bearer {key}"
         self._client = httpx.AsyncClient(
+            verify=client_context(),
             base_url=(provider.base_url or OPENAI_BASE_URL).rstrip("/"),
             headers=headers,
             timeout=httpx.Timeout(

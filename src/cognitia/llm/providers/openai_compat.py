@@ -21,6 +21,7 @@ from typing import Any, Protocol
 import httpx
 from httpx_sse import EventSource, ServerSentEvent
 
+from cognitia.kit.tls import client_context
 from cognitia.llm.catalogue import ProviderConfig
 from cognitia.llm.ports import (
     ChatRequest,
@@ -130,6 +131,7 @@ class SSEChatModel:
         merged = httpx.Headers(headers)
         merged.update(config.headers)  # case-insensitive: a configured header wins
         self._client = httpx.AsyncClient(
+            verify=client_context(),
             base_url=base_url.rstrip("/") + "/",
             headers=merged,
             timeout=httpx.Timeout(config.timeout_seconds, connect=config.connect_timeout_seconds),

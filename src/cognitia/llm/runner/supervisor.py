@@ -27,6 +27,7 @@ from typing import Literal, Protocol
 import httpx
 
 from cognitia.config import RunnerSettings
+from cognitia.kit.tls import client_context
 from cognitia.llm.ports import ProviderUnavailable
 from cognitia.llm.runner import protocol
 
@@ -112,7 +113,7 @@ class ChildRunner:
         self.process: asyncio.subprocess.Process | None = None
 
     def transport(self) -> httpx.AsyncBaseTransport:
-        return httpx.AsyncHTTPTransport(uds=self.socket)
+        return httpx.AsyncHTTPTransport(uds=self.socket, verify=client_context())
 
     async def start(self) -> None:
         if self._task is None:

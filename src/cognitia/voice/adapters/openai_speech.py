@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import httpx
 
+from cognitia.kit.tls import client_context
 from cognitia.llm.ports import ProviderUnavailable
 from cognitia.llm.runner.supervisor import Runner
 from cognitia.voice.errors import SpeechRejected, UnsupportedFormat, VoiceUnavailable
@@ -44,6 +45,7 @@ class OpenAISpeech:
         headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
         transport = runner.transport() if runner is not None else None
         self._client = httpx.AsyncClient(
+            verify=client_context(),
             base_url=base_url.rstrip("/") + "/",
             headers=headers,
             transport=transport,

@@ -16,6 +16,7 @@ from typing import Any
 
 import httpx
 
+from cognitia.kit.tls import client_context
 from cognitia.llm.ports import ProviderUnavailable
 from cognitia.llm.runner.supervisor import Runner
 from cognitia.voice.errors import AudioTooLarge, AudioTooLong, UnsupportedAudio, VoiceUnavailable
@@ -52,6 +53,7 @@ class OpenAITranscriber:
         self._timeout = timeout_seconds
         headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
         self._client = httpx.AsyncClient(
+            verify=client_context(),
             base_url=base_url.rstrip("/") + "/",
             headers=headers,
             transport=runner.transport() if runner is not None else None,

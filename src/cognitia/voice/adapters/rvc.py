@@ -23,6 +23,7 @@ from urllib.parse import quote
 import httpx
 
 from cognitia.config import ConversionEntry
+from cognitia.kit.tls import client_context
 from cognitia.voice.errors import VoiceUnavailable
 from cognitia.voice.ports import MEDIA_TYPES, Audio
 from cognitia.voice.wavfile import parse
@@ -46,6 +47,7 @@ class RvcConverter:
         self._model: str | None = None  # what this process last loaded there
         self._params: dict[str, object] | None = None
         self._client = httpx.AsyncClient(
+            verify=client_context(),
             base_url=base_url.rstrip("/") + "/",
             timeout=httpx.Timeout(timeout_seconds, connect=min(5.0, timeout_seconds)),
         )
