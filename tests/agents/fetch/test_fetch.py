@@ -8,15 +8,18 @@ addresses, other names, or redirects from that site, none of which the allow-lis
 from __future__ import annotations
 
 import asyncio
+import ssl
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 
 import pytest
 import pytest_asyncio
+import trustme
 
 from cognitia.agents.fetch import (
     BlockedAddress,
     DnsFailed,
+    FetchError,
     FetchTimeout,
     InvalidUrl,
     TooManyRedirects,
@@ -196,3 +199,38 @@ async def test_a_server_that_never_answers_times_out(site: Site, dns_server: Fak
     with pytest.raises(FetchTimeout) as caught:
         await fetch(f"http://site.test:{site.port}/hang", settings)
     assert caught.value.code == "fetch_timeout"
+
+
+async def https_site(ca: trustme.CA, name: str) -> tuple[asyncio.Server, Site]:
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert(name).configure_cert(context)
+    site = Site()
+    server = await asyncio.start_server(site.handle, "127.0.0.1", 0, ssl=context)
+    site.port = server.sockets[0].getsockname()[1]
+    return server, site
+
+
+async def test_tls_is_checked_against_the_name_not_the_address(dns_server: FakeDns) -> None:
+    ca = trustme.CA()
+    client_context = ssl.create_default_context()
+    ca.configure_trust(client_context)
+    server, site = await https_site(ca, "site.test")
+    async with server:
+        result = await fetch(
+            f"https://site.test:{site.port}/hello",
+            settings_for(dns_server),
+            ssl_context=client_context,
+        )
+    assert result.text == f"hello via site.test:{site.port}"
+
+    server, site = await https_site(ca, "other.test")  # a certificate for another name
+    async with server:
+        with pytest.raises(FetchError) as caught:
+            await fetch(
+                f"https://site.test:{site.port}/hello",
+                settings_for(dns_server),
+                ssl_context=client_context,
+            )
+    assert caught.value.code == "fetch_failed"
+    assert "ConnectError" in caught.value.detail  # the handshake refused the certificate
+    assert site.hosts == []

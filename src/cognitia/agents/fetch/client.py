@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import codecs
+import ssl
 from dataclasses import dataclass
 from urllib.parse import urljoin
 
@@ -44,10 +45,16 @@ class _Redirect:
 
 
 async def fetch(
-    url: str, settings: FetchSettings, *, resolver: Resolver | None = None
+    url: str,
+    settings: FetchSettings,
+    *,
+    resolver: Resolver | None = None,
+    ssl_context: ssl.SSLContext | None = None,
 ) -> FetchResult:
-    """GET url; raises a FetchError subclass (a 400 with a stable code) when refused."""
-    checked = _Hops(settings, resolver or DnsResolver(settings))
+    """GET url; raises a FetchError subclass (a 400 with a stable code) when refused.
+
+    ssl_context replaces the default trust store (certifi), e.g. for a private CA."""
+    checked = _Hops(settings, resolver or DnsResolver(settings), ssl_context)
     try:
         async with asyncio.timeout(settings.timeout_seconds):
             return await checked.follow(url)
@@ -56,8 +63,11 @@ async def fetch(
 
 
 class _Hops:
-    def __init__(self, settings: FetchSettings, resolver: Resolver) -> None:
+    def __init__(
+        self, settings: FetchSettings, resolver: Resolver, ssl_context: ssl.SSLContext | None
+    ) -> None:
         self._settings = settings
+        self._verify: ssl.SSLContext | bool = ssl_context or True
         self._resolver = resolver
         self._allow = AllowList.parse(settings.allow)
 
@@ -82,7 +92,10 @@ class _Hops:
         # A client per hop: pooled connections are keyed by the IP, so one kept across
         # hops could carry a request for another host name over the first one's TLS.
         async with httpx.AsyncClient(
-            trust_env=False, follow_redirects=False, timeout=self._settings.timeout_seconds
+            trust_env=False,
+            follow_redirects=False,
+            timeout=self._settings.timeout_seconds,
+            verify=self._verify,
         ) as client:
             try:
                 async with client.stream(
