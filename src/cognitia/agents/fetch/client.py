@@ -88,7 +88,12 @@ class _Hops:
         return addresses[0]
 
     async def _get(self, target: Target, address: IPAddress) -> FetchResult | _Redirect:
-        headers = {"Host": target.host_header, "User-Agent": self._settings.user_agent}
+        headers = {
+            "Host": target.host_header,
+            "User-Agent": self._settings.user_agent,
+            # uncompressed, so the byte cap bounds what is held (no gzip bombs to expand)
+            "Accept-Encoding": "identity",
+        }
         # A client per hop: pooled connections are keyed by the IP, so one kept across
         # hops could carry a request for another host name over the first one's TLS.
         async with httpx.AsyncClient(
