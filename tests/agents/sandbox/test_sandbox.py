@@ -7,6 +7,7 @@ each bomb ends fast; nothing here measures time.
 from __future__ import annotations
 
 import asyncio
+import os
 import shutil
 import textwrap
 from pathlib import Path
@@ -21,6 +22,7 @@ from cognitia.agents.sandbox import (
     run_python,
 )
 from cognitia.config import SandboxSettings
+from tests.support.waiting import eventually
 
 pytestmark = pytest.mark.asyncio
 
@@ -202,3 +204,28 @@ async def test_bad_file_names_are_refused() -> None:
     for name in ("../x", "/etc/x", "a/../../x", ""):
         with pytest.raises(InvalidSandboxFile):
             await run_python("print(1)", SETTINGS, files={name: b"x"})
+
+
+async def test_a_cancelled_run_leaves_nothing_running() -> None:
+    task = asyncio.create_task(
+        run("import time; print('started', flush=True); time.sleep(60)", SETTINGS)
+    )
+    sleepers = await eventually(lambda: asyncio.to_thread(_sandbox_sleepers))
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert not set(sleepers) & set(await asyncio.to_thread(_sandbox_sleepers))
+
+
+def _sandbox_sleepers() -> list[str]:
+    """Processes whose command line is the staged sandbox script."""
+    found = []
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open(f"/proc/{pid}/cmdline", "rb") as f:
+                cmdline = f.read()
+        except OSError:
+            continue
+        if b"/sandbox/main.py" in cmdline and b"python" in cmdline.split(b"\0")[0]:
+            found.append(pid)
+    return found

@@ -102,7 +102,9 @@ async def _execute(settings: SandboxSettings, *, staged: str) -> _Raw:
     finally:
         _kill(proc)  # also when cancelled: nothing outlives the call
         exit_code = await proc.wait()
-    (stdout, out_cut), (stderr, err_cut), (tar, tar_cut) = await asyncio.gather(*readers)
+        # with bwrap gone the PID namespace is gone, so every pipe reaches its end
+        outputs = await asyncio.gather(*readers)
+    (stdout, out_cut), (stderr, err_cut), (tar, tar_cut) = outputs
     return _Raw(stdout, stderr, tar, exit_code, timed_out, out_cut, err_cut, tar_cut)
 
 
