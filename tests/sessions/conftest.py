@@ -44,7 +44,10 @@ def _catalogue(upstream: FakeUpstream) -> str:
 def session_settings(database_url: str, tmp_path: Path, upstream: FakeUpstream) -> Settings:
     path = tmp_path / "models.toml"
     path.write_text(_catalogue(upstream))
-    return make_settings(database_url, tmp_path, llm={"catalogue_path": path})
+    # On the Free plan, so that turns count against its messages per day.
+    return make_settings(
+        database_url, tmp_path, llm={"catalogue_path": path}, billing={"default_plan": "free"}
+    )
 
 
 @pytest_asyncio.fixture

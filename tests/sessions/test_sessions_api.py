@@ -5,6 +5,7 @@ open action items into the next session, stats."""
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -87,6 +88,8 @@ async def test_turns_as_json_and_sse_and_only_for_their_person(
     assert detail["turns"] == 2
     said = [(t["role"], t["content"]) for t in detail["transcript"] if t["role"] != "system"]
     assert said[-2:] == [("user", "Ok?"), ("character", "Try a fixed bedtime.")]
+    usage = (await client.get("/api/v2/subscription/usage", headers=headers)).json()
+    assert usage["today"]["messages"]["used"] == 2  # each turn is a message of the day
     page = (await client.get("/api/v2/sessions", headers=headers)).json()
     assert (page["total"], [s["id"] for s in page["items"]]) == (1, [sid])
 
@@ -98,6 +101,22 @@ async def test_turns_as_json_and_sse_and_only_for_their_person(
     ):
         assert (response.status_code, response.json()["error"]) == (404, "session_not_found")
     assert (await client.get("/api/v2/sessions", headers=stranger)).json()["total"] == 0
+
+
+async def test_a_turn_past_the_days_messages_is_refused(
+    session_app: App, upstream: FakeUpstream
+) -> None:
+    runtime, user, headers, coach_id = await _coach(session_app)
+    client = session_app[1]
+    sid = (await _start(client, headers, coach_id))["id"]
+    runtime.quotas.clock = lambda: datetime(2026, 12, 6, 12, 0, tzinfo=UTC)
+    for _ in range(50):  # the Free plan's day
+        assert await runtime.quotas.counters.take(user.id, "messages", "2026-12-06", limit=50)
+
+    refused = await _turn(client, headers, sid, "Hello")
+
+    assert (refused.status_code, refused.json()["error"]) == (429, "quota_exceeded")
+    assert upstream.requests_for("rp-model") == []
 
 
 async def test_a_coach_must_be_yours_or_public(session_app: App, upstream: FakeUpstream) -> None:
