@@ -16,6 +16,7 @@ from cognitia.models.character import Visibility
 from cognitia.models.user import User
 from cognitia.runtime import Runtime
 from tests.chats.helpers import create_character, named, stream
+from tests.memory.helpers import remembered
 from tests.support.factories import runtime_of, user_with_token
 from tests.support.fake_upstream import FakeUpstream
 
@@ -133,6 +134,9 @@ async def test_a_coach_must_be_yours_or_public(session_app: App, upstream: FakeU
     await _start(client, headers, public.id)
     blank = await client.post("/api/v2/sessions", json={"goal": "x"}, headers=headers)
     assert blank.status_code == 422
+    body = {"character_id": public.id, "goal": "a\x00b"}
+    nul = await client.post("/api/v2/sessions", json=body, headers=headers)
+    assert (nul.status_code, nul.json()["error"]) == (422, "validation_error")
 
 
 async def test_end_with_notes_then_edit_export_and_mark_done(
@@ -187,7 +191,9 @@ async def test_invalid_notes_are_retried_once_then_refused_with_the_session_ende
     _, _, headers, coach_id = await _coach(session_app)
     client = session_app[1]
     sid = (await _start(client, headers, coach_id))["id"]
-    upstream.script("notes-model", reply="Sure! Here are your notes: great session.", times=2)
+    upstream.script("notes-model", reply="Sure! Here are your notes: great session.")
+    # JSON that parses, but with a NUL PostgreSQL could not store: not valid notes either.
+    upstream.script("notes-model", reply=json.dumps({**NOTES, "summary": "a\x00b"}))
 
     failed = await _end(client, headers, sid)
 
@@ -268,3 +274,25 @@ async def test_stats_for_the_person_and_for_admins(
     _, admin = await user_with_token(runtime, client, admin=True)
     everyone = (await client.get("/api/v2/sessions/stats?scope=all", headers=admin)).json()
     assert everyone == {"scope": "all", "active_sessions": 2, "turns_today": 2}
+
+
+async def test_the_coach_remembers_the_person_from_an_earlier_session(
+    session_app: App, upstream: FakeUpstream
+) -> None:
+    _, _, headers, coach_id = await _coach(session_app)
+    client = session_app[1]
+    first = (await _start(client, headers, coach_id))["id"]
+    told = "My sister Zelda plays the oboe in Lisbon."
+    upstream.script("rp-model", reply="How lovely.")
+    assert (await _turn(client, headers, first, told)).status_code == 200
+    await remembered(client, headers, coach_id, 2)  # the turn and the reply, as in chats
+    url = f"/api/v2/sessions/{first}/end"
+    assert (await client.post(url, json={"generate_notes": False}, headers=headers)).is_success
+
+    second = (await _start(client, headers, coach_id))["id"]
+    upstream.script("rp-model", reply="The oboe.")
+    assert (
+        await _turn(client, headers, second, "Which instrument does my sister play?")
+    ).is_success
+
+    assert told in json.dumps(upstream.last("rp-model").body["messages"])

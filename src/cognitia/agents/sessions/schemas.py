@@ -9,16 +9,28 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from cognitia.auth.schemas import ResourceId, Strict
 from cognitia.chats.schemas import Content
 from cognitia.models.coaching_session import SessionStatus
 
 MAX_GOAL_CHARS = 2_000
+MAX_SUMMARY_CHARS = 8_000
 MAX_ITEMS = 30
-Text = Annotated[str, Field(min_length=1, max_length=2_000)]
-Owner = Annotated[str, Field(min_length=1, max_length=100)]
+
+
+def _printable(value: str) -> str:
+    # PostgreSQL text and JSONB cannot hold NUL; line breaks and tabs are welcome.
+    if any(ord(c) < 32 and c not in "\n\r\t" for c in value):
+        raise ValueError("Control characters other than line breaks and tabs are not allowed.")
+    return value
+
+
+Text = Annotated[str, Field(min_length=1, max_length=2_000), AfterValidator(_printable)]
+Owner = Annotated[str, Field(min_length=1, max_length=100), AfterValidator(_printable)]
+Summary = Annotated[str, Field(max_length=MAX_SUMMARY_CHARS), AfterValidator(_printable)]
+Goal = Annotated[str, Field(max_length=MAX_GOAL_CHARS), AfterValidator(_printable)]
 
 
 class ActionItem(BaseModel):
@@ -33,7 +45,7 @@ class ActionItem(BaseModel):
 class SessionNotes(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    summary: Annotated[str, Field(max_length=8_000)]
+    summary: Summary
     insights: Annotated[list[Text], Field(max_length=MAX_ITEMS)] = []
     action_items: Annotated[list[ActionItem], Field(max_length=MAX_ITEMS)] = []
     follow_up_questions: Annotated[list[Text], Field(max_length=MAX_ITEMS)] = []
@@ -42,7 +54,7 @@ class SessionNotes(BaseModel):
 class NotesUpdate(Strict):
     """Only the fields given change."""
 
-    summary: Annotated[str, Field(max_length=8_000)] | None = None
+    summary: Summary | None = None
     insights: Annotated[list[Text], Field(max_length=MAX_ITEMS)] | None = None
     action_items: Annotated[list[ActionItem], Field(max_length=MAX_ITEMS)] | None = None
     follow_up_questions: Annotated[list[Text], Field(max_length=MAX_ITEMS)] | None = None
@@ -50,7 +62,7 @@ class NotesUpdate(Strict):
 
 class SessionCreate(Strict):
     character_id: ResourceId
-    goal: Annotated[str, Field(max_length=MAX_GOAL_CHARS)] = ""
+    goal: Goal = ""
 
 
 class TurnCreate(Strict):
