@@ -296,3 +296,22 @@ async def test_the_coach_remembers_the_person_from_an_earlier_session(
     ).is_success
 
     assert told in json.dumps(upstream.last("rp-model").body["messages"])
+
+
+async def test_no_model_for_the_notes_is_said_and_the_session_still_ends(
+    session_app: App, upstream: FakeUpstream
+) -> None:
+    _, _, headers, coach_id = await _coach(session_app)
+    client = session_app[1]
+    sid = (await _start(client, headers, coach_id))["id"]
+    upstream.script("notes-model", status=400, message="bad request", times=None)
+
+    failed = await _end(client, headers, sid)
+
+    assert (failed.status_code, failed.json()["error"]) == (502, "notes_unavailable")
+    detail = (await client.get(f"/api/v2/sessions/{sid}", headers=headers)).json()
+    assert (detail["status"], detail["notes_error"]) == ("ended", "notes_unavailable")
+    written = await client.patch(
+        f"/api/v2/sessions/{sid}/notes", json={"summary": "By hand."}, headers=headers
+    )
+    assert (written.json()["notes"]["summary"], written.json()["notes_error"]) == ("By hand.", None)
