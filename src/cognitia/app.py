@@ -15,6 +15,7 @@ from fastapi_offline import FastAPIOffline
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from cognitia import __version__
+from cognitia.agents.sessions.router import router as sessions_router
 from cognitia.auth.first_user import first_user_notice
 from cognitia.auth.router import keys_router
 from cognitia.auth.router import router as auth_router
@@ -212,6 +213,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         personas_router,
         chats_router,
         chat_events_router,
+        sessions_router,
         character_documents_router,
         documents_router,
         memories_router,

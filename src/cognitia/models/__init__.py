@@ -7,6 +7,7 @@ from cognitia.models.character import Character, CharacterTag, VoicePermission
 from cognitia.models.chat import Chat, ChatCharacter, ChatLorebook, ChatParticipant
 from cognitia.models.chat_summary import ChatSummary
 from cognitia.models.chunk import Chunk
+from cognitia.models.coaching_session import CoachingSession
 from cognitia.models.document import Document
 from cognitia.models.email_token import EmailToken
 from cognitia.models.job import Job
@@ -34,6 +35,7 @@ __all__ = [
     "ChatParticipant",
     "ChatSummary",
     "Chunk",
+    "CoachingSession",
     "Document",
     "EmailToken",
     "GenerationSlot",

@@ -1,0 +1,87 @@
+"""Migration 0015 on both backends: the coaching_session table up, down, and up again."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import inspect, make_url, text
+from sqlalchemy.ext.asyncio import create_async_engine
+from sqlalchemy.pool import NullPool
+
+from cognitia.kit.ids import new_id
+from cognitia.migrations import runner
+
+COLUMNS = {
+    "id",
+    "user_id",
+    "character_id",
+    "chat_id",
+    "goal",
+    "status",
+    "carried_items",
+    "notes",
+    "notes_error",
+    "started_at",
+    "ended_at",
+    "updated_at",
+}
+
+
+@pytest.fixture
+def empty_url(db_backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    if db_backend == "sqlite":
+        yield f"sqlite+aiosqlite:///{tmp_path / 'empty.db'}"
+        return
+    server: str = request.getfixturevalue("postgres_url")
+    name = "sessions_" + new_id().replace("-", "")
+    asyncio.run(_run(server, f'CREATE DATABASE "{name}"'))
+    yield make_url(server).set(database=name).render_as_string(hide_password=False)
+    asyncio.run(_run(server, f'DROP DATABASE "{name}" WITH (FORCE)'))
+
+
+async def _run(url: str, statement: str) -> None:
+    engine = create_async_engine(url, poolclass=NullPool, isolation_level="AUTOCOMMIT")
+    async with engine.begin() as conn:
+        await conn.execute(text(statement))
+    await engine.dispose()
+
+
+def _table(url: str) -> tuple[set[str], set[str]] | None:
+    """The coaching_session table's columns and index names, None without the table."""
+
+    async def read() -> tuple[set[str], set[str]] | None:
+        engine = create_async_engine(url, poolclass=NullPool)
+        async with engine.connect() as conn:
+
+            def look(sync: object) -> tuple[set[str], set[str]] | None:
+                inspector = inspect(sync)
+                if "coaching_session" not in inspector.get_table_names():
+                    return None
+                columns = {c["name"] for c in inspector.get_columns("coaching_session")}
+                indexes = {str(i["name"]) for i in inspector.get_indexes("coaching_session")}
+                return columns, indexes
+
+            found = await conn.run_sync(look)
+        await engine.dispose()
+        return found
+
+    return asyncio.run(read())
+
+
+def test_0015_adds_the_sessions_table_and_comes_off_again(empty_url: str) -> None:
+    runner.upgrade(empty_url, "0013")
+    assert _table(empty_url) is None
+
+    runner.upgrade(empty_url)
+    found = _table(empty_url)
+    assert found is not None
+    assert found[0] == COLUMNS
+    assert "ix_coaching_session_user_character" in found[1]
+
+    runner.downgrade(empty_url, "0013")
+    assert _table(empty_url) is None
+    runner.upgrade(empty_url)
+    assert _table(empty_url) is not None
