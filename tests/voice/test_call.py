@@ -533,6 +533,7 @@ async def test_a_calls_turn_is_one_of_the_days_messages_and_its_audio_is_metered
         async with calling(url, chat_id, token) as call:
             await call.speak(speech)
             await asyncio.wait_for(call.until("reply.done"), 60)
+        await runtime.meter.drain()  # the last sentence's write may still be under way
         plan_usage = (await http.get("/api/v2/subscription/usage", headers=bearer(token))).json()
         audio = (await http.get("/api/v2/voice/usage", headers=bearer(token))).json()
 

@@ -22,6 +22,7 @@ from cognitia.chats.fanout import Turn
 from cognitia.chats.ports import Meter, SpeakingVoice
 from cognitia.errors import CognitiaError
 from cognitia.voice.metering import spoken_seconds
+from cognitia.voice.ports import Audio
 
 log = logging.getLogger(__name__)
 
@@ -98,10 +99,19 @@ class SpokenReply:
                 duration_s=audio.duration_s,
                 audio=audio.data,
             )
+            # Metered from now on, beside sending it: a reply stopped (or a call hung up)
+            # while this audio goes out still made it.
+            metering = self._metering(audio, text)
             await self._turn.emit(spoken)
-            if self._metered is not None:
-                seconds = spoken_seconds(audio, text)
-                await self._metered.meter.record(self._metered.user_id, synthesized_s=seconds)
+            if metering is not None:
+                await metering
+
+    def _metering(self, audio: Audio, text: str) -> asyncio.Task[None] | None:
+        if self._metered is None:
+            return None
+        seconds = spoken_seconds(audio, text)
+        write = self._metered.meter.record(self._metered.user_id, synthesized_s=seconds)
+        return asyncio.get_running_loop().create_task(write)
 
     async def _failed(self, index: int, code: str, detail: str) -> None:
         if not self._cancelled:
