@@ -5,7 +5,6 @@ The live event stream of a chat, GET /{chat_id}/events, is in events_router.py.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, Query, Request, status
@@ -15,10 +14,10 @@ from cognitia.auth.dependencies import Caller, CurrentUser
 from cognitia.auth.schemas import ResourceId
 from cognitia.billing.deps import QuotasDep
 from cognitia.billing.rates import rate_limited
-from cognitia.chats import live, messages, service
+from cognitia.chats import messages, service
+from cognitia.chats.answering import answer
 from cognitia.chats.charging import charged
 from cognitia.chats.deps import GenerationsDep
-from cognitia.chats.fanout import Turn
 from cognitia.chats.schemas import (
     BranchRequest,
     CharacterAdd,
@@ -38,13 +37,11 @@ from cognitia.chats.schemas import (
     SwipeChoice,
     TurnRead,
 )
-from cognitia.chats.shutdown import stream_grace_seconds
 from cognitia.errors import Unprocessable
 from cognitia.http.deps import DbDep, EventsDep, SessionDep
 
 router = APIRouter(prefix="/api/v2/chats", tags=["chats"])
 
-PING_SECONDS = 15
 MAX_OFFSET = 2**31 - 1  # PostgreSQL takes OFFSET as a 32-bit integer
 MAX_SEQ = 2**63 - 1
 
@@ -84,23 +81,6 @@ _GENERATING: dict[int | str, dict[str, Any]] = {
 GENERATE = [Depends(rate_limited("generate"))]
 # regenerate and continue take an optional body: {"speak": true, "audio_format": "wav"}
 OptionsBody = Annotated[ReplyOptions | None, Body()]
-
-
-async def _relay(turn: Turn) -> AsyncIterator[dict[str, str]]:
-    async for item in turn.events():
-        yield live.to_sse(item)
-
-
-async def _answer(request: Request, turn: Turn) -> TurnRead | EventSourceResponse:
-    """SSE when the client accepts it; else wait for the replies (the task runs on either
-    way, so a client that leaves loses nothing)."""
-    if "text/event-stream" in request.headers.get("accept", ""):
-        # At shutdown the stream lasts until the turn ends (chats/shutdown.py).
-        grace = stream_grace_seconds(request.app.state.settings)
-        return EventSourceResponse(
-            _relay(turn), sep="\n", ping=PING_SECONDS, shutdown_grace_period=grace
-        )
-    return await messages.finished(turn)
 
 
 # -- chats ---------------------------------------------------------------------------
@@ -245,7 +225,7 @@ async def send_message(  # noqa: PLR0913 - path, body and dependencies
         speak=data.speak,
         models=messages.models_of_send(caller.user, chat_id, data),
     )
-    return await _answer(request, turn)
+    return await answer(request, turn)
 
 
 @router.get("/{chat_id}/messages/{message_id}", responses=_ERRORS)
@@ -335,7 +315,7 @@ async def regenerate_message(  # noqa: PLR0913 - path and dependencies
         speak=options is not None and options.speak,
         models=messages.models_of_reply(caller.user, chat_id, message_id),
     )
-    return await _answer(request, turn)
+    return await answer(request, turn)
 
 
 @router.post(
@@ -369,7 +349,7 @@ async def continue_message(  # noqa: PLR0913 - path and dependencies
         speak=options is not None and options.speak,
         models=messages.models_of_reply(caller.user, chat_id, message_id),
     )
-    return await _answer(request, turn)
+    return await answer(request, turn)
 
 
 @router.post("/{chat_id}/messages/{message_id}/stop", responses=_ERRORS)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Path, Query, Request, status
@@ -25,18 +24,16 @@ from cognitia.auth.dependencies import Caller
 from cognitia.auth.schemas import ResourceId
 from cognitia.billing.deps import QuotasDep
 from cognitia.billing.rates import rate_limited
-from cognitia.chats import live, messages
+from cognitia.chats import messages
+from cognitia.chats.answering import answer
 from cognitia.chats.charging import charged
 from cognitia.chats.deps import GenerationsDep
-from cognitia.chats.fanout import Turn
 from cognitia.chats.schemas import MessageCreate, TurnRead
-from cognitia.chats.shutdown import stream_grace_seconds
 from cognitia.errors import AdminRequired
 from cognitia.http.deps import DbDep, ModelsDep, UsageDep
 
 router = APIRouter(prefix="/api/v2/sessions", tags=["sessions"])
 
-PING_SECONDS = 15
 MAX_OFFSET = 2**31 - 1  # PostgreSQL takes OFFSET as a 32-bit integer
 MAX_ITEM = 1_000
 
@@ -48,11 +45,6 @@ _NOTES_ERRORS: dict[int | str, dict[str, Any]] = {
     **_ERRORS,
     409: {"description": "session_active: the session has not ended"},
 }
-
-
-async def _relay(turn: Turn) -> AsyncIterator[dict[str, str]]:
-    async for item in turn.events():
-        yield live.to_sse(item)
 
 
 @router.post(
@@ -125,12 +117,7 @@ async def add_turn(  # noqa: PLR0913 - path, body and dependencies
         lambda: messages.send(db, generations, user=user, chat_id=chat_id, data=message),
         models=messages.models_of_send(user, chat_id, message),
     )
-    if "text/event-stream" in request.headers.get("accept", ""):
-        grace = stream_grace_seconds(request.app.state.settings)
-        return EventSourceResponse(
-            _relay(turn), sep="\n", ping=PING_SECONDS, shutdown_grace_period=grace
-        )
-    return await messages.finished(turn)
+    return await answer(request, turn)
 
 
 @router.post(
