@@ -22,13 +22,14 @@ import pytest_asyncio
 from asgi_lifespan import LifespanManager
 from fastapi import FastAPI
 from redis import Redis as SyncRedis
-from sqlalchemy import insert, text
+from sqlalchemy import insert, make_url, text
 from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.pool import NullPool
 
 from cognitia.app import create_app
 from cognitia.config import Settings
 from cognitia.db import Base
+from cognitia.kit.ids import new_id
 from cognitia.migrations import runner
 from cognitia.models.plan import Plan
 from cognitia.runtime import Runtime
@@ -73,6 +74,26 @@ def database_url(db_backend: str, request: pytest.FixtureRequest, tmp_path: Path
     url: str = request.getfixturevalue("postgres_url")
     yield url
     truncate_all(url)
+
+
+@pytest.fixture
+def empty_url(db_backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A database with no schema at all, of the backend under test (migration tests)."""
+    if db_backend == "sqlite":
+        yield f"sqlite+aiosqlite:///{tmp_path / 'empty.db'}"
+        return
+    server: str = request.getfixturevalue("postgres_url")
+    name = "empty_" + new_id().replace("-", "")
+    asyncio.run(_on_server(server, f'CREATE DATABASE "{name}"'))
+    yield make_url(server).set(database=name).render_as_string(hide_password=False)
+    asyncio.run(_on_server(server, f'DROP DATABASE "{name}" WITH (FORCE)'))
+
+
+async def _on_server(url: str, statement: str) -> None:
+    engine = create_async_engine(url, poolclass=NullPool, isolation_level="AUTOCOMMIT")
+    async with engine.connect() as conn:
+        await conn.execute(text(statement))
+    await engine.dispose()
 
 
 def _seeded_plans() -> list[dict[str, object]]:

@@ -6,15 +6,13 @@ the code (migrated ahead of a rolling restart) is accepted."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import make_url, text
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.pool import NullPool
 
-from cognitia.kit.ids import new_id
 from cognitia.migrations import runner
 from cognitia.migrations.status import code_revisions
 from tests.conftest import make_settings
@@ -23,26 +21,6 @@ from tests.support.apps import running_app
 pytestmark = pytest.mark.asyncio
 
 REGISTER = {"email": "someone@example.com", "password": "SecurePass123", "first_name": "Some"}
-
-
-@pytest.fixture
-def empty_url(db_backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """A database with no schema at all, of the backend under test."""
-    if db_backend == "sqlite":
-        yield f"sqlite+aiosqlite:///{tmp_path / 'empty.db'}"
-        return
-    server: str = request.getfixturevalue("postgres_url")
-    name = "empty_" + new_id().replace("-", "")
-    asyncio.run(_admin(server, f'CREATE DATABASE "{name}"'))
-    yield make_url(server).set(database=name).render_as_string(hide_password=False)
-    asyncio.run(_admin(server, f'DROP DATABASE "{name}" WITH (FORCE)'))
-
-
-async def _admin(url: str, statement: str) -> None:
-    engine = create_async_engine(url, poolclass=NullPool, isolation_level="AUTOCOMMIT")
-    async with engine.connect() as conn:
-        await conn.execute(text(statement))
-    await engine.dispose()
 
 
 async def test_an_unmigrated_database_is_not_ready_and_refuses_requests(

@@ -3,39 +3,15 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 
-import pytest
-from sqlalchemy import Column, MetaData, Table, inspect, make_url, text
+from sqlalchemy import Column, MetaData, Table, inspect
 from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.pool import NullPool
 
-from cognitia.kit.ids import new_id
 from cognitia.migrations import runner
 
 NEW_COLUMNS = {"stripe_customer_id", "stripe_subscription_id", "grace_until", "stripe_event_at"}
-
-
-@pytest.fixture
-def empty_url(db_backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    if db_backend == "sqlite":
-        yield f"sqlite+aiosqlite:///{tmp_path / 'empty.db'}"
-        return
-    server: str = request.getfixturevalue("postgres_url")
-    name = "pay_" + new_id().replace("-", "")
-    asyncio.run(_run(server, f'CREATE DATABASE "{name}"', autocommit=True))
-    yield make_url(server).set(database=name).render_as_string(hide_password=False)
-    asyncio.run(_run(server, f'DROP DATABASE "{name}" WITH (FORCE)', autocommit=True))
-
-
-async def _run(url: str, statement: str, *, autocommit: bool = False) -> None:
-    options = {"isolation_level": "AUTOCOMMIT"} if autocommit else {}
-    engine = create_async_engine(url, poolclass=NullPool, **options)  # type: ignore[arg-type]
-    async with engine.begin() as conn:
-        await conn.execute(text(statement))
-    await engine.dispose()
 
 
 def _schema(url: str) -> tuple[set[str], set[str], set[str]]:

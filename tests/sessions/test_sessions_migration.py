@@ -3,15 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
-from pathlib import Path
 
-import pytest
-from sqlalchemy import inspect, make_url, text
+from sqlalchemy import inspect
 from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.pool import NullPool
 
-from cognitia.kit.ids import new_id
 from cognitia.migrations import runner
 
 COLUMNS = {
@@ -28,25 +24,6 @@ COLUMNS = {
     "ended_at",
     "updated_at",
 }
-
-
-@pytest.fixture
-def empty_url(db_backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    if db_backend == "sqlite":
-        yield f"sqlite+aiosqlite:///{tmp_path / 'empty.db'}"
-        return
-    server: str = request.getfixturevalue("postgres_url")
-    name = "sessions_" + new_id().replace("-", "")
-    asyncio.run(_run(server, f'CREATE DATABASE "{name}"'))
-    yield make_url(server).set(database=name).render_as_string(hide_password=False)
-    asyncio.run(_run(server, f'DROP DATABASE "{name}" WITH (FORCE)'))
-
-
-async def _run(url: str, statement: str) -> None:
-    engine = create_async_engine(url, poolclass=NullPool, isolation_level="AUTOCOMMIT")
-    async with engine.begin() as conn:
-        await conn.execute(text(statement))
-    await engine.dispose()
 
 
 def _table(url: str) -> tuple[set[str], set[str]] | None:
