@@ -34,6 +34,7 @@ from cognitia.migrations import runner
 from cognitia.models.plan import Plan
 from cognitia.runtime import Runtime
 from tests.support import postgres
+from tests.support.fake_upstream import FakeUpstream
 
 # The event-loop lag guard: `pytest --loop-lag` fails a test whose loop was blocked.
 from tests.support.loop_lag import loop_lag, pytest_addoption, pytest_configure  # noqa: F401
@@ -74,6 +75,21 @@ def database_url(db_backend: str, request: pytest.FixtureRequest, tmp_path: Path
     url: str = request.getfixturevalue("postgres_url")
     yield url
     truncate_all(url)
+
+
+@pytest.fixture(scope="module")
+def upstream_server() -> Iterator[FakeUpstream]:
+    """The fake OpenAI-compatible upstream, one process per test module."""
+    with FakeUpstream() as fake:
+        yield fake
+
+
+@pytest.fixture
+def upstream(upstream_server: FakeUpstream) -> Iterator[FakeUpstream]:
+    """The module's fake upstream, its scripts cleared before and after the test."""
+    upstream_server.reset()
+    yield upstream_server
+    upstream_server.reset()
 
 
 @pytest.fixture

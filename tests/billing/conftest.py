@@ -12,14 +12,12 @@ from fastapi import FastAPI
 from sqlalchemy import update
 
 from cognitia.models.plan import Plan
-from tests.chats.conftest import fake_model_settings, upstream, upstream_server
+from tests.chats.conftest import fake_model_settings
 from tests.conftest import make_settings
 from tests.support.apps import running_app
 from tests.support.factories import runtime_of
 from tests.support.fake_stripe import FakeStripe
 from tests.support.fake_upstream import FakeUpstream
-
-__all__ = ["upstream", "upstream_server"]
 
 
 @pytest_asyncio.fixture

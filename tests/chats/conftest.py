@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import httpx
@@ -14,19 +14,6 @@ from cognitia.config import Settings
 from tests.conftest import make_settings
 from tests.support.apps import running_app
 from tests.support.fake_upstream import FakeUpstream
-
-
-@pytest.fixture(scope="module")
-def upstream_server() -> Iterator[FakeUpstream]:
-    with FakeUpstream() as fake:
-        yield fake
-
-
-@pytest.fixture
-def upstream(upstream_server: FakeUpstream) -> Iterator[FakeUpstream]:
-    upstream_server.reset()
-    yield upstream_server
-    upstream_server.reset()
 
 
 def catalogue_text(upstream: FakeUpstream, *, window: int = 8192) -> str:

@@ -6,7 +6,6 @@ deterministic and no model is loaded; the failure tests script it to answer 503.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -23,19 +22,6 @@ from tests.support.fake_upstream import FakeUpstream
 Account = tuple[User, dict[str, str]]
 EMBEDDER = "embed-fake"
 MAX_DOCUMENT_BYTES = 200_000
-
-
-@pytest.fixture(scope="module")
-def upstream_server() -> Iterator[FakeUpstream]:
-    with FakeUpstream() as fake:
-        yield fake
-
-
-@pytest.fixture
-def upstream(upstream_server: FakeUpstream) -> Iterator[FakeUpstream]:
-    upstream_server.reset()
-    yield upstream_server
-    upstream_server.reset()
 
 
 def knowledge_settings(

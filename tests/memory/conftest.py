@@ -8,10 +8,8 @@ from pathlib import Path
 import pytest
 
 from cognitia.config import Settings
-from tests.chats.conftest import fake_model_settings, upstream, upstream_server
+from tests.chats.conftest import fake_model_settings
 from tests.support.fake_upstream import FakeUpstream
-
-__all__ = ["upstream", "upstream_server"]
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -34,19 +33,6 @@ SAID: list[semantic.Said] = [
     ("m-1", "Ana", "I moved to Lisbon last spring and I adore green tea.", "2024-05-02"),
     ("m-2", "Mira", "Lisbon! How lovely.", "2024-05-02"),
 ]
-
-
-@pytest.fixture(scope="module")
-def upstream_server() -> Iterator[FakeUpstream]:
-    with FakeUpstream() as fake:
-        yield fake
-
-
-@pytest.fixture
-def upstream(upstream_server: FakeUpstream) -> Iterator[FakeUpstream]:
-    upstream_server.reset()
-    yield upstream_server
-    upstream_server.reset()
 
 
 @pytest.fixture

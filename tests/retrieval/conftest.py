@@ -3,7 +3,6 @@ deterministic vectors in which texts sharing words are similar, so rankings are 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -11,12 +10,6 @@ import pytest
 from cognitia.config import Settings
 from tests.conftest import make_settings
 from tests.support.fake_upstream import FakeUpstream
-
-
-@pytest.fixture(scope="module")
-def upstream_server() -> Iterator[FakeUpstream]:
-    with FakeUpstream() as fake:
-        yield fake
 
 
 def catalogue_text(upstream: FakeUpstream, *, embedder: str = "fake") -> str:

@@ -3,7 +3,7 @@ fake upstream: coaches answer through `rp-model`, notes come from `notes-model`.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import httpx
@@ -16,19 +16,6 @@ from tests.chats.conftest import catalogue_text
 from tests.conftest import make_settings
 from tests.support.apps import running_app
 from tests.support.fake_upstream import FakeUpstream
-
-
-@pytest.fixture(scope="module")
-def upstream_server() -> Iterator[FakeUpstream]:
-    with FakeUpstream() as fake:
-        yield fake
-
-
-@pytest.fixture
-def upstream(upstream_server: FakeUpstream) -> Iterator[FakeUpstream]:
-    upstream_server.reset()
-    yield upstream_server
-    upstream_server.reset()
 
 
 def _catalogue(upstream: FakeUpstream) -> str:

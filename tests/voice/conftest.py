@@ -8,20 +8,6 @@ from collections.abc import Iterator
 import pytest
 
 from tests.support.fake_rvc import FakeRvc
-from tests.support.fake_upstream import FakeUpstream
-
-
-@pytest.fixture(scope="module")
-def upstream_server() -> Iterator[FakeUpstream]:
-    with FakeUpstream() as fake:
-        yield fake
-
-
-@pytest.fixture
-def upstream(upstream_server: FakeUpstream) -> Iterator[FakeUpstream]:
-    upstream_server.reset()
-    yield upstream_server
-    upstream_server.reset()
 
 
 @pytest.fixture(scope="module")

@@ -71,19 +71,6 @@ def speech(tmp_path_factory: pytest.TempPathFactory) -> bytes:
     return spoken_pcm(tmp_path_factory.mktemp("call"), QUESTION) + quiet(PAUSE)
 
 
-@pytest.fixture(scope="module")
-def upstream_server() -> Iterator[FakeUpstream]:
-    with FakeUpstream() as fake:
-        yield fake
-
-
-@pytest.fixture
-def upstream(upstream_server: FakeUpstream) -> Iterator[FakeUpstream]:
-    upstream_server.reset()
-    yield upstream_server
-    upstream_server.reset()
-
-
 def call_settings(
     database_url: str, tmp_path: Path, upstream: FakeUpstream, url: str, **call: Any
 ) -> Settings:
