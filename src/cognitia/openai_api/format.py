@@ -12,7 +12,7 @@ from fastapi.responses import JSONResponse
 
 from cognitia.kit.ids import new_id
 from cognitia.llm import logic
-from cognitia.llm.ports import Finish, TextDelta, Usage
+from cognitia.llm.ports import Finish, TextDelta, ToolCall, Usage
 from cognitia.llm.service import Completion, GenerationEvent, ModelSelected
 
 
@@ -88,6 +88,8 @@ class ChunkStream:
             return []
         if isinstance(event, Finish):
             return self._finish(event)
+        if isinstance(event, ToolCall):
+            return []
         return [error_body(event.message, type_="api_error", code=event.code)]
 
     def _finish(self, event: Finish) -> list[dict[str, Any]]:
