@@ -1,0 +1,1 @@
+"""Agents: tools, the sandbox, safe fetch, tasks and coaching sessions."""
