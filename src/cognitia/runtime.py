@@ -12,6 +12,7 @@ from functools import partial
 
 from redis.asyncio import Redis
 
+from cognitia.agents.tools.registry import ToolRegistry, default_registry
 from cognitia.billing.bans import Bans
 from cognitia.billing.payments.service import Payments
 from cognitia.billing.ports import GenerationSlots, QuotaCounters
@@ -104,6 +105,8 @@ class Runtime:
     schedule: list[Periodic] = field(default_factory=list)
     # Stripe, when a key is set (billing.stripe); None: payments off.
     payments: Payments | None = None
+    # The tools characters may call (agents/tools); more register at start.
+    tools: ToolRegistry = field(default_factory=default_registry)
 
     async def close(self) -> None:
         await self.calls.close()  # first: their replies stop, their text kept
