@@ -25,7 +25,9 @@ pytestmark = pytest.mark.asyncio
 
 
 def context(runtime: Runtime, user: User, character_id: str) -> ToolContext:
-    return ToolContext(db=runtime.db, user=user, character_id=character_id, index=index_of(runtime))
+    return ToolContext(
+        db=runtime.db, user_id=user.id, character_id=character_id, index=index_of(runtime)
+    )
 
 
 async def call(

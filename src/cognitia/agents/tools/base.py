@@ -10,7 +10,6 @@ from enum import StrEnum
 from typing import Any
 
 from cognitia.db import Database
-from cognitia.models.user import User
 from cognitia.retrieval.service import Retrieval
 
 
@@ -29,11 +28,12 @@ class ToolError(Exception):
 
 @dataclass(frozen=True)
 class ToolContext:
-    """Whom a call acts for: the person who asked (memories are theirs only), the
-    character answering, the chat; and the ports the built-ins read through."""
+    """Whom a call acts for: the person whose private memory the reply may use (None in a
+    shared chat where it may not: memory tools refuse), the character answering, the
+    chat; and the ports the built-ins read through."""
 
     db: Database
-    user: User
+    user_id: str | None
     character_id: str
     chat_id: str | None = None
     index: Retrieval | None = None

@@ -7,22 +7,32 @@ from __future__ import annotations
 
 from typing import Any
 
-from cognitia.agents.tools.base import Tool, ToolContext, object_schema
+from cognitia.agents.tools.base import Tool, ToolContext, ToolError, object_schema
 from cognitia.agents.tools.knowledge import index_of
 from cognitia.memory import semantic
 from cognitia.memory import service as memory
 from cognitia.models.memory_fact import FactCategory
+from cognitia.models.user import User
 
 DEFAULT_LIMIT = 5
+
+
+def _person(context: ToolContext) -> str:
+    if context.user_id is None:
+        raise ToolError("memories are not available in this chat")
+    return context.user_id
 
 
 async def _search(args: dict[str, Any], context: ToolContext) -> str:
     index = index_of(context)
     async with context.db.read() as session:
+        user = await session.get(User, _person(context))
+        if user is None:
+            raise ToolError("memories are not available in this chat")
         found = await memory.search(
             session,
             index,
-            user=context.user,
+            user=user,
             character_id=context.character_id,
             query=str(args["query"]),
             limit=int(args.get("limit", DEFAULT_LIMIT)),
@@ -40,7 +50,7 @@ async def _save(args: dict[str, Any], context: ToolContext) -> str:
     )
     applied = await semantic.apply(
         index_of(context),
-        user_id=context.user.id,
+        user_id=_person(context),
         character_id=context.character_id,
         operations=[operation],
         source_message_ids=[],

@@ -11,12 +11,16 @@ import asyncio
 import json
 import logging
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from jsonschema import Draft202012Validator
 
 from cognitia.agents.tools import calculator, clock, knowledge, memories
 from cognitia.agents.tools.base import Policy, Tool, ToolContext, ToolError, ToolResult
+from cognitia.config import ToolSettings
+from cognitia.llm.ports import ToolCall
+from cognitia.retrieval.service import Retrieval
 
 log = logging.getLogger(__name__)
 
@@ -108,6 +112,24 @@ def _capped(text: str, limit: int) -> str:
     if len(text) <= limit:
         return text
     return text[:limit] + f"\n[cut: {len(text) - limit} more characters]"
+
+
+@dataclass(frozen=True)
+class ToolBox:
+    """What a reply runs tools with: the registry, the limits, the search index."""
+
+    registry: ToolRegistry
+    limits: ToolSettings
+    index: Retrieval | None = None
+
+    async def run(self, call: ToolCall, context: ToolContext) -> ToolResult:
+        return await self.registry.execute(
+            call.name,
+            call.arguments,
+            context,
+            seconds=self.limits.timeout_seconds,
+            max_chars=self.limits.max_result_chars,
+        )
 
 
 def builtin_tools() -> list[Tool]:
