@@ -484,6 +484,22 @@ class MemorySettings(BaseModel):
     )
 
 
+class ToolSettings(BaseModel):
+    max_rounds: int = Field(
+        4,
+        ge=1,
+        le=16,
+        description="Rounds of tool calls in one reply: after this many the model is asked"
+        " once more without tools, so that it answers.",
+    )
+    timeout_seconds: float = Field(
+        20.0, gt=0, description="One tool call's time limit; past it the call's result says so."
+    )
+    max_result_chars: int = Field(
+        8000, ge=100, description="A tool result longer than this is cut before the model sees it."
+    )
+
+
 class StorageSettings(BaseModel):
     backend: Literal["local", "s3"] = Field(
         "local", description="local: files under <data_dir>/blobs; s3: an S3-compatible store."
@@ -697,6 +713,7 @@ class Settings(BaseSettings):
     knowledge: KnowledgeSettings = Field(default_factory=KnowledgeSettings)
     retrieval: RetrievalSettings = Field(default_factory=RetrievalSettings)
     memory: MemorySettings = Field(default_factory=MemorySettings)
+    tools: ToolSettings = Field(default_factory=ToolSettings)
     voice: VoiceSettings = Field(default_factory=VoiceSettings)
     billing: BillingSettings = Field(default_factory=BillingSettings)
 

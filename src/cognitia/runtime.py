@@ -12,6 +12,7 @@ from functools import partial
 
 from redis.asyncio import Redis
 
+from cognitia.agents.tools.registry import ToolBox, ToolRegistry, default_registry
 from cognitia.billing.bans import Bans
 from cognitia.billing.payments.service import Payments
 from cognitia.billing.ports import GenerationSlots, QuotaCounters
@@ -104,6 +105,8 @@ class Runtime:
     schedule: list[Periodic] = field(default_factory=list)
     # Stripe, when a key is set (billing.stripe); None: payments off.
     payments: Payments | None = None
+    # The tools characters may call (agents/tools); more register at start.
+    tools: ToolRegistry = field(default_factory=default_registry)
 
     async def close(self) -> None:
         await self.calls.close()  # first: their replies stop, their text kept
@@ -227,7 +230,8 @@ def build_runtime(settings: Settings) -> Runtime:
     speech = None
     if settings.voice.enabled:
         speech = ReplySpeech(voices, first_clause_words=settings.voice.first_clause_min_words)
-    ports = reply_ports(settings, db, models, usage, events, vectors, speech, meter)
+    tools = default_registry()
+    ports = reply_ports(settings, db, models, usage, events, vectors, speech, meter, tools)
     return Runtime(
         settings=settings,
         db=db,
@@ -250,6 +254,7 @@ def build_runtime(settings: Settings) -> Runtime:
         redis=redis,
         schedule=schedule,
         payments=build_payments(settings),
+        tools=tools,
     )
 
 
@@ -262,20 +267,40 @@ def reply_ports(  # noqa: PLR0913 - the adapters a reply uses, one each
     vectors: VectorIndex,
     speech: ReplySpeech | None = None,
     meter: AudioMeter | None = None,
+    tools: ToolRegistry | None = None,
 ) -> ReplyPorts:
     """What replies are written with; without memory (memory.enabled = false) they recall
     nothing and their exchanges are not indexed; without speech (voice.enabled = false)
     they cannot be spoken."""
+    index = Retrieval(db, models.embedder, vectors)
+    # Without memory the search tools have no index either: they say so when called.
+    searchable = index if settings.memory.enabled else None
+    box = ToolBox(tools, settings.tools, searchable) if tools is not None else None
     if not settings.memory.enabled:
         return ReplyPorts(
-            db, models, usage, events, recall.nothing, remember=False, speech=speech, meter=meter
+            db,
+            models,
+            usage,
+            events,
+            recall.nothing,
+            remember=False,
+            speech=speech,
+            meter=meter,
+            tools=box,
         )
-    index = Retrieval(db, models.embedder, vectors)
     recaller = partial(
         recall.sections, index, budget_seconds=settings.retrieval.recall_budget_seconds
     )
     return ReplyPorts(
-        db, models, usage, events, recaller, warm=index.warm, speech=speech, meter=meter
+        db,
+        models,
+        usage,
+        events,
+        recaller,
+        warm=index.warm,
+        speech=speech,
+        meter=meter,
+        tools=box,
     )
 
 

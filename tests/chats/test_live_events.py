@@ -38,6 +38,7 @@ MESSAGE_JSON = (
     ' "swipe_index": 0, "swipe_count": 1, "model": "rp-model", "error": null,'
     ' "usage": {"prompt_tokens": 5, "completion_tokens": 2, "total_tokens": 7},'
     ' "context_sources": [{"id": "s1", "kind": "memory", "text": "likes tea"}],'
+    ' "tool_calls": [],'
     ' "created_at": "2026-01-02T03:04:05Z", "updated_at": "2026-01-02T03:04:06.123456Z"}'
 )
 USAGE = {"prompt_tokens": 5, "completion_tokens": 2, "total_tokens": 7}
@@ -78,6 +79,16 @@ WIRE: list[tuple[live.StreamEvent, str]] = [
     ),
     (live.MessageUpdated(MESSAGE), f'event: message.updated\ndata: {{"message": {MESSAGE_JSON}}}'),
     (live.MessageDeleted("m1"), 'event: message.deleted\ndata: {"message_id": "m1"}'),
+    (
+        live.ToolCalled("m1", "c1", "calculator", '{"expression": "6*7"}'),
+        'event: tool.call\ndata: {"message_id": "m1", "id": "c1", "name": "calculator",'
+        ' "arguments": "{\\"expression\\": \\"6*7\\"}"}',
+    ),
+    (
+        live.ToolAnswered("m1", "c1", "calculator", "6*7 = 42", True),
+        'event: tool.result\ndata: {"message_id": "m1", "id": "c1", "name": "calculator",'
+        ' "result": "6*7 = 42", "ok": true}',
+    ),
     (live.Ready("c1"), 'event: ready\ndata: {"chat_id": "c1"}'),
     (live.Token("m1", "é✓"), 'event: token\ndata: {"message_id": "m1", "text": "\\u00e9\\u2713"}'),
 ]

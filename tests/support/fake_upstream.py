@@ -13,6 +13,12 @@ the last user message ("You said: ..."). Every request is recorded.
         upstream.script("claude-x", Script(stall_after=2), times=None)   # every request
         ...                                               # base_url=upstream.openai_url
         assert upstream.requests[-1].body["messages"][0]["content"] == "hi"
+        upstream.script("gpt-x", tool_calls=(tool_call("calculator", {"expression": "2+2"}),))
+
+Tool calls (Script.tool_calls) stream in each vendor's real shape: OpenAI `tool_calls`
+deltas by index (id and name first, the arguments in fragments) with finish_reason
+"tool_calls"; Anthropic `tool_use` blocks with `input_json_delta` fragments and
+stop_reason "tool_use". Arguments given as text are sent as they are (malformed JSON too).
         await eventually(lambda: ...upstream.last("gpt-x").disconnected)
 
 A separate process for benchmarks (script it over HTTP: POST /_fake/script with the
@@ -95,6 +101,22 @@ class Script:
     # Embeddings of more than one text (indexing; a reply's query is one) wait until
     # release_held(): a slow background embedder.
     hold_batches: bool = False
+    # Tool calls after the reply text (the text defaults to none then): tool_call(...) dicts.
+    tool_calls: tuple[dict[str, str], ...] = ()
+
+
+def tool_call(
+    name: str, arguments: dict[str, Any] | str, call_id: str | None = None
+) -> dict[str, str]:
+    """A scripted tool call; `arguments` as text goes out verbatim (malformed JSON too)."""
+    text = arguments if isinstance(arguments, str) else json.dumps(arguments)
+    return {"id": call_id or f"call_{uuid.uuid4().hex[:12]}", "name": name, "arguments": text}
+
+
+def _fragments(text: str, parts: int = 3) -> list[str]:
+    """The arguments in a few pieces, as vendors stream them."""
+    size = max(1, -(-len(text) // parts))
+    return [text[i : i + size] for i in range(0, len(text), size)]
 
 
 @dataclass
@@ -165,7 +187,8 @@ def _plan(script: Script, body: dict[str, Any]) -> _Plan:
     users = [_text(m.get("content")) for m in messages if m.get("role") == "user"]
     if isinstance(body.get("prompt"), str):  # legacy /completions: the prompt is the text
         users.append(body["prompt"].strip().splitlines()[-1] if body["prompt"].strip() else "")
-    text = script.reply if script.reply is not None else f"You said: {users[-1] if users else ''}"
+    echo = "" if script.tool_calls else f"You said: {users[-1] if users else ''}"
+    text = script.reply if script.reply is not None else echo
     if script.echo_prompt:
         text = _shown(body, messages)
     finish, matched = "stop", None
@@ -182,6 +205,8 @@ def _plan(script: Script, body: dict[str, Any]) -> _Plan:
     prompt_tokens = script.prompt_tokens
     if prompt_tokens is None:
         prompt_tokens = len(prompt.split())
+    if script.tool_calls and finish == "stop":
+        finish = "tool_calls"
     return _Plan(pieces, script.finish or finish, matched, prompt_tokens)
 
 
@@ -534,7 +559,8 @@ class FakeUpstream:
             else:
                 await self._whole(send, script, plan)
                 await _start(send, 200, JSON, {})
-                await _write(send, json.dumps(_completion(plan, model)).encode(), more=False)
+                whole = _completion(plan, model, script.tool_calls)
+                await _write(send, json.dumps(whole).encode(), more=False)
 
         return self._reply(record, work)
 
@@ -558,6 +584,13 @@ class FakeUpstream:
         error = _event(_openai_error(dataclasses.replace(script, status=script.status or 500)))
         if not await self._pieces(send, script, plan, lambda p: chunk({"content": p}), error):
             return
+        for index, call in enumerate(script.tool_calls):
+            function = {"name": call["name"], "arguments": ""}
+            head = {"index": index, "id": call["id"], "type": "function", "function": function}
+            await _write(send, chunk({"tool_calls": [head]}))
+            for fragment in _fragments(call["arguments"]):
+                part = {"index": index, "function": {"arguments": fragment}}
+                await _write(send, chunk({"tool_calls": [part]}))
         await _write(send, chunk({}, _OPENAI_FINISH.get(plan.finish, plan.finish)))
         if include_usage:
             await _write(send, _event({**base, "choices": [], "usage": _usage(plan)}))
@@ -637,7 +670,8 @@ class FakeUpstream:
             else:
                 await self._whole(send, script, plan)
                 await _start(send, 200, JSON, {})
-                await _write(send, json.dumps(_message(plan, model)).encode(), more=False)
+                whole = _message(plan, model, tool_calls=script.tool_calls)
+                await _write(send, json.dumps(whole).encode(), more=False)
 
         return self._reply(record, work)
 
@@ -660,11 +694,24 @@ class FakeUpstream:
         if not await self._pieces(send, script, plan, delta, error):
             return
         await _write(send, _event({"type": "content_block_stop", "index": 0}, "content_block_stop"))
+        for index, call in enumerate(script.tool_calls, start=1):
+            await self._anthropic_tool(send, index, call)
         stop = {"stop_reason": _stop_reason(plan), "stop_sequence": plan.stop_sequence}
         usage = {"output_tokens": len(plan.pieces)}
         message_delta = {"type": "message_delta", "delta": stop, "usage": usage}
         await _write(send, _event(message_delta, "message_delta"))
         await _write(send, _event({"type": "message_stop"}, "message_stop"), more=False)
+
+    async def _anthropic_tool(self, send: Send, index: int, call: dict[str, str]) -> None:
+        block = {"type": "tool_use", "id": call["id"], "name": call["name"], "input": {}}
+        start = {"type": "content_block_start", "index": index, "content_block": block}
+        await _write(send, _event(start, "content_block_start"))
+        for fragment in _fragments(call["arguments"]):
+            body = {"type": "input_json_delta", "partial_json": fragment}
+            event = {"type": "content_block_delta", "index": index, "delta": body}
+            await _write(send, _event(event, "content_block_delta"))
+        stop = {"type": "content_block_stop", "index": index}
+        await _write(send, _event(stop, "content_block_stop"))
 
     # -- control (for a fake in another process) ------------------------------------------
 
@@ -694,8 +741,19 @@ def _usage(plan: _Plan) -> dict[str, int]:
     }
 
 
-def _completion(plan: _Plan, model: str) -> dict[str, Any]:
-    message = {"role": "assistant", "content": plan.text, "refusal": None}
+def _completion(
+    plan: _Plan, model: str, tool_calls: tuple[dict[str, str], ...] = ()
+) -> dict[str, Any]:
+    message: dict[str, Any] = {"role": "assistant", "content": plan.text, "refusal": None}
+    if tool_calls:
+        message["tool_calls"] = [
+            {
+                "id": call["id"],
+                "type": "function",
+                "function": {"name": call["name"], "arguments": call["arguments"]},
+            }
+            for call in tool_calls
+        ]
     finish = _OPENAI_FINISH.get(plan.finish, plan.finish)
     return {
         "id": f"chatcmpl-{uuid.uuid4().hex[:24]}",
@@ -711,15 +769,34 @@ def _stop_reason(plan: _Plan) -> str:
     return _ANTHROPIC_STOP.get(plan.finish, plan.finish)
 
 
-def _message(plan: _Plan, model: str, *, streaming: bool = False) -> dict[str, Any]:
+def _parsed(arguments: str) -> Any:
+    try:
+        return json.loads(arguments)
+    except ValueError:
+        return {}
+
+
+def _message(
+    plan: _Plan,
+    model: str,
+    *,
+    streaming: bool = False,
+    tool_calls: tuple[dict[str, str], ...] = (),
+) -> dict[str, Any]:
     """A Message: complete, or as message_start carries it (empty, no stop reason yet)."""
     output = 1 if streaming else len(plan.pieces)
+    content: list[dict[str, Any]] = [] if streaming else [{"type": "text", "text": plan.text}]
+    if not streaming:
+        content += [
+            {"type": "tool_use", "id": c["id"], "name": c["name"], "input": _parsed(c["arguments"])}
+            for c in tool_calls
+        ]
     return {
         "id": f"msg_{uuid.uuid4().hex[:24]}",
         "type": "message",
         "role": "assistant",
         "model": model,
-        "content": [] if streaming else [{"type": "text", "text": plan.text}],
+        "content": content,
         "stop_reason": None if streaming else _stop_reason(plan),
         "stop_sequence": None if streaming else plan.stop_sequence,
         "usage": {"input_tokens": plan.prompt_tokens, "output_tokens": output},

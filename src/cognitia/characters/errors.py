@@ -59,6 +59,10 @@ class UnknownModel(Unprocessable):
     code = "unknown_model"
 
 
+class UnknownTool(Unprocessable):
+    code = "unknown_tool"
+
+
 class InvalidRegex(Unprocessable):
     code = "invalid_regex"
 

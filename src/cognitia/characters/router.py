@@ -11,7 +11,7 @@ from cognitia.auth.schemas import ResourceId
 from cognitia.billing.deps import QuotasDep
 from cognitia.characters import service
 from cognitia.characters.cards.reading import MAX_IMPORT_BYTES
-from cognitia.characters.errors import FileTooLarge
+from cognitia.characters.errors import FileTooLarge, UnknownTool
 from cognitia.characters.images import AVATAR_MAX_BYTES
 from cognitia.characters.lorebooks.schemas import LorebookRead
 from cognitia.characters.schemas import (
@@ -25,7 +25,7 @@ from cognitia.characters.schemas import (
     VoicePermissionGrant,
     VoicePermissionRead,
 )
-from cognitia.http.deps import BlobsDep, ModelsDep, SessionDep
+from cognitia.http.deps import BlobsDep, ModelsDep, SessionDep, ToolsDep
 
 router = APIRouter(prefix="/api/v2/characters", tags=["characters"])
 
@@ -38,6 +38,13 @@ def _errors(*codes: int) -> dict[int | str, dict[str, object]]:
     return {code: {"description": "Error body: {error, detail}"} for code in (401, *codes)}
 
 
+def _check_tools(names: list[str] | None, tools: ToolsDep) -> None:
+    unknown = sorted(set(tools.unknown(names or [])))
+    if unknown:
+        known = ", ".join(tools.names())
+        raise UnknownTool(f"Unknown tool(s): {', '.join(unknown)}; known: {known}.")
+
+
 async def _read(upload: UploadFile, limit: int) -> bytes:
     data = await upload.read(limit + 1)
     if len(data) > limit:
@@ -46,15 +53,18 @@ async def _read(upload: UploadFile, limit: int) -> bytes:
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, responses=_errors(403, 404, 422))
-async def create_character(
+async def create_character(  # noqa: PLR0913 - the body, caller and the adapters used
     data: CharacterCreate,
     user: CurrentUser,
     session: SessionDep,
     models: ModelsDep,
     quotas: QuotasDep,
+    tools: ToolsDep,
 ) -> CharacterRead:
     """403 plan_limit_reached when the plan's number of characters (or of cloned voices)
-    is reached; 403 feature_not_in_plan for a cloned voice on a plan without any."""
+    is reached; 403 feature_not_in_plan for a cloned voice on a plan without any;
+    422 unknown_tool for a name in `tools` that is no tool."""
+    _check_tools(data.tools, tools)
     character = await service.create(session, models, owner=user, data=data)
     await quotas.check_characters(session, user_id=user.id)  # refused: nothing is kept
     return CharacterRead.model_validate(character)
@@ -119,8 +129,11 @@ async def update_character(  # noqa: PLR0913 - path, body, caller and the adapte
     session: SessionDep,
     models: ModelsDep,
     quotas: QuotasDep,
+    tools: ToolsDep,
 ) -> CharacterRead:
-    """403 when a cloned voice is beyond the plan (feature_not_in_plan, plan_limit_reached)."""
+    """403 when a cloned voice is beyond the plan (feature_not_in_plan, plan_limit_reached);
+    422 unknown_tool for a name in `tools` that is no tool."""
+    _check_tools(data.tools, tools)
     character = await service.update(
         session, models, owner=user, character_id=character_id, data=data
     )

@@ -37,6 +37,10 @@ Temperature = Annotated[float, Field(ge=0, le=2)]
 TopP = Annotated[float, Field(gt=0, le=1)]
 MaxTokens = Annotated[int, Field(ge=1, le=1_000_000)]
 Talkativeness = Annotated[float, Field(ge=0, le=1)]
+ToolNames = Annotated[
+    list[Annotated[str, Field(min_length=1, max_length=64)]],
+    Field(max_length=32, description="Tools the character may call (names from docs/tools.md)."),
+]
 # SillyTavern's names are accepted too.
 FIRST_MESSAGE = AliasChoices("first_message", "first_mes")
 EXAMPLE_DIALOGUE = AliasChoices("example_dialogue", "mes_example")
@@ -71,6 +75,7 @@ class CharacterCreate(BaseModel):
     creator: ShortText = ""
     character_version: Version = ""
     tags: Tags = Field(default_factory=list)
+    tools: ToolNames = Field(default_factory=list)
     voice_model: Setting | None = None
     voice_settings: JsonObject = Field(default_factory=dict)
     model: Setting | None = Field(None, description="A catalogue model, or `lane/<name>`.")
@@ -107,7 +112,7 @@ NOT_NULL = {
     "group_only_greetings", "example_dialogue", "system_prompt", "post_history_instructions",
     "prompt_template", "creator_notes", "creator", "character_version", "tags",
     "voice_settings", "talkativeness", "extensions", "card_extra", "visibility",
-    "share_lorebook",
+    "share_lorebook", "tools",
 }  # fmt: skip
 
 
@@ -131,6 +136,7 @@ class CharacterUpdate(BaseModel):
     creator: ShortText | None = None
     character_version: Version | None = None
     tags: Tags | None = None
+    tools: ToolNames | None = None
     voice_model: Setting | None = None
     voice_settings: JsonObject | None = None
     model: Setting | None = None
@@ -178,6 +184,7 @@ class CharacterRead(BaseModel):
     creator: str
     character_version: str
     tags: list[str]
+    tools: list[str]
     voice_model: str | None
     voice_settings: dict[str, Any]
     model: str | None

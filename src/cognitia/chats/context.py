@@ -107,6 +107,7 @@ def card(character: Character) -> CharacterCard:
         post_history_instructions=character.post_history_instructions,
         example_dialogue=character.example_dialogue,
         prompt_template=character.prompt_template,
+        tools=tuple(character.tools or ()),
     )
 
 

@@ -33,6 +33,8 @@ AUDIO_ERROR = "audio.error"
 ERROR = "error"
 MESSAGE_UPDATED = "message.updated"
 MESSAGE_DELETED = "message.deleted"
+TOOL_CALL = "tool.call"
+TOOL_RESULT = "tool.result"
 READY = "ready"  # first event of every /events stream: from here on nothing is missed
 # Internal, never relayed: "the /events streams of `owner` end here, with `final`".
 CLOSING = "stream.closing"
@@ -51,6 +53,8 @@ EVENT_NAMES = frozenset(
         ERROR,
         MESSAGE_UPDATED,
         MESSAGE_DELETED,
+        TOOL_CALL,
+        TOOL_RESULT,
     }
 )
 
@@ -200,6 +204,46 @@ class MessageUpdated:
 
 
 @dataclass(frozen=True)
+class ToolCalled:
+    """The model called a tool while writing a reply (before the tool runs)."""
+
+    NAME: ClassVar[str] = TOOL_CALL
+    message_id: str
+    call_id: str
+    name: str
+    arguments: str  # the JSON text as the model wrote it (possibly malformed)
+
+    def data(self) -> dict[str, Any]:
+        return {
+            "message_id": self.message_id,
+            "id": self.call_id,
+            "name": self.name,
+            "arguments": self.arguments,
+        }
+
+
+@dataclass(frozen=True)
+class ToolAnswered:
+    """A tool call's result, as the model is shown it; `ok` false for an error result."""
+
+    NAME: ClassVar[str] = TOOL_RESULT
+    message_id: str
+    call_id: str
+    name: str
+    result: str
+    ok: bool
+
+    def data(self) -> dict[str, Any]:
+        return {
+            "message_id": self.message_id,
+            "id": self.call_id,
+            "name": self.name,
+            "result": self.result,
+            "ok": self.ok,
+        }
+
+
+@dataclass(frozen=True)
 class MessageDeleted:
     NAME: ClassVar[str] = MESSAGE_DELETED
     message_id: str
@@ -237,7 +281,17 @@ class Closing:
 
 
 # What a reply's turn emits (chats/fanout.py).
-TurnEvent = MessageCreated | Token | Sentence | Audio | AudioError | MessageCompleted | Error
+TurnEvent = (
+    MessageCreated
+    | Token
+    | Sentence
+    | Audio
+    | AudioError
+    | MessageCompleted
+    | Error
+    | ToolCalled
+    | ToolAnswered
+)
 # Everything published on a chat's channel.
 ChatEvent = TurnEvent | MessageUpdated | MessageDeleted | Closing
 # Everything an SSE stream sends.

@@ -416,6 +416,7 @@ async def _copy_messages(
             error=m.error,
             usage=dict(m.usage),
             context_sources=list(m.context_sources),
+            tool_calls=list(m.tool_calls),
         )
     session.add_all(copies.values())
     await session.flush()

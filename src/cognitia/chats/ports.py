@@ -10,6 +10,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Protocol
 
+from cognitia.agents.tools.registry import ToolBox
 from cognitia.db import Database
 from cognitia.events.ports import EventBus
 from cognitia.llm.registry import ModelRegistry
@@ -79,3 +80,4 @@ class ReplyPorts:
     warm: Warmer = _nothing_to_warm
     speech: Speech | None = None  # None: voice is off (voice.enabled = false)
     meter: Meter | None = None  # audio seconds per person and day (spoken replies, calls)
+    tools: ToolBox | None = None  # None: characters call no tools

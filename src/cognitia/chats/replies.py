@@ -65,6 +65,7 @@ class FinalState:
     usage: dict[str, Any]
     error: str | None  # "<code>: <detail>" when it failed
     context_sources: list[dict[str, Any]] = field(default_factory=list)
+    tool_calls: list[dict[str, Any]] = field(default_factory=list)
 
 
 def read(message: Message) -> MessageRead:

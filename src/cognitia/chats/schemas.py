@@ -138,6 +138,8 @@ class MessageRead(BaseModel):
     usage: dict[str, Any]
     # What the reply's prompt drew on: memories, knowledge chunks, the summary ({id, kind, text}).
     context_sources: list[dict[str, Any]]
+    # The reply's tool calls in order: {id, name, arguments, result, ok} (docs/tools.md).
+    tool_calls: list[dict[str, Any]] = Field(default_factory=list)
     created_at: datetime
     updated_at: datetime
 

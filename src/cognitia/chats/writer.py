@@ -29,7 +29,9 @@ from contextlib import aclosing
 from dataclasses import dataclass, replace
 from typing import Any
 
-from cognitia.chats import context, live, replies
+from cognitia.agents.tools.base import ToolContext, ToolResult
+from cognitia.agents.tools.registry import ToolBox
+from cognitia.chats import context, live, replies, tool_rounds
 from cognitia.chats.fanout import Turn, TurnPlan
 from cognitia.chats.ports import ReplyPorts
 from cognitia.chats.replies import FinalState, OpenedReply
@@ -38,7 +40,7 @@ from cognitia.chats.speaking import MeteredFor, SpokenReply
 from cognitia.chats.stops import StopCut
 from cognitia.errors import CognitiaError
 from cognitia.llm import logic
-from cognitia.llm.ports import ChatRequest, TextDelta, Usage
+from cognitia.llm.ports import ChatRequest, TextDelta, ToolCall, Usage
 from cognitia.llm.service import CallContext, GenerationFailed, Generator, ModelSelected
 from cognitia.memory.recall import Recall
 from cognitia.models.message import MessageStatus
@@ -89,6 +91,7 @@ class ReplyWriter:
         self._failed: GenerationFailed | None = None
         self._prompt_estimate = 0
         self._context_sources: list[dict[str, Any]] = []
+        self._tool_calls: list[dict[str, Any]] = []
         self._unsaved_tokens = 0
         self._saved_at = time.monotonic()
         speech = ports.speech
@@ -151,12 +154,16 @@ class ReplyWriter:
             character_id=source.character.id,
         )
         generator = Generator(self._ports.models, self._ports.usage, call)
+        request = built.request
+        tools = tool_rounds.offered(
+            self._ports.tools, list(source.character.tools), self._ports.models, built.target
+        )
+        if tools:
+            request = replace(request, tools=tools, prompt=None)
         # The save clock starts with the stream: the time recall and the prompt took is
         # no reason to write the first token on its own.
         self._saved_at = time.monotonic()
-        self._stream_task = asyncio.create_task(
-            self._stream(generator, built.request, built.target)
-        )
+        self._stream_task = asyncio.create_task(self._rounds(generator, request, built.target))
         return await self._streamed(self._stream_task)
 
     async def _start_speaking(self) -> None:
@@ -216,10 +223,48 @@ class ReplyWriter:
             return Outcome(MessageStatus.ERROR, self._failed.code, self._failed.message)
         return COMPLETE
 
-    async def _stream(
+    async def _rounds(
         self, generator: Generator, request: ChatRequest, target: logic.Target
     ) -> None:
-        """The model's stream into events and saves."""
+        """Stream the reply; while the model calls tools (at most tools.max_rounds
+        rounds), run them and ask again with their results."""
+        box = self._ports.tools
+        rounds = box.limits.max_rounds if box is not None and request.tools else 0
+        for done in range(rounds + 1):
+            start = len(self._new_text)
+            calls = await self._stream(generator, request, target)
+            if not calls or box is None or done == rounds or self._ended():
+                return
+            results = [await self._run_tool(box, call) for call in calls]
+            text = self._new_text[start:]
+            last = done + 1 == rounds
+            request = tool_rounds.follow_up(request, text, calls, results, last=last)
+
+    def _ended(self) -> bool:
+        return self._stop_requested or self._cut.found or self._failed is not None
+
+    async def _run_tool(self, box: ToolBox, call: ToolCall) -> ToolResult:
+        message_id = self.message_id
+        await self._turn.emit(live.ToolCalled(message_id, call.id, call.name, call.arguments))
+        source = self._opened.source
+        tool_context = ToolContext(
+            db=self._ports.db,
+            user_id=source.audience.private_user_id,
+            character_id=source.character.id,
+            chat_id=self._plan.chat_id,
+            index=box.index,
+        )
+        result = await box.run(call, tool_context)
+        self._tool_calls.append(tool_rounds.record(call, result))
+        answered = live.ToolAnswered(message_id, call.id, call.name, result.text, result.ok)
+        await self._turn.emit(answered)
+        return result
+
+    async def _stream(
+        self, generator: Generator, request: ChatRequest, target: logic.Target
+    ) -> list[ToolCall]:
+        """The model's stream into events and saves; the tools it called."""
+        calls: list[ToolCall] = []
         with contextlib.suppress(_StopAfterSave):
             async with aclosing(generator.stream(request, target)) as events:
                 async for event in events:
@@ -229,10 +274,21 @@ class ReplyWriter:
                         await self._token(self._cut.feed(event.text))
                         if self._cut.found:
                             break  # the reply ends here; leaving closes the model's stream
+                    elif isinstance(event, ToolCall):
+                        calls.append(event)
                     elif isinstance(event, Usage):
-                        self._usage = event
+                        self._add_usage(event)
                     elif isinstance(event, GenerationFailed):
                         self._failed = event
+        return calls
+
+    def _add_usage(self, usage: Usage) -> None:
+        """Each tool round is a model call of its own: the reply's usage is their sum."""
+        before = self._usage or Usage(0, 0)
+        self._usage = Usage(
+            before.prompt_tokens + usage.prompt_tokens,
+            before.completion_tokens + usage.completion_tokens,
+        )
 
     async def _token(self, text: str) -> None:
         if not text:
@@ -295,6 +351,7 @@ class ReplyWriter:
                 usage=usage,
                 error=f"{outcome.code}: {outcome.detail}" if outcome.code else None,
                 context_sources=self._context_sources,
+                tool_calls=self._tool_calls,
             ),
             remember=self._ports.remember,
         )

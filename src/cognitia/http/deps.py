@@ -15,6 +15,7 @@ from fastapi import Depends, Request
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from cognitia.agents.tools.registry import ToolRegistry
 from cognitia.cache.ports import Cache, RateLimiter
 from cognitia.config import Settings
 from cognitia.db import Database
@@ -106,6 +107,11 @@ def get_meter(request: Request) -> AudioMeter:
     return meter
 
 
+def get_tools(request: Request) -> ToolRegistry:
+    tools: ToolRegistry = _adapters(request).tools
+    return tools
+
+
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 DbDep = Annotated[Database, Depends(get_db)]
 ModelsDep = Annotated[ModelRegistry, Depends(get_models)]
@@ -119,6 +125,7 @@ RateLimiterDep = Annotated[RateLimiter, Depends(get_rate_limiter)]
 MailerDep = Annotated[Mailer, Depends(get_mailer)]
 RedisDep = Annotated[Redis | None, Depends(get_redis)]
 VoicesDep = Annotated[VoiceRegistry, Depends(get_voices)]
+ToolsDep = Annotated[ToolRegistry, Depends(get_tools)]
 MeterDep = Annotated[AudioMeter, Depends(get_meter)]
 
 

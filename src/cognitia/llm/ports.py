@@ -16,10 +16,29 @@ FinishReason = Literal["stop", "length", "tool_calls", "cancelled", "error"]
 
 
 @dataclass(frozen=True)
+class ToolCall:
+    """A complete tool call the model made. Providers assemble the streamed fragments
+    (OpenAI `tool_calls` deltas by index, Anthropic `input_json_delta`) and emit one
+    ToolCall per call, in index order, before Finish. `arguments` is the raw JSON text
+    as the model wrote it: it may be malformed, and the caller decides what that means.
+    """
+
+    id: str
+    name: str
+    arguments: str
+    index: int = 0
+
+
+@dataclass(frozen=True)
 class ChatMessage:
+    """`tool_calls`: an assistant turn that called tools; `tool_call_id`: a "tool" turn
+    answering that call (its `content` is the result text)."""
+
     role: Role
     content: str
     name: str | None = None
+    tool_calls: tuple[ToolCall, ...] = ()
+    tool_call_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -35,7 +54,8 @@ class Sampling:
 class ChatRequest:
     """What to generate. `response_format` follows OpenAI's shape:
     {"type": "json_object"} or {"type": "json_schema", "json_schema": {"name", "schema"}}.
-    `tools` is reserved for tool calls (OpenAI function shape) and passed through as is.
+    `tools`: OpenAI function tools ({"type": "function", "function": {name, description,
+    parameters}}); providers translate them to their own shape.
     """
 
     messages: Sequence[ChatMessage]
@@ -71,7 +91,7 @@ class Finish:
     reason: FinishReason
 
 
-StreamEvent = TextDelta | Usage | Finish
+StreamEvent = TextDelta | ToolCall | Usage | Finish
 
 
 class ProviderError(Exception):
@@ -107,7 +127,8 @@ class ProviderRejected(ProviderError):
 class ChatModel(Protocol):
     """A provider that streams chat replies.
 
-    `stream` yields TextDelta events, then at most one Usage, then exactly one Finish.
+    `stream` yields TextDelta events, then any ToolCall events, then at most one Usage,
+    then exactly one Finish.
     Cancelling the iteration (aclose or task cancellation) stops generation upstream.
     Errors raise ProviderError subclasses.
     """

@@ -31,6 +31,7 @@ from cognitia.llm.ports import (
     ProviderRateLimited,
     StreamEvent,
     TextDelta,
+    ToolCall,
     Usage,
 )
 from cognitia.llm.registry import ModelRegistry
@@ -87,7 +88,7 @@ class GenerationFailed:
     partial_text: str
 
 
-GenerationEvent = ModelSelected | TextDelta | Usage | Finish | GenerationFailed
+GenerationEvent = ModelSelected | TextDelta | ToolCall | Usage | Finish | GenerationFailed
 
 
 @dataclass
@@ -250,7 +251,9 @@ class Generator:
                     attempt.completion_chars += len(event.text)
                 elif isinstance(event, Usage):
                     attempt.usage = event
-                elif isinstance(event, Finish) and first:
+                elif isinstance(event, ToolCall | Finish) and first:
+                    if isinstance(event, ToolCall):
+                        attempt.first_token_at = time.perf_counter()
                     yield ModelSelected(attempt.model, attempt.config.provider, attempt.index)
                     first = False
                 yield event
@@ -335,6 +338,7 @@ class Completion:
     finish_reason: FinishReason
     usage: Usage
     failed: GenerationFailed | None = None
+    tool_calls: tuple[ToolCall, ...] = ()
 
 
 async def complete(
@@ -349,18 +353,28 @@ async def complete(
     text, model, usage = "", "", Usage(0, 0)
     finish: FinishReason = "stop"
     failed: GenerationFailed | None = None
+    calls: list[ToolCall] = []
     async for event in Generator(registry, recorder, context).stream(request, target):
         if isinstance(event, ModelSelected):
             model = event.model
         elif isinstance(event, TextDelta):
             text += event.text
+        elif isinstance(event, ToolCall):
+            calls.append(event)
         elif isinstance(event, Usage):
             usage = event
         elif isinstance(event, Finish):
             finish = event.reason
         else:
             failed = event
-    return Completion(text=text, model=model, finish_reason=finish, usage=usage, failed=failed)
+    return Completion(
+        text=text,
+        model=model,
+        finish_reason=finish,
+        usage=usage,
+        failed=failed,
+        tool_calls=tuple(calls),
+    )
 
 
 class MessageTooLong(BadRequest):

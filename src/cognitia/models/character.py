@@ -41,6 +41,7 @@ class Character(Base):
     creator: Mapped[str] = mapped_column(String(200), default="")
     character_version: Mapped[str] = mapped_column(String(100), default="")
     tags: Mapped[list[str]] = mapped_column(JSONType, default=list)
+    tools: Mapped[list[str]] = mapped_column(JSONType, default=list)  # names (agents/tools)
     avatar_key: Mapped[str | None] = mapped_column(String(200), default=None)
     avatar_mime: Mapped[str | None] = mapped_column(String(50), default=None)
     voice_model: Mapped[str | None] = mapped_column(String(200), default=None)

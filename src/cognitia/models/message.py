@@ -58,6 +58,8 @@ class Message(Base):
     usage: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
     # What the prompt drew on (memories, knowledge chunks): filled by the memory issue.
     context_sources: Mapped[list[dict[str, Any]]] = mapped_column(JSONType, default=list)
+    # The reply's tool calls in order: {id, name, arguments, result, ok} (docs/tools.md).
+    tool_calls: Mapped[list[dict[str, Any]]] = mapped_column(JSONType, default=list)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 

@@ -12,7 +12,7 @@ from fastapi.responses import JSONResponse
 
 from cognitia.kit.ids import new_id
 from cognitia.llm import logic
-from cognitia.llm.ports import Finish, TextDelta, Usage
+from cognitia.llm.ports import Finish, TextDelta, ToolCall, Usage
 from cognitia.llm.service import Completion, GenerationEvent, ModelSelected
 
 
@@ -38,22 +38,26 @@ def completion_response(result: Completion) -> JSONResponse:
         body = error_body(failed.message, type_="api_error", code=failed.code)
         body["error"]["partial_content"] = failed.partial_text
         return JSONResponse(body, status_code=502)
+    message: dict[str, Any] = {"role": "assistant", "content": result.text}
+    if result.tool_calls:
+        message["content"] = result.text or None
+        message["tool_calls"] = [tool_call(call) for call in result.tool_calls]
     return JSONResponse(
         {
             "id": f"chatcmpl-{new_id()}",
             "object": "chat.completion",
             "created": int(time.time()),
             "model": result.model,
-            "choices": [
-                {
-                    "index": 0,
-                    "message": {"role": "assistant", "content": result.text},
-                    "finish_reason": result.finish_reason,
-                }
-            ],
+            "choices": [{"index": 0, "message": message, "finish_reason": result.finish_reason}],
             "usage": usage_dict(result.usage),
         }
     )
+
+
+def tool_call(call: ToolCall) -> dict[str, Any]:
+    """A call in OpenAI's message shape."""
+    function = {"name": call.name, "arguments": call.arguments}
+    return {"id": call.id, "type": "function", "function": function}
 
 
 @dataclass
@@ -66,6 +70,7 @@ class ChunkStream:
     model: str = ""
     usage: Usage | None = None
     _text_chars: int = field(default=0)
+    _calls: int = field(default=0)
 
     def _chunk(self, delta: dict[str, Any], finish_reason: str | None = None) -> dict[str, Any]:
         return {
@@ -88,6 +93,11 @@ class ChunkStream:
             return []
         if isinstance(event, Finish):
             return self._finish(event)
+        if isinstance(event, ToolCall):
+            # One chunk per call, whole: clients join fragments by index, so one is enough.
+            delta = {"tool_calls": [{"index": self._calls, **tool_call(event)}]}
+            self._calls += 1
+            return [self._chunk(delta)]
         return [error_body(event.message, type_="api_error", code=event.code)]
 
     def _finish(self, event: Finish) -> list[dict[str, Any]]:

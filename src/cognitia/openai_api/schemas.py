@@ -10,7 +10,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from cognitia.llm.ports import ChatMessage, ChatRequest, Role, Sampling
+from cognitia.llm.ports import ChatMessage, ChatRequest, Role, Sampling, ToolCall
 
 MAX_STOP_SEQUENCES = 4
 MAX_EMBEDDING_INPUTS = 2048
@@ -25,10 +25,39 @@ class TextPart(_Lenient):
     text: str
 
 
+class FunctionIn(_Lenient):
+    name: Annotated[str, Field(min_length=1, max_length=64)]
+    arguments: str = ""
+
+
+class ToolCallIn(_Lenient):
+    """A tool call of an earlier assistant turn, as the client sends it back."""
+
+    id: Annotated[str, Field(min_length=1, max_length=128)]
+    type: Literal["function"] = "function"
+    function: FunctionIn
+
+
 class MessageIn(_Lenient):
     role: Literal["system", "developer", "user", "assistant", "tool"]
     content: str | list[TextPart] | None = None
     name: Annotated[str, Field(max_length=64)] | None = None
+    tool_calls: list[ToolCallIn] | None = None
+    tool_call_id: Annotated[str, Field(max_length=128)] | None = None
+
+    def to_message(self) -> ChatMessage:
+        role_map: dict[str, Role] = {"developer": "system"}
+        calls = tuple(
+            ToolCall(call.id, call.function.name, call.function.arguments, index)
+            for index, call in enumerate(self.tool_calls or [])
+        )
+        return ChatMessage(
+            role=role_map.get(self.role, self.role),  # type: ignore[arg-type]
+            content=self.text(),
+            name=self.name,
+            tool_calls=calls,
+            tool_call_id=self.tool_call_id,
+        )
 
     def text(self) -> str:
         if self.content is None:
@@ -78,11 +107,7 @@ class ChatCompletionRequest(_Lenient):
         return (self.stop,) if isinstance(self.stop, str) else tuple(self.stop)
 
     def to_request(self) -> ChatRequest:
-        role_map: dict[str, Role] = {"developer": "system"}
-        messages = [
-            ChatMessage(role=role_map.get(m.role, m.role), content=m.text(), name=m.name)  # type: ignore[arg-type]
-            for m in self.messages
-        ]
+        messages = [m.to_message() for m in self.messages]
         response_format = self.response_format
         if response_format is not None and response_format.get("type") == "text":
             response_format = None

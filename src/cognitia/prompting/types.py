@@ -27,6 +27,7 @@ class CharacterCard:
     prompt_template: str = (
         "chat"  # chat | pygmalion | metharme | alpaca | chatml | llama3 | mistral
     )
+    tools: tuple[str, ...] = ()  # the tools the character may call (agents/tools)
 
 
 @dataclass(frozen=True)

@@ -838,7 +838,8 @@ export interface paths {
         /**
          * Create Character
          * @description 403 plan_limit_reached when the plan's number of characters (or of cloned voices)
-         *     is reached; 403 feature_not_in_plan for a cloned voice on a plan without any.
+         *     is reached; 403 feature_not_in_plan for a cloned voice on a plan without any;
+         *     422 unknown_tool for a name in `tools` that is no tool.
          */
         post: operations["create_character_api_v2_characters_post"];
         delete?: never;
@@ -905,7 +906,8 @@ export interface paths {
         head?: never;
         /**
          * Update Character
-         * @description 403 when a cloned voice is beyond the plan (feature_not_in_plan, plan_limit_reached).
+         * @description 403 when a cloned voice is beyond the plan (feature_not_in_plan, plan_limit_reached);
+         *     422 unknown_tool for a name in `tools` that is no tool.
          */
         patch: operations["update_character_api_v2_characters__character_id__patch"];
         trace?: never;
@@ -2129,6 +2131,11 @@ export interface components {
             character_version?: string;
             /** Tags */
             tags?: string[];
+            /**
+             * Tools
+             * @description Tools the character may call (names from docs/tools.md).
+             */
+            tools?: string[];
             /** Voice Model */
             voice_model?: string | null;
             /** Voice Settings */
@@ -2215,6 +2222,8 @@ export interface components {
             character_version: string;
             /** Tags */
             tags: string[];
+            /** Tools */
+            tools: string[];
             /** Voice Model */
             voice_model: string | null;
             /** Voice Settings */
@@ -2294,6 +2303,8 @@ export interface components {
             character_version?: string | null;
             /** Tags */
             tags?: string[] | null;
+            /** Tools */
+            tools?: string[] | null;
             /** Voice Model */
             voice_model?: string | null;
             /** Voice Settings */
@@ -2771,6 +2782,16 @@ export interface components {
                 [key: string]: unknown;
             } | null;
         };
+        /** FunctionIn */
+        FunctionIn: {
+            /** Name */
+            name: string;
+            /**
+             * Arguments
+             * @default
+             */
+            arguments?: string;
+        };
         /**
          * Grants
          * @description Quota an admin granted on top of the plan's limits.
@@ -3084,6 +3105,10 @@ export interface components {
             context_sources: {
                 [key: string]: unknown;
             }[];
+            /** Tool Calls */
+            tool_calls?: {
+                [key: string]: unknown;
+            }[];
             /**
              * Created At
              * Format: date-time
@@ -3113,6 +3138,10 @@ export interface components {
             content?: string | components["schemas"]["TextPart"][] | null;
             /** Name */
             name?: string | null;
+            /** Tool Calls */
+            tool_calls?: components["schemas"]["ToolCallIn"][] | null;
+            /** Tool Call Id */
+            tool_call_id?: string | null;
         };
         /** MessagePage */
         MessagePage: {
@@ -3153,6 +3182,10 @@ export interface components {
             };
             /** Context Sources */
             context_sources: {
+                [key: string]: unknown;
+            }[];
+            /** Tool Calls */
+            tool_calls?: {
                 [key: string]: unknown;
             }[];
             /**
@@ -3769,6 +3802,21 @@ export interface components {
         TokenRequest: {
             /** Token */
             token: string;
+        };
+        /**
+         * ToolCallIn
+         * @description A tool call of an earlier assistant turn, as the client sends it back.
+         */
+        ToolCallIn: {
+            /** Id */
+            id: string;
+            /**
+             * Type
+             * @default function
+             * @constant
+             */
+            type?: "function";
+            function: components["schemas"]["FunctionIn"];
         };
         /** TranscriptionRead */
         TranscriptionRead: {

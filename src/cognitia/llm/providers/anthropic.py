@@ -8,6 +8,7 @@ format and seed have no equivalent and are not sent.
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
@@ -15,6 +16,7 @@ from httpx_sse import ServerSentEvent
 
 from cognitia.llm.catalogue import ProviderConfig
 from cognitia.llm.ports import (
+    ChatMessage,
     ChatRequest,
     Finish,
     FinishReason,
@@ -24,6 +26,7 @@ from cognitia.llm.ports import (
     ProviderUnavailable,
     StreamEvent,
     TextDelta,
+    ToolCall,
     Usage,
 )
 from cognitia.llm.providers.openai_compat import SSEChatModel, decode
@@ -52,16 +55,37 @@ def _input_tokens(usage: dict[str, Any]) -> int:
     return sum(int(usage.get(key) or 0) for key in keys)
 
 
+class _ToolBlock:
+    """A tool_use block being streamed: its input arrives as partial JSON fragments."""
+
+    def __init__(self, index: int, block: dict[str, Any]) -> None:
+        self.index = index
+        self.id, self.name = str(block.get("id") or ""), str(block.get("name") or "")
+        self.start_input = block.get("input")
+        self.parts: list[str] = []
+
+    def call(self) -> ToolCall:
+        arguments = "".join(self.parts)
+        if not arguments.strip():  # a call without arguments streams no fragment
+            arguments = json.dumps(self.start_input or {})
+        return ToolCall(self.id or f"toolu_{self.index}", self.name, arguments, self.index)
+
+
 class _EventParser:
-    """message_start, content_block_*, ping, message_delta, message_stop and error."""
+    """message_start, content_block_*, ping, message_delta, message_stop and error.
+    A tool_use block becomes one ToolCall when its content_block_stop arrives."""
 
     def __init__(self, model: SSEChatModel) -> None:
         self.done = False
+        self.begun = False
         self._model = model
         self._input = self._output = 0
         self._stop: str | None = None
+        self._tools: dict[int, _ToolBlock] = {}
         self._handlers: dict[str, Callable[[dict[str, Any]], list[StreamEvent]]] = {
             "message_start": self._message_start,
+            "content_block_start": self._block_start,
+            "content_block_stop": self._block_stop,
             "content_block_delta": self._block_delta,
             "message_delta": self._message_delta,
             "message_stop": self._message_stop,
@@ -91,8 +115,24 @@ class _EventParser:
         self._output = int(usage.get("output_tokens") or 0)
         return []
 
+    def _block_start(self, data: dict[str, Any]) -> list[StreamEvent]:
+        block = data.get("content_block") or {}
+        if block.get("type") == "tool_use":
+            index = int(data.get("index") or 0)
+            self._tools[index] = _ToolBlock(index, block)
+            self.begun = True
+        return []
+
+    def _block_stop(self, data: dict[str, Any]) -> list[StreamEvent]:
+        tool = self._tools.pop(int(data.get("index") or 0), None)
+        return [tool.call()] if tool else []
+
     def _block_delta(self, data: dict[str, Any]) -> list[StreamEvent]:
         delta = data.get("delta") or {}
+        tool = self._tools.get(int(data.get("index") or 0))
+        if tool is not None and delta.get("type") == "input_json_delta":
+            tool.parts.append(str(delta.get("partial_json") or ""))
+            return []
         text = delta.get("text")
         if delta.get("type") == "text_delta" and isinstance(text, str) and text:
             return [TextDelta(text)]
@@ -130,18 +170,54 @@ def _tool(tool: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def _input(arguments: str) -> dict[str, Any]:
+    """A call's arguments as the object Anthropic wants back ({} when malformed)."""
+    try:
+        value = json.loads(arguments or "{}")
+    except ValueError:
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
+def _blocks(message: ChatMessage) -> list[dict[str, Any]]:
+    """A message as content blocks; tool calls and results in Anthropic's shape."""
+    if message.tool_call_id is not None:
+        content = message.content or "(empty)"
+        return [{"type": "tool_result", "tool_use_id": message.tool_call_id, "content": content}]
+    blocks: list[dict[str, Any]] = []
+    if message.content:  # the API refuses empty text blocks
+        blocks.append({"type": "text", "text": message.content})
+    for call in message.tool_calls:
+        tool_use = {"type": "tool_use", "id": call.id, "name": call.name}
+        blocks.append({**tool_use, "input": _input(call.arguments)})
+    return blocks
+
+
+def _content(blocks: list[dict[str, Any]]) -> str | list[dict[str, Any]]:
+    """Plain text stays a string (merged turns joined by a blank line)."""
+    if all(block["type"] == "text" for block in blocks):
+        return "\n\n".join(block["text"] for block in blocks)
+    return blocks
+
+
+def _messages(request: ChatRequest) -> list[dict[str, Any]]:
+    turns: list[tuple[str, list[dict[str, Any]]]] = []
+    for message in request.messages:
+        blocks = [] if message.role == "system" else _blocks(message)
+        if not blocks:
+            continue
+        role = "assistant" if message.role == "assistant" else "user"
+        if turns and turns[-1][0] == role:
+            turns[-1][1].extend(blocks)
+        else:
+            turns.append((role, blocks))
+    return [{"role": role, "content": _content(blocks)} for role, blocks in turns]
+
+
 def request_body(request: ChatRequest, model: str) -> dict[str, Any]:
     """The /v1/messages body."""
     system = [m.content for m in request.messages if m.role == "system" and m.content]
-    messages: list[dict[str, Any]] = []
-    for message in request.messages:
-        if message.role == "system" or not message.content:
-            continue  # the API refuses empty text blocks
-        role = "assistant" if message.role == "assistant" else "user"
-        if messages and messages[-1]["role"] == role:
-            messages[-1]["content"] += "\n\n" + message.content
-        else:
-            messages.append({"role": role, "content": message.content})
+    messages = _messages(request)
     sampling = request.sampling
     temperature = None if sampling.temperature is None else min(sampling.temperature, 1.0)
     optional = {

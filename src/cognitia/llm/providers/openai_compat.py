@@ -24,6 +24,7 @@ from httpx_sse import EventSource, ServerSentEvent
 from cognitia.kit.tls import client_context
 from cognitia.llm.catalogue import ProviderConfig
 from cognitia.llm.ports import (
+    ChatMessage,
     ChatRequest,
     Finish,
     FinishReason,
@@ -33,6 +34,7 @@ from cognitia.llm.ports import (
     ProviderUnavailable,
     StreamEvent,
     TextDelta,
+    ToolCall,
     Usage,
 )
 
@@ -50,9 +52,11 @@ _FINISH: dict[str, FinishReason] = {
 
 class StreamParser(Protocol):
     """Turns one vendor's SSE events into StreamEvents; raises ProviderError on an
-    in-stream error. `done` turns true at the vendor's end-of-stream marker."""
+    in-stream error. `done` turns true at the vendor's end-of-stream marker; `begun` once
+    the reply started in a way that yields no event yet (a tool call's fragments)."""
 
     done: bool
+    begun: bool
 
     def feed(self, sse: ServerSentEvent) -> list[StreamEvent]: ...
 
@@ -175,6 +179,7 @@ class SSEChatModel:
                     for event in parser.feed(sse):
                         started = started or isinstance(event, TextDelta)
                         yield event
+                    started = started or parser.begun
                 if parser.done:
                     await _drain(source)
                 for event in parser.end():
@@ -238,11 +243,40 @@ class SSEChatModel:
         return self.error(ProviderRejected, message, status=status)
 
 
+class _CallParts:
+    """One streamed OpenAI tool call: id and name come first, arguments in fragments."""
+
+    def __init__(self) -> None:
+        self.id = self.name = ""
+        self.arguments: list[str] = []
+
+    def add(self, delta: dict[str, Any]) -> None:
+        self.id = self.id or str(delta.get("id") or "")
+        function = delta.get("function") or {}
+        self.name = self.name or str(function.get("name") or "")
+        fragment = function.get("arguments")
+        if isinstance(fragment, str):
+            self.arguments.append(fragment)
+        elif isinstance(fragment, dict):  # a few servers send the object itself
+            self.arguments.append(json.dumps(fragment))
+
+
+def tool_calls(parts: dict[int, _CallParts]) -> list[StreamEvent]:
+    """The assembled calls, in index order; a call without an id gets one."""
+    return [
+        ToolCall(part.id or f"call_{index}", part.name, "".join(part.arguments), index)
+        for index, part in sorted(parts.items())
+    ]
+
+
 class ChunkParser:
-    """OpenAI chat.completion.chunk events, ending with `data: [DONE]`."""
+    """OpenAI chat.completion.chunk events, ending with `data: [DONE]`. Tool-call
+    fragments (parallel calls by index) are assembled and emitted at the end."""
 
     def __init__(self, model: SSEChatModel) -> None:
         self.done = False
+        self.begun = False
+        self._calls: dict[int, _CallParts] = {}
         self._model = model
         self._finish: FinishReason | None = None
         self._usage: Usage | None = None
@@ -270,18 +304,33 @@ class ChunkParser:
             if not isinstance(choice, dict) or choice.get("index", 0) != 0:
                 continue
             # chat chunks carry delta.content; legacy text completions carry text
-            content = (choice.get("delta") or {}).get("content", choice.get("text"))
+            delta = choice.get("delta") or {}
+            content = delta.get("content", choice.get("text"))
             if isinstance(content, str) and content:
                 events.append(TextDelta(content))
+            self._add_calls(delta.get("tool_calls"))
             if choice.get("finish_reason"):
                 self._finish = _FINISH.get(str(choice["finish_reason"]), "stop")
         return events
+
+    def _add_calls(self, deltas: Any) -> None:
+        if not isinstance(deltas, list):
+            return
+        for position, delta in enumerate(deltas):
+            if isinstance(delta, dict):
+                index = delta.get("index")
+                index = index if isinstance(index, int) else position
+                self._calls.setdefault(index, _CallParts()).add(delta)
+                self.begun = True
 
     def end(self) -> list[StreamEvent]:
         if self._finish is None and not self.done:
             raise self._model.error(ProviderUnavailable, "stream ended before the reply finished")
         usage: list[StreamEvent] = [self._usage] if self._usage else []
-        return [*usage, Finish(self._finish or "stop")]
+        finish = self._finish or "stop"
+        if self._calls and finish == "stop":  # some servers say "stop" after tool calls
+            finish = "tool_calls"
+        return [*tool_calls(self._calls), *usage, Finish(finish)]
 
 
 def endpoint(request: ChatRequest) -> str:
@@ -289,17 +338,32 @@ def endpoint(request: ChatRequest) -> str:
     return "completions" if request.prompt is not None else "chat/completions"
 
 
+def message_body(message: ChatMessage) -> dict[str, Any]:
+    """One message in OpenAI's shape, with its tool calls or the call it answers."""
+    body: dict[str, Any] = {"role": message.role, "content": message.content}
+    if message.name:
+        body["name"] = message.name
+    if message.tool_calls:
+        body["content"] = message.content or None
+        body["tool_calls"] = [
+            {
+                "id": call.id,
+                "type": "function",
+                "function": {"name": call.name, "arguments": call.arguments},
+            }
+            for call in message.tool_calls
+        ]
+    if message.tool_call_id is not None:
+        body["tool_call_id"] = message.tool_call_id
+    return body
+
+
 def request_body(request: ChatRequest, model: str) -> dict[str, Any]:
     """The /chat/completions body (or /completions with a raw prompt)."""
     if request.prompt is not None:
         text: dict[str, Any] = {"prompt": request.prompt}
     else:
-        text = {
-            "messages": [
-                {"role": m.role, "content": m.content, **({"name": m.name} if m.name else {})}
-                for m in request.messages
-            ]
-        }
+        text = {"messages": [message_body(m) for m in request.messages]}
     sampling = request.sampling
     optional = {
         "temperature": sampling.temperature,

@@ -1,0 +1,147 @@
+"""The tools there are, by name, and how one call is run: the arguments parsed and checked
+against the tool's schema, its policy applied, a time limit and a size cap. Every outcome
+is a ToolResult; nothing a model sends can raise out of `execute`.
+
+More tools register with one line each: `registry.register(http_fetch.TOOL)`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from jsonschema import Draft202012Validator
+
+from cognitia.agents.tools import calculator, clock, knowledge, memories
+from cognitia.agents.tools.base import Policy, Tool, ToolContext, ToolError, ToolResult
+from cognitia.config import ToolSettings
+from cognitia.llm.ports import ToolCall
+from cognitia.retrieval.service import Retrieval
+
+log = logging.getLogger(__name__)
+
+NEEDS_APPROVAL = "needs approval (not built)"
+
+
+class ToolRegistry:
+    def __init__(self, tools: Iterable[Tool] = ()) -> None:
+        self._tools: dict[str, Tool] = {}
+        self._validators: dict[str, Draft202012Validator] = {}
+        for tool in tools:
+            self.register(tool)
+
+    def register(self, tool: Tool) -> None:
+        Draft202012Validator.check_schema(tool.parameters)  # a bad schema fails at start
+        self._tools[tool.name] = tool
+        self._validators[tool.name] = Draft202012Validator(tool.parameters)
+
+    def names(self) -> list[str]:
+        return sorted(self._tools)
+
+    def get(self, name: str) -> Tool | None:
+        return self._tools.get(name)
+
+    def unknown(self, names: Iterable[str]) -> list[str]:
+        return [name for name in names if name not in self._tools]
+
+    def specs(self, names: Iterable[str]) -> list[dict[str, Any]]:
+        """The named tools (those that exist and may run) as a ChatRequest offers them."""
+        tools = [self._tools.get(name) for name in names]
+        return [t.spec() for t in tools if t is not None and t.policy is not Policy.NEVER]
+
+    async def execute(
+        self,
+        name: str,
+        arguments: str,
+        context: ToolContext,
+        *,
+        seconds: float = 20.0,
+        max_chars: int = 8000,
+    ) -> ToolResult:
+        """Run one call the model made; a refusal, a bad call or a failure is a result
+        whose text tells the model what went wrong."""
+        tool = self._tools.get(name)
+        if tool is None:
+            known = ", ".join(self.names()) or "none"
+            return ToolResult(False, f"unknown tool {name!r} (tools: {known})")
+        if tool.policy is Policy.NEVER:
+            return ToolResult(False, f"tool {name!r} is not allowed to run (policy never)")
+        if tool.policy is Policy.ASK:
+            return ToolResult(False, f"tool {name!r} {NEEDS_APPROVAL}")
+        args = self._arguments(name, arguments)
+        if isinstance(args, ToolResult):
+            return args
+        result = await _run(tool, args, context, seconds)
+        return ToolResult(result.ok, _capped(result.text, max_chars))
+
+    def _arguments(self, name: str, arguments: str) -> dict[str, Any] | ToolResult:
+        try:
+            args = json.loads(arguments or "{}")
+        except ValueError as exc:
+            return ToolResult(False, f"malformed arguments (not JSON: {exc})")
+        if not isinstance(args, dict):
+            return ToolResult(False, "malformed arguments (expected a JSON object)")
+        errors = sorted(self._validators[name].iter_errors(args), key=lambda e: list(e.path))
+        if errors:
+            where = "/".join(str(p) for p in errors[0].path) or "arguments"
+            return ToolResult(False, f"invalid arguments: {where}: {errors[0].message}")
+        return args
+
+
+async def _run(
+    tool: Tool, args: dict[str, Any], context: ToolContext, seconds: float
+) -> ToolResult:
+    try:
+        async with asyncio.timeout(seconds):
+            return ToolResult(True, await tool.run(args, context))
+    except ToolError as exc:
+        return ToolResult(False, str(exc))
+    except TimeoutError:
+        return ToolResult(False, f"tool {tool.name!r} timed out after {seconds:g}s")
+    except Exception:
+        # A bug or an outage in one tool: logged with its trace, the model told briefly.
+        log.exception("tool %s failed", tool.name)
+        return ToolResult(False, f"tool {tool.name!r} failed")
+
+
+def _capped(text: str, limit: int) -> str:
+    if len(text) <= limit:
+        return text
+    return text[:limit] + f"\n[cut: {len(text) - limit} more characters]"
+
+
+@dataclass(frozen=True)
+class ToolBox:
+    """What a reply runs tools with: the registry, the limits, the search index."""
+
+    registry: ToolRegistry
+    limits: ToolSettings
+    index: Retrieval | None = None
+
+    async def run(self, call: ToolCall, context: ToolContext) -> ToolResult:
+        return await self.registry.execute(
+            call.name,
+            call.arguments,
+            context,
+            seconds=self.limits.timeout_seconds,
+            max_chars=self.limits.max_result_chars,
+        )
+
+
+def builtin_tools() -> list[Tool]:
+    return [
+        clock.CURRENT_TIME,
+        calculator.CALCULATOR,
+        knowledge.SEARCH_KNOWLEDGE,
+        memories.SEARCH_MEMORIES,
+        memories.SAVE_MEMORY,
+    ]
+
+
+def default_registry() -> ToolRegistry:
+    """The built-ins; the sandboxed tools (http_fetch, run_python) join here when built."""
+    return ToolRegistry(builtin_tools())

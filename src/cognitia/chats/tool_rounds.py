@@ -1,0 +1,64 @@
+"""Tool rounds in a reply: which tools a reply offers, and the request that follows a round
+of calls (the assistant's calls and each result appended, as OpenAI and Anthropic expect).
+
+A reply offers tools when its character names some, the process has a tool box, and the
+model it is routed to declares the "tools" capability in the catalogue; otherwise the
+request goes out as before, without them (docs/tools.md).
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+from cognitia.agents.tools.base import ToolResult
+from cognitia.agents.tools.registry import ToolBox
+from cognitia.llm import logic, service
+from cognitia.llm.ports import ChatMessage, ChatRequest, ToolCall
+from cognitia.llm.registry import ModelRegistry
+
+TOOLS_CAPABILITY = "tools"
+
+
+def offered(
+    box: ToolBox | None, names: list[str], models: ModelRegistry, target: logic.Target
+) -> list[dict[str, Any]] | None:
+    """The tool specs a reply sends, or None when it sends none."""
+    if box is None or not names:
+        return None
+    try:
+        chain, _ = service.resolve_chain(models, target)
+    except service.UnknownModelError:
+        return None
+    if not chain or TOOLS_CAPABILITY not in models.model(chain[0]).capabilities:
+        return None
+    return box.registry.specs(names) or None
+
+
+def follow_up(
+    request: ChatRequest,
+    text: str,
+    calls: list[ToolCall],
+    results: list[ToolResult],
+    *,
+    last: bool,
+) -> ChatRequest:
+    """The next round's request; on the `last` it offers no tools, so the model answers."""
+    turns = [ChatMessage("assistant", text, tool_calls=tuple(calls))]
+    turns += [
+        ChatMessage("tool", result.text, tool_call_id=call.id)
+        for call, result in zip(calls, results, strict=True)
+    ]
+    tools = None if last else request.tools
+    return replace(request, messages=[*request.messages, *turns], tools=tools, prompt=None)
+
+
+def record(call: ToolCall, result: ToolResult) -> dict[str, Any]:
+    """A call as the message stores it."""
+    return {
+        "id": call.id,
+        "name": call.name,
+        "arguments": call.arguments,
+        "result": result.text,
+        "ok": result.ok,
+    }
