@@ -16,6 +16,7 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from cognitia import __version__
 from cognitia.agents.sessions.router import router as sessions_router
+from cognitia.agents.tools.registry import offer_python
 from cognitia.auth.first_user import first_user_notice
 from cognitia.auth.router import keys_router
 from cognitia.auth.router import router as auth_router
@@ -132,6 +133,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await runtime.models.start()  # local models load while the server starts
     if settings.voice.enabled and settings.voice.runner.start_at_boot:
         await runtime.voices.start()  # the voice runner, when a local voice is installed
+    await offer_python(runtime.tools, settings.tools)
     tasks: list[asyncio.Task[None]] = []
     if settings.job_backend == "embedded" and settings.jobs.run_in_api:
         tasks = start_embedded_jobs(runtime)

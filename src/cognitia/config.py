@@ -484,6 +484,60 @@ class MemorySettings(BaseModel):
     )
 
 
+class SandboxSettings(BaseModel):
+    """Limits of the Python sandbox (agents/sandbox): COGNITIA_TOOLS__SANDBOX__*."""
+
+    bwrap: str = Field("bwrap", description="The bubblewrap executable (Debian `bubblewrap`).")
+    python: str = Field(
+        "/usr/bin/python3", description="The interpreter run inside the sandbox (under /usr)."
+    )
+    timeout_seconds: float = Field(10.0, gt=0, description="Wall-clock limit of one run.")
+    cpu_seconds: int = Field(5, ge=1, description="CPU time limit (RLIMIT_CPU) of each process.")
+    memory_bytes: int = Field(
+        512 * 1024 * 1024, ge=64 * 1024 * 1024, description="Address space (RLIMIT_AS) per process."
+    )
+    max_processes: int = Field(
+        32, ge=4, description="Processes of the sandbox user (RLIMIT_NPROC); stops fork bombs."
+    )
+    file_size_bytes: int = Field(
+        10 * 1024 * 1024, ge=1024, description="Largest file a run may write (RLIMIT_FSIZE)."
+    )
+    work_bytes: int = Field(
+        32 * 1024 * 1024, ge=1024 * 1024, description="Size of the tmpfs work folder and of /tmp."
+    )
+    output_bytes: int = Field(
+        64 * 1024, ge=1024, description="stdout and stderr kept per run; the rest is cut."
+    )
+    max_files: int = Field(20, ge=0, description="Files of the work folder returned per run.")
+    run_as_uid: int = Field(
+        65534,
+        ge=1,
+        description="When the server runs as root, bubblewrap is started as this uid (nobody)"
+        " so that the process limit holds (root ignores RLIMIT_NPROC).",
+    )
+
+
+class FetchSettings(BaseModel):
+    """The SSRF-safe HTTP fetch (agents/fetch): COGNITIA_TOOLS__FETCH__*."""
+
+    timeout_seconds: float = Field(
+        10.0, gt=0, description="Limit of one fetch: DNS, every redirect and the body."
+    )
+    max_bytes: int = Field(
+        1024 * 1024, ge=1, description="Body bytes read; the text is cut there (truncated)."
+    )
+    max_redirects: int = Field(5, ge=0, le=20, description="Redirects followed, each re-checked.")
+    allow: list[str] = Field(
+        default_factory=list,
+        description="Host names or CIDRs that may be internal (intranet.example, 10.1.0.0/16).",
+    )
+    nameservers: list[str] = Field(
+        default_factory=list, description="DNS servers (IP addresses); empty: /etc/resolv.conf."
+    )
+    dns_port: int = Field(53, ge=1, le=65535, description="Port of those DNS servers.")
+    user_agent: str = Field("Cognitia-Fetch/1.0", description="User-Agent header sent.")
+
+
 class ToolSettings(BaseModel):
     max_rounds: int = Field(
         4,
@@ -498,6 +552,8 @@ class ToolSettings(BaseModel):
     max_result_chars: int = Field(
         8000, ge=100, description="A tool result longer than this is cut before the model sees it."
     )
+    sandbox: SandboxSettings = Field(default_factory=SandboxSettings)
+    fetch: FetchSettings = Field(default_factory=FetchSettings)
 
 
 class StorageSettings(BaseModel):
@@ -623,60 +679,6 @@ class BillingSettings(BaseModel):
     )
     rate_limits: RateLimitSettings = Field(default_factory=RateLimitSettings)
     stripe: StripeSettings = Field(default_factory=StripeSettings)
-
-
-class SandboxSettings(BaseModel):
-    """Limits of the Python sandbox (agents/sandbox); wired as COGNITIA_TOOLS__SANDBOX__*."""
-
-    bwrap: str = Field("bwrap", description="The bubblewrap executable (Debian `bubblewrap`).")
-    python: str = Field(
-        "/usr/bin/python3", description="The interpreter run inside the sandbox (under /usr)."
-    )
-    timeout_seconds: float = Field(10.0, gt=0, description="Wall-clock limit of one run.")
-    cpu_seconds: int = Field(5, ge=1, description="CPU time limit (RLIMIT_CPU) of each process.")
-    memory_bytes: int = Field(
-        512 * 1024 * 1024, ge=64 * 1024 * 1024, description="Address space (RLIMIT_AS) per process."
-    )
-    max_processes: int = Field(
-        32, ge=4, description="Processes of the sandbox user (RLIMIT_NPROC); stops fork bombs."
-    )
-    file_size_bytes: int = Field(
-        10 * 1024 * 1024, ge=1024, description="Largest file a run may write (RLIMIT_FSIZE)."
-    )
-    work_bytes: int = Field(
-        32 * 1024 * 1024, ge=1024 * 1024, description="Size of the tmpfs work folder and of /tmp."
-    )
-    output_bytes: int = Field(
-        64 * 1024, ge=1024, description="stdout and stderr kept per run; the rest is cut."
-    )
-    max_files: int = Field(20, ge=0, description="Files of the work folder returned per run.")
-    run_as_uid: int = Field(
-        65534,
-        ge=1,
-        description="When the server runs as root, bubblewrap is started as this uid (nobody)"
-        " so that the process limit holds (root ignores RLIMIT_NPROC).",
-    )
-
-
-class FetchSettings(BaseModel):
-    """The SSRF-safe HTTP fetch (agents/fetch); wired as COGNITIA_TOOLS__FETCH__*."""
-
-    timeout_seconds: float = Field(
-        10.0, gt=0, description="Limit of one fetch: DNS, every redirect and the body."
-    )
-    max_bytes: int = Field(
-        1024 * 1024, ge=1, description="Body bytes read; the text is cut there (truncated)."
-    )
-    max_redirects: int = Field(5, ge=0, le=20, description="Redirects followed, each re-checked.")
-    allow: list[str] = Field(
-        default_factory=list,
-        description="Host names or CIDRs that may be internal (intranet.example, 10.1.0.0/16).",
-    )
-    nameservers: list[str] = Field(
-        default_factory=list, description="DNS servers (IP addresses); empty: /etc/resolv.conf."
-    )
-    dns_port: int = Field(53, ge=1, le=65535, description="Port of those DNS servers.")
-    user_agent: str = Field("Cognitia-Fetch/1.0", description="User-Agent header sent.")
 
 
 class Settings(BaseSettings):

@@ -230,7 +230,7 @@ def build_runtime(settings: Settings) -> Runtime:
     speech = None
     if settings.voice.enabled:
         speech = ReplySpeech(voices, first_clause_words=settings.voice.first_clause_min_words)
-    tools = default_registry()
+    tools = default_registry(settings.tools)
     ports = reply_ports(settings, db, models, usage, events, vectors, speech, meter, tools)
     return Runtime(
         settings=settings,

@@ -4,16 +4,19 @@ Anthropic API) declare the "tools" capability, `alpha` does not."""
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+import pytest_asyncio
 
 from cognitia.config import Settings
-from tests.chats.conftest import catalogue_text, upstream, upstream_server
+from tests.chats.conftest import catalogue_text
 from tests.conftest import make_settings
+from tests.support.fake_dns import FakeDns
 from tests.support.fake_upstream import FakeUpstream
-
-__all__ = ["upstream", "upstream_server"]
+from tests.support.fetch_site import RECORDS, Site
 
 
 def tool_catalogue(upstream: FakeUpstream) -> str:
@@ -51,3 +54,20 @@ def settings(
     path = tmp_path / "models.toml"
     path.write_text(tool_catalogue(upstream))
     return make_settings(database_url, tmp_path, llm={"catalogue_path": path}, tools=tool_settings)
+
+
+@pytest_asyncio.fixture
+async def site() -> AsyncIterator[Site]:
+    site = Site()
+    server = await asyncio.start_server(site.handle, "127.0.0.1", 0)
+    site.port = server.sockets[0].getsockname()[1]
+    async with server:
+        yield site
+        for writer in site.hanging:
+            writer.close()
+
+
+@pytest_asyncio.fixture
+async def dns_server() -> AsyncIterator[FakeDns]:
+    async with FakeDns(RECORDS) as server:
+        yield server

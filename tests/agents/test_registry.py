@@ -45,6 +45,7 @@ async def test_bad_calls_become_error_results(runtime: Runtime) -> None:
     assert tools.names() == [
         "calculator",
         "current_time",
+        "http_fetch",
         "save_memory",
         "search_knowledge",
         "search_memories",

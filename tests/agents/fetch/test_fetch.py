@@ -9,11 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import ssl
-from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
 
 import pytest
-import pytest_asyncio
 import trustme
 
 from cognitia.agents.fetch import (
@@ -25,77 +22,10 @@ from cognitia.agents.fetch import (
     TooManyRedirects,
     fetch,
 )
-from cognitia.config import FetchSettings
 from tests.support.fake_dns import FakeDns
+from tests.support.fetch_site import Site, settings_for
 
 pytestmark = pytest.mark.asyncio
-
-RECORDS = {
-    "site.test": ["127.0.0.1"],
-    "internal.test": ["10.0.0.1"],
-    "mixed.test": ["93.184.216.34", "10.0.0.1"],
-    "sneaky.test": ["::ffff:127.0.0.1"],
-}
-
-
-@dataclass
-class Site:
-    """A tiny HTTP/1.1 server: /hello echoes Host, /to?<url> redirects, /big, /hang."""
-
-    port: int = 0
-    hosts: list[str] = field(default_factory=list)
-    hanging: list[asyncio.StreamWriter] = field(default_factory=list)
-
-    async def handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        head = (await reader.readuntil(b"\r\n\r\n")).decode()
-        path = head.split(" ", 2)[1]
-        host = next(line[6:] for line in head.split("\r\n") if line.lower().startswith("host: "))
-        self.hosts.append(host)
-        if path == "/hang":
-            self.hanging.append(writer)  # never answers; closed when the test ends
-            return
-        if path.startswith("/to?"):
-            status, headers, body = "302 Found", f"Location: {path[4:]}\r\n", b""
-        elif path == "/big":
-            status, headers, body = "200 OK", "Content-Type: text/plain\r\n", b"x" * 100_000
-        else:
-            body = f"hello via {host}".encode()
-            status, headers = "200 OK", "Content-Type: text/plain; charset=utf-8\r\n"
-        writer.write(
-            f"HTTP/1.1 {status}\r\n{headers}Content-Length: {len(body)}\r\n"
-            f"Connection: close\r\n\r\n".encode()
-            + body
-        )
-        await writer.drain()
-        writer.close()
-
-
-@pytest_asyncio.fixture
-async def site() -> AsyncIterator[Site]:
-    site = Site()
-    server = await asyncio.start_server(site.handle, "127.0.0.1", 0)
-    site.port = server.sockets[0].getsockname()[1]
-    async with server:
-        yield site
-        for writer in site.hanging:
-            writer.close()
-
-
-@pytest_asyncio.fixture
-async def dns_server() -> AsyncIterator[FakeDns]:
-    async with FakeDns(RECORDS) as server:
-        yield server
-
-
-def settings_for(dns_server: FakeDns, **changes: object) -> FetchSettings:
-    values: dict[str, object] = {
-        "nameservers": ["127.0.0.1"],
-        "dns_port": dns_server.port,
-        "allow": ["site.test"],
-        "timeout_seconds": 5.0,
-    }
-    values.update(changes)
-    return FetchSettings.model_validate(values)
 
 
 async def test_fetches_an_allowed_site_connecting_to_the_checked_address(

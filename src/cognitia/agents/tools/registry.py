@@ -16,7 +16,8 @@ from typing import Any
 
 from jsonschema import Draft202012Validator
 
-from cognitia.agents.tools import calculator, clock, knowledge, memories
+from cognitia.agents import sandbox
+from cognitia.agents.tools import calculator, clock, knowledge, memories, python, web
 from cognitia.agents.tools.base import Policy, Tool, ToolContext, ToolError, ToolResult
 from cognitia.config import ToolSettings
 from cognitia.llm.ports import ToolCall
@@ -142,6 +143,18 @@ def builtin_tools() -> list[Tool]:
     ]
 
 
-def default_registry() -> ToolRegistry:
-    """The built-ins; the sandboxed tools (http_fetch, run_python) join here when built."""
-    return ToolRegistry(builtin_tools())
+def default_registry(settings: ToolSettings | None = None) -> ToolRegistry:
+    """The built-ins and http_fetch; run_python joins at start where the sandbox works
+    (offer_python)."""
+    fetching = (settings or ToolSettings()).fetch
+    return ToolRegistry([*builtin_tools(), web.http_fetch_tool(fetching)])
+
+
+async def offer_python(registry: ToolRegistry, settings: ToolSettings) -> bool:
+    """Register run_python when bubblewrap confines code on this host (probed once per
+    process); otherwise the tool is not offered at all, never run unconfined."""
+    if not await sandbox.available(settings.sandbox):
+        log.info("run_python is not offered: the sandbox (bubblewrap) does not work here")
+        return False
+    registry.register(python.run_python_tool(settings.sandbox))
+    return True
