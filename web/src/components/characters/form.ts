@@ -44,6 +44,9 @@ export function toForm(character?: Character): CharacterForm {
     card_extra: json(character?.card_extra ?? {}),
     visibility: character?.visibility ?? "private",
     share_lorebook: character?.share_lorebook ?? false,
+    // Kept as they are: the editor has no tools panel yet (docs/tools.md), and a save
+    // must not drop the tools the API gave the character.
+    tools: [...(character?.tools ?? [])],
   };
 }
 
@@ -114,6 +117,7 @@ export function fromForm(form: CharacterForm, original?: Character): { data: For
     card_extra: cardExtra,
     visibility: form.visibility,
     share_lorebook: form.share_lorebook,
+    tools: form.tools,
   };
   return { data, problems };
 }
