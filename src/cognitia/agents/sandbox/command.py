@@ -1,6 +1,6 @@
 """The command line that confines one run. Pure: no I/O.
 
-    prlimit <limits> -- bwrap <namespaces, mounts> /bin/sh -c '<copy in; python; tar out>'
+    [setpriv <uid> --] prlimit <limits> -- bwrap <namespaces, mounts> /bin/sh -c '<script>'
 
 prlimit sets the rlimits (inherited by bwrap and everything in the sandbox) without a
 preexec_fn, which is unsafe in a process with threads. Inside, only /usr is visible
@@ -71,5 +71,14 @@ def script(settings: SandboxSettings) -> str:
     )
 
 
-def command(settings: SandboxSettings, *, staged: str) -> list[str]:
-    return [*rlimits(settings), *bwrap(settings, staged=staged), "/bin/sh", "-c", script(settings)]
+def as_user(uid: int | None) -> list[str]:
+    """Drop to `uid` first (the server runs as root): setpriv rather than the subprocess
+    module's user/group arguments, which uvloop (the server's event loop) does not take."""
+    if uid is None:
+        return []
+    return ["setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups", "--"]
+
+
+def command(settings: SandboxSettings, *, staged: str, uid: int | None = None) -> list[str]:
+    confined = [*bwrap(settings, staged=staged), "/bin/sh", "-c", script(settings)]
+    return [*as_user(uid), *rlimits(settings), *confined]

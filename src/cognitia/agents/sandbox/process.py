@@ -71,14 +71,11 @@ async def _execute(settings: SandboxSettings, *, staged: str) -> _Raw:
     read_fd, write_fd = os.pipe()
     try:
         proc = await asyncio.create_subprocess_exec(
-            *command(settings, staged=staged),
+            *command(settings, staged=staged, uid=uid),
             stdin=write_fd,  # the files' pipe: see command.script
             stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.PIPE,
             start_new_session=True,
-            user=uid,
-            group=uid,
-            extra_groups=None if uid is None else [],
         )
     except BaseException:
         os.close(read_fd)
@@ -87,7 +84,7 @@ async def _execute(settings: SandboxSettings, *, staged: str) -> _Raw:
         os.close(write_fd)
     assert proc.stdout is not None
     assert proc.stderr is not None
-    tar_reader = await _pipe_reader(read_fd)
+    tar_reader, tar_pipe = await _pipe_reader(read_fd)
     readers = (
         asyncio.create_task(_read_capped(proc.stdout, settings.output_bytes)),
         asyncio.create_task(_read_capped(proc.stderr, settings.output_bytes)),
@@ -103,7 +100,10 @@ async def _execute(settings: SandboxSettings, *, staged: str) -> _Raw:
         _kill(proc)  # also when cancelled: nothing outlives the call
         exit_code = await proc.wait()
         # with bwrap gone the PID namespace is gone, so every pipe reaches its end
-        outputs = await asyncio.gather(*readers)
+        try:
+            outputs = await asyncio.gather(*readers)
+        finally:
+            tar_pipe.close()  # asyncio closes it at EOF by itself; uvloop does not
     (stdout, out_cut), (stderr, err_cut), (tar, tar_cut) = outputs
     return _Raw(stdout, stderr, tar, exit_code, timed_out, out_cut, err_cut, tar_cut)
 
@@ -120,12 +120,12 @@ def _kill(proc: asyncio.subprocess.Process) -> None:
             os.killpg(proc.pid, signal.SIGKILL)
 
 
-async def _pipe_reader(fd: int) -> asyncio.StreamReader:
+async def _pipe_reader(fd: int) -> tuple[asyncio.StreamReader, asyncio.BaseTransport]:
     loop = asyncio.get_running_loop()
     reader = asyncio.StreamReader(limit=_CHUNK)
     pipe = os.fdopen(fd, "rb", buffering=0)
-    await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), pipe)
-    return reader
+    transport, _ = await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), pipe)
+    return reader, transport
 
 
 async def _read_capped(reader: asyncio.StreamReader, cap: int) -> tuple[bytes, bool]:

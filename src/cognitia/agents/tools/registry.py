@@ -153,7 +153,12 @@ def default_registry(settings: ToolSettings | None = None) -> ToolRegistry:
 async def offer_python(registry: ToolRegistry, settings: ToolSettings) -> bool:
     """Register run_python when bubblewrap confines code on this host (probed once per
     process); otherwise the tool is not offered at all, never run unconfined."""
-    if not await sandbox.available(settings.sandbox):
+    try:
+        works = await sandbox.available(settings.sandbox)
+    except Exception:  # whatever went wrong, the server starts, without the tool
+        log.warning("run_python is not offered: probing the sandbox failed", exc_info=True)
+        return False
+    if not works:
         log.info("run_python is not offered: the sandbox (bubblewrap) does not work here")
         return False
     registry.register(python.run_python_tool(settings.sandbox))
