@@ -130,6 +130,31 @@ async def own_message(world: World, person: Person, ids: Mapping[str, str]) -> s
     return message_id
 
 
+# -- coaching sessions --------------------------------------------------------------------
+
+
+async def coaching_session(world: World, person: Person, _: Mapping[str, str]) -> str:
+    """An ended session with the person's character, with notes holding one action item
+    (written by hand: the matrix's catalogue has no notes model)."""
+    character_id = await world.obtain("character_id", person, {}, shared=False)
+    session_id = await create_id(world, person, "/api/v2/sessions", {}, character_id=character_id)
+    url, headers = f"/api/v2/sessions/{session_id}", person.headers
+    ended = await world.client.post(f"{url}/end", json={"generate_notes": False}, headers=headers)
+    assert ended.is_success, ended.text
+    notes = {
+        "summary": "Walked through the week.",
+        "action_items": [{"text": "Walk daily", "owner": "me"}],
+    }
+    written = await world.client.patch(f"{url}/notes", json=notes, headers=headers)
+    assert written.is_success, written.text
+    return session_id
+
+
+async def action_item(world: World, _: Person, __: Mapping[str, str]) -> str:
+    """The first action item of the session in the path: a position, owned by no one."""
+    return "0"
+
+
 # -- what a character knows: memories and documents --------------------------------------
 
 
@@ -215,6 +240,8 @@ KINDS: dict[str, Kind] = {
     "key_id": Kind(make=api_key),
     "user_id": Kind(make=friend, watch=friend_reads, owned=False),
     "plan_id": Kind(make=plan, watch=plan_reads, owned=False),
+    "session_id": Kind(make=coaching_session),
+    "index": Kind(make=action_item, owned=False),
 }
 
 # What a member of the owner's chat, or anyone who sees the owner's public character, may

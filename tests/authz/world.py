@@ -182,8 +182,12 @@ class World:
 
 
 def nowhere(ids: Mapping[str, str], names: list[str]) -> dict[str, str]:
-    """The same ids with `names` replaced by ids that name nothing."""
-    return {name: str(uuid.uuid4()) if name in names else value for name, value in ids.items()}
+    """The same ids with `names` replaced by ids that name nothing. A position in a list
+    (an action item's `index`) is not an id: it is kept, and its missing parent decides."""
+    return {
+        name: str(uuid.uuid4()) if name in names and name.endswith("_id") else value
+        for name, value in ids.items()
+    }
 
 
 def shared_row(kinds: Mapping[str, Kind], op: Operation) -> bool:
