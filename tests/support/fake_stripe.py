@@ -22,25 +22,22 @@ Webhooks: `signed(event, secret)` is the body and the Stripe-Signature header
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import hmac
 import itertools
 import json
-import socket
 import threading
 import time
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl
 
-import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from tests.support.waiting import eventually_sync
+from tests.support.served import ServedApp
 
 Json = dict[str, Any]
 _ids = itertools.count(1)
@@ -151,15 +148,13 @@ def _error(status: int, message: str) -> JSONResponse:
     return JSONResponse({"error": {"type": kind, "message": message}}, status_code=status)
 
 
-class FakeStripe:
+class FakeStripe(ServedApp):
     def __init__(self) -> None:
+        super().__init__()
         self.requests: list[Received] = []
         self.subscriptions: dict[str, Json] = {}
         self._failures: list[int] = []
         self._lock = threading.Lock()
-        self._server: uvicorn.Server | None = None
-        self._thread: threading.Thread | None = None
-        self.port = 0
         self.app = Starlette(
             routes=[
                 Route("/v1/customers", self._customer, methods=["POST"]),
@@ -249,34 +244,3 @@ class FakeStripe:
             item["price"] = {"id": got.form["items[0][price]"], "object": "price"}
             found["cancel_at_period_end"] = got.form.get("cancel_at_period_end") == "true"
         return JSONResponse(found)
-
-    # -- lifecycle ---------------------------------------------------------------------
-
-    def start(self) -> FakeStripe:
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind(("127.0.0.1", 0))
-        self.port = sock.getsockname()[1]
-        config = uvicorn.Config(self.app, log_config=None, access_log=False, lifespan="off")
-        server = self._server = uvicorn.Server(config)
-        self._thread = threading.Thread(
-            target=asyncio.run, args=(server.serve(sockets=[sock]),), daemon=True
-        )
-        self._thread.start()
-        thread = self._thread
-        eventually_sync(lambda: server.started or not thread.is_alive(), timeout=10, interval=0.01)
-        if not server.started:
-            raise RuntimeError("the fake Stripe did not start")
-        return self
-
-    def stop(self) -> None:
-        if self._server is not None and self._thread is not None:
-            self._server.should_exit = True
-            self._thread.join(timeout=10)
-        self._server = self._thread = None
-
-    def __enter__(self) -> FakeStripe:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()

@@ -73,3 +73,13 @@ def object_schema(properties: dict[str, Any], required: tuple[str, ...] = ()) ->
         "required": list(required),
         "additionalProperties": False,
     }
+
+
+# The arguments of every search tool (knowledge, memories): one query, a few results.
+SEARCH_ARGUMENTS = object_schema(
+    {
+        "query": {"type": "string", "minLength": 1, "maxLength": 500},
+        "limit": {"type": "integer", "minimum": 1, "maximum": 10},
+    },
+    required=("query",),
+)

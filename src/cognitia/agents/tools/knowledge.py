@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from cognitia.agents.tools.base import Tool, ToolContext, ToolError, object_schema
+from cognitia.agents.tools.base import SEARCH_ARGUMENTS, Tool, ToolContext, ToolError
 from cognitia.retrieval.service import Retrieval
 from cognitia.retrieval.types import Hit, Scope
 
@@ -37,12 +37,6 @@ async def _run(args: dict[str, Any], context: ToolContext) -> str:
 SEARCH_KNOWLEDGE = Tool(
     name="search_knowledge",
     description="Search this character's documents; returns the best matching passages.",
-    parameters=object_schema(
-        {
-            "query": {"type": "string", "minLength": 1, "maxLength": 500},
-            "limit": {"type": "integer", "minimum": 1, "maximum": 10},
-        },
-        required=("query",),
-    ),
+    parameters=SEARCH_ARGUMENTS,
     runner=_run,
 )

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from cognitia.agents.tools.base import Tool, ToolContext, ToolError, object_schema
+from cognitia.agents.tools.base import SEARCH_ARGUMENTS, Tool, ToolContext, ToolError, object_schema
 from cognitia.agents.tools.knowledge import index_of
 from cognitia.memory import semantic
 from cognitia.memory import service as memory
@@ -61,13 +61,7 @@ async def _save(args: dict[str, Any], context: ToolContext) -> str:
 SEARCH_MEMORIES = Tool(
     name="search_memories",
     description="Search what you remember about the person you are talking with.",
-    parameters=object_schema(
-        {
-            "query": {"type": "string", "minLength": 1, "maxLength": 500},
-            "limit": {"type": "integer", "minimum": 1, "maximum": 10},
-        },
-        required=("query",),
-    ),
+    parameters=SEARCH_ARGUMENTS,
     runner=_search,
 )
 
