@@ -17,7 +17,7 @@ Audio minutes per day: `check_audio` reads the voice meter's rows (audio_usage).
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Collection
+from collections.abc import Awaitable, Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -40,6 +40,7 @@ from cognitia.db import Database
 from cognitia.kit.clock import utcnow
 from cognitia.kit.ids import new_id
 from cognitia.llm.logic import LANE_PREFIX
+from cognitia.models.plan import Plan
 
 MESSAGES = "messages"
 # A limit for counting what a plan does not limit, so GET /usage can still show it.
@@ -187,13 +188,11 @@ class Quotas:
             # A lane's models are the operator's choice (llm/catalogue.py), not the plan's.
             if model in allowed or model.startswith(LANE_PREFIX):
                 continue
-            plans = await repository.list_plans(session, public_only=True)
-            upgrade = logic.cheapest_allowing(plans, model)
-            hint = f" It comes with the {upgrade.name} plan." if upgrade else ""
+            upgrade_to, hint = await _upgrade(session, logic.cheapest_allowing, model)
             raise ModelNotInPlan(
                 f"The model {model} is not in your plan ({limits.plan_name}).{hint}",
                 model=model,
-                upgrade_to=upgrade.id if upgrade else None,
+                upgrade_to=upgrade_to,
             )
 
     async def _check_budget(
@@ -238,14 +237,12 @@ class Quotas:
         limits = await self.limits(session, user_id)
         if limits.has(feature):
             return
-        plans = await repository.list_plans(session, public_only=True)
-        upgrade = logic.cheapest_with(plans, feature)
+        upgrade_to, hint = await _upgrade(session, logic.cheapest_with, feature)
         name = FEATURE_NAMES.get(feature, feature)
-        hint = f" It comes with the {upgrade.name} plan." if upgrade else ""
         raise FeatureNotInPlan(
             f"{name} is not in your plan ({limits.plan_name}).{hint}",
             feature=feature,
-            upgrade_to=upgrade.id if upgrade else None,
+            upgrade_to=upgrade_to,
         )
 
     async def check_characters(self, session: AsyncSession, *, user_id: str) -> None:
@@ -305,3 +302,14 @@ class Quotas:
 
 def _cap(limit: int | None) -> int:
     return UNCAPPED if limit is None else limit
+
+
+async def _upgrade(
+    session: AsyncSession, choose: Callable[[Sequence[Plan], str], Plan | None], refused: str
+) -> tuple[str | None, str]:
+    """The public plan `choose` picks for what was refused (a feature, a model): its id, and
+    a sentence naming it for the refusal's detail ("" when no plan has it)."""
+    upgrade = choose(await repository.list_plans(session, public_only=True), refused)
+    if upgrade is None:
+        return None, ""
+    return upgrade.id, f" It comes with the {upgrade.name} plan."
