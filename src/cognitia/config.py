@@ -509,6 +509,19 @@ class SandboxSettings(BaseModel):
         64 * 1024, ge=1024, description="stdout and stderr kept per run; the rest is cut."
     )
     max_files: int = Field(20, ge=0, description="Files of the work folder returned per run.")
+    max_concurrent_runs: int = Field(
+        2,
+        ge=1,
+        description="Sandboxed runs at once in one process; more wait for a slot. Each run may"
+        " use cpu_seconds of a core and memory_bytes per process, so this bounds what tools"
+        " can take from the replies beside them.",
+    )
+    queue_seconds: float = Field(
+        10.0,
+        gt=0,
+        description="How long a run waits for a free slot before the tool answers that the"
+        " sandbox is busy.",
+    )
     run_as_uid: int = Field(
         65534,
         ge=1,

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from cognitia.agents.sandbox import SandboxResult, SandboxUnavailable, run_python
+from cognitia.agents.sandbox import Sandbox, SandboxBusy, SandboxResult, SandboxUnavailable
 from cognitia.agents.tools.base import Tool, ToolContext, ToolError, object_schema
 from cognitia.config import SandboxSettings
 
@@ -26,10 +26,12 @@ def describe(result: SandboxResult) -> str:
 
 
 def run_python_tool(settings: SandboxSettings) -> Tool:
+    sandbox = Sandbox(settings)  # one per process: the tool is registered once, at start
+
     async def run(args: dict[str, Any], context: ToolContext) -> str:
         try:
-            return describe(await run_python(args["code"], settings))
-        except SandboxUnavailable as exc:
+            return describe(await sandbox.run(args["code"]))
+        except (SandboxUnavailable, SandboxBusy) as exc:
             raise ToolError(exc.detail) from None
 
     return Tool(
