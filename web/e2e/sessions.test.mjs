@@ -119,6 +119,13 @@ test("a session: two turns, notes after a failure, edited, ticked, exported; the
   assert.equal(stored.notes.action_items[0].done, false);
   assert.equal(stored.turns, 2);
   await screenshot(page, "session-notes");
+  await page.setViewportSize({ width: 375, height: 740 });
+  const { scroll, width } = await page.evaluate(() => ({
+    scroll: document.documentElement.scrollWidth,
+    width: window.innerWidth,
+  }));
+  assert.ok(scroll <= width, `the notes are ${scroll}px wide in a ${width}px viewport`);
+  await page.setViewportSize({ width: 1280, height: 800 });
 
   const [download] = await Promise.all([
     page.waitForEvent("download"),
@@ -137,10 +144,20 @@ test("a session: two turns, notes after a failure, edited, ticked, exported; the
   assert.equal(await listed.count(), 1);
   assert.match(await listed.first().innerText(), /Coach Rae[\s\S]*Ended[\s\S]*Calmer weeks[\s\S]*2 turns/);
   assert.match(await page.getByTestId("session-stats").innerText(), /0 active · 2 turns today/);
+  await screenshot(page, "sessions");
 
-  await startSession(page, "Coach Rae", "Keep it going");
+  const second = await startSession(page, "Coach Rae", "Keep it going");
   const carried = page.getByRole("region", { name: "Open from earlier sessions" });
   await carried.getByText("Walk 30 minutes daily").waitFor();
   assert.equal(await carried.getByText("Call Mum on Sunday").count(), 0, "a done item is not carried");
+  await screenshot(page, "session");
+
+  // Ended elsewhere (another tab, the API): the next turn is refused and the page shows it ended.
+  await apiCall("POST", `/api/v2/sessions/${second}/end`, { token: sam.token, json: { generate_notes: false } });
+  await page.getByLabel("Message").fill("Are you still there?");
+  await page.getByRole("button", { name: "Send" }).click();
+  await page.getByText("This session ended without notes.").waitFor();
+  assert.equal(await page.getByLabel("Message").count(), 0);
+  forgive(page, 409);
   expectClean(page);
 });
