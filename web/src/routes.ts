@@ -22,6 +22,8 @@ import Usage from "./pages/settings/Usage.svelte";
 import MyPlan from "./pages/settings/Plan.svelte";
 import Pricing from "./pages/plans/Pricing.svelte";
 import Admin from "./pages/admin/Admin.svelte";
+import SessionList from "./pages/sessions/SessionList.svelte";
+import SessionView from "./pages/sessions/SessionView.svelte";
 
 export type Page = Component<{ params: Record<string, string> }>;
 
@@ -50,6 +52,8 @@ export const routes: Route[] = [
   { path: "/chats", page: ChatList, title: "Chats" },
   { path: "/chats/new", page: NewChat, title: "New chat" },
   { path: "/chats/:id", page: ChatView, title: "Chat" },
+  { path: "/sessions", page: SessionList, title: "Sessions" },
+  { path: "/sessions/:id", page: SessionView, title: "Session" },
   { path: "/knowledge", page: DataBank, title: "My documents" },
   { path: "/settings", page: Profile, title: "Profile" },
   { path: "/settings/personas", page: Personas, title: "Personas" },

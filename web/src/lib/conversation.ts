@@ -169,6 +169,12 @@ export class Conversation {
     return this.generate(`${messagesOf(this.chatId)}`, body);
   }
 
+  /** Send through another route that answers with the chat's events (a coaching session's
+   * turns, which refuse a session that has ended): merged as any reply. */
+  sendVia(path: string, body: unknown): Promise<void> {
+    return this.generate(path, body);
+  }
+
   regenerate(messageId: string): Promise<void> {
     return this.generate(`${messagesOf(this.chatId)}/${messageId}/regenerate`, this.speakBody());
   }
