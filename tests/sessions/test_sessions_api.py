@@ -315,3 +315,31 @@ async def test_no_model_for_the_notes_is_said_and_the_session_still_ends(
         f"/api/v2/sessions/{sid}/notes", json={"summary": "By hand."}, headers=headers
     )
     assert (written.json()["notes"]["summary"], written.json()["notes_error"]) == ("By hand.", None)
+
+
+async def test_an_ended_sessions_chat_takes_no_turns_by_any_path(
+    session_app: App, upstream: FakeUpstream
+) -> None:
+    _, _, headers, coach_id = await _coach(session_app)
+    client = session_app[1]
+    started = await _start(client, headers, coach_id)
+    chat_url = f"/api/v2/chats/{started['chat_id']}"
+    upstream.script("rp-model", reply="Go on.")
+    reply = (await _turn(client, headers, started["id"], "Hello.")).json()["replies"][0]
+    assert (await client.get(chat_url, headers=headers)).json()["closed_at"] is None
+
+    url = f"/api/v2/sessions/{started['id']}/end"
+    assert (await client.post(url, json={"generate_notes": False}, headers=headers)).is_success
+
+    chat = (await client.get(chat_url, headers=headers)).json()
+    assert chat["closed_at"] is not None
+    sent = await client.post(
+        f"{chat_url}/messages", json={"content": "Sneaking in."}, headers={**headers, **JSON}
+    )
+    assert (sent.status_code, sent.json()["error"]) == (409, "chat_closed")
+    again = await client.post(
+        f"{chat_url}/messages/{reply['id']}/regenerate", headers={**headers, **JSON}
+    )
+    assert (again.status_code, again.json()["error"]) == (409, "chat_closed")
+    transcript = (await client.get(f"/api/v2/sessions/{started['id']}", headers=headers)).json()
+    assert "Sneaking in." not in json.dumps(transcript)

@@ -62,3 +62,26 @@ def test_0015_adds_the_sessions_table_and_comes_off_again(empty_url: str) -> Non
     assert _table(empty_url) is None
     runner.upgrade(empty_url)
     assert _table(empty_url) is not None
+
+
+def _chat_columns(url: str) -> set[str]:
+    async def read() -> set[str]:
+        engine = create_async_engine(url, poolclass=NullPool)
+        async with engine.connect() as conn:
+            found = await conn.run_sync(
+                lambda sync: {c["name"] for c in inspect(sync).get_columns("chat")}
+            )
+        await engine.dispose()
+        return found
+
+    return asyncio.run(read())
+
+
+def test_0021_adds_chat_closed_at_and_comes_off_again(empty_url: str) -> None:
+    runner.upgrade(empty_url, "0021")
+    assert "closed_at" in _chat_columns(empty_url)
+
+    runner.downgrade(empty_url, "0015")
+    assert "closed_at" not in _chat_columns(empty_url)
+    runner.upgrade(empty_url)
+    assert "closed_at" in _chat_columns(empty_url)

@@ -351,6 +351,30 @@ async def test_another_persons_chat_is_closed_4404_and_a_header_token_works(
     assert frames == [{"type": "error", "code": "chat_not_found", "detail": "No such chat."}]
 
 
+async def test_an_ended_coaching_sessions_chat_is_closed_4409(
+    settings: Settings, upstream: FakeUpstream
+) -> None:
+    async with serving(settings) as (url, http, runtime):
+        user = await create_user(runtime)
+        token = (await login(http, user.email))["access_token"]
+        coach = await create_character(runtime, owner=user)
+        started = await http.post(
+            "/api/v2/sessions", json={"character_id": coach.id}, headers=bearer(token)
+        )
+        ended = await http.post(
+            f"/api/v2/sessions/{started.json()['id']}/end",
+            json={"generate_notes": False},
+            headers=bearer(token),
+        )
+        assert ended.status_code == 200, ended.text
+        refused = await CallClient.open(url, started.json()["chat_id"])
+        await refused.start(token=token)
+        code, frames = await refused.closed()
+
+    assert code == 4409
+    assert [(f["type"], f["code"]) for f in frames] == [("error", "chat_closed")]
+
+
 async def test_a_person_removed_from_the_chat_mid_call_is_closed_4404_at_their_next_turn(
     settings: Settings, upstream: FakeUpstream, speech: bytes
 ) -> None:

@@ -3,7 +3,8 @@
 The socket is accepted, then the caller is admitted or refused with a close code
 (docs/voice.md#live-calls): a `start` frame within the start timeout, the token (its
 `Authorization` header, or the frame's `token` for browsers) checked as every API route
-checks it, the chat's membership (another person's chat is 4404), a voice that can listen
+checks it, the chat's membership (another person's chat is 4404), a chat still open (an
+ended coaching session's chat is 4409 chat_closed), a voice that can listen
 and speak (4503), the plan's live calls (4403 feature_not_in_plan), and the bounds on
 calls (4429). Then chats/call/session.py runs it; each turn is one of the day's messages
 (chats/charging.py).
@@ -42,6 +43,7 @@ _CLOSE_CODES = {
     401: protocol.NOT_AUTHENTICATED,
     403: protocol.FORBIDDEN,
     404: protocol.NOT_FOUND,
+    409: protocol.CONFLICT,
     422: protocol.BAD_FRAME,
     429: protocol.TOO_MANY_CALLS,
     503: protocol.VOICE_UNAVAILABLE,
@@ -114,6 +116,7 @@ async def _admissible(runtime: Any, caller: Caller) -> str:
     """The chat's membership and the answering character; the name of the voice it speaks."""
     async with runtime.db.read() as session:
         chat = await service.get_for_member(session, user=caller.user, chat_id=caller.chat_id)
+        messages.require_open(chat)
         roster = await messages.usable_roster(session, chat)
         await runtime.quotas.require_feature(session, user_id=caller.user.id, feature="live_calls")
     await runtime.quotas.check_audio(runtime.db, user_id=caller.user.id)

@@ -14,6 +14,7 @@ Conflict (409)
 ├── NotLastReply (not_last_reply): regenerate and continue work on the last reply only
 ├── MessageBusy (message_streaming): the message is still being generated
 ├── OwnerStays (owner_stays): the owner cannot leave their chat
+├── ChatClosed (chat_closed): the chat's coaching session has ended; it takes no new turns
 └── LastCharacter (last_character): a chat keeps at least one character
 TooManyCalls (429 too_many_calls): the live calls of this process or person are at their bound
 Unprocessable (422)
@@ -84,6 +85,11 @@ class NotLastReply(Conflict):
 class MessageBusy(Conflict):
     code = "message_streaming"
     default_detail = "The message is still being generated; stop it first."
+
+
+class ChatClosed(Conflict):
+    code = "chat_closed"
+    default_detail = "This chat is closed (its coaching session has ended): it takes no new turns."
 
 
 class OwnerStays(Conflict):

@@ -18,6 +18,7 @@ from cognitia.chats import live, privacy, repository, service
 from cognitia.chats.context import user_identity
 from cognitia.chats.errors import (
     CharacterUnavailable,
+    ChatClosed,
     MessageBusy,
     MessageNotFound,
     NotAuthor,
@@ -104,6 +105,7 @@ async def send(
         generations.check_speech()
     async with db.unit_of_work() as session:
         chat = await service.get_for_member(session, user=user, chat_id=chat_id)
+        require_open(chat)
         recent = await repository.recent_speakers(session, chat_id=chat.id, limit=RECENT_SPEAKERS)
         name, _ = await user_identity(session, chat=chat, user=user)
         seq = await repository.allocate_seq(session, chat.id)
@@ -185,6 +187,7 @@ async def _rework(  # noqa: PLR0913 - the ports and the reply's coordinates
         generations.check_speech()
     async with db.read() as session:
         chat, message = await _message(session, user=user, chat_id=chat_id, message_id=message_id)
+        require_open(chat)
         last = await repository.last_message(session, chat.id)
     if last is None or last.id != message.id or message.author_type != AuthorType.CHARACTER:
         raise NotLastReply()
@@ -262,6 +265,12 @@ async def stop(
 
 
 # -- changing messages ---------------------------------------------------------------------
+
+
+def require_open(chat: Chat) -> None:
+    """Every path that adds a turn (messages, regenerate, continue, a live call) asks here."""
+    if chat.closed_at is not None:
+        raise ChatClosed()
 
 
 def _may_change(chat: Chat, message: Message, user: User) -> None:

@@ -175,6 +175,16 @@ async def set_last_seq(session: AsyncSession, *, chat_id: str, seq: int) -> None
     )
 
 
+async def close(session: AsyncSession, *, chat_id: str, at: datetime) -> None:
+    """No new turns from now on (chats/messages.require_open); the first close stays."""
+    await session.execute(
+        update(Chat)
+        .where(Chat.id == chat_id, Chat.closed_at.is_(None))
+        .values(closed_at=at)
+        .execution_options(synchronize_session=False)
+    )
+
+
 async def mark_read(session: AsyncSession, *, chat_id: str, user_id: str, seq: int) -> None:
     """Move the read mark forward (never back)."""
     await session.execute(

@@ -187,6 +187,7 @@ class ChatRead(BaseModel):
     persona_id: str | None
     branched_from_message_id: str | None
     last_seq: int
+    closed_at: datetime | None  # set: no new turns (an ended coaching session's chat)
     characters: list[ChatCharacterRead]
     participants: list[ParticipantRead]
     unread_count: int  # the caller's

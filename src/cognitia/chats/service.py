@@ -202,6 +202,7 @@ async def read_many(
                 auto_turns=chat.auto_turns,
                 persona_id=chat.persona_id,
                 branched_from_message_id=chat.branched_from_message_id,
+                closed_at=chat.closed_at,
                 last_seq=chat.last_seq,
                 characters=characters,
                 participants=participants,

@@ -35,6 +35,9 @@ class Chat(Base):
     # Messages are numbered per chat (allocated by incrementing this under the row lock).
     last_seq: Mapped[int] = mapped_column(BigInteger, default=0)
     branched_from_message_id: Mapped[str | None] = mapped_column(String(36), default=None)
+    # Set when what the chat belongs to has ended (a coaching session): no new turns,
+    # by any path (messages, regenerate, continue, a live call), only reading.
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 

@@ -2435,6 +2435,8 @@ export interface components {
             branched_from_message_id: string | null;
             /** Last Seq */
             last_seq: number;
+            /** Closed At */
+            closed_at: string | null;
             /** Characters */
             characters: components["schemas"]["ChatCharacterRead"][];
             /** Participants */

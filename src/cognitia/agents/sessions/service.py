@@ -210,6 +210,7 @@ async def end(  # noqa: PLR0913 - the session, what to do, and the models to ask
             raise SessionEnded()
         row.status = SessionStatus.ENDED
         row.ended_at = row.ended_at or utcnow()
+        await chat_repository.close(session, chat_id=row.chat_id, at=row.ended_at)
         request = await _notes_request(session, row, user) if generate_notes else None
         chat_id, character_id = row.chat_id, row.character_id
     if request is not None:

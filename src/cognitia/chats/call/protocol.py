@@ -26,6 +26,7 @@ INTERNAL_ERROR = 1011
 NOT_AUTHENTICATED = 4401
 FORBIDDEN = 4403  # the plan has no live calls
 NOT_FOUND = 4404
+CONFLICT = 4409  # the chat is closed (its coaching session has ended)
 BAD_FRAME = 4422
 TOO_MANY_CALLS = 4429
 VOICE_UNAVAILABLE = 4503

@@ -27,7 +27,7 @@ from typing import Any, Protocol
 from cognitia.chats.call import protocol
 from cognitia.chats.call.answer import Answer, Caller, CallPorts, settled
 from cognitia.chats.call.outbox import Outbox, Socket
-from cognitia.chats.errors import ChatNotFound
+from cognitia.chats.errors import ChatClosed, ChatNotFound
 from cognitia.config import CallSettings
 from cognitia.voice.errors import VoiceUnavailable
 from cognitia.voice.ports import (
@@ -96,9 +96,12 @@ class Call:
 
     def _turn_ended(self, answer: Answer) -> None:
         """A person who lost access to the chat (removed from it, or it was deleted) learns
-        it at their next turn: the `error` was sent, the call ends with 4404."""
+        it at their next turn: the `error` was sent, the call ends with 4404; a chat closed
+        meanwhile (its coaching session ended) ends it with 4409."""
         if isinstance(answer.refused, ChatNotFound):
             self._end_with(protocol.NOT_FOUND)
+        elif isinstance(answer.refused, ChatClosed):
+            self._end_with(protocol.CONFLICT)
 
     async def _end(self) -> None:
         self._guess(None)
