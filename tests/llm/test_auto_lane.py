@@ -95,7 +95,8 @@ async def test_each_kind_is_served_by_its_lane_and_the_row_says_why(
     lane, routed, reason, model = recorded[4]
     # No rule matched: the classifier found the prompt nearest a chat example.
     assert (lane, routed, model) == ("auto", "chat", "a")
-    assert reason is not None and reason.startswith("classifier: nearest chat ")
+    assert reason is not None
+    assert reason.startswith("classifier: nearest chat ")
 
 
 async def test_a_named_lane_records_no_route(llm_app: LLM, upstream: FakeUpstream) -> None:
