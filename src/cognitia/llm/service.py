@@ -19,7 +19,7 @@ from dataclasses import dataclass, field, replace
 from cognitia.config import LlmSettings
 from cognitia.db import Database
 from cognitia.errors import BadRequest, CognitiaError, NotFound
-from cognitia.llm import logic, repository
+from cognitia.llm import logic, repository, tool_prompt
 from cognitia.llm.catalogue import AUTO_LANE, ModelConfig
 from cognitia.llm.logic import Target
 from cognitia.llm.ports import (
@@ -271,12 +271,11 @@ class Generator:
     async def _attempt(
         self, request: ChatRequest, attempt: _Attempt
     ) -> AsyncGenerator[GenerationEvent, None]:
-        provider = self.registry.provider(attempt.config.provider)
         if request.prompt is not None and COMPLETION not in attempt.config.capabilities:
             request = replace(request, prompt=None)  # this model gets the role messages
         first = True
         self._partial = ""
-        stream = provider.stream(request, model=attempt.config.upstream)
+        stream = self._provider_stream(request, attempt.config)
         try:
             async for event in stream:
                 if isinstance(event, TextDelta):
@@ -299,6 +298,18 @@ class Generator:
             raise
         finally:
             await _close(stream)
+
+    def _provider_stream(
+        self, request: ChatRequest, config: ModelConfig
+    ) -> AsyncIterator[StreamEvent]:
+        """The provider's events; tools offered to a `tools-prompt` model go in its prompt
+        and come back parsed (llm/tool_prompt.py), grammar-constrained on llama.cpp."""
+        provider = self.registry.provider(config.provider)
+        if not request.tools or not tool_prompt.emulated_for(config.capabilities):
+            return provider.stream(request, model=config.upstream)
+        local = self.registry.catalogue.providers[config.provider].type == "local"
+        prompted = tool_prompt.prepare(request, constrained=local)
+        return tool_prompt.parsed(provider.stream(prompted, model=config.upstream))
 
 
 async def _close(stream: AsyncIterator[StreamEvent]) -> None:
