@@ -4,6 +4,7 @@ its reply back into ToolCall events."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator, Sequence
 
@@ -192,3 +193,21 @@ async def test_plain_text_streams_as_it_comes() -> None:
 async def test_a_constrained_answer_is_its_text() -> None:
     events = await parsed([TextDelta('{"answer": '), TextDelta('"Hi!"}'), Finish("stop")])
     assert events == [TextDelta("Hi!"), Finish("stop")]
+
+
+@pytest.mark.asyncio
+async def test_closing_the_parsed_stream_closes_the_providers() -> None:
+    closed = asyncio.Event()
+
+    async def provider() -> AsyncIterator[StreamEvent]:
+        try:
+            yield TextDelta("Once upon")
+            yield TextDelta(" a time")
+        finally:
+            closed.set()
+
+    stream = tool_prompt.parsed(provider())
+    assert await anext(stream) == TextDelta("Once upon")
+    await stream.aclose()  # a stop, or a client gone
+
+    assert closed.is_set()

@@ -161,7 +161,20 @@ def _unfenced(text: str) -> str:
 async def parsed(events: AsyncIterator[StreamEvent]) -> AsyncIterator[StreamEvent]:
     """The provider's stream with the reply parsed: text that cannot be a call (it does not
     open with `{` or a fence) streams as it comes; the rest is held to the end and becomes
-    a ToolCall or text. Usage is held too, so the port's order stays text, calls, usage."""
+    a ToolCall or text. Usage is held too, so the port's order stays text, calls, usage.
+    Closing this stream closes the provider's (a stop ends the generation upstream)."""
+    inner = _parsed(events)
+    try:
+        async for event in inner:
+            yield event
+    finally:
+        await inner.aclose()
+        aclose = getattr(events, "aclose", None)
+        if aclose is not None:
+            await aclose()
+
+
+async def _parsed(events: AsyncIterator[StreamEvent]) -> AsyncIterator[StreamEvent]:
     held, passing = "", False
     usage: list[StreamEvent] = []
     async for event in events:
