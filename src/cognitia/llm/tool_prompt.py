@@ -14,7 +14,7 @@ layer knows the difference.
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -174,7 +174,7 @@ async def parsed(events: AsyncIterator[StreamEvent]) -> AsyncIterator[StreamEven
             await aclose()
 
 
-async def _parsed(events: AsyncIterator[StreamEvent]) -> AsyncIterator[StreamEvent]:
+async def _parsed(events: AsyncIterator[StreamEvent]) -> AsyncGenerator[StreamEvent, None]:
     held, passing = "", False
     usage: list[StreamEvent] = []
     async for event in events:
