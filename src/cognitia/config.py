@@ -216,6 +216,33 @@ class RunnerSettings(BaseModel):
         return self
 
 
+class RoutingSettings(BaseModel):
+    """How `lane/auto` picks a lane (docs/models.md, "Routing by intent")."""
+
+    long_input_tokens: int = Field(
+        6000,
+        ge=1,
+        description="Estimated input tokens from which a `lane/auto` request goes to the `long`"
+        " lane.",
+    )
+    classifier: bool = Field(
+        False,
+        description="When no rule decides, ask the nearest-prototype classifier (the default"
+        " embedder, offline with the bundled one) before falling back to `chat`.",
+    )
+    # Measured with the bundled all-MiniLM-L6-v2, whose cosines between a question and a
+    # like example run 0.25 to 0.6; another embedder may want other values.
+    classifier_min_similarity: float = Field(
+        0.25, ge=-1, le=1, description="The classifier's best cosine similarity must reach this."
+    )
+    classifier_margin: float = Field(
+        0.05,
+        ge=0,
+        le=2,
+        description="...and beat the best of any other lane by this much, else it is unsure.",
+    )
+
+
 class LlmSettings(BaseModel):
     catalogue_path: Path | None = Field(
         None, description="TOML model catalogue merged over the built-in one (docs/models.md)."
@@ -236,6 +263,7 @@ class LlmSettings(BaseModel):
         200_000, ge=1, description="Longest single message accepted, in characters."
     )
     runner: RunnerSettings = Field(default_factory=RunnerSettings)
+    routing: RoutingSettings = Field(default_factory=RoutingSettings)
 
 
 VoiceEngine = Literal["piper", "espeak", "openai"]

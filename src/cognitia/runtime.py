@@ -330,4 +330,5 @@ def build_models(settings: Settings) -> ModelRegistry:
         runner=build_runner(llm.runner),
         breaker_threshold=llm.breaker_failure_threshold,
         breaker_cooldown_seconds=llm.breaker_cooldown_seconds,
+        routing=llm.routing,
     )

@@ -92,3 +92,18 @@ def test_unknown_default_model_is_refused() -> None:
 def test_missing_file_is_refused(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="cannot read"):
         catalogue.load(tmp_path / "missing.toml")
+
+
+def test_missing_intent_lanes_take_the_chat_chain(tmp_path: Path) -> None:
+    path = tmp_path / "models.toml"
+    path.write_text('[lanes]\nchat = ["smollm2-135m"]\nretrieve = ["smollm2-135m"]\n')
+    cat = catalogue.load(path)
+    assert cat.lanes["code"] == cat.lanes["chat"]
+    assert cat.lanes["retrieve"] == ["smollm2-135m"]
+
+
+def test_a_catalogue_may_not_define_a_lane_named_auto(tmp_path: Path) -> None:
+    path = tmp_path / "models.toml"
+    path.write_text('[lanes]\nauto = ["smollm2-135m"]\n')
+    with pytest.raises(ValueError, match="reserved"):
+        catalogue.load(path)

@@ -18,9 +18,9 @@ from cognitia.chats.privacy import Audience
 from cognitia.kit.clock import utcnow
 from cognitia.llm import logic
 from cognitia.llm.logic import Target, parse_target
-from cognitia.llm.ports import ChatRequest, Sampling
+from cognitia.llm.ports import ChatMessage, ChatRequest, Role, Sampling
 from cognitia.llm.registry import ModelRegistry
-from cognitia.llm.service import resolve_chain, tokens_over
+from cognitia.llm.service import resolve_chain, route_target, tokens_over
 from cognitia.memory.repository import messages_before
 from cognitia.models.character import Character
 from cognitia.models.chat import Chat
@@ -213,6 +213,15 @@ def target_of(model: str | None) -> Target:
     return parse_target(model) if model else Target(lane=DEFAULT_LANE)
 
 
+_ROUTING_ROLES: dict[str, Role] = {"user": "user", "character": "assistant", "system": "system"}
+
+
+def routing_messages(source: ReplySource) -> list[ChatMessage]:
+    """The chat as the intent router reads it, for a character on `lane/auto`: its
+    intent from the person's latest message, its length from the whole history read."""
+    return [ChatMessage(_ROUTING_ROLES[h.role], h.content) for h in source.history]
+
+
 async def build_request(registry: ModelRegistry, source: ReplySource) -> tuple[ChatRequest, Target]:
     """Assemble the prompt under the model's budget; raises the model layer's errors."""
     built = await build(registry, source)
@@ -224,7 +233,7 @@ async def build(registry: ModelRegistry, source: ReplySource) -> Built:
     first model's context window as the model layer counts it (its tokenizer where it
     has one): assembly estimates, so a prompt over by some tokens is assembled again
     with the budget that much smaller. A long chat never fails for want of room."""
-    target = target_of(source.model)
+    target = await route_target(registry, target_of(source.model), routing_messages(source))
     reply_tokens = source.max_tokens or DEFAULT_REPLY_TOKENS
     # The first model's window: fallback models with a smaller one are left out by the
     # model layer when the prompt does not fit them.

@@ -2,8 +2,9 @@
 of calls (the assistant's calls and each result appended, as OpenAI and Anthropic expect).
 
 A reply offers tools when its character names some, the process has a tool box, and the
-model it is routed to declares the "tools" capability in the catalogue; otherwise the
-request goes out as before, without them (docs/tools.md).
+model it is routed to declares the "tools" capability in the catalogue (native calls) or
+"tools-prompt" (calls through the prompt, llm/tool_prompt.py); otherwise the request goes
+out as before, without them (docs/tools.md).
 """
 
 from __future__ import annotations
@@ -13,11 +14,9 @@ from typing import Any
 
 from cognitia.agents.tools.base import ToolResult
 from cognitia.agents.tools.registry import ToolBox
-from cognitia.llm import logic, service
+from cognitia.llm import logic, service, tool_prompt
 from cognitia.llm.ports import ChatMessage, ChatRequest, ToolCall
 from cognitia.llm.registry import ModelRegistry
-
-TOOLS_CAPABILITY = "tools"
 
 
 def offered(
@@ -30,7 +29,7 @@ def offered(
         chain, _ = service.resolve_chain(models, target)
     except service.UnknownModelError:
         return None
-    if not chain or TOOLS_CAPABILITY not in models.model(chain[0]).capabilities:
+    if not chain or not tool_prompt.offers_tools(models.model(chain[0]).capabilities):
         return None
     return box.registry.specs(names) or None
 

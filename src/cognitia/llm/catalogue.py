@@ -17,6 +17,12 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
 
 LANES = ("chat", "roleplay", "summarize", "extract", "plan")
+# Lanes the intent router (llm/intent.py) may pick for `lane/auto`, besides `chat` and
+# `plan`: a catalogue that leaves one out gets the `chat` lane's chain for it, so a
+# catalogue written before they existed routes as it did.
+INTENT_LANES = ("code", "long", "retrieve", "govern")
+# Not a lane but a request to pick one: no catalogue may define it.
+AUTO_LANE = "auto"
 LOCAL_MODEL = "smollm2-135m"
 
 
@@ -105,6 +111,10 @@ class Catalogue(_Strict):
                 raise ValueError(f"model {name!r} falls back to unknown model {unknown[0]!r}")
 
     def _check_lanes(self) -> None:
+        if AUTO_LANE in self.lanes:
+            raise ValueError(f"lane {AUTO_LANE!r} is reserved: it asks the intent router")
+        for lane in INTENT_LANES:
+            self.lanes.setdefault(lane, list(self.lanes.get("chat", [])))
         for lane in LANES:
             if not self.lanes.get(lane):
                 raise ValueError(f"lane {lane!r} has no models")

@@ -41,10 +41,14 @@ def estimate_prompt_tokens(messages: Sequence[ChatMessage]) -> int:
 
 @dataclass(frozen=True)
 class Target:
-    """What a request asks for: a catalogue model, or a lane (its fallback chain)."""
+    """What a request asks for: a catalogue model, or a lane (its fallback chain).
+
+    `route_reason`: set when the lane was picked by the intent router for `lane/auto`
+    (llm/service.py route_target); why it was."""
 
     model: str | None = None
     lane: str | None = None
+    route_reason: str | None = None
 
 
 LANE_PREFIX = "lane/"

@@ -13,8 +13,10 @@ import asyncio
 import logging
 from collections.abc import Callable
 
+from cognitia.config import RoutingSettings
 from cognitia.llm.breaker import CircuitBreaker
 from cognitia.llm.catalogue import Catalogue, EmbedderConfig, ModelConfig, ProviderConfig
+from cognitia.llm.intent import IntentRouter
 from cognitia.llm.ports import ChatModel, Embedder
 from cognitia.llm.runner.supervisor import Runner
 
@@ -53,9 +55,12 @@ class ModelRegistry:
         runner: Runner,
         breaker_threshold: int = 5,
         breaker_cooldown_seconds: float = 30.0,
+        routing: RoutingSettings | None = None,
     ) -> None:
         self.catalogue = catalogue
         self.runner = runner
+        # Picks the lane of `lane/auto` requests (its classifier uses the default embedder).
+        self.intent = IntentRouter(routing or RoutingSettings(), self.embedder)
         self._providers: dict[str, ChatModel] = {}
         self._embedders: dict[str, Embedder] = {}
         self._breakers: dict[str, CircuitBreaker] = {}

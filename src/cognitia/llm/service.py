@@ -19,8 +19,8 @@ from dataclasses import dataclass, field, replace
 from cognitia.config import LlmSettings
 from cognitia.db import Database
 from cognitia.errors import BadRequest, CognitiaError, NotFound
-from cognitia.llm import logic, repository
-from cognitia.llm.catalogue import ModelConfig
+from cognitia.llm import logic, repository, tool_prompt
+from cognitia.llm.catalogue import AUTO_LANE, ModelConfig
 from cognitia.llm.logic import Target
 from cognitia.llm.ports import (
     ChatMessage,
@@ -72,6 +72,9 @@ class CallContext:
     chat_id: str | None = None
     character_id: str | None = None
     lane: str | None = None
+    # `lane/auto`: the lane the intent router picked, and why (llm/intent.py).
+    routed_lane: str | None = None
+    route_reason: str | None = None
 
 
 @dataclass(frozen=True)
@@ -112,14 +115,35 @@ class _Attempt:
 TOKEN_COUNTS_KEPT = 64
 
 
+async def route_target(
+    registry: ModelRegistry, target: Target, messages: Sequence[ChatMessage]
+) -> Target:
+    """`lane/auto` becomes the lane the intent router picks for these messages, with its
+    reason; any other target is returned as it is (so routing twice changes nothing)."""
+    if target.model or target.lane != AUTO_LANE:
+        return target
+    route = await registry.intent.route(messages)
+    return Target(lane=route.lane, route_reason=route.reason)
+
+
+def check_target(registry: ModelRegistry, target: Target) -> None:
+    """Raise UnknownModelError unless the target names a catalogue model, a catalogue
+    lane or `lane/auto` (whose lane is picked per request)."""
+    if target.model or target.lane != AUTO_LANE:
+        resolve_chain(registry, target)
+
+
 def resolve_chain(registry: ModelRegistry, target: Target) -> tuple[list[str], str | None]:
-    """The ordered models to try, and the lane they came from (if any)."""
+    """The ordered models to try, and the lane they came from (if any). A `lane/auto`
+    target must have been routed first (route_target): its chain depends on the prompt."""
     catalogue = registry.catalogue
     if target.model:
         if target.model not in catalogue.models:
             raise UnknownModelError(f"Unknown model {target.model!r}.")
         return catalogue.chain_for_model(target.model), target.lane
     lane = target.lane or DEFAULT_LANE
+    if lane == AUTO_LANE:
+        raise RuntimeError("lane/auto reached resolve_chain without route_target")
     if lane not in catalogue.lanes:
         raise UnknownModelError(f"Unknown lane {lane!r}.")
     return catalogue.chain_for_lane(lane), lane
@@ -181,11 +205,11 @@ class Generator:
     async def stream(
         self, request: ChatRequest, target: Target
     ) -> AsyncGenerator[GenerationEvent, None]:
+        target = await route_target(self.registry, target, request.messages)
         chain, lane = resolve_chain(self.registry, target)
         if lane in logic.BACKGROUND_LANES:
             request = replace(request, background=True)
-        if lane and not self.context.lane:
-            self.context = CallContext(**{**self.context.__dict__, "lane": lane})
+        self._note_lane(lane, target.route_reason)
         chain = await _fitting(self.registry, chain, request)
         self._prompt_estimate = logic.estimate_prompt_tokens(request.messages)
         try:
@@ -196,6 +220,19 @@ class Generator:
                     yield event
         finally:
             self.recorder.record(self.context, self.attempts)
+
+    def _note_lane(self, lane: str | None, route_reason: str | None) -> None:
+        """The lane recorded with the usage: the one asked for (`auto` when routed, with
+        the lane picked and why), unless the caller named one."""
+        if route_reason is not None:
+            self.context = replace(
+                self.context,
+                lane=self.context.lane or AUTO_LANE,
+                routed_lane=lane,
+                route_reason=route_reason,
+            )
+        elif lane and not self.context.lane:
+            self.context = replace(self.context, lane=lane)
 
     async def _run_chain(
         self, request: ChatRequest, chain: list[str]
@@ -234,12 +271,11 @@ class Generator:
     async def _attempt(
         self, request: ChatRequest, attempt: _Attempt
     ) -> AsyncGenerator[GenerationEvent, None]:
-        provider = self.registry.provider(attempt.config.provider)
         if request.prompt is not None and COMPLETION not in attempt.config.capabilities:
             request = replace(request, prompt=None)  # this model gets the role messages
         first = True
         self._partial = ""
-        stream = provider.stream(request, model=attempt.config.upstream)
+        stream = self._provider_stream(request, attempt.config)
         try:
             async for event in stream:
                 if isinstance(event, TextDelta):
@@ -262,6 +298,18 @@ class Generator:
             raise
         finally:
             await _close(stream)
+
+    def _provider_stream(
+        self, request: ChatRequest, config: ModelConfig
+    ) -> AsyncIterator[StreamEvent]:
+        """The provider's events; tools offered to a `tools-prompt` model go in its prompt
+        and come back parsed (llm/tool_prompt.py), grammar-constrained on llama.cpp."""
+        provider = self.registry.provider(config.provider)
+        if not request.tools or not tool_prompt.emulated_for(config.capabilities):
+            return provider.stream(request, model=config.upstream)
+        local = self.registry.catalogue.providers[config.provider].type == "local"
+        prompted = tool_prompt.prepare(request, constrained=local)
+        return tool_prompt.parsed(provider.stream(prompted, model=config.upstream))
 
 
 async def _close(stream: AsyncIterator[StreamEvent]) -> None:
@@ -309,6 +357,8 @@ def _row(context: CallContext, attempt: _Attempt) -> LlmCall:
         chat_id=context.chat_id,
         character_id=context.character_id,
         lane=context.lane,
+        routed_lane=context.routed_lane,
+        route_reason=context.route_reason,
         provider=attempt.config.provider,
         model=attempt.model,
         upstream_model=attempt.config.upstream,

@@ -28,6 +28,9 @@ class LlmCall(Base):
     chat_id: Mapped[str | None] = mapped_column(String(36), default=None, index=True)
     character_id: Mapped[str | None] = mapped_column(String(36), default=None)
     lane: Mapped[str | None] = mapped_column(String(32), default=None)
+    # A request for `lane/auto`: the lane the intent router picked and why (llm/intent.py).
+    routed_lane: Mapped[str | None] = mapped_column(String(32), default=None)
+    route_reason: Mapped[str | None] = mapped_column(String(200), default=None)
     provider: Mapped[str] = mapped_column(String(64))
     model: Mapped[str] = mapped_column(String(128))
     upstream_model: Mapped[str] = mapped_column(String(200))

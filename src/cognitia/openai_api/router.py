@@ -23,7 +23,8 @@ from cognitia.db import Database
 from cognitia.http.deps import DbDep, ModelsDep, SettingsDep, UsageDep
 from cognitia.kit.ids import new_id
 from cognitia.llm import service
-from cognitia.llm.logic import LANE_PREFIX, parse_target
+from cognitia.llm.catalogue import AUTO_LANE
+from cognitia.llm.logic import LANE_PREFIX, Target, parse_target
 from cognitia.llm.ports import ChatRequest
 from cognitia.llm.registry import ModelRegistry
 from cognitia.llm.service import CallContext, GenerationEvent, Generator, UsageRecorder
@@ -54,7 +55,8 @@ _COMPLETION: dict[int | str, dict[str, Any]] = {
     },
     200: {
         "description": "`stream: true`: chunks as SSE, ending with `data: [DONE]`;"
-        " otherwise the completion as JSON.",
+        " otherwise the completion as JSON. A lane's reply names it in `x-cognitia-lane`;"
+        " for `lane/auto`, the lane picked and `x-cognitia-route-reason` (docs/models.md).",
         "content": {"text/event-stream": {}},
     },
 }
@@ -62,9 +64,11 @@ _COMPLETION: dict[int | str, dict[str, Any]] = {
 
 @router.get("/models")
 async def list_models(caller: Caller, db: DbDep, models: ModelsDep) -> dict[str, Any]:
-    """Catalogue models, lanes (`lane/<name>`) and the caller's characters (`character/<id>`)."""
+    """Catalogue models, lanes (`lane/<name>`, and `lane/auto`: routed by intent) and the
+    caller's characters (`character/<id>`)."""
     catalogue = models.catalogue
-    ids = [*catalogue.models, *(f"{LANE_PREFIX}{lane}" for lane in catalogue.lanes)]
+    lanes = [*catalogue.lanes, AUTO_LANE]
+    ids = [*catalogue.models, *(f"{LANE_PREFIX}{lane}" for lane in lanes)]
     ids += await as_model.list_ids(db, user=caller.user)
     return {"object": "list", "data": [openai_format.model_entry(i) for i in ids]}
 
@@ -131,16 +135,30 @@ async def _complete(  # noqa: PLR0913 - the request, whose it is, and the adapte
         request, target, context = await as_model.request_for(
             db, models, user=user, character_id=character_id, request=request
         )
+    target = await service.route_target(models, target, request.messages)
     if not body.stream:
         result = await service.complete(
             models, usage, request=request, target=target, context=context
         )
-        return openai_format.completion_response(result)
+        answer = openai_format.completion_response(result)
+        answer.headers.update(_lane_headers(target))
+        return answer
     events = Generator(models, usage, context).stream(request, target)
     first = await anext(events)  # errors before the first event become plain HTTP errors
     include_usage = bool(body.stream_options and body.stream_options.include_usage)
     chunks = _sse(first, events, include_usage=include_usage, on_end=on_end)
-    return EventSourceResponse(chunks, sep="\n", ping=15, shutdown_grace_period=grace)
+    return EventSourceResponse(
+        chunks, sep="\n", ping=15, shutdown_grace_period=grace, headers=_lane_headers(target)
+    )
+
+
+def _lane_headers(target: Target) -> dict[str, str]:
+    """The lane that served, and for `lane/auto` why it was picked (reasons are fixed
+    ASCII phrases, never the prompt's text)."""
+    headers = {"x-cognitia-lane": target.lane} if target.lane else {}
+    if target.route_reason is not None:
+        headers["x-cognitia-route-reason"] = target.route_reason
+    return headers
 
 
 async def _sse(

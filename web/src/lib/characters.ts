@@ -127,6 +127,8 @@ export async function modelChoices(): Promise<ModelChoice[]> {
   return [
     ...found.models.map((m) => ({ id: m.id, label: m.id })),
     ...Object.entries(found.lanes).map(([lane, chain]) => ({ id: `lane/${lane}`, label: `lane ${lane}: ${chain.join(" → ")}` })),
+    // Not a catalogue lane: the server picks one per reply from what was asked (docs/models.md).
+    { id: "lane/auto", label: "lane auto: picked per reply by intent" },
   ];
 }
 

@@ -777,7 +777,8 @@ export interface paths {
         };
         /**
          * List Models
-         * @description Catalogue models, lanes (`lane/<name>`) and the caller's characters (`character/<id>`).
+         * @description Catalogue models, lanes (`lane/<name>`, and `lane/auto`: routed by intent) and the
+         *     caller's characters (`character/<id>`).
          */
         get: operations["list_models_v1_models_get"];
         put?: never;
@@ -6790,7 +6791,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description `stream: true`: chunks as SSE, ending with `data: [DONE]`; otherwise the completion as JSON. */
+            /** @description `stream: true`: chunks as SSE, ending with `data: [DONE]`; otherwise the completion as JSON. A lane's reply names it in `x-cognitia-lane`; for `lane/auto`, the lane picked and `x-cognitia-route-reason` (docs/models.md). */
             200: {
                 headers: {
                     [name: string]: unknown;

@@ -110,9 +110,9 @@ async def _check_settings(
 
 
 def model_exists(models: ModelRegistry, name: str) -> bool:
-    """A catalogue model, or `lane/<name>` of a catalogue lane."""
+    """A catalogue model, `lane/<name>` of a catalogue lane, or `lane/auto`."""
     try:
-        llm.resolve_chain(models, parse_target(name))
+        llm.check_target(models, parse_target(name))
     except llm.UnknownModelError:
         return False
     return True

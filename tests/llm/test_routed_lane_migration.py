@@ -1,0 +1,41 @@
+"""Migration 0019 on both backends: llm_call's routed_lane and route_reason up, down, up."""
+
+from __future__ import annotations
+
+import asyncio
+
+from sqlalchemy import inspect
+from sqlalchemy.ext.asyncio import create_async_engine
+from sqlalchemy.pool import NullPool
+
+from cognitia.migrations import runner
+
+ADDED = {"routed_lane", "route_reason"}
+
+
+def _columns(url: str) -> set[str]:
+    async def read() -> set[str]:
+        engine = create_async_engine(url, poolclass=NullPool)
+        async with engine.connect() as conn:
+            found = await conn.run_sync(
+                lambda sync: {c["name"] for c in inspect(sync).get_columns("llm_call")}
+            )
+        await engine.dispose()
+        return found
+
+    return asyncio.run(read())
+
+
+def test_0019_adds_the_route_columns_and_takes_them_off_again(empty_url: str) -> None:
+    runner.upgrade(empty_url, "0015")
+    before = _columns(empty_url)
+    assert "lane" in before
+    assert not ADDED & before
+
+    runner.upgrade(empty_url, "0019")
+    assert _columns(empty_url) == before | ADDED
+
+    runner.downgrade(empty_url, "0015")
+    assert _columns(empty_url) == before
+    runner.upgrade(empty_url, "0019")
+    assert _columns(empty_url) >= ADDED
