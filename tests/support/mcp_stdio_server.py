@@ -8,6 +8,7 @@ import asyncio
 import os
 
 from mcp.server.mcpserver import MCPServer
+from mcp.server.mcpserver.exceptions import ToolError
 
 
 def build(name: str = "test") -> MCPServer:
@@ -21,6 +22,10 @@ def build(name: str = "test") -> MCPServer:
     def secret() -> str:
         return "secret: " + ("set" if os.environ.get("MCP_TEST_SECRET") else "missing")
 
+    @server.tool(description="The server's process id.")
+    def pid() -> str:
+        return str(os.getpid())
+
     @server.tool(description="End the server's process in the middle of the call.")
     def crash() -> str:
         os._exit(3)
@@ -32,7 +37,8 @@ def build(name: str = "test") -> MCPServer:
 
     @server.tool(description="Fail the way a tool fails.")
     def fail() -> str:
-        raise ValueError("the tool broke")
+        # An anticipated failure: an is_error result, not a crash logged with its trace
+        raise ToolError("the tool broke")
 
     return server
 
