@@ -10,13 +10,14 @@ import asyncio
 import os
 import sys
 from collections.abc import Awaitable, Callable, Iterator
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import pytest
 import uvloop
 
 from cognitia.agents.tools.mcp.connection import ConnectFailed
-from cognitia.agents.tools.mcp.connections import McpConnections
+from cognitia.agents.tools.mcp.connections import McpConnections, redacted
 from cognitia.agents.tools.mcp.spec import ServerSpec
 from cognitia.agents.tools.mcp.tools import as_text
 from cognitia.config import ToolSettings
@@ -117,7 +118,7 @@ def test_a_server_that_never_answers_its_handshake_times_out_and_is_stopped(loop
             await connections.connection(silent)
         status = connections.status(silent.id)
         assert status.state == "broken"
-        assert status.last_error is not None and "connect timeout (1s)" in status.last_error
+        assert "connect timeout (1s)" in str(status.last_error)
         await connections.close()
 
     run_on(loop, main)
@@ -134,7 +135,8 @@ async def test_backoff_after_a_failed_connect_and_refresh_past_it() -> None:
         await connections.connection(missing)
     refreshed = await connections.refresh(missing)  # tries again now
     assert refreshed.state == "broken"
-    assert refreshed.last_error is not None and "retrying later" not in refreshed.last_error
+    assert refreshed.last_error
+    assert "retrying later" not in refreshed.last_error
     await connections.close()
 
 
@@ -154,7 +156,7 @@ async def test_a_user_s_server_is_held_to_the_address_rules(http_mcp: HttpMcp) -
     connections = McpConnections(ToolSettings())
     users = await connections.refresh(http(http_mcp.url, checked=True))
     assert users.state == "broken"
-    assert users.last_error is not None and "non-public" in users.last_error
+    assert "non-public" in str(users.last_error)
     admins = await connections.refresh(http(http_mcp.url, checked=False))
     assert admins.state == "connected", admins.last_error
     allowed = McpConnections(ToolSettings(fetch={"allow": ["127.0.0.1/32"]}))
@@ -163,3 +165,10 @@ async def test_a_user_s_server_is_held_to_the_address_rules(http_mcp: HttpMcp) -
     assert as_text(await allowed.call(pinned, "echo", {"text": "pinned"})) == "echo: pinned"
     await connections.close()
     await allowed.close()
+
+
+def test_errors_are_told_without_the_server_s_secrets() -> None:
+    spec = http("https://mcp.example/mcp?token=t0ken-42", checked=True)
+    spec = replace(spec, env=(("API_KEY", "sk-live-1"),))
+    said = "GET https://mcp.example/mcp?token=t0ken-42 failed; key sk-live-1; X-Key k"
+    assert redacted(said, spec) == "GET *** failed; key ***; X-Key k"

@@ -77,10 +77,11 @@ class McpConnections:
         try:
             return await connection.call(tool, arguments)
         except CallFailed as exc:
+            error = redacted(str(exc), spec)
             if exc.dropped:
-                self._broken(spec.id, f"the connection dropped: {exc}")
+                self._broken(spec.id, f"the connection dropped: {error}")
                 await self.forget(spec.id, keep_status=True)
-            raise
+            raise CallFailed(error, dropped=exc.dropped) from None
 
     async def forget(self, server_id: str, *, keep_status: bool = False) -> None:
         """Close the server's connection (deleted, changed, dropped)."""
@@ -104,9 +105,10 @@ class McpConnections:
             failures = self._retry.get(spec.id, (0, 0.0))[0] + 1
             delay = min(2.0 ** (failures - 1), self._settings.retry_max_seconds)
             self._retry[spec.id] = (failures, time.monotonic() + delay)
-            self._broken(spec.id, str(exc))
-            log.warning("MCP server %s (%s) is broken: %s", spec.name, spec.id, exc)
-            raise
+            error = redacted(str(exc), spec)
+            self._broken(spec.id, error)
+            log.warning("MCP server %s (%s) is broken: %s", spec.name, spec.id, error)
+            raise ConnectFailed(error) from None
         self._retry.pop(spec.id, None)
         self._live[spec.id] = connection
         self._status[spec.id] = ServerStatus("connected", None, connection.tools, utcnow())
@@ -139,3 +141,14 @@ class McpConnections:
             # A stdio server's stderr: discarded (it may print its secrets); opened once.
             self._errlog = open(os.devnull, "w")  # noqa: SIM115 - a device, no I/O wait
         return open_client(spec, self._errlog, self._fetching, self._resolver)
+
+
+def redacted(text: str, spec: ServerSpec) -> str:
+    """The text without the server's secrets (environment and header values, the URL,
+    which may carry a token): an error from a library may quote any of them."""
+    secrets = [value for _, value in (*spec.env, *spec.headers)]
+    secrets += [spec.url] if spec.url else []
+    for secret in sorted(secrets, key=len, reverse=True):
+        if len(secret) >= 4:  # too short to be a secret worth the noise of hiding
+            text = text.replace(secret, "***")
+    return text
