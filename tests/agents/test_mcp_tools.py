@@ -262,3 +262,23 @@ async def test_a_user_s_http_server_on_the_allow_list_serves_a_reply(
     upstream.script("rp-model", reply="No tools now.")
     events = await say(client, headers, chat_id, "Again")
     assert "tools" not in upstream.last("rp-model").body
+
+
+@pytest.mark.parametrize("tool_settings", [{"fetch": {"allow": ["127.0.0.1/32"]}}])
+async def test_in_a_shared_chat_the_character_owner_s_servers_answer(
+    runtime: Runtime, client: httpx.AsyncClient, upstream: FakeUpstream, http_mcp: HttpMcp
+) -> None:
+    _, alice = await user_with_token(runtime, client)
+    bob, bob_headers = await user_with_token(runtime, client)
+    await add(client, alice, {"name": "remote", "transport": "http", "url": http_mcp.url})
+    body = {"name": "Aria", "tools": ["mcp-remote-echo"]}
+    aria = (await client.post("/api/v2/characters", json=body, headers=alice)).json()
+    chat = await create_chat(client, alice, aria["id"], participant_ids=[bob.id])
+    upstream.script("rp-model", tool_calls=(tool_call("mcp-remote-echo", {"text": "bob"}),))
+    upstream.script("rp-model", reply="Alice's tool.")
+
+    events = await say(client, bob_headers, chat["id"], "Echo for me")
+
+    assert results(events) == [(True, "echo: bob")]
+    refused = await client.post("/api/v2/characters", json=body, headers=bob_headers)
+    assert (refused.status_code, refused.json()["error"]) == (422, "unknown_tool")
