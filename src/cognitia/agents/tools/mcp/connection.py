@@ -39,6 +39,7 @@ class Connection:
         self.spec = spec
         self.tools: list[RemoteTool] = []
         self.used_at = time.monotonic()
+        self.in_flight = 0  # calls under way: an idle close waits for them
         self._opener = opener
         self._client: Client | None = None
         self._ready: asyncio.Future[None] = asyncio.get_running_loop().create_future()
@@ -56,6 +57,7 @@ class Connection:
             async with asyncio.timeout(self.spec.connect_timeout_seconds):
                 await asyncio.shield(self._ready)
         except TimeoutError:
+            self._ready.cancel()  # what the task sets there now is wanted by no one
             await self.close()
             seconds = self.spec.connect_timeout_seconds
             raise ConnectFailed(f"no answer within the connect timeout ({seconds:g}s)") from None
@@ -68,6 +70,7 @@ class Connection:
         if self._client is None or not self.alive:
             raise CallFailed("the server is not connected", dropped=True)
         seconds = self.spec.call_timeout_seconds
+        self.in_flight += 1
         try:
             return await self._client.call_tool(tool, arguments, read_timeout_seconds=seconds)
         except MCPError as exc:
@@ -77,6 +80,7 @@ class Connection:
         except Exception as exc:
             raise CallFailed(describe(exc), dropped=True) from None
         finally:
+            self.in_flight -= 1
             self.used_at = time.monotonic()
 
     async def close(self) -> None:
@@ -92,6 +96,10 @@ class Connection:
             task.cancel()
             with contextlib.suppress(BaseException):
                 await task
+
+    @property
+    def idle(self) -> bool:
+        return self.in_flight == 0
 
     async def _hold(self) -> None:
         try:

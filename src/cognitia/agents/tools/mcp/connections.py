@@ -133,7 +133,7 @@ class McpConnections:
         # Idle connections are closed when the next one is asked for: no timer task.
         horizon = time.monotonic() - self._settings.idle_close_seconds
         for server_id, connection in list(self._live.items()):
-            if connection.used_at < horizon or not connection.alive:
+            if (connection.idle and connection.used_at < horizon) or not connection.alive:
                 await self._drop(server_id)
 
     def _open(self, spec: ServerSpec) -> Any:
