@@ -282,3 +282,29 @@ async def test_in_a_shared_chat_the_character_owner_s_servers_answer(
     assert results(events) == [(True, "echo: bob")]
     refused = await client.post("/api/v2/characters", json=body, headers=bob_headers)
     assert (refused.status_code, refused.json()["error"]) == (422, "unknown_tool")
+
+
+async def test_changes_reconnect_and_only_admins_change_everyone_s_servers(
+    runtime: Runtime, client: httpx.AsyncClient
+) -> None:
+    _, admin = await user_with_token(runtime, client, admin=True)
+    server = await add(client, admin, stdio_body(env={}))
+    url = f"{URL}/{server['id']}"
+    refreshed = (await client.post(f"{url}/refresh", headers=admin)).json()
+    assert (refreshed["status"]["state"], refreshed["env_names"]) == ("connected", [])
+
+    changed = await client.patch(url, json={"env": {"MCP_TEST_SECRET": "new-value"}}, headers=admin)
+
+    assert changed.status_code == 200, changed.text
+    assert changed.json()["env_names"] == ["MCP_TEST_SECRET"]
+    assert changed.json()["status"]["state"] == "idle"  # its connection was closed
+    assert "new-value" not in changed.text
+    _, user = await user_with_token(runtime, client)
+    seen = (await client.get(URL, headers=user)).json()["items"]
+    assert [(s["name"], s["everyone"], s["env_names"]) for s in seen] == [("local", True, [])]
+    for method in ("PATCH", "DELETE"):
+        body = {"enabled": False} if method == "PATCH" else None
+        refused = await client.request(method, url, json=body, headers=user)
+        assert (refused.status_code, refused.json()["error"]) == (403, "mcp_admin_server")
+    assert (await client.delete(url, headers=admin)).status_code == 204
+    assert (await client.get(url, headers=admin)).status_code == 404
