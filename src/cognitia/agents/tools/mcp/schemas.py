@@ -6,9 +6,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from cognitia.agents.tools.mcp.naming import SERVER_NAME
+from cognitia.auth.schemas import NoControlCharacters
 from cognitia.models.mcp_server import McpTransport
 
 ServerName = Annotated[
@@ -16,8 +17,19 @@ ServerName = Annotated[
 ]
 EnvName = Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]{0,127}$")]
 HeaderName = Annotated[str, Field(pattern=r"^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,128}$")]
-Secret = Annotated[str, Field(max_length=8192)]
-Arg = Annotated[str, Field(max_length=4096)]
+
+
+def _no_nul(value: str) -> str:
+    # PostgreSQL text and JSONB cannot hold NUL; a secret may need other control characters.
+    if "\x00" in value:
+        raise ValueError("NUL characters are not allowed.")
+    return value
+
+
+Secret = Annotated[str, Field(max_length=8192), AfterValidator(_no_nul)]
+Arg = Annotated[str, Field(max_length=4096), NoControlCharacters]
+Command = Annotated[str, Field(min_length=1, max_length=4096), NoControlCharacters]
+Url = Annotated[str, Field(min_length=1, max_length=2048), NoControlCharacters]
 ConnectTimeout = Annotated[float, Field(gt=0, le=120)]
 CallTimeout = Annotated[float, Field(gt=0, le=600)]
 
@@ -27,12 +39,12 @@ class McpServerCreate(BaseModel):
 
     name: ServerName
     transport: McpTransport
-    command: str | None = Field(None, min_length=1, max_length=4096, description="stdio only.")
+    command: Command | None = Field(None, description="stdio only.")
     args: list[Arg] = Field(default_factory=list, max_length=64, description="stdio only.")
     env: dict[EnvName, Secret] = Field(
         default_factory=dict, max_length=64, description="stdio only; values never read back."
     )
-    url: str | None = Field(None, min_length=1, max_length=2048, description="http only.")
+    url: Url | None = Field(None, description="http only.")
     headers: dict[HeaderName, Secret] = Field(
         default_factory=dict, max_length=64, description="http only; values never read back."
     )
@@ -48,10 +60,10 @@ class McpServerUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     name: ServerName | None = None
-    command: str | None = Field(None, min_length=1, max_length=4096)
+    command: Command | None = None
     args: list[Arg] | None = Field(None, max_length=64)
     env: dict[EnvName, Secret] | None = Field(None, max_length=64)
-    url: str | None = Field(None, min_length=1, max_length=2048)
+    url: Url | None = None
     headers: dict[HeaderName, Secret] | None = Field(None, max_length=64)
     connect_timeout_seconds: ConnectTimeout | None = None
     call_timeout_seconds: CallTimeout | None = None
