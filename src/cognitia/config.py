@@ -579,6 +579,23 @@ class FetchSettings(BaseModel):
     user_agent: str = Field("Cognitia-Fetch/1.0", description="User-Agent header sent.")
 
 
+class McpSettings(BaseModel):
+    """Connections to MCP tool servers (agents/tools/mcp): COGNITIA_TOOLS__MCP__*."""
+
+    idle_close_seconds: float = Field(
+        300.0, gt=0, description="A connection unused this long is closed; the next use reopens it."
+    )
+    retry_max_seconds: float = Field(
+        60.0,
+        gt=0,
+        description="After failed connects a server is retried after 1, 2, 4... seconds,"
+        " at most this many.",
+    )
+    max_tools_per_server: int = Field(
+        64, ge=1, le=512, description="Tools taken from one server's list; the rest are left out."
+    )
+
+
 class ToolSettings(BaseModel):
     max_rounds: int = Field(
         4,
@@ -595,6 +612,7 @@ class ToolSettings(BaseModel):
     )
     sandbox: SandboxSettings = Field(default_factory=SandboxSettings)
     fetch: FetchSettings = Field(default_factory=FetchSettings)
+    mcp: McpSettings = Field(default_factory=McpSettings)
 
 
 class StorageSettings(BaseModel):

@@ -12,6 +12,8 @@ from functools import partial
 
 from redis.asyncio import Redis
 
+from cognitia.agents.tools.mcp.connections import McpConnections
+from cognitia.agents.tools.mcp.tools import McpTools
 from cognitia.agents.tools.registry import ToolBox, ToolRegistry, default_registry
 from cognitia.billing.bans import Bans
 from cognitia.billing.payments.service import Payments
@@ -107,10 +109,14 @@ class Runtime:
     payments: Payments | None = None
     # The tools characters may call (agents/tools); more register at start.
     tools: ToolRegistry = field(default_factory=default_registry)
+    # The connections to MCP tool servers this process holds (agents/tools/mcp).
+    mcp: McpConnections | None = None
 
     async def close(self) -> None:
         await self.calls.close()  # first: their replies stop, their text kept
         await self.generations.close()  # first: interrupted replies are saved
+        if self.mcp is not None:
+            await self.mcp.close()  # after the replies that call their tools
         await self.watchers.close()
         await self.usage.drain()
         await self.meter.drain()
@@ -231,7 +237,11 @@ def build_runtime(settings: Settings) -> Runtime:
     if settings.voice.enabled:
         speech = ReplySpeech(voices, first_clause_words=settings.voice.first_clause_min_words)
     tools = default_registry(settings.tools)
-    ports = reply_ports(settings, db, models, usage, events, vectors, speech, meter, tools)
+    mcp = McpConnections(settings.tools)
+    mcp_tools = McpTools(db, mcp, settings.tools.mcp.max_tools_per_server)
+    ports = reply_ports(
+        settings, db, models, usage, events, vectors, speech, meter, tools, mcp_tools
+    )
     return Runtime(
         settings=settings,
         db=db,
@@ -255,6 +265,7 @@ def build_runtime(settings: Settings) -> Runtime:
         schedule=schedule,
         payments=build_payments(settings),
         tools=tools,
+        mcp=mcp,
     )
 
 
@@ -268,6 +279,7 @@ def reply_ports(  # noqa: PLR0913 - the adapters a reply uses, one each
     speech: ReplySpeech | None = None,
     meter: AudioMeter | None = None,
     tools: ToolRegistry | None = None,
+    mcp: McpTools | None = None,
 ) -> ReplyPorts:
     """What replies are written with; without memory (memory.enabled = false) they recall
     nothing and their exchanges are not indexed; without speech (voice.enabled = false)
@@ -275,7 +287,7 @@ def reply_ports(  # noqa: PLR0913 - the adapters a reply uses, one each
     index = Retrieval(db, models.embedder, vectors)
     # Without memory the search tools have no index either: they say so when called.
     searchable = index if settings.memory.enabled else None
-    box = ToolBox(tools, settings.tools, searchable) if tools is not None else None
+    box = ToolBox(tools, settings.tools, searchable, mcp) if tools is not None else None
     if not settings.memory.enabled:
         return ReplyPorts(
             db,

@@ -190,6 +190,19 @@ async def document(world: World, person: Person, ids: Mapping[str, str]) -> str:
     return document_id
 
 
+# -- MCP tool servers ---------------------------------------------------------------------
+
+# A user's own server is an HTTP one (stdio is the admins'); its host never resolves and
+# the connect timeout is short, so a refresh the matrix makes answers quickly.
+MCP_SERVER = {"transport": "http", "url": "https://mcp.invalid/mcp", "connect_timeout_seconds": 0.5}
+
+
+async def mcp_server(world: World, person: Person, _: Mapping[str, str]) -> str:
+    _serial["n"] += 1
+    name = f"matrix_{_serial['n']}"
+    return await create_id(world, person, "/api/v2/mcp-servers", {}, name=name, **MCP_SERVER)
+
+
 # -- lorebooks, personas, keys, people ---------------------------------------------------
 
 
@@ -241,6 +254,7 @@ KINDS: dict[str, Kind] = {
     "user_id": Kind(make=friend, watch=friend_reads, owned=False),
     "plan_id": Kind(make=plan, watch=plan_reads, owned=False),
     "session_id": Kind(make=coaching_session),
+    "server_id": Kind(make=mcp_server),
     "index": Kind(make=action_item, owned=False),
 }
 
@@ -286,6 +300,7 @@ VALUES: dict[str, Any] = {
 
 # Whole-body fields for routes whose minimal body is not enough ("METHOD /path").
 BODIES: dict[str, dict[str, Any]] = {
+    "POST /api/v2/mcp-servers": {"name": "matrix", **MCP_SERVER},
     "POST /v1/chat/completions": {"messages": [{"role": "user", "content": "Hi"}]},
 }
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import socket
 import threading
-from typing import Self
+from typing import Literal, Self
 
 import uvicorn
 from starlette.types import ASGIApp
@@ -18,6 +18,9 @@ class ServedApp:
     """Subclasses set `self.app` in their __init__ (after calling this one's)."""
 
     app: ASGIApp
+    lifespan: Literal["on", "off"] = (
+        "off"  # "on" for an app whose lifespan starts what it serves with
+    )
 
     def __init__(self) -> None:
         self.port = 0
@@ -30,7 +33,7 @@ class ServedApp:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind(("127.0.0.1", 0))
         self.port = sock.getsockname()[1]
-        config = uvicorn.Config(self.app, log_config=None, access_log=False, lifespan="off")
+        config = uvicorn.Config(self.app, log_config=None, access_log=False, lifespan=self.lifespan)
         server = self._server = uvicorn.Server(config)
         thread = self._thread = threading.Thread(
             target=asyncio.run, args=(server.serve(sockets=[sock]),), daemon=True

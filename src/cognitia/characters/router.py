@@ -38,8 +38,10 @@ def _errors(*codes: int) -> dict[int | str, dict[str, object]]:
     return {code: {"description": "Error body: {error, detail}"} for code in (401, *codes)}
 
 
-def _check_tools(names: list[str] | None, tools: ToolsDep) -> None:
-    unknown = sorted(set(tools.unknown(names or [])))
+async def _check_tools(
+    names: list[str] | None, tools: ToolsDep, session: SessionDep, owner_id: str
+) -> None:
+    unknown = sorted(set(await tools.unknown_for(session, owner_id, names or [])))
     if unknown:
         known = ", ".join(tools.names())
         raise UnknownTool(f"Unknown tool(s): {', '.join(unknown)}; known: {known}.")
@@ -64,7 +66,7 @@ async def create_character(  # noqa: PLR0913 - the body, caller and the adapters
     """403 plan_limit_reached when the plan's number of characters (or of cloned voices)
     is reached; 403 feature_not_in_plan for a cloned voice on a plan without any;
     422 unknown_tool for a name in `tools` that is no tool."""
-    _check_tools(data.tools, tools)
+    await _check_tools(data.tools, tools, session, user.id)
     character = await service.create(session, models, owner=user, data=data)
     await quotas.check_characters(session, user_id=user.id)  # refused: nothing is kept
     return CharacterRead.model_validate(character)
@@ -133,7 +135,7 @@ async def update_character(  # noqa: PLR0913 - path, body, caller and the adapte
 ) -> CharacterRead:
     """403 when a cloned voice is beyond the plan (feature_not_in_plan, plan_limit_reached);
     422 unknown_tool for a name in `tools` that is no tool."""
-    _check_tools(data.tools, tools)
+    await _check_tools(data.tools, tools, session, user.id)
     character = await service.update(
         session, models, owner=user, character_id=character_id, data=data
     )

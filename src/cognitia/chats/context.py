@@ -108,6 +108,7 @@ def card(character: Character) -> CharacterCard:
         example_dialogue=character.example_dialogue,
         prompt_template=character.prompt_template,
         tools=tuple(character.tools or ()),
+        owner_id=character.owner_id,
     )
 
 

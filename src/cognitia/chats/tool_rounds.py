@@ -34,6 +34,13 @@ def offered(
     return box.registry.specs(names) or None
 
 
+async def box_for(box: ToolBox | None, owner_id: str, names: list[str]) -> ToolBox | None:
+    """The box a reply runs with: MCP tools its character names join (agents/tools/mcp)."""
+    if box is None or not names:
+        return box
+    return await box.for_reply(owner_id, names)
+
+
 def follow_up(
     request: ChatRequest,
     text: str,

@@ -92,6 +92,7 @@ class ReplyWriter:
         self._prompt_estimate = 0
         self._context_sources: list[dict[str, Any]] = []
         self._tool_calls: list[dict[str, Any]] = []
+        self._box = ports.tools  # with the character's MCP tools once the reply starts
         self._unsaved_tokens = 0
         self._saved_at = time.monotonic()
         speech = ports.speech
@@ -155,9 +156,9 @@ class ReplyWriter:
         )
         generator = Generator(self._ports.models, self._ports.usage, call)
         request = built.request
-        tools = tool_rounds.offered(
-            self._ports.tools, list(source.character.tools), self._ports.models, built.target
-        )
+        names = list(source.character.tools)
+        self._box = await tool_rounds.box_for(self._ports.tools, source.character.owner_id, names)
+        tools = tool_rounds.offered(self._box, names, self._ports.models, built.target)
         if tools:
             request = replace(request, tools=tools, prompt=None)
         # The save clock starts with the stream: the time recall and the prompt took is
@@ -228,7 +229,7 @@ class ReplyWriter:
     ) -> None:
         """Stream the reply; while the model calls tools (at most tools.max_rounds
         rounds), run them and ask again with their results."""
-        box = self._ports.tools
+        box = self._box
         rounds = box.limits.max_rounds if box is not None and request.tools else 0
         for done in range(rounds + 1):
             start = len(self._new_text)

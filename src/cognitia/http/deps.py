@@ -15,6 +15,7 @@ from fastapi import Depends, Request
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from cognitia.agents.tools.mcp.connections import McpConnections
 from cognitia.agents.tools.registry import ToolRegistry
 from cognitia.cache.ports import Cache, RateLimiter
 from cognitia.config import Settings
@@ -112,6 +113,11 @@ def get_tools(request: Request) -> ToolRegistry:
     return tools
 
 
+def get_mcp(request: Request) -> McpConnections:
+    mcp: McpConnections = _adapters(request).mcp
+    return mcp
+
+
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 DbDep = Annotated[Database, Depends(get_db)]
 ModelsDep = Annotated[ModelRegistry, Depends(get_models)]
@@ -127,6 +133,7 @@ RedisDep = Annotated[Redis | None, Depends(get_redis)]
 VoicesDep = Annotated[VoiceRegistry, Depends(get_voices)]
 ToolsDep = Annotated[ToolRegistry, Depends(get_tools)]
 MeterDep = Annotated[AudioMeter, Depends(get_meter)]
+McpDep = Annotated[McpConnections, Depends(get_mcp)]
 
 
 async def get_session(db: DbDep) -> AsyncIterator[AsyncSession]:

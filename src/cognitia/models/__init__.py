@@ -13,6 +13,7 @@ from cognitia.models.email_token import EmailToken
 from cognitia.models.job import Job
 from cognitia.models.llm_call import LlmCall
 from cognitia.models.lorebook import Lorebook, LorebookEntry
+from cognitia.models.mcp_server import McpServer, McpTransport
 from cognitia.models.memory_fact import MemoryFact
 from cognitia.models.message import Message, MessageSwipe
 from cognitia.models.persona import Persona
@@ -43,6 +44,8 @@ __all__ = [
     "LlmCall",
     "Lorebook",
     "LorebookEntry",
+    "McpServer",
+    "McpTransport",
     "MemoryFact",
     "Message",
     "MessageSwipe",

@@ -28,6 +28,8 @@ class CharacterCard:
         "chat"  # chat | pygmalion | metharme | alpaca | chatml | llama3 | mistral
     )
     tools: tuple[str, ...] = ()  # the tools the character may call (agents/tools)
+    # Whose MCP servers its tools come from, in every chat it answers in (shared ones too).
+    owner_id: str = ""
 
 
 @dataclass(frozen=True)

@@ -1512,6 +1512,72 @@ export interface paths {
         patch: operations["mark_action_item_api_v2_sessions__session_id__action_items__index__patch"];
         trace?: never;
     };
+    "/api/v2/mcp-servers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Servers
+         * @description The caller's servers and those offered to everyone, with this process's status.
+         */
+        get: operations["list_servers_api_v2_mcp_servers_get"];
+        put?: never;
+        /**
+         * Create Server
+         * @description Add a server: http for anyone, stdio for admins; `everyone` for admins.
+         */
+        post: operations["create_server_api_v2_mcp_servers_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/mcp-servers/{server_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get Server */
+        get: operations["get_server_api_v2_mcp_servers__server_id__get"];
+        put?: never;
+        post?: never;
+        /** Delete Server */
+        delete: operations["delete_server_api_v2_mcp_servers__server_id__delete"];
+        options?: never;
+        head?: never;
+        /**
+         * Update Server
+         * @description Change a server; its connection is closed, the next use opens it anew.
+         */
+        patch: operations["update_server_api_v2_mcp_servers__server_id__patch"];
+        trace?: never;
+    };
+    "/api/v2/mcp-servers/{server_id}/refresh": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Refresh Server
+         * @description Connect now, list the tools, and return the status, the tools and the last error.
+         */
+        post: operations["refresh_server_api_v2_mcp_servers__server_id__refresh_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v2/characters/{character_id}/documents": {
         parameters: {
             query?: never;
@@ -3017,6 +3083,175 @@ export interface components {
                 [key: string]: unknown;
             } | null;
         };
+        /** McpServerCreate */
+        McpServerCreate: {
+            /**
+             * Name
+             * @description Lower-case letters, digits, _.
+             */
+            name: string;
+            transport: components["schemas"]["McpTransport"];
+            /**
+             * Command
+             * @description stdio only.
+             */
+            command?: string | null;
+            /**
+             * Args
+             * @description stdio only.
+             */
+            args?: string[];
+            /**
+             * Env
+             * @description stdio only; values never read back.
+             */
+            env?: {
+                [key: string]: string;
+            };
+            /**
+             * Url
+             * @description http only.
+             */
+            url?: string | null;
+            /**
+             * Headers
+             * @description http only; values never read back.
+             */
+            headers?: {
+                [key: string]: string;
+            };
+            /**
+             * Connect Timeout Seconds
+             * @default 10
+             */
+            connect_timeout_seconds?: number;
+            /**
+             * Call Timeout Seconds
+             * @default 30
+             */
+            call_timeout_seconds?: number;
+            /**
+             * Enabled
+             * @default true
+             */
+            enabled?: boolean;
+            /**
+             * Everyone
+             * @description Admins only: offered to every user.
+             * @default false
+             */
+            everyone?: boolean;
+        };
+        /** McpServerList */
+        McpServerList: {
+            /** Items */
+            items: components["schemas"]["McpServerRead"][];
+        };
+        /** McpServerRead */
+        McpServerRead: {
+            /** Id */
+            id: string;
+            /** Name */
+            name: string;
+            transport: components["schemas"]["McpTransport"];
+            /** Everyone */
+            everyone: boolean;
+            /** Command */
+            command: string | null;
+            /** Args */
+            args: string[];
+            /** Env Names */
+            env_names: string[];
+            /** Url */
+            url: string | null;
+            /** Header Names */
+            header_names: string[];
+            /** Connect Timeout Seconds */
+            connect_timeout_seconds: number;
+            /** Call Timeout Seconds */
+            call_timeout_seconds: number;
+            /** Enabled */
+            enabled: boolean;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+            /** @description This process's connection to it. */
+            status: components["schemas"]["McpStatusRead"];
+        };
+        /**
+         * McpServerUpdate
+         * @description Fields left out are kept; `env` or `headers` given replace the whole map.
+         */
+        McpServerUpdate: {
+            /** Name */
+            name?: string | null;
+            /** Command */
+            command?: string | null;
+            /** Args */
+            args?: string[] | null;
+            /** Env */
+            env?: {
+                [key: string]: string;
+            } | null;
+            /** Url */
+            url?: string | null;
+            /** Headers */
+            headers?: {
+                [key: string]: string;
+            } | null;
+            /** Connect Timeout Seconds */
+            connect_timeout_seconds?: number | null;
+            /** Call Timeout Seconds */
+            call_timeout_seconds?: number | null;
+            /** Enabled */
+            enabled?: boolean | null;
+        };
+        /** McpStatusRead */
+        McpStatusRead: {
+            /**
+             * State
+             * @enum {string}
+             */
+            state: "idle" | "connected" | "broken";
+            /** Last Error */
+            last_error: string | null;
+            /** Checked At */
+            checked_at: string | null;
+            /** Tools */
+            tools: components["schemas"]["McpToolRead"][];
+        };
+        /** McpToolRead */
+        McpToolRead: {
+            /**
+             * Name
+             * @description The name a character's `tools` lists (mcp-<server>-<tool>).
+             */
+            name: string;
+            /**
+             * Tool
+             * @description The server's own name for it.
+             */
+            tool: string;
+            /** Description */
+            description: string;
+            /**
+             * Offered
+             * @description false: its name cannot be a model function name.
+             */
+            offered: boolean;
+        };
+        /**
+         * McpTransport
+         * @enum {string}
+         */
+        McpTransport: "stdio" | "http";
         /** MemoryPage */
         MemoryPage: {
             /** Items */
@@ -11381,6 +11616,446 @@ export interface operations {
             };
             /** @description session_active: the session has not ended */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidationErrorBody"];
+                };
+            };
+            /** @description rate_limited: too many requests in the window (Retry-After, X-RateLimit-*) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_servers_api_v2_mcp_servers_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["McpServerList"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description forbidden: the account or the API key's scope may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description mcp_server_not_found (also another person's server) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description rate_limited: too many requests in the window (Retry-After, X-RateLimit-*) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    create_server_api_v2_mcp_servers_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["McpServerCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["McpServerRead"];
+                };
+            };
+            /** @description bad_request, malformed_json: the body could not be read */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description mcp_stdio_admin_only, mcp_admin_server, admin_required (everyone) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description mcp_server_not_found (also another person's server) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description mcp_server_name_taken */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description mcp_invalid_server, mcp_blocked_address, validation_error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidationErrorBody"];
+                };
+            };
+            /** @description rate_limited: too many requests in the window (Retry-After, X-RateLimit-*) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_server_api_v2_mcp_servers__server_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                server_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["McpServerRead"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description forbidden: the account or the API key's scope may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description mcp_server_not_found (also another person's server) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidationErrorBody"];
+                };
+            };
+            /** @description rate_limited: too many requests in the window (Retry-After, X-RateLimit-*) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    delete_server_api_v2_mcp_servers__server_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                server_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description mcp_stdio_admin_only, mcp_admin_server, admin_required (everyone) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description mcp_server_not_found (also another person's server) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description mcp_server_name_taken */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description mcp_invalid_server, mcp_blocked_address, validation_error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidationErrorBody"];
+                };
+            };
+            /** @description rate_limited: too many requests in the window (Retry-After, X-RateLimit-*) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    update_server_api_v2_mcp_servers__server_id__patch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                server_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["McpServerUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["McpServerRead"];
+                };
+            };
+            /** @description bad_request, malformed_json: the body could not be read */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description mcp_stdio_admin_only, mcp_admin_server, admin_required (everyone) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description mcp_server_not_found (also another person's server) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description mcp_server_name_taken */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description mcp_invalid_server, mcp_blocked_address, validation_error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidationErrorBody"];
+                };
+            };
+            /** @description rate_limited: too many requests in the window (Retry-After, X-RateLimit-*) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    refresh_server_api_v2_mcp_servers__server_id__refresh_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                server_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["McpServerRead"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description forbidden: the account or the API key's scope may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description mcp_server_not_found (also another person's server) */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

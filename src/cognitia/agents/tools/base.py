@@ -55,6 +55,8 @@ class Tool:
     parameters: dict[str, Any]  # JSON schema of the arguments object
     runner: Runner = field(repr=False)
     policy: Policy = Policy.ALWAYS
+    # Its own time limit, in place of tools.timeout_seconds (an MCP server's call timeout).
+    timeout_seconds: float | None = None
 
     async def run(self, args: dict[str, Any], context: ToolContext) -> str:
         return await self.runner(args, context)

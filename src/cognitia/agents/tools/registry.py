@@ -11,14 +11,18 @@ import asyncio
 import json
 import logging
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from jsonschema import Draft202012Validator
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from cognitia.agents import sandbox
 from cognitia.agents.tools import calculator, clock, knowledge, memories, python, web
 from cognitia.agents.tools.base import Policy, Tool, ToolContext, ToolError, ToolResult
+from cognitia.agents.tools.mcp import naming
+from cognitia.agents.tools.mcp import repository as mcp_servers
+from cognitia.agents.tools.mcp.tools import McpTools
 from cognitia.config import ToolSettings
 from cognitia.llm.ports import ToolCall
 from cognitia.retrieval.service import Retrieval
@@ -40,6 +44,15 @@ class ToolRegistry:
         self._tools[tool.name] = tool
         self._validators[tool.name] = Draft202012Validator(tool.parameters)
 
+    def extended(self, tools: Iterable[Tool]) -> ToolRegistry:
+        """This registry plus `tools` (one reply's MCP tools), leaving this one as it is."""
+        more = ToolRegistry()
+        more._tools = dict(self._tools)
+        more._validators = dict(self._validators)
+        for tool in tools:
+            more.register(tool)
+        return more
+
     def names(self) -> list[str]:
         return sorted(self._tools)
 
@@ -48,6 +61,19 @@ class ToolRegistry:
 
     def unknown(self, names: Iterable[str]) -> list[str]:
         return [name for name in names if name not in self._tools]
+
+    async def unknown_for(
+        self, session: AsyncSession, owner_id: str, names: Iterable[str]
+    ) -> list[str]:
+        """The names that are no tool for `owner_id`'s characters: not built in, and not
+        `mcp-<server>-<tool>` of a server that owner may use. The tool itself is not asked
+        for (its server may be down); a tool the server does not list is not offered."""
+        unknown = self.unknown(names)
+        servers = {p[0] for n in unknown if (p := naming.split(n)) is not None}
+        if not servers:
+            return unknown
+        usable = await mcp_servers.visible_names(session, owner_id, sorted(servers))
+        return [n for n in unknown if (p := naming.split(n)) is None or p[0] not in usable]
 
     def specs(self, names: Iterable[str]) -> list[dict[str, Any]]:
         """The named tools (those that exist and may run) as a ChatRequest offers them."""
@@ -76,7 +102,7 @@ class ToolRegistry:
         args = self._arguments(name, arguments)
         if isinstance(args, ToolResult):
             return args
-        result = await _run(tool, args, context, seconds)
+        result = await _run(tool, args, context, tool.timeout_seconds or seconds)
         return ToolResult(result.ok, _capped(result.text, max_chars))
 
     def _arguments(self, name: str, arguments: str) -> dict[str, Any] | ToolResult:
@@ -122,6 +148,15 @@ class ToolBox:
     registry: ToolRegistry
     limits: ToolSettings
     index: Retrieval | None = None
+    mcp: McpTools | None = None
+
+    async def for_reply(self, owner_id: str, names: list[str]) -> ToolBox:
+        """The box a reply of `owner_id`'s character runs with: the named MCP tools of the
+        servers that owner may use join the registry (those whose server answers)."""
+        if self.mcp is None:
+            return self
+        tools = await self.mcp.for_owner(owner_id, names)
+        return replace(self, registry=self.registry.extended(tools)) if tools else self
 
     async def run(self, call: ToolCall, context: ToolContext) -> ToolResult:
         return await self.registry.execute(
