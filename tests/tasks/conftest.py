@@ -5,7 +5,7 @@ agents that name `alpha` or `beta` on `alpha-model` / `beta-model`."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import httpx
@@ -17,6 +17,7 @@ from cognitia.config import Settings
 from tests.conftest import make_settings
 from tests.support.apps import running_app
 from tests.support.fake_upstream import FakeUpstream
+from tests.support.workers import WorkerProcesses
 
 MODELS = ("rp", "alpha", "beta", "planner", "summary")
 
@@ -74,3 +75,11 @@ def settings(database_url: str, tmp_path: Path, upstream: FakeUpstream) -> Setti
 async def task_app(settings: Settings) -> AsyncIterator[tuple[FastAPI, httpx.AsyncClient]]:
     async with running_app(settings) as pair:
         yield pair
+
+
+@pytest.fixture
+def workers(tmp_path: Path) -> Iterator[WorkerProcesses]:
+    """Start `cognitia worker` processes; all are killed when the test ends."""
+    processes = WorkerProcesses(tmp_path / "workers")
+    yield processes
+    processes.stop_all()
