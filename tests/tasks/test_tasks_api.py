@@ -10,7 +10,9 @@ from typing import Any
 import httpx
 import pytest
 from fastapi import FastAPI
+from sqlalchemy import select
 
+from cognitia.models.job import Job, JobStatus
 from cognitia.models.user import User
 from cognitia.runtime import Runtime
 from tests.chats.helpers import create_character
@@ -269,3 +271,39 @@ async def test_bad_requests_are_refused_with_their_codes(
     response = await post({"goal": "Go", "character_id": lead, "agents": as_agent})
     assert response.status_code == 404
     assert (await client.get("/api/v2/tasks", headers=headers)).json()["total"] == 0
+
+
+async def test_jobs_delivered_again_after_their_work_finished_do_nothing(
+    task_app: App, upstream: FakeUpstream
+) -> None:
+    """As when a worker dies after committing a step but before its job was acknowledged."""
+    _, client = task_app
+    runtime, _, headers, lead = await _person(task_app)
+    upstream.script("planner-model", reply=plan(step("only")))
+    upstream.script("planner-model", reply=ACCEPT, times=None)
+    upstream.script("summary-model", reply="Done.")
+    created = await create(client, headers, lead)
+    before = await until(client, headers, created["id"], "succeeded", "failed")
+    asked = len(upstream.requests)
+
+    task_id = created["id"]
+    for name, payload in [
+        ("tasks.plan", {"task_id": task_id}),
+        ("tasks.step", {"task_id": task_id, "key": "only"}),
+        ("tasks.summarize", {"task_id": task_id}),
+    ]:
+        await runtime.queue.enqueue(name, payload)
+    await _all_jobs_done(runtime)
+
+    assert len(upstream.requests) == asked
+    after = await read(client, headers, task_id)
+    assert after == before
+
+
+async def _all_jobs_done(runtime: Runtime) -> None:
+    async def done() -> bool:
+        async with runtime.db.read() as session:
+            jobs = (await session.scalars(select(Job).where(Job.name.like("tasks.%")))).all()
+        return all(job.status == JobStatus.DONE for job in jobs)
+
+    await eventually(done)
