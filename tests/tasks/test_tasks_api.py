@@ -56,7 +56,7 @@ async def test_parallel_steps_run_together_and_the_dependent_one_after_both(
     )
     upstream.script("planner-model", reply=ACCEPT, times=None)  # the critic, every step
     upstream.script("alpha-model", reply="Tides follow the moon.", hold=True)
-    upstream.script("beta-model", reply="A draft about the sea.")
+    upstream.script("beta-model", reply="A draft about the sea.", hold=True)
     upstream.script("rp-model", reply="The report.")
     upstream.script("summary-model", reply="Tides, explained.")
     agents = [
@@ -72,9 +72,8 @@ async def test_parallel_steps_run_together_and_the_dependent_one_after_both(
         "critic": "critic.v1",
         "summarizer": "summarizer.v1",
     }
-    # The writer's step runs while the researcher's reply is held: they run at once.
-    await eventually(lambda: _asked(upstream, "beta-model"))
-    assert upstream.requests_for("alpha-model")
+    # Both replies are held until both were asked for: the two steps run at once.
+    await eventually(lambda: _asked(upstream, "alpha-model", "beta-model"))
     assert not upstream.requests_for("rp-model")  # the report waits for both
     upstream.release_held()
 
@@ -94,8 +93,8 @@ async def test_parallel_steps_run_together_and_the_dependent_one_after_both(
     _check_usage(task, lead=lead, agents={ada.id, ben.id})
 
 
-async def _asked(upstream: FakeUpstream, model: str) -> bool:
-    return bool(upstream.requests_for(model))
+async def _asked(upstream: FakeUpstream, *models: str) -> bool:
+    return all(upstream.requests_for(model) for model in models)
 
 
 def _check_usage(task: dict[str, Any], *, lead: str, agents: set[str]) -> None:
