@@ -12,6 +12,7 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy import select
 
+from cognitia.models.character import Character
 from cognitia.models.job import Job, JobStatus
 from cognitia.models.user import User
 from cognitia.runtime import Runtime
@@ -358,3 +359,28 @@ async def test_a_step_that_fails_every_attempt_fails_its_task(
     assert (doomed["status"], doomed["attempts"]) == ("failed", 3)
     assert after["status"] == "cancelled"
     assert len(upstream.requests_for("rp-model")) == 3
+
+
+async def test_an_agent_whose_character_was_deleted_still_does_its_step(
+    task_app: App, upstream: FakeUpstream
+) -> None:
+    _, client = task_app
+    runtime, user, headers, lead = await _person(task_app)
+    ada = await create_character(runtime, owner=user, name="Ada", model="alpha")
+    upstream.script("planner-model", reply=plan(step("facts", agent="researcher")), hold=True)
+    upstream.script("planner-model", reply=ACCEPT, times=None)
+    upstream.script("rp-model", reply="Facts, anyway.")
+    upstream.script("summary-model", reply="Done.")
+    agents = [{"character_id": ada.id, "role": "researcher"}]
+    created = await create(client, headers, lead, agents=agents)
+    await eventually(lambda: _asked(upstream, "planner-model"))
+    async with runtime.db.unit_of_work() as session:
+        await session.delete(await session.get(Character, ada.id))
+    upstream.release_held()
+
+    task = await until(client, headers, created["id"], "succeeded", "failed")
+
+    assert task["status"] == "succeeded", task
+    assert task["steps"][0]["result"] == "Facts, anyway."
+    assert "the researcher agent" in shown(upstream.last("rp-model"))  # on the chat lane
+    assert not upstream.requests_for("alpha-model")
