@@ -384,3 +384,24 @@ async def test_an_agent_whose_character_was_deleted_still_does_its_step(
     assert task["steps"][0]["result"] == "Facts, anyway."
     assert "the researcher agent" in shown(upstream.last("rp-model"))  # on the chat lane
     assert not upstream.requests_for("alpha-model")
+
+
+async def test_a_task_cancelled_while_it_is_planned_starts_no_step(
+    task_app: App, upstream: FakeUpstream
+) -> None:
+    _, client = task_app
+    runtime, _, headers, lead = await _person(task_app)
+    upstream.script("planner-model", reply=plan(step("never")), hold=True)
+    created = await create(client, headers, lead)
+    await eventually(lambda: _asked(upstream, "planner-model"))
+
+    cancelled = await client.post(f"/api/v2/tasks/{created['id']}/cancel", headers=headers)
+    assert cancelled.json()["status"] == "cancelled"
+    upstream.release_held()
+    await _all_jobs_done(runtime)
+    await runtime.usage.drain()  # the planner's call is written off the job's path
+
+    task = await read(client, headers, created["id"])
+    assert (task["status"], task["steps"]) == ("cancelled", [])
+    assert not upstream.requests_for("rp-model")
+    assert task["usage"]["prompt_tokens"] > 0  # the planner's call, asked before the cancel
