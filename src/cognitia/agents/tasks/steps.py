@@ -130,6 +130,7 @@ async def _snapshot(session: AsyncSession, step: TaskStep) -> None:
 
 async def _note_error(ports: RunPorts, payload: StepJob, reason: str) -> None:
     async with ports.work.db.unit_of_work() as session:
+        await repository.lock(session, payload.task_id)  # the task first, as everywhere
         step = await repository.step(session, task_id=payload.task_id, key=payload.key)
         if step is not None and step.status == StepStatus.RUNNING:
             step.error = reason[:4000]
