@@ -60,8 +60,8 @@ class JobSettings(BaseModel):
     redelivery_seconds: float = Field(
         600.0,
         gt=0,
-        description="taskiq: a message unacknowledged this long (its worker died) is run again;"
-        " jobs must finish within it.",
+        description="taskiq: a message whose worker stopped renewing it this long (the worker"
+        " died) is run again; a running job renews its message every third of this time.",
     )
     queue_name: str = Field("cognitia:jobs", description="taskiq: Redis stream name.")
     extra_modules: list[str] = Field(
@@ -615,6 +615,20 @@ class ToolSettings(BaseModel):
     mcp: McpSettings = Field(default_factory=McpSettings)
 
 
+class TaskSettings(BaseModel):
+    max_steps: int = Field(
+        12,
+        ge=1,
+        le=50,
+        description="Most steps in a task's plan; a longer plan is refused like an invalid one.",
+    )
+    critic: bool = Field(
+        True,
+        description="A critic checks each step's result against the goal and may send the step"
+        " back once.",
+    )
+
+
 class StorageSettings(BaseModel):
     backend: Literal["local", "s3"] = Field(
         "local", description="local: files under <data_dir>/blobs; s3: an S3-compatible store."
@@ -775,6 +789,7 @@ class Settings(BaseSettings):
     retrieval: RetrievalSettings = Field(default_factory=RetrievalSettings)
     memory: MemorySettings = Field(default_factory=MemorySettings)
     tools: ToolSettings = Field(default_factory=ToolSettings)
+    tasks: TaskSettings = Field(default_factory=TaskSettings)
     voice: VoiceSettings = Field(default_factory=VoiceSettings)
     billing: BillingSettings = Field(default_factory=BillingSettings)
 

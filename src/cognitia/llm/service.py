@@ -75,6 +75,8 @@ class CallContext:
     # `lane/auto`: the lane the intent router picked, and why (llm/intent.py).
     routed_lane: str | None = None
     route_reason: str | None = None
+    task_id: str | None = None
+    task_step_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -359,6 +361,8 @@ def _row(context: CallContext, attempt: _Attempt) -> LlmCall:
         lane=context.lane,
         routed_lane=context.routed_lane,
         route_reason=context.route_reason,
+        task_id=context.task_id,
+        task_step_id=context.task_step_id,
         provider=attempt.config.provider,
         model=attempt.model,
         upstream_model=attempt.config.upstream,

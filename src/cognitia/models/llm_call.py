@@ -31,6 +31,9 @@ class LlmCall(Base):
     # A request for `lane/auto`: the lane the intent router picked and why (llm/intent.py).
     routed_lane: Mapped[str | None] = mapped_column(String(32), default=None)
     route_reason: Mapped[str | None] = mapped_column(String(200), default=None)
+    # The task and step a call worked on (agents/tasks): their costs are sums of these rows.
+    task_id: Mapped[str | None] = mapped_column(String(36), default=None, index=True)
+    task_step_id: Mapped[str | None] = mapped_column(String(36), default=None)
     provider: Mapped[str] = mapped_column(String(64))
     model: Mapped[str] = mapped_column(String(128))
     upstream_model: Mapped[str] = mapped_column(String(200))
