@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Annotated
 
 from fastapi import APIRouter, File, Query, Response, UploadFile, status
@@ -38,8 +39,10 @@ def _errors(*codes: int) -> dict[int | str, dict[str, object]]:
     return {code: {"description": "Error body: {error, detail}"} for code in (401, *codes)}
 
 
-def _check_tools(names: list[str] | None, tools: ToolsDep) -> None:
-    unknown = sorted(set(tools.unknown(names or [])))
+def _check_tools(
+    names: list[str] | None, policies: Mapping[str, str] | None, tools: ToolsDep
+) -> None:
+    unknown = sorted(set(tools.unknown([*(names or []), *(policies or {})])))
     if unknown:
         known = ", ".join(tools.names())
         raise UnknownTool(f"Unknown tool(s): {', '.join(unknown)}; known: {known}.")
@@ -63,8 +66,8 @@ async def create_character(  # noqa: PLR0913 - the body, caller and the adapters
 ) -> CharacterRead:
     """403 plan_limit_reached when the plan's number of characters (or of cloned voices)
     is reached; 403 feature_not_in_plan for a cloned voice on a plan without any;
-    422 unknown_tool for a name in `tools` that is no tool."""
-    _check_tools(data.tools, tools)
+    422 unknown_tool for a name in `tools` or `tool_policies` that is no tool."""
+    _check_tools(data.tools, data.tool_policies, tools)
     character = await service.create(session, models, owner=user, data=data)
     await quotas.check_characters(session, user_id=user.id)  # refused: nothing is kept
     return CharacterRead.model_validate(character)
@@ -132,8 +135,8 @@ async def update_character(  # noqa: PLR0913 - path, body, caller and the adapte
     tools: ToolsDep,
 ) -> CharacterRead:
     """403 when a cloned voice is beyond the plan (feature_not_in_plan, plan_limit_reached);
-    422 unknown_tool for a name in `tools` that is no tool."""
-    _check_tools(data.tools, tools)
+    422 unknown_tool for a name in `tools` or `tool_policies` that is no tool."""
+    _check_tools(data.tools, data.tool_policies, tools)
     character = await service.update(
         session, models, owner=user, character_id=character_id, data=data
     )

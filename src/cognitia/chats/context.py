@@ -108,6 +108,7 @@ def card(character: Character) -> CharacterCard:
         example_dialogue=character.example_dialogue,
         prompt_template=character.prompt_template,
         tools=tuple(character.tools or ()),
+        tool_policies=tuple(sorted((character.tool_policies or {}).items())),
     )
 
 

@@ -20,11 +20,13 @@ from cognitia.models.plan import Plan
 from cognitia.models.refresh_token import RefreshToken
 from cognitia.models.stripe_event import StripeEvent
 from cognitia.models.subscription import Subscription, SubscriptionStatus, UsageCounter
+from cognitia.models.tool_approval import ApprovalStatus, ToolApproval
 from cognitia.models.usage_daily import GenerationSlot, SubscriptionNotice, UsageDaily
 from cognitia.models.user import User
 
 __all__ = [
     "ApiKey",
+    "ApprovalStatus",
     "AudioUsage",
     "AuthSession",
     "Character",
@@ -53,6 +55,7 @@ __all__ = [
     "Subscription",
     "SubscriptionNotice",
     "SubscriptionStatus",
+    "ToolApproval",
     "UsageCounter",
     "UsageDaily",
     "User",

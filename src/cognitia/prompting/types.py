@@ -28,6 +28,8 @@ class CharacterCard:
         "chat"  # chat | pygmalion | metharme | alpaca | chatml | llama3 | mistral
     )
     tools: tuple[str, ...] = ()  # the tools the character may call (agents/tools)
+    # The owner's policy per tool where it differs from the tool's default: (name, policy).
+    tool_policies: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
