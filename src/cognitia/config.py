@@ -564,6 +564,7 @@ class ToolSettings(BaseModel):
     approval_seconds: float = Field(
         300.0,
         gt=0,
+        le=540,  # below the 10 minutes after which a silent streaming reply is swept
         description="How long a call to a tool with the policy ask waits for a member of the"
         " chat to approve it; then it is declined on its own.",
     )
