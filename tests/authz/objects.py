@@ -155,6 +155,13 @@ async def action_item(world: World, _: Person, __: Mapping[str, str]) -> str:
     return "0"
 
 
+async def tool_call(world: World, _: Person, __: Mapping[str, str]) -> str:
+    """A tool call's id, as the model wrote it: names no waiting call here (the matrix's
+    model calls no tools), so the chat decides; a real waiting call refused to people
+    outside its chat is tests/agents/test_tool_consent.py's."""
+    return "call_matrix"
+
+
 # -- what a character knows: memories and documents --------------------------------------
 
 
@@ -242,6 +249,7 @@ KINDS: dict[str, Kind] = {
     "plan_id": Kind(make=plan, watch=plan_reads, owned=False),
     "session_id": Kind(make=coaching_session),
     "index": Kind(make=action_item, owned=False),
+    "call_id": Kind(make=tool_call, owned=False),
 }
 
 # What a member of the owner's chat, or anyone who sees the owner's public character, may
@@ -265,6 +273,9 @@ MEMBER_MAY = {
     "POST /api/v2/chats/{chat_id}/messages/{message_id}/regenerate",
     "POST /api/v2/chats/{chat_id}/messages/{message_id}/continue",
     "POST /api/v2/chats/{chat_id}/messages/{message_id}/stop",
+    # Any member may consent to a tool call in the chat, or refuse it (docs/tools.md).
+    "POST /api/v2/chats/{chat_id}/tool-calls/{call_id}/approve",
+    "POST /api/v2/chats/{chat_id}/tool-calls/{call_id}/decline",
 }
 
 # Where an API key of each scope may go, as docs/security.md and the key's schema say:
