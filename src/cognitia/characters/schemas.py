@@ -196,7 +196,7 @@ class CharacterRead(BaseModel):
     character_version: str
     tags: list[str]
     tools: list[str]
-    tool_policies: dict[str, str]
+    tool_policies: dict[str, ToolPolicyName]
     voice_model: str | None
     voice_settings: dict[str, Any]
     model: str | None
