@@ -107,6 +107,8 @@ async def test_a_member_approves_and_the_reply_goes_on(
             assert (asked["id"], asked["name"]) == ("c1", "calculator")
             assert json.loads(asked["arguments"]) == {"expression": "6*7"}
             assert len(upstream.requests_for("rp-model")) == 1  # the reply waits
+            listed = await http.get(f"/api/v2/chats/{chat_id}/tool-calls", headers=member)
+            hidden = await http.get(f"/api/v2/chats/{chat_id}/tool-calls", headers=stranger)
 
             outside = await http.post(decision_url(chat_id, "c1", "approve"), headers=stranger)
             nothing = await http.post(decision_url(chat_id, "c9", "approve"), headers=member)
@@ -115,6 +117,10 @@ async def test_a_member_approves_and_the_reply_goes_on(
             late = await http.post(decision_url(chat_id, "c1", "decline"), headers=owner)
             after = await rest(events)
 
+    assert [(c["id"], c["status"], c["message_id"]) for c in listed.json()["items"]] == [
+        ("c1", "pending", asked["message_id"])
+    ]
+    assert (hidden.status_code, hidden.json()["error"]) == (404, "chat_not_found")
     assert (outside.status_code, outside.json()["error"]) == (404, "chat_not_found")
     assert (nothing.status_code, nothing.json()["error"]) == (404, "tool_call_not_found")
     assert approved.status_code == 200, approved.text
@@ -199,11 +205,13 @@ async def test_a_stop_while_waiting_ends_the_wait(
             stop = await http.post(f"{url}/{asked['message_id']}/stop", headers=owner)
             after = await rest(events)
         late = await http.post(decision_url(chat_id, "c1", "approve"), headers=owner)
+        waiting = await http.get(f"/api/v2/chats/{chat_id}/tool-calls", headers=owner)
 
     assert stop.json()["message"]["status"] == "stopped"
     assert named(after, "message.completed")[0]["message"]["status"] == "stopped"
     assert (late.status_code, late.json()["error"]) == (409, "tool_call_not_pending")
     assert len(upstream.requests_for("rp-model")) == 1
+    assert waiting.json()["items"] == []
 
 
 async def test_a_decision_at_another_process_after_the_client_left(
@@ -228,7 +236,12 @@ async def test_a_decision_at_another_process_after_the_client_left(
         url = f"/api/v2/chats/{chat_id}/messages"
         async with aconnect_sse(first, "POST", url, json={"content": "6*7?"}, headers=owner) as sse:
             asked = await until(sse.aiter_sse(), "tool.approval")
-        # The client has gone; the reply still waits in the first process.
+        # The client has gone; the reply still waits in the first process, its text so
+        # far saved for whoever opens the chat meanwhile.
+        async with runtime.db.read() as session:
+            waiting = await session.get(Message, asked["message_id"])
+            assert waiting is not None
+            assert (waiting.status, waiting.content) == (MessageStatus.STREAMING, "Let me count.")
 
         approved = await second.post(decision_url(chat_id, "c1", "approve"), headers=member)
 

@@ -274,6 +274,7 @@ MEMBER_MAY = {
     "POST /api/v2/chats/{chat_id}/messages/{message_id}/continue",
     "POST /api/v2/chats/{chat_id}/messages/{message_id}/stop",
     # Any member may consent to a tool call in the chat, or refuse it (docs/tools.md).
+    "GET /api/v2/chats/{chat_id}/tool-calls",
     "POST /api/v2/chats/{chat_id}/tool-calls/{call_id}/approve",
     "POST /api/v2/chats/{chat_id}/tool-calls/{call_id}/decline",
 }

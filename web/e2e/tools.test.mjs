@@ -65,7 +65,7 @@ test("a tool call is shown collapsed, opened shows its arguments and result, and
   expectClean(page);
 });
 
-test("a tool that asks first waits for Approve, and approving finishes the reply", async (t) => {
+test("a tool that asks first waits for Approve, also after a reload, and approving finishes the reply", async (t) => {
   const page = await openPage(browser);
   t.after(() => keepEvidence(page, "tools-consent"));
   const lou = await createPerson("tools-lou", "Lou");
@@ -87,6 +87,13 @@ test("a tool that asks first waits for Approve, and approving finishes the reply
   await call.getByText("waiting for approval").waitFor();
   await call.getByRole("button", { name: "Decline" }).waitFor();
   await screenshot(page, "tool-consent");
+
+  // The page that sent the message goes; the reply waits on the server, and the prompt
+  // is back when the chat is opened again.
+  await page.reload();
+  await call.getByText("waiting for approval").waitFor();
+  await call.locator("summary").click();
+  assert.match(await call.locator(".tool-arguments").innerText(), /"expression": "6\*7"/);
   await call.getByRole("button", { name: "Approve" }).click();
 
   await reply.getByText("Approved, it is 42.").waitFor();

@@ -155,6 +155,23 @@ async def decide(  # noqa: PLR0913 - the adapters, who decides, which call, and 
     return decided
 
 
+async def waiting(db: Database, *, user: User, chat_id: str) -> list[ToolApprovalRead]:
+    """The chat's calls still waiting for a decision, oldest first (for a member who opens
+    the chat after the `tool.approval` event went by); 404 for a chat they are not in."""
+    async with db.read() as session:
+        await service.get_for_member(session, user=user, chat_id=chat_id)
+        rows = await session.scalars(
+            select(ToolApproval)
+            .where(
+                ToolApproval.chat_id == chat_id,
+                ToolApproval.status == PENDING,
+                ToolApproval.expires_at > utcnow(),
+            )
+            .order_by(ToolApproval.created_at)
+        )
+        return [ToolApprovalRead.model_validate(row) for row in rows]
+
+
 async def _latest(session: AsyncSession, *, chat_id: str, call_id: str) -> ToolApproval | None:
     """The chat's call with this id: the pending one if any (a model may reuse an id in
     a later reply), else the newest."""

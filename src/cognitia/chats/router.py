@@ -35,6 +35,7 @@ from cognitia.chats.schemas import (
     ReplyOptions,
     StopRead,
     SwipeChoice,
+    ToolApprovalList,
     ToolApprovalRead,
     TurnRead,
 )
@@ -377,6 +378,12 @@ _DECISION_ERRORS: dict[int | str, dict[str, Any]] = {
     409: {"description": "tool_call_not_pending: decided already, timed out, or its reply ended"},
 }
 CallId = Annotated[str, Path(min_length=1, max_length=200)]
+
+
+@router.get("/{chat_id}/tool-calls", responses=_ERRORS)
+async def waiting_tool_calls(chat_id: ResourceId, caller: Caller, db: DbDep) -> ToolApprovalList:
+    """The chat's tool calls waiting for a member's approval now, oldest first."""
+    return ToolApprovalList(items=await approvals.waiting(db, user=caller.user, chat_id=chat_id))
 
 
 @router.post("/{chat_id}/tool-calls/{call_id}/approve", responses=_DECISION_ERRORS)

@@ -230,3 +230,7 @@ class ToolApprovalRead(BaseModel):
     status: ApprovalStatus
     decided_by: str | None
     expires_at: datetime
+
+
+class ToolApprovalList(BaseModel):
+    items: list[ToolApprovalRead]

@@ -251,6 +251,8 @@ class ReplyWriter:
             if not calls or box is None or done == rounds or self._ended():
                 return
             results = [await self._run_tool(box, call) for call in calls]
+            if self._stop_requested:
+                return  # stopped during a save before a wait for consent
             text = self._new_text[start:]
             last = done + 1 == rounds
             request = tool_rounds.follow_up(request, text, calls, results, last=last)
@@ -284,6 +286,11 @@ class ReplyWriter:
     async def _consent(self, approvals: Approvals, call: ToolCall) -> ToolResult | None:
         """Wait for a member to approve the call (None) or decline it (the result the
         model reads instead); a stop ends the wait as it ends the stream."""
+        if self._unsaved_tokens:  # whoever opens the chat while it waits sees the text
+            try:
+                await self._save()
+            except _StopAfterSave:
+                return ToolResult(False, "the reply was stopped")
         pending = await approvals.open(
             chat_id=self._plan.chat_id, message_id=self.message_id, call=call
         )

@@ -158,6 +158,16 @@ export class Conversation {
       after = last.seq;
     }
     this.noteRead(this.lastSeq());
+    await this.showWaitingTools();
+  }
+
+  /** Calls that asked for approval before this page listened (opened or reconnected
+   * meanwhile): their `tool.approval` went by, so they are read from the API. */
+  private async showWaitingTools(): Promise<void> {
+    const waiting = await tools.waiting(this.chatId).catch(() => null);
+    for (const call of waiting?.items ?? []) {
+      this.noteTool({ event: "tool.approval", data: call });
+    }
   }
 
   private lastSeq(): number {

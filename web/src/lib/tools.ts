@@ -26,6 +26,8 @@ export interface ToolCallView {
 
 export const tools = {
   list: () => api.get<Schema<"ToolList">>("/api/v2/tools"),
+  /** The chat's calls waiting for a member's approval now. */
+  waiting: (chatId: string) => api.get<Schema<"ToolApprovalList">>(`${CHATS}/${chatId}/tool-calls`),
   decide: (chatId: string, callId: string, approve: boolean) =>
     api.post<ToolApproval>(
       `${CHATS}/${chatId}/tool-calls/${encodeURIComponent(callId)}/${approve ? "approve" : "decline"}`,
