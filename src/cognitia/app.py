@@ -19,6 +19,7 @@ from cognitia.agents.sessions.router import router as sessions_router
 from cognitia.agents.tasks.router import router as tasks_router
 from cognitia.agents.tools.mcp.router import router as mcp_router
 from cognitia.agents.tools.registry import offer_python
+from cognitia.agents.tools.router import router as tools_router
 from cognitia.auth.first_user import first_user_notice
 from cognitia.auth.router import keys_router
 from cognitia.auth.router import router as auth_router
@@ -213,6 +214,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         llm_router,
         openai_router,
         characters_router,
+        tools_router,
         lorebooks_router,
         personas_router,
         chats_router,

@@ -596,6 +596,10 @@ class McpSettings(BaseModel):
     )
 
 
+# A tool's policy (agents/tools/base.py Policy): always runs, asks a member first, or never runs.
+ToolPolicyName = Literal["always", "ask", "never"]
+
+
 class ToolSettings(BaseModel):
     max_rounds: int = Field(
         4,
@@ -609,6 +613,18 @@ class ToolSettings(BaseModel):
     )
     max_result_chars: int = Field(
         8000, ge=100, description="A tool result longer than this is cut before the model sees it."
+    )
+    policies: dict[str, ToolPolicyName] = Field(
+        default_factory=dict,
+        description="Policies the admin forces, by tool name, over each tool's default and"
+        ' every character\'s choice, e.g. {"run_python": "never", "http_fetch": "ask"}.',
+    )
+    approval_seconds: float = Field(
+        300.0,
+        gt=0,
+        le=540,  # below the 10 minutes after which a silent streaming reply is swept
+        description="How long a call to a tool with the policy ask waits for a member of the"
+        " chat to approve it; then it is declined on its own.",
     )
     sandbox: SandboxSettings = Field(default_factory=SandboxSettings)
     fetch: FetchSettings = Field(default_factory=FetchSettings)

@@ -21,7 +21,8 @@ NOBODY = ToolContext(db=None, user_id=None, character_id="c1")  # type: ignore[a
 
 
 async def call(registry: ToolRegistry, name: str, **args: str) -> tuple[bool, str]:
-    result = await registry.execute(name, json.dumps(args), NOBODY)
+    # Both ask by default: here they run as if a member had approved.
+    result = await registry.execute(name, json.dumps(args), NOBODY, approved=True)
     return result.ok, result.text
 
 

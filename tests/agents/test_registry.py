@@ -107,8 +107,20 @@ async def test_policies_failures_time_limits_and_size_caps(runtime: Runtime) -> 
     assert "not allowed to run (policy never)" in text
     assert await call(tools, ctx, "ask", {"expression": "1"}) == (
         False,
-        "tool 'ask' needs approval (not built)",
+        "tool 'ask' needs a member's approval, which this call did not have",
     )
+    assert await call(tools, ctx, "ask", {"expression": "1"}, approved=True) == (True, "1 = 1")
+    # The policy a call runs under (the character's or the admin's) wins over the default.
+    assert await call(tools, ctx, "never", {"expression": "1"}, policy=Policy.ALWAYS) == (
+        True,
+        "1 = 1",
+    )
+    ok, text = await call(tools, ctx, "ask", {"expression": "1"}, policy=Policy.NEVER)
+    assert (ok, "policy never" in text) == (False, True)
+    assert tools.refusal("ask", '{"expression": "1"}') is None
+    refused = tools.refusal("ask", '{"expression": 1}', Policy.ASK)
+    assert refused is not None
+    assert refused.text.startswith("invalid arguments")
     assert await call(tools, ctx, "broken", {}) == (False, "tool 'broken' failed")
     assert await call(tools, ctx, "stuck", {}, seconds=0.01) == (
         False,

@@ -167,6 +167,13 @@ async def task(world: World, person: Person, _: Mapping[str, str]) -> str:
     return task_id
 
 
+async def tool_call(world: World, _: Person, __: Mapping[str, str]) -> str:
+    """A tool call's id, as the model wrote it: names no waiting call here (the matrix's
+    model calls no tools), so the chat decides; a real waiting call refused to people
+    outside its chat is tests/agents/test_tool_consent.py's."""
+    return "call_matrix"
+
+
 # -- what a character knows: memories and documents --------------------------------------
 
 
@@ -269,6 +276,7 @@ KINDS: dict[str, Kind] = {
     "server_id": Kind(make=mcp_server),
     "index": Kind(make=action_item, owned=False),
     "task_id": Kind(make=task),
+    "call_id": Kind(make=tool_call, owned=False),
 }
 
 # What a member of the owner's chat, or anyone who sees the owner's public character, may
@@ -292,6 +300,10 @@ MEMBER_MAY = {
     "POST /api/v2/chats/{chat_id}/messages/{message_id}/regenerate",
     "POST /api/v2/chats/{chat_id}/messages/{message_id}/continue",
     "POST /api/v2/chats/{chat_id}/messages/{message_id}/stop",
+    # Any member may consent to a tool call in the chat, or refuse it (docs/tools.md).
+    "GET /api/v2/chats/{chat_id}/tool-calls",
+    "POST /api/v2/chats/{chat_id}/tool-calls/{call_id}/approve",
+    "POST /api/v2/chats/{chat_id}/tool-calls/{call_id}/decline",
 }
 
 # Where an API key of each scope may go, as docs/security.md and the key's schema say:

@@ -89,6 +89,14 @@ WIRE: list[tuple[live.StreamEvent, str]] = [
         'event: tool.result\ndata: {"message_id": "m1", "id": "c1", "name": "calculator",'
         ' "result": "6*7 = 42", "ok": true}',
     ),
+    (
+        live.ToolApprovalAsked(
+            "m1", "c1", "http_fetch", '{"url": "https://a.test"}', "2026-12-07T10:00:00+00:00"
+        ),
+        'event: tool.approval\ndata: {"message_id": "m1", "id": "c1", "name": "http_fetch",'
+        ' "arguments": "{\\"url\\": \\"https://a.test\\"}",'
+        ' "expires_at": "2026-12-07T10:00:00+00:00"}',
+    ),
     (live.Ready("c1"), 'event: ready\ndata: {"chat_id": "c1"}'),
     (live.Token("m1", "é✓"), 'event: token\ndata: {"message_id": "m1", "text": "\\u00e9\\u2713"}'),
 ]

@@ -91,6 +91,8 @@ base_url = "{upstream}/v1"
 provider = "fake"
 upstream = "fake-chat"
 context_window = 8192
+# Tools are offered only to characters that name some (tools.test.mjs).
+capabilities = ["chat", "tools"]
 
 # Memory extraction and summaries run after replies: on a model of their own, a reply
 # a suite scripts for fake-chat is never taken by them.

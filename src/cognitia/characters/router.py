@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Annotated
 
 from fastapi import APIRouter, File, Query, Response, UploadFile, status
@@ -39,9 +40,14 @@ def _errors(*codes: int) -> dict[int | str, dict[str, object]]:
 
 
 async def _check_tools(
-    names: list[str] | None, tools: ToolsDep, session: SessionDep, owner_id: str
+    names: list[str] | None,
+    policies: Mapping[str, str] | None,
+    tools: ToolsDep,
+    session: SessionDep,
+    owner_id: str,
 ) -> None:
-    unknown = sorted(set(await tools.unknown_for(session, owner_id, names or [])))
+    named = [*(names or []), *(policies or {})]
+    unknown = sorted(set(await tools.unknown_for(session, owner_id, named)))
     if unknown:
         known = ", ".join(tools.names())
         raise UnknownTool(f"Unknown tool(s): {', '.join(unknown)}; known: {known}.")
@@ -65,8 +71,8 @@ async def create_character(  # noqa: PLR0913 - the body, caller and the adapters
 ) -> CharacterRead:
     """403 plan_limit_reached when the plan's number of characters (or of cloned voices)
     is reached; 403 feature_not_in_plan for a cloned voice on a plan without any;
-    422 unknown_tool for a name in `tools` that is no tool."""
-    await _check_tools(data.tools, tools, session, user.id)
+    422 unknown_tool for a name in `tools` or `tool_policies` that is no tool."""
+    await _check_tools(data.tools, data.tool_policies, tools, session, user.id)
     character = await service.create(session, models, owner=user, data=data)
     await quotas.check_characters(session, user_id=user.id)  # refused: nothing is kept
     return CharacterRead.model_validate(character)
@@ -134,8 +140,8 @@ async def update_character(  # noqa: PLR0913 - path, body, caller and the adapte
     tools: ToolsDep,
 ) -> CharacterRead:
     """403 when a cloned voice is beyond the plan (feature_not_in_plan, plan_limit_reached);
-    422 unknown_tool for a name in `tools` that is no tool."""
-    await _check_tools(data.tools, tools, session, user.id)
+    422 unknown_tool for a name in `tools` or `tool_policies` that is no tool."""
+    await _check_tools(data.tools, data.tool_policies, tools, session, user.id)
     character = await service.update(
         session, models, owner=user, character_id=character_id, data=data
     )

@@ -27,6 +27,7 @@ from cognitia.characters.fields import (
     check_json_object,
 )
 from cognitia.characters.lorebooks.schemas import LorebookRead
+from cognitia.config import ToolPolicyName
 from cognitia.models.character import Visibility
 
 PROMPT_TEMPLATES = ("chat", "pygmalion", "metharme", "alpaca", "chatml", "llama3", "mistral")
@@ -40,6 +41,14 @@ Talkativeness = Annotated[float, Field(ge=0, le=1)]
 ToolNames = Annotated[
     list[Annotated[str, Field(min_length=1, max_length=64)]],
     Field(max_length=32, description="Tools the character may call (names from docs/tools.md)."),
+]
+ToolPolicies = Annotated[
+    dict[Annotated[str, Field(min_length=1, max_length=64)], ToolPolicyName],
+    Field(
+        max_length=32,
+        description="The owner's policy per tool over its default: always, ask (a member"
+        " approves each call) or never (docs/tools.md). An admin's forced policy wins.",
+    ),
 ]
 # SillyTavern's names are accepted too.
 FIRST_MESSAGE = AliasChoices("first_message", "first_mes")
@@ -76,6 +85,7 @@ class CharacterCreate(BaseModel):
     character_version: Version = ""
     tags: Tags = Field(default_factory=list)
     tools: ToolNames = Field(default_factory=list)
+    tool_policies: ToolPolicies = Field(default_factory=dict)
     voice_model: Setting | None = None
     voice_settings: JsonObject = Field(default_factory=dict)
     model: Setting | None = Field(None, description="A catalogue model, or `lane/<name>`.")
@@ -112,7 +122,7 @@ NOT_NULL = {
     "group_only_greetings", "example_dialogue", "system_prompt", "post_history_instructions",
     "prompt_template", "creator_notes", "creator", "character_version", "tags",
     "voice_settings", "talkativeness", "extensions", "card_extra", "visibility",
-    "share_lorebook", "tools",
+    "share_lorebook", "tools", "tool_policies",
 }  # fmt: skip
 
 
@@ -137,6 +147,7 @@ class CharacterUpdate(BaseModel):
     character_version: Version | None = None
     tags: Tags | None = None
     tools: ToolNames | None = None
+    tool_policies: ToolPolicies | None = None
     voice_model: Setting | None = None
     voice_settings: JsonObject | None = None
     model: Setting | None = None
@@ -185,6 +196,7 @@ class CharacterRead(BaseModel):
     character_version: str
     tags: list[str]
     tools: list[str]
+    tool_policies: dict[str, ToolPolicyName]
     voice_model: str | None
     voice_settings: dict[str, Any]
     model: str | None

@@ -109,6 +109,7 @@ def card(character: Character) -> CharacterCard:
         prompt_template=character.prompt_template,
         tools=tuple(character.tools or ()),
         owner_id=character.owner_id,
+        tool_policies=tuple(sorted((character.tool_policies or {}).items())),
     )
 
 

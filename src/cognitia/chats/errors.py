@@ -6,7 +6,8 @@ NotFound (404)
 ├── ChatCharacterNotFound (character_not_found): a character not visible to the caller
 ├── UserNotFound (user_not_found): a participant that does not exist
 ├── PersonaNotFound (persona_not_found)
-└── SwipeNotFound (swipe_not_found)
+├── SwipeNotFound (swipe_not_found)
+└── ToolCallNotFound (tool_call_not_found): no call in this chat waited for approval
 Forbidden (403)
 ├── NotOwner (not_owner): only the chat's owner may do this
 └── NotAuthor (not_author): only the author (or the chat's owner) may change a message
@@ -15,7 +16,8 @@ Conflict (409)
 ├── MessageBusy (message_streaming): the message is still being generated
 ├── OwnerStays (owner_stays): the owner cannot leave their chat
 ├── ChatClosed (chat_closed): the chat's coaching session has ended; it takes no new turns
-└── LastCharacter (last_character): a chat keeps at least one character
+├── LastCharacter (last_character): a chat keeps at least one character
+└── ToolCallNotPending (tool_call_not_pending): decided already, timed out, or its reply ended
 TooManyCalls (429 too_many_calls): the live calls of this process or person are at their bound
 Unprocessable (422)
 ├── SpeakerRequired (speaker_required): manual turn-taking needs `character_id`
@@ -55,6 +57,11 @@ class PersonaNotFound(NotFound):
 class SwipeNotFound(NotFound):
     code = "swipe_not_found"
     default_detail = "This message has no alternative with that index."
+
+
+class ToolCallNotFound(NotFound):
+    code = "tool_call_not_found"
+    default_detail = "No tool call in this chat waits for approval under that id."
 
 
 class NotOwner(Forbidden):
@@ -100,6 +107,11 @@ class OwnerStays(Conflict):
 class LastCharacter(Conflict):
     code = "last_character"
     default_detail = "A chat keeps at least one character."
+
+
+class ToolCallNotPending(Conflict):
+    code = "tool_call_not_pending"
+    default_detail = "This tool call was decided already, timed out, or its reply ended."
 
 
 class SpeakerRequired(Unprocessable):

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from cognitia.chats import live, replies
+from cognitia.chats.approvals import Approvals
 from cognitia.chats.fanout import Turn, TurnPlan
 from cognitia.chats.ports import ReplyPorts, Speech
 from cognitia.chats.schemas import MessageRead
@@ -60,6 +61,13 @@ class Generations:
         self._tasks: set[asyncio.Task[None]] = set()
         self._writers: dict[str, ReplyWriter] = {}
         self._listener: asyncio.Task[None] | None = None
+        # Tool calls waiting for a member's approval (policy ask), woken across processes.
+        box = ports.tools
+        self.approvals = (
+            Approvals(ports.db, ports.events, box.limits.approval_seconds)
+            if box is not None
+            else None
+        )
 
     def start(self, plan: TurnPlan, *, user_message: MessageRead | None) -> Turn:
         """Run the turn in a task of the process; its events are on the returned Turn."""
@@ -103,6 +111,8 @@ class Generations:
             self._listener = await follow.start(
                 self._ports.events, STOP_CHANNEL, self._stop_command
             )
+        if self.approvals is not None:
+            await self.approvals.listen()
 
     async def _stop_command(self, event: dict[str, Any]) -> None:
         writer = self._writers.get(StopCommand.from_event(event).message_id)
@@ -119,6 +129,8 @@ class Generations:
         for task in tasks:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
+        if self.approvals is not None:
+            await self.approvals.close()
 
     async def drain(self) -> None:
         """Wait for running turns to end (tests, graceful shutdown)."""
@@ -162,7 +174,8 @@ class Generations:
                 turn.failure = exc
             await turn.emit(live.Error(exc.code, exc.detail, plan.message_id))
             return False
-        writer = self._writers[opened.message_id] = ReplyWriter(self._ports, turn, plan, opened)
+        writer = ReplyWriter(self._ports, turn, plan, opened, self.approvals)
+        self._writers[opened.message_id] = writer
         try:
             return await writer.write()
         finally:

@@ -35,6 +35,7 @@ MESSAGE_UPDATED = "message.updated"
 MESSAGE_DELETED = "message.deleted"
 TOOL_CALL = "tool.call"
 TOOL_RESULT = "tool.result"
+TOOL_APPROVAL = "tool.approval"  # a call waits for a member's approval (policy ask)
 READY = "ready"  # first event of every /events stream: from here on nothing is missed
 # Internal, never relayed: "the /events streams of `owner` end here, with `final`".
 CLOSING = "stream.closing"
@@ -55,6 +56,7 @@ EVENT_NAMES = frozenset(
         MESSAGE_DELETED,
         TOOL_CALL,
         TOOL_RESULT,
+        TOOL_APPROVAL,
     }
 )
 
@@ -244,6 +246,28 @@ class ToolAnswered:
 
 
 @dataclass(frozen=True)
+class ToolApprovalAsked:
+    """A call to a tool with the policy ask waits for a member of the chat to approve or
+    decline it (POST .../tool-calls/{id}/approve | decline) until `expires_at`."""
+
+    NAME: ClassVar[str] = TOOL_APPROVAL
+    message_id: str
+    call_id: str
+    name: str
+    arguments: str
+    expires_at: str  # ISO 8601, UTC
+
+    def data(self) -> dict[str, Any]:
+        return {
+            "message_id": self.message_id,
+            "id": self.call_id,
+            "name": self.name,
+            "arguments": self.arguments,
+            "expires_at": self.expires_at,
+        }
+
+
+@dataclass(frozen=True)
 class MessageDeleted:
     NAME: ClassVar[str] = MESSAGE_DELETED
     message_id: str
@@ -291,6 +315,7 @@ TurnEvent = (
     | Error
     | ToolCalled
     | ToolAnswered
+    | ToolApprovalAsked
 )
 # Everything published on a chat's channel.
 ChatEvent = TurnEvent | MessageUpdated | MessageDeleted | Closing

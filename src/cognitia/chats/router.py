@@ -7,14 +7,14 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Depends, Query, Request, status
+from fastapi import APIRouter, Body, Depends, Path, Query, Request, status
 from sse_starlette import EventSourceResponse
 
 from cognitia.auth.dependencies import Caller, CurrentUser
 from cognitia.auth.schemas import ResourceId
 from cognitia.billing.deps import QuotasDep
 from cognitia.billing.rates import rate_limited
-from cognitia.chats import messages, service
+from cognitia.chats import approvals, messages, service
 from cognitia.chats.answering import answer
 from cognitia.chats.charging import charged
 from cognitia.chats.deps import GenerationsDep
@@ -35,6 +35,8 @@ from cognitia.chats.schemas import (
     ReplyOptions,
     StopRead,
     SwipeChoice,
+    ToolApprovalList,
+    ToolApprovalRead,
     TurnRead,
 )
 from cognitia.errors import Unprocessable
@@ -363,4 +365,43 @@ async def stop_message(
     """End a reply early, keeping its text (status stopped), in whichever process runs it."""
     return await messages.stop(
         db, generations, user=caller.user, chat_id=chat_id, message_id=message_id
+    )
+
+
+# -- tool calls waiting for consent (docs/tools.md) -----------------------------------------
+
+_DECISION_ERRORS: dict[int | str, dict[str, Any]] = {
+    401: {"description": "Not authenticated"},
+    404: {
+        "description": "chat_not_found (also for chats the caller is not in), tool_call_not_found"
+    },
+    409: {"description": "tool_call_not_pending: decided already, timed out, or its reply ended"},
+}
+CallId = Annotated[str, Path(min_length=1, max_length=200)]
+
+
+@router.get("/{chat_id}/tool-calls", responses=_ERRORS)
+async def waiting_tool_calls(chat_id: ResourceId, caller: Caller, db: DbDep) -> ToolApprovalList:
+    """The chat's tool calls waiting for a member's approval now, oldest first."""
+    return ToolApprovalList(items=await approvals.waiting(db, user=caller.user, chat_id=chat_id))
+
+
+@router.post("/{chat_id}/tool-calls/{call_id}/approve", responses=_DECISION_ERRORS)
+async def approve_tool_call(
+    chat_id: ResourceId, call_id: CallId, caller: Caller, db: DbDep, events: EventsDep
+) -> ToolApprovalRead:
+    """Let a call to a tool with the policy ask run; the reply goes on, in whichever
+    process writes it. Any member of the chat may decide."""
+    return await approvals.decide(
+        db, events, user=caller.user, chat_id=chat_id, call_id=call_id, approve=True
+    )
+
+
+@router.post("/{chat_id}/tool-calls/{call_id}/decline", responses=_DECISION_ERRORS)
+async def decline_tool_call(
+    chat_id: ResourceId, call_id: CallId, caller: Caller, db: DbDep, events: EventsDep
+) -> ToolApprovalRead:
+    """Refuse a call: the model is told the user declined it, and the reply goes on."""
+    return await approvals.decide(
+        db, events, user=caller.user, chat_id=chat_id, call_id=call_id, approve=False
     )

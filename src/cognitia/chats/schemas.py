@@ -11,6 +11,7 @@ from cognitia.auth.schemas import ResourceId, Strict
 from cognitia.kit.names import check_name
 from cognitia.models.chat import TurnStrategy
 from cognitia.models.message import AuthorType, MessageStatus
+from cognitia.models.tool_approval import ApprovalStatus
 from cognitia.voice.ports import AudioFormat
 
 # The longest message a person may send or write by hand, in characters.
@@ -216,3 +217,21 @@ class StopRead(BaseModel):
     # True when the reply runs in another API process: the stop was sent there, and the
     # final state (status stopped) arrives as `message.completed` on the chat's events.
     forwarded: bool
+
+
+class ToolApprovalRead(BaseModel):
+    """A tool call that asked a member's approval, and how it was decided."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: str = Field(validation_alias="call_id", description="The call's id, as in tool.call.")
+    message_id: str
+    name: str
+    arguments: str
+    status: ApprovalStatus
+    decided_by: str | None
+    expires_at: datetime
+
+
+class ToolApprovalList(BaseModel):
+    items: list[ToolApprovalRead]

@@ -9,6 +9,7 @@ out as before, without them (docs/tools.md).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
@@ -20,9 +21,14 @@ from cognitia.llm.registry import ModelRegistry
 
 
 def offered(
-    box: ToolBox | None, names: list[str], models: ModelRegistry, target: logic.Target
+    box: ToolBox | None,
+    names: list[str],
+    chosen: Mapping[str, str],
+    models: ModelRegistry,
+    target: logic.Target,
 ) -> list[dict[str, Any]] | None:
-    """The tool specs a reply sends, or None when it sends none."""
+    """The tool specs a reply sends (not those whose policy for the character, `chosen`
+    by its owner, is never), or None when it sends none."""
     if box is None or not names:
         return None
     try:
@@ -31,7 +37,7 @@ def offered(
         return None
     if not chain or not tool_prompt.offers_tools(models.model(chain[0]).capabilities):
         return None
-    return box.registry.specs(names) or None
+    return box.specs(names, chosen) or None
 
 
 async def box_for(box: ToolBox | None, owner_id: str, names: list[str]) -> ToolBox | None:

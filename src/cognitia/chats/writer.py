@@ -29,9 +29,10 @@ from contextlib import aclosing
 from dataclasses import dataclass, replace
 from typing import Any
 
-from cognitia.agents.tools.base import ToolContext, ToolResult
-from cognitia.agents.tools.registry import ToolBox
+from cognitia.agents.tools.base import Policy, ToolContext, ToolResult
+from cognitia.agents.tools.registry import DECLINED, EXPIRED, ToolBox
 from cognitia.chats import context, live, replies, tool_rounds
+from cognitia.chats.approvals import Approvals
 from cognitia.chats.fanout import Turn, TurnPlan
 from cognitia.chats.ports import ReplyPorts
 from cognitia.chats.replies import FinalState, OpenedReply
@@ -44,6 +45,7 @@ from cognitia.llm.ports import ChatRequest, TextDelta, ToolCall, Usage
 from cognitia.llm.service import CallContext, GenerationFailed, Generator, ModelSelected
 from cognitia.memory.recall import Recall
 from cognitia.models.message import MessageStatus
+from cognitia.models.tool_approval import ApprovalStatus
 from cognitia.prompting.types import ContextSection
 
 log = logging.getLogger(__name__)
@@ -78,8 +80,16 @@ class _StopAfterSave(Exception):
 class ReplyWriter:
     """Writes one reply; `stop()` may come from any task, `finished` says when it has."""
 
-    def __init__(self, ports: ReplyPorts, turn: Turn, plan: TurnPlan, opened: OpenedReply) -> None:
+    def __init__(
+        self,
+        ports: ReplyPorts,
+        turn: Turn,
+        plan: TurnPlan,
+        opened: OpenedReply,
+        approvals: Approvals | None = None,
+    ) -> None:
         self._ports, self._turn, self._plan, self._opened = ports, turn, plan, opened
+        self._approvals = approvals  # None: calls that need approval are refused
         self.finished = asyncio.Event()
         self._stop_requested = False
         self._saving = False
@@ -156,9 +166,12 @@ class ReplyWriter:
         )
         generator = Generator(self._ports.models, self._ports.usage, call)
         request = built.request
-        names = list(source.character.tools)
-        self._box = await tool_rounds.box_for(self._ports.tools, source.character.owner_id, names)
-        tools = tool_rounds.offered(self._box, names, self._ports.models, built.target)
+        character = source.character
+        names = list(character.tools)
+        self._box = await tool_rounds.box_for(self._ports.tools, character.owner_id, names)
+        tools = tool_rounds.offered(
+            self._box, names, dict(character.tool_policies), self._ports.models, built.target
+        )
         if tools:
             request = replace(request, tools=tools, prompt=None)
         # The save clock starts with the stream: the time recall and the prompt took is
@@ -237,6 +250,8 @@ class ReplyWriter:
             if not calls or box is None or done == rounds or self._ended():
                 return
             results = [await self._run_tool(box, call) for call in calls]
+            if self._stop_requested:
+                return  # stopped during a save before a wait for consent
             text = self._new_text[start:]
             last = done + 1 == rounds
             request = tool_rounds.follow_up(request, text, calls, results, last=last)
@@ -255,11 +270,38 @@ class ReplyWriter:
             chat_id=self._plan.chat_id,
             index=box.index,
         )
-        result = await box.run(call, tool_context)
+        policy = box.policy(call.name, dict(source.character.tool_policies))
+        result = box.registry.refusal(call.name, call.arguments, policy)
+        if result is None and policy is Policy.ASK and self._approvals is not None:
+            result = await self._consent(self._approvals, call)
+            policy = Policy.ALWAYS if result is None else policy
+        if result is None:
+            result = await box.run(call, tool_context, policy)
         self._tool_calls.append(tool_rounds.record(call, result))
         answered = live.ToolAnswered(message_id, call.id, call.name, result.text, result.ok)
         await self._turn.emit(answered)
         return result
+
+    async def _consent(self, approvals: Approvals, call: ToolCall) -> ToolResult | None:
+        """Wait for a member to approve the call (None) or decline it (the result the
+        model reads instead); a stop ends the wait as it ends the stream."""
+        if self._unsaved_tokens:  # whoever opens the chat while it waits sees the text
+            try:
+                await self._save()
+            except _StopAfterSave:
+                return ToolResult(False, "the reply was stopped")
+        pending = await approvals.open(
+            chat_id=self._plan.chat_id, message_id=self.message_id, call=call
+        )
+        asked = live.ToolApprovalAsked(
+            self.message_id, call.id, call.name, call.arguments, pending.expires_at.isoformat()
+        )
+        await self._turn.emit(asked)
+        decision = await approvals.wait(pending)
+        if decision is ApprovalStatus.APPROVED:
+            return None
+        why = DECLINED if decision is ApprovalStatus.DECLINED else EXPIRED
+        return ToolResult(False, f"tool {call.name!r} {why}")
 
     async def _stream(
         self, generator: Generator, request: ChatRequest, target: logic.Target

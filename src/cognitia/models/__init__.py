@@ -22,11 +22,13 @@ from cognitia.models.refresh_token import RefreshToken
 from cognitia.models.stripe_event import StripeEvent
 from cognitia.models.subscription import Subscription, SubscriptionStatus, UsageCounter
 from cognitia.models.task import Task, TaskStep
+from cognitia.models.tool_approval import ApprovalStatus, ToolApproval
 from cognitia.models.usage_daily import GenerationSlot, SubscriptionNotice, UsageDaily
 from cognitia.models.user import User
 
 __all__ = [
     "ApiKey",
+    "ApprovalStatus",
     "AudioUsage",
     "AuthSession",
     "Character",
@@ -59,6 +61,7 @@ __all__ = [
     "SubscriptionStatus",
     "Task",
     "TaskStep",
+    "ToolApproval",
     "UsageCounter",
     "UsageDaily",
     "User",

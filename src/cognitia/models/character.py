@@ -42,6 +42,8 @@ class Character(Base):
     character_version: Mapped[str] = mapped_column(String(100), default="")
     tags: Mapped[list[str]] = mapped_column(JSONType, default=list)
     tools: Mapped[list[str]] = mapped_column(JSONType, default=list)  # names (agents/tools)
+    # Per-tool policy overrides by the owner: {name: "always" | "ask" | "never"}.
+    tool_policies: Mapped[dict[str, str]] = mapped_column(JSONType, default=dict)
     avatar_key: Mapped[str | None] = mapped_column(String(200), default=None)
     avatar_mime: Mapped[str | None] = mapped_column(String(50), default=None)
     voice_model: Mapped[str | None] = mapped_column(String(200), default=None)

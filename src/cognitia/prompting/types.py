@@ -30,6 +30,8 @@ class CharacterCard:
     tools: tuple[str, ...] = ()  # the tools the character may call (agents/tools)
     # Whose MCP servers its tools come from, in every chat it answers in (shared ones too).
     owner_id: str = ""
+    # The owner's policy per tool where it differs from the tool's default: (name, policy).
+    tool_policies: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)

@@ -71,6 +71,8 @@ export interface MessageHandlers {
   edit: (message: Message, content: string) => Promise<void>;
   remove: (message: Message) => Promise<void>;
   branch: (message: Message) => Promise<void>;
+  /** Approve or decline a reply's tool call that waits for a member (docs/tools.md). */
+  decideTool: (message: Message, callId: string, approve: boolean) => Promise<void>;
 }
 
 // -- calls ---------------------------------------------------------------------------

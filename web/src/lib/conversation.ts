@@ -4,6 +4,7 @@
 import { ApiError, type Schema } from "./api";
 import { CHATS, messages, messagesOf, type Message } from "./chats";
 import { stream } from "./sse";
+import { tools } from "./tools";
 
 // -- events --------------------------------------------------------------------------
 
@@ -19,7 +20,18 @@ export type ChatEvent =
     }
   | { event: "message.deleted"; data: { message_id: string } }
   | { event: "audio"; data: SpokenSentence }
-  | { event: "audio.error"; data: { message_id: string; index: number | null; error: string; detail: string } };
+  | { event: "audio.error"; data: { message_id: string; index: number | null; error: string; detail: string } }
+  | { event: "tool.call"; data: ToolEventData }
+  | { event: "tool.approval"; data: ToolEventData & { expires_at: string } }
+  | { event: "tool.result"; data: ToolEventData & { result: string; ok: boolean } };
+
+/** What every tool event says (docs/tools.md): the reply, the call's id and its tool. */
+interface ToolEventData {
+  message_id: string;
+  id: string;
+  name: string;
+  arguments?: string;
+}
 
 /** One sentence of a reply, spoken (docs/voice.md, "Spoken replies"). */
 export interface SpokenSentence {
@@ -146,6 +158,16 @@ export class Conversation {
       after = last.seq;
     }
     this.noteRead(this.lastSeq());
+    await this.showWaitingTools();
+  }
+
+  /** Calls that asked for approval before this page listened (opened or reconnected
+   * meanwhile): their `tool.approval` went by, so they are read from the API. */
+  private async showWaitingTools(): Promise<void> {
+    const waiting = await tools.waiting(this.chatId).catch(() => null);
+    for (const call of waiting?.items ?? []) {
+      this.noteTool({ event: "tool.approval", data: call });
+    }
   }
 
   private lastSeq(): number {
@@ -191,6 +213,18 @@ export class Conversation {
     const result = await messages.stop(this.chatId, messageId);
     // Stopped here: the final state is in the answer. Forwarded: it comes as an event.
     if (!result.forwarded) this.finish(result.message);
+  }
+
+  /** A member's decision on a call waiting for approval; the call's result comes as an
+   * event. A call decided meanwhile (409) is no longer waiting here either. */
+  async decideTool(messageId: string, callId: string, approve: boolean): Promise<void> {
+    const call = this.find(messageId)?.tool_calls?.find((c) => c.id === callId);
+    try {
+      await tools.decide(this.chatId, callId, approve);
+    } catch (error) {
+      if (!(error instanceof ApiError && error.status === 409)) throw error;
+    }
+    if (call) call.awaiting = false;
   }
 
   async chooseSwipe(message: Message, index: number): Promise<void> {
@@ -317,10 +351,35 @@ export class Conversation {
         this.onaudio(event.data);
         return;
       }
+      case "tool.call":
+      case "tool.approval":
+      case "tool.result":
+        this.noteTool(event);
+        return;
       // `sentence` events repeat the tokens' text, whole sentences at a time, for speech;
       // `error` is followed by `message.completed` with the message's `error` set.
       default:
         return;
+    }
+  }
+
+  /** A reply's call as it happens, shown on the reply until its stored calls replace it.
+   * Both streams bring the same events: each call is kept once, by its id. */
+  private noteTool(event: Extract<ChatEvent, { event: "tool.call" | "tool.approval" | "tool.result" }>): void {
+    const shown = this.find(event.data.message_id);
+    if (!shown || shown.status !== "streaming") return;
+    const calls = (shown.tool_calls ??= []);
+    let call = calls.find((c) => c.id === event.data.id);
+    if (!call) {
+      call = { id: event.data.id, name: event.data.name, arguments: event.data.arguments ?? "" };
+      calls.push(call);
+      call = calls[calls.length - 1]; // the reactive copy
+    }
+    if (event.event === "tool.approval" && call.result === undefined) call.awaiting = true;
+    if (event.event === "tool.result") {
+      call.awaiting = false;
+      call.result = event.data.result;
+      call.ok = event.data.ok;
     }
   }
 

@@ -840,7 +840,7 @@ export interface paths {
          * Create Character
          * @description 403 plan_limit_reached when the plan's number of characters (or of cloned voices)
          *     is reached; 403 feature_not_in_plan for a cloned voice on a plan without any;
-         *     422 unknown_tool for a name in `tools` that is no tool.
+         *     422 unknown_tool for a name in `tools` or `tool_policies` that is no tool.
          */
         post: operations["create_character_api_v2_characters_post"];
         delete?: never;
@@ -908,7 +908,7 @@ export interface paths {
         /**
          * Update Character
          * @description 403 when a cloned voice is beyond the plan (feature_not_in_plan, plan_limit_reached);
-         *     422 unknown_tool for a name in `tools` that is no tool.
+         *     422 unknown_tool for a name in `tools` or `tool_policies` that is no tool.
          */
         patch: operations["update_character_api_v2_characters__character_id__patch"];
         trace?: never;
@@ -985,6 +985,26 @@ export interface paths {
         post?: never;
         /** Revoke Voice Permission */
         delete: operations["revoke_voice_permission_api_v2_characters__character_id__voice_permission__user_id__delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/tools": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Tools
+         * @description The tools a character may name here (run_python only where the sandbox works).
+         */
+        get: operations["list_tools_api_v2_tools_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -1332,6 +1352,67 @@ export interface paths {
          * @description End a reply early, keeping its text (status stopped), in whichever process runs it.
          */
         post: operations["stop_message_api_v2_chats__chat_id__messages__message_id__stop_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/chats/{chat_id}/tool-calls": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Waiting Tool Calls
+         * @description The chat's tool calls waiting for a member's approval now, oldest first.
+         */
+        get: operations["waiting_tool_calls_api_v2_chats__chat_id__tool_calls_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/chats/{chat_id}/tool-calls/{call_id}/approve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Approve Tool Call
+         * @description Let a call to a tool with the policy ask run; the reply goes on, in whichever
+         *     process writes it. Any member of the chat may decide.
+         */
+        post: operations["approve_tool_call_api_v2_chats__chat_id__tool_calls__call_id__approve_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/chats/{chat_id}/tool-calls/{call_id}/decline": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Decline Tool Call
+         * @description Refuse a call: the model is told the user declined it, and the reply goes on.
+         */
+        post: operations["decline_tool_call_api_v2_chats__chat_id__tool_calls__call_id__decline_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2096,6 +2177,11 @@ export interface components {
          * @enum {string}
          */
         ApiKeyScope: "full" | "chat";
+        /**
+         * ApprovalStatus
+         * @enum {string}
+         */
+        ApprovalStatus: "pending" | "approved" | "declined" | "expired";
         /** AudioUsageReport */
         AudioUsageReport: {
             /** Days */
@@ -2316,6 +2402,13 @@ export interface components {
              * @description Tools the character may call (names from docs/tools.md).
              */
             tools?: string[];
+            /**
+             * Tool Policies
+             * @description The owner's policy per tool over its default: always, ask (a member approves each call) or never (docs/tools.md). An admin's forced policy wins.
+             */
+            tool_policies?: {
+                [key: string]: "always" | "ask" | "never";
+            };
             /** Voice Model */
             voice_model?: string | null;
             /** Voice Settings */
@@ -2404,6 +2497,10 @@ export interface components {
             tags: string[];
             /** Tools */
             tools: string[];
+            /** Tool Policies */
+            tool_policies: {
+                [key: string]: "always" | "ask" | "never";
+            };
             /** Voice Model */
             voice_model: string | null;
             /** Voice Settings */
@@ -2485,6 +2582,10 @@ export interface components {
             tags?: string[] | null;
             /** Tools */
             tools?: string[] | null;
+            /** Tool Policies */
+            tool_policies?: {
+                [key: string]: "always" | "ask" | "never";
+            } | null;
             /** Voice Model */
             voice_model?: string | null;
             /** Voice Settings */
@@ -4285,6 +4386,36 @@ export interface components {
             /** Token */
             token: string;
         };
+        /** ToolApprovalList */
+        ToolApprovalList: {
+            /** Items */
+            items: components["schemas"]["ToolApprovalRead"][];
+        };
+        /**
+         * ToolApprovalRead
+         * @description A tool call that asked a member's approval, and how it was decided.
+         */
+        ToolApprovalRead: {
+            /**
+             * Id
+             * @description The call's id, as in tool.call.
+             */
+            id: string;
+            /** Message Id */
+            message_id: string;
+            /** Name */
+            name: string;
+            /** Arguments */
+            arguments: string;
+            status: components["schemas"]["ApprovalStatus"];
+            /** Decided By */
+            decided_by: string | null;
+            /**
+             * Expires At
+             * Format: date-time
+             */
+            expires_at: string;
+        };
         /**
          * ToolCallIn
          * @description A tool call of an earlier assistant turn, as the client sends it back.
@@ -4299,6 +4430,29 @@ export interface components {
              */
             type?: "function";
             function: components["schemas"]["FunctionIn"];
+        };
+        /** ToolList */
+        ToolList: {
+            /** Items */
+            items: components["schemas"]["ToolRead"][];
+        };
+        /** ToolRead */
+        ToolRead: {
+            /** Name */
+            name: string;
+            /** Description */
+            description: string;
+            /**
+             * Default Policy
+             * @description The tool's own policy (docs/tools.md).
+             * @enum {string}
+             */
+            default_policy: "always" | "ask" | "never";
+            /**
+             * Forced Policy
+             * @description The admin's policy (tools.policies): it wins over any character's.
+             */
+            forced_policy?: ("always" | "ask" | "never") | null;
         };
         /** TranscriptionRead */
         TranscriptionRead: {
@@ -8466,6 +8620,53 @@ export interface operations {
             };
         };
     };
+    list_tools_api_v2_tools_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ToolList"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description forbidden: the account or the API key's scope may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description rate_limited: too many requests in the window (Retry-After, X-RateLimit-*) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     list_lorebooks_api_v2_lorebooks_get: {
         parameters: {
             query?: {
@@ -11088,6 +11289,227 @@ export interface operations {
             };
             /** @description chat_not_found (also for chats the caller is not in) */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidationErrorBody"];
+                };
+            };
+            /** @description rate_limited: too many requests in the window (Retry-After, X-RateLimit-*) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    waiting_tool_calls_api_v2_chats__chat_id__tool_calls_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                chat_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ToolApprovalList"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description forbidden: the account or the API key's scope may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description chat_not_found (also for chats the caller is not in) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidationErrorBody"];
+                };
+            };
+            /** @description rate_limited: too many requests in the window (Retry-After, X-RateLimit-*) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    approve_tool_call_api_v2_chats__chat_id__tool_calls__call_id__approve_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                chat_id: string;
+                call_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ToolApprovalRead"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description forbidden: the account or the API key's scope may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description chat_not_found (also for chats the caller is not in), tool_call_not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description tool_call_not_pending: decided already, timed out, or its reply ended */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidationErrorBody"];
+                };
+            };
+            /** @description rate_limited: too many requests in the window (Retry-After, X-RateLimit-*) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    decline_tool_call_api_v2_chats__chat_id__tool_calls__call_id__decline_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                chat_id: string;
+                call_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ToolApprovalRead"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description forbidden: the account or the API key's scope may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description chat_not_found (also for chats the caller is not in), tool_call_not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description tool_call_not_pending: decided already, timed out, or its reply ended */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };

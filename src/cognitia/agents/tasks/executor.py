@@ -44,6 +44,8 @@ class AgentCard:
     name: str
     persona: str  # the character's system prompt or description
     model: str | None  # the character's model or lane; None: the chat lane
+    # The owner's policy per tool where it differs from the tool's default (agents/tools).
+    tool_policies: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -108,7 +110,8 @@ async def execute(ports: StepPorts, work: StepWork, *, feedback: str | None = No
     # An agent on `lane/auto` gets the lane its step's brief calls for (llm/intent.py).
     target = await llm.route_target(ports.models, _target(work.agent), request.messages)
     names = [work.tool] if work.tool else []
-    offered = tool_rounds.offered(ports.tools, names, ports.models, target)
+    chosen = dict(work.agent.tool_policies)
+    offered = tool_rounds.offered(ports.tools, names, chosen, ports.models, target)
     if offered is None or ports.tools is None:
         return (await _ask(ports, work, request, target)).text
     request = ChatRequest(
@@ -135,10 +138,13 @@ async def _ask(
 
 
 async def _run_tool(box: ToolBox, db: Database, work: StepWork, call: ToolCall) -> ToolResult:
+    """Run one call under the agent's policy for it. A tool whose policy is ask is not run:
+    nobody is in a task to approve it (docs/tasks.md); the model reads why."""
     context = ToolContext(
         db=db, user_id=work.user_id, character_id=work.agent.character_id, index=box.index
     )
-    return await box.run(call, context)
+    policy = box.policy(call.name, dict(work.agent.tool_policies))
+    return await box.run(call, context, policy)
 
 
 def critic_request(work: StepWork, result: str) -> ChatRequest:

@@ -60,7 +60,8 @@ async def card(session: AsyncSession, character_id: str, role: str) -> AgentCard
     if character is None:
         return AgentCard(character_id, role, "", None)
     persona = character.system_prompt or character.description
-    return AgentCard(character.id, character.name, persona, character.model)
+    policies = tuple(sorted((character.tool_policies or {}).items()))
+    return AgentCard(character.id, character.name, persona, character.model, policies)
 
 
 def _roles(row: Task) -> dict[str, str]:

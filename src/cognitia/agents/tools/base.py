@@ -14,8 +14,9 @@ from cognitia.retrieval.service import Retrieval
 
 
 class Policy(StrEnum):
-    """always: runs when called; ask: a member must approve first (not built yet: refused);
-    never: refused, the model is told so."""
+    """always: runs when called; ask: runs once a member of the chat approves it (the reply
+    waits, chats/approvals.py); never: not offered, and a call anyway is refused. The values
+    are config.ToolPolicyName's."""
 
     ALWAYS = "always"
     ASK = "ask"

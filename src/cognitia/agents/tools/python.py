@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from cognitia.agents.sandbox import Sandbox, SandboxBusy, SandboxResult, SandboxUnavailable
-from cognitia.agents.tools.base import Tool, ToolContext, ToolError, object_schema
+from cognitia.agents.tools.base import Policy, Tool, ToolContext, ToolError, object_schema
 from cognitia.config import SandboxSettings
 
 MAX_CODE_CHARS = 20_000
@@ -42,4 +42,6 @@ def run_python_tool(settings: SandboxSettings) -> Tool:
             {"code": {"type": "string", "maxLength": MAX_CODE_CHARS}}, required=("code",)
         ),
         runner=run,
+        # ask by default: the code the model writes runs on this host (confined, but on its CPU).
+        policy=Policy.ASK,
     )

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -29,7 +29,10 @@ from cognitia.retrieval.service import Retrieval
 
 log = logging.getLogger(__name__)
 
-NEEDS_APPROVAL = "needs approval (not built)"
+# What a call with the policy ask gets when it ran without a member's approval.
+NEEDS_APPROVAL = "needs a member's approval, which this call did not have"
+DECLINED = "declined by the user: do not run it again unless they ask"
+EXPIRED = "declined: nobody approved it in time"
 
 
 class ToolRegistry:
@@ -75,35 +78,58 @@ class ToolRegistry:
         usable = await mcp_servers.visible_names(session, owner_id, sorted(servers))
         return [n for n in unknown if (p := naming.split(n)) is None or p[0] not in usable]
 
-    def specs(self, names: Iterable[str]) -> list[dict[str, Any]]:
-        """The named tools (those that exist and may run) as a ChatRequest offers them."""
+    def specs(
+        self, names: Iterable[str], policy: Callable[[Tool], Policy] | None = None
+    ) -> list[dict[str, Any]]:
+        """The named tools (those that exist and may run, by `policy`: the tool's own when
+        None) as a ChatRequest offers them."""
+        policy_of = policy or (lambda tool: tool.policy)
         tools = [self._tools.get(name) for name in names]
-        return [t.spec() for t in tools if t is not None and t.policy is not Policy.NEVER]
+        return [t.spec() for t in tools if t is not None and policy_of(t) is not Policy.NEVER]
 
-    async def execute(
+    def refusal(self, name: str, arguments: str, policy: Policy | None = None) -> ToolResult | None:
+        """Why this call cannot run whatever a member says (an unknown tool, the policy
+        never, bad arguments), or None; checked before anyone is asked to approve it."""
+        checked = self._checked(name, arguments, policy)
+        return checked if isinstance(checked, ToolResult) else None
+
+    async def execute(  # noqa: PLR0913 - the call, whom it is for, its policy and limits
         self,
         name: str,
         arguments: str,
         context: ToolContext,
         *,
+        policy: Policy | None = None,
+        approved: bool = False,
         seconds: float = 20.0,
         max_chars: int = 8000,
     ) -> ToolResult:
-        """Run one call the model made; a refusal, a bad call or a failure is a result
-        whose text tells the model what went wrong."""
+        """Run one call the model made under `policy` (the tool's own when None); a call
+        whose policy is ask runs only when `approved`. A refusal, a bad call or a failure
+        is a result whose text tells the model what went wrong."""
+        checked = self._checked(name, arguments, policy)
+        if isinstance(checked, ToolResult):
+            return checked
+        tool, args, effective = checked
+        if effective is Policy.ASK and not approved:
+            return ToolResult(False, f"tool {name!r} {NEEDS_APPROVAL}")
+        result = await _run(tool, args, context, tool.timeout_seconds or seconds)
+        return ToolResult(result.ok, _capped(result.text, max_chars))
+
+    def _checked(
+        self, name: str, arguments: str, policy: Policy | None
+    ) -> tuple[Tool, dict[str, Any], Policy] | ToolResult:
         tool = self._tools.get(name)
         if tool is None:
             known = ", ".join(self.names()) or "none"
             return ToolResult(False, f"unknown tool {name!r} (tools: {known})")
-        if tool.policy is Policy.NEVER:
+        effective = policy or tool.policy
+        if effective is Policy.NEVER:
             return ToolResult(False, f"tool {name!r} is not allowed to run (policy never)")
-        if tool.policy is Policy.ASK:
-            return ToolResult(False, f"tool {name!r} {NEEDS_APPROVAL}")
         args = self._arguments(name, arguments)
         if isinstance(args, ToolResult):
             return args
-        result = await _run(tool, args, context, tool.timeout_seconds or seconds)
-        return ToolResult(result.ok, _capped(result.text, max_chars))
+        return tool, args, effective
 
     def _arguments(self, name: str, arguments: str) -> dict[str, Any] | ToolResult:
         try:
@@ -158,11 +184,29 @@ class ToolBox:
         tools = await self.mcp.for_owner(owner_id, names)
         return replace(self, registry=self.registry.extended(tools)) if tools else self
 
-    async def run(self, call: ToolCall, context: ToolContext) -> ToolResult:
+    def policy(self, tool: str, chosen: Mapping[str, str]) -> Policy:
+        """A tool's policy for a character: the admin's (tools.policies) over the owner's
+        choice (`chosen`, the character's tool_policies) over the tool's default."""
+        forced = self.limits.policies.get(tool)
+        if forced is not None:
+            return Policy(forced)
+        if tool in chosen:
+            return Policy(chosen[tool])
+        found = self.registry.get(tool)
+        return found.policy if found is not None else Policy.NEVER
+
+    def specs(self, names: list[str], chosen: Mapping[str, str]) -> list[dict[str, Any]]:
+        return self.registry.specs(names, lambda tool: self.policy(tool.name, chosen))
+
+    async def run(
+        self, call: ToolCall, context: ToolContext, policy: Policy, *, approved: bool = False
+    ) -> ToolResult:
         return await self.registry.execute(
             call.name,
             call.arguments,
             context,
+            policy=policy,
+            approved=approved,
             seconds=self.limits.timeout_seconds,
             max_chars=self.limits.max_result_chars,
         )

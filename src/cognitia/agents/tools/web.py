@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from cognitia.agents.fetch import FetchError, fetch
-from cognitia.agents.tools.base import Tool, ToolContext, ToolError, object_schema
+from cognitia.agents.tools.base import Policy, Tool, ToolContext, ToolError, object_schema
 from cognitia.config import FetchSettings
 
 
@@ -27,4 +27,6 @@ def http_fetch_tool(settings: FetchSettings) -> Tool:
             required=("url",),
         ),
         runner=run,
+        # ask by default: a URL the model writes can carry what the chat said to any host.
+        policy=Policy.ASK,
     )

@@ -44,9 +44,8 @@ export function toForm(character?: Character): CharacterForm {
     card_extra: json(character?.card_extra ?? {}),
     visibility: character?.visibility ?? "private",
     share_lorebook: character?.share_lorebook ?? false,
-    // Kept as they are: the editor has no tools panel yet (docs/tools.md), and a save
-    // must not drop the tools the API gave the character.
     tools: [...(character?.tools ?? [])],
+    tool_policies: { ...(character?.tool_policies ?? {}) },
   };
 }
 
@@ -70,9 +69,23 @@ function optionalText(value: string): string | null {
   return value.trim() ? value.trim() : null;
 }
 
+/** The tools the form names that this server does not offer (any more: run_python where
+ * the sandbox does not work); none while the offered list is unknown (null). */
+export function unofferedTools(form: CharacterForm, offered: string[] | null): string[] {
+  if (offered === null) return [];
+  const names = new Set([...form.tools, ...Object.keys(form.tool_policies)]);
+  return [...names].filter((name) => !offered.includes(name)).sort();
+}
+
 /** The body for POST/PATCH, and what is wrong with the form (empty when nothing). Tags typed
- * as they were keep the stored list, so a tag holding a comma survives an edit elsewhere. */
-export function fromForm(form: CharacterForm, original?: Character): { data: FormFields; problems: Problems } {
+ * as they were keep the stored list, so a tag holding a comma survives an edit elsewhere.
+ * Tools the server does not offer (`offered`, when known) are left out: the API would
+ * refuse the whole save (422 unknown_tool); the tools panel says so before. */
+export function fromForm(
+  form: CharacterForm,
+  original?: Character,
+  offered: string[] | null = null,
+): { data: FormFields; problems: Problems } {
   const problems: Problems = {};
   if (!form.name.trim()) problems.name = "A character needs a name.";
   const tags = original && form.tags === joinList(original.tags) ? original.tags : splitList(form.tags);
@@ -117,7 +130,13 @@ export function fromForm(form: CharacterForm, original?: Character): { data: For
     card_extra: cardExtra,
     visibility: form.visibility,
     share_lorebook: form.share_lorebook,
-    tools: form.tools,
+    ...knownTools(form, offered),
   };
   return { data, problems };
+}
+
+function knownTools(form: CharacterForm, offered: string[] | null): Pick<FormFields, "tools" | "tool_policies"> {
+  const gone = new Set(unofferedTools(form, offered));
+  const policies = Object.entries(form.tool_policies).filter(([name]) => !gone.has(name));
+  return { tools: form.tools.filter((name) => !gone.has(name)), tool_policies: Object.fromEntries(policies) };
 }
