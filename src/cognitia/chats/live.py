@@ -224,7 +224,9 @@ class ToolCalled:
 
 @dataclass(frozen=True)
 class ToolAnswered:
-    """A tool call's result, as the model is shown it; `ok` false for an error result."""
+    """A tool call's result, as the model is shown it; `ok` false for an error result.
+    `limit`: the plan's refusal (quota_exceeded: its limit, reset_at, upgrade_to) when the
+    call was over the day's tool limit and did not run; else None."""
 
     NAME: ClassVar[str] = TOOL_RESULT
     message_id: str
@@ -232,6 +234,7 @@ class ToolAnswered:
     name: str
     result: str
     ok: bool
+    limit: dict[str, Any] | None = None
 
     def data(self) -> dict[str, Any]:
         return {
@@ -240,6 +243,7 @@ class ToolAnswered:
             "name": self.name,
             "result": self.result,
             "ok": self.ok,
+            "limit": self.limit,
         }
 
 

@@ -254,9 +254,11 @@ class ReplyWriter:
             chat_id=self._plan.chat_id,
             index=box.index,
         )
-        result = await box.run(call, tool_context)
+        result = await box.run(call, tool_context, charged_to=self._plan.user_id)
         self._tool_calls.append(tool_rounds.record(call, result))
-        answered = live.ToolAnswered(message_id, call.id, call.name, result.text, result.ok)
+        answered = live.ToolAnswered(
+            message_id, call.id, call.name, result.text, result.ok, result.limit
+        )
         await self._turn.emit(answered)
         return result
 

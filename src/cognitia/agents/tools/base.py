@@ -43,6 +43,9 @@ class ToolContext:
 class ToolResult:
     ok: bool
     text: str
+    # A call the plan refused (billing/quotas.py): the refusal's body (error, limit,
+    # reset_at, upgrade_to), shown in the tool.result event; the model reads `text`.
+    limit: dict[str, Any] | None = None
 
 
 Runner = Callable[[dict[str, Any], ToolContext], Awaitable[str]]
@@ -55,6 +58,8 @@ class Tool:
     parameters: dict[str, Any]  # JSON schema of the arguments object
     runner: Runner = field(repr=False)
     policy: Policy = Policy.ALWAYS
+    # Runs code in the sandbox: each call is also one of the plan's Python runs a day.
+    sandboxed: bool = False
 
     async def run(self, args: dict[str, Any], context: ToolContext) -> str:
         return await self.runner(args, context)

@@ -40,4 +40,5 @@ def run_python_tool(settings: SandboxSettings) -> Tool:
             {"code": {"type": "string", "maxLength": MAX_CODE_CHARS}}, required=("code",)
         ),
         runner=run,
+        sandboxed=True,
     )

@@ -10,8 +10,9 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from jsonschema import Draft202012Validator
@@ -19,13 +20,18 @@ from jsonschema import Draft202012Validator
 from cognitia.agents import sandbox
 from cognitia.agents.tools import calculator, clock, knowledge, memories, python, web
 from cognitia.agents.tools.base import Policy, Tool, ToolContext, ToolError, ToolResult
+from cognitia.billing.errors import QuotaExceeded
+from cognitia.billing.quotas import Quotas
 from cognitia.config import ToolSettings
+from cognitia.db import Database
 from cognitia.llm.ports import ToolCall
 from cognitia.retrieval.service import Retrieval
 
 log = logging.getLogger(__name__)
 
 NEEDS_APPROVAL = "needs approval (not built)"
+# Decides, before a valid call runs, whether it may (None) or what it gets instead.
+Admit = Callable[[Tool], Awaitable[ToolResult | None]]
 
 
 class ToolRegistry:
@@ -54,7 +60,7 @@ class ToolRegistry:
         tools = [self._tools.get(name) for name in names]
         return [t.spec() for t in tools if t is not None and t.policy is not Policy.NEVER]
 
-    async def execute(
+    async def execute(  # noqa: PLR0913 - a call, and the limits it runs under
         self,
         name: str,
         arguments: str,
@@ -62,9 +68,11 @@ class ToolRegistry:
         *,
         seconds: float = 20.0,
         max_chars: int = 8000,
+        admit: Admit | None = None,
     ) -> ToolResult:
         """Run one call the model made; a refusal, a bad call or a failure is a result
-        whose text tells the model what went wrong."""
+        whose text tells the model what went wrong. `admit`, for a call that would run,
+        may refuse it (the plan's daily tool limits) with a result of its own."""
         tool = self._tools.get(name)
         if tool is None:
             known = ", ".join(self.names()) or "none"
@@ -76,6 +84,8 @@ class ToolRegistry:
         args = self._arguments(name, arguments)
         if isinstance(args, ToolResult):
             return args
+        if admit is not None and (refused := await admit(tool)) is not None:
+            return refused
         result = await _run(tool, args, context, seconds)
         return ToolResult(result.ok, _capped(result.text, max_chars))
 
@@ -117,20 +127,42 @@ def _capped(text: str, limit: int) -> str:
 
 @dataclass(frozen=True)
 class ToolBox:
-    """What a reply runs tools with: the registry, the limits, the search index."""
+    """What a reply runs tools with: the registry, the limits, the search index, and the
+    plans' daily tool limits (None: not enforced)."""
 
     registry: ToolRegistry
     limits: ToolSettings
     index: Retrieval | None = None
+    quotas: Quotas | None = None
 
-    async def run(self, call: ToolCall, context: ToolContext) -> ToolResult:
+    async def run(
+        self, call: ToolCall, context: ToolContext, *, charged_to: str | None = None
+    ) -> ToolResult:
+        """Run `call`; it counts against `charged_to`'s plan (the person whose message
+        the reply answers), a refused call is a result saying so, and the reply goes on."""
+        admit = None
+        if self.quotas is not None and charged_to is not None:
+            admit = partial(_admit, self.quotas, context.db, charged_to)
         return await self.registry.execute(
             call.name,
             call.arguments,
             context,
             seconds=self.limits.timeout_seconds,
             max_chars=self.limits.max_result_chars,
+            admit=admit,
         )
+
+
+async def _admit(quotas: Quotas, db: Database, user_id: str, tool: Tool) -> ToolResult | None:
+    """A call over the day's tool calls (or Python runs) is not run: the model is told the
+    limit is reached, and the event carries the refusal (its limit and reset time)."""
+    try:
+        await quotas.charge_tool(db, user_id=user_id, sandboxed=tool.sandboxed)
+    except QuotaExceeded as refusal:
+        resets = f"{refusal.reset_at:%H:%M} UTC"
+        text = f"daily tool limit reached: {refusal.detail} It resets at {resets}."
+        return ToolResult(False, text, limit=refusal.body())
+    return None
 
 
 def builtin_tools() -> list[Tool]:
