@@ -15,6 +15,7 @@ import os
 import shutil
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -112,15 +113,23 @@ async def _on_server(url: str, statement: str) -> None:
     await engine.dispose()
 
 
-def _seeded_plans() -> list[dict[str, object]]:
-    path = Path(runner.__file__).parent / "versions" / "0010_plans_subscriptions_usage_counters.py"
-    spec = importlib.util.spec_from_file_location("seeded_plans_migration", path)
+def _migration(name: str) -> Any:
+    path = Path(runner.__file__).parent / "versions" / f"{name}.py"
+    spec = importlib.util.spec_from_file_location(f"migration_{name}", path)
     assert spec is not None
     assert spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    rows: list[dict[str, object]] = module.seed_rows()
-    return rows
+    return module
+
+
+def _seeded_plans() -> list[dict[str, object]]:
+    """The default plans as the migrations seed them: 0010's rows, 0020's tool limits."""
+    rows: list[dict[str, object]] = _migration(
+        "0010_plans_subscriptions_usage_counters"
+    ).seed_rows()
+    limits = _migration("0020_tool_limits_and_bans").seeded_limits()
+    return [{**row, **limits[str(row["id"])]} for row in rows]
 
 
 def truncate_all(async_url: str) -> None:
