@@ -113,7 +113,8 @@ async def _on_server(url: str, statement: str) -> None:
     await engine.dispose()
 
 
-def _migration(name: str) -> Any:
+def migration_module(name: str) -> Any:
+    """A migration's module by its file name (versions/<name>.py)."""
     path = Path(runner.__file__).parent / "versions" / f"{name}.py"
     spec = importlib.util.spec_from_file_location(f"migration_{name}", path)
     assert spec is not None
@@ -125,10 +126,10 @@ def _migration(name: str) -> Any:
 
 def _seeded_plans() -> list[dict[str, object]]:
     """The default plans as the migrations seed them: 0010's rows, 0020's tool limits."""
-    rows: list[dict[str, object]] = _migration(
+    rows: list[dict[str, object]] = migration_module(
         "0010_plans_subscriptions_usage_counters"
     ).seed_rows()
-    limits = _migration("0020_tool_limits_and_bans").seeded_limits()
+    limits = migration_module("0020_tool_limits_and_bans").seeded_limits()
     return [{**row, **limits[str(row["id"])]} for row in rows]
 
 
