@@ -2568,6 +2568,9 @@ export interface components {
             resets_at: string;
             messages: components["schemas"]["Counter"];
             audio_minutes: components["schemas"]["Counter"];
+            tool_calls: components["schemas"]["Counter"];
+            python_runs: components["schemas"]["Counter"];
+            tasks: components["schemas"]["Counter"];
         };
         /** DocumentList */
         DocumentList: {
@@ -3361,6 +3364,12 @@ export interface components {
             concurrent_generations?: number | null;
             /** Monthly Budget Cents */
             monthly_budget_cents?: number | null;
+            /** Tool Calls Per Day */
+            tool_calls_per_day?: number | null;
+            /** Python Runs Per Day */
+            python_runs_per_day?: number | null;
+            /** Tasks Per Day */
+            tasks_per_day?: number | null;
             /** Models Allowed */
             models_allowed?: string[] | null;
             /** Stripe Price Id */
@@ -3423,6 +3432,21 @@ export interface components {
              * @description Cost budget per month in US cents.
              */
             monthly_budget_cents: number | null;
+            /**
+             * Tool Calls Per Day
+             * @description Tool calls replies make a day.
+             */
+            tool_calls_per_day?: number | null;
+            /**
+             * Python Runs Per Day
+             * @description run_python calls a day (each is also a tool call).
+             */
+            python_runs_per_day?: number | null;
+            /**
+             * Tasks Per Day
+             * @description Tasks started a day.
+             */
+            tasks_per_day?: number | null;
             /** Live Calls */
             live_calls: boolean;
             /** Api Access */
@@ -3457,6 +3481,12 @@ export interface components {
             concurrent_generations?: number | null;
             /** Monthly Budget Cents */
             monthly_budget_cents?: number | null;
+            /** Tool Calls Per Day */
+            tool_calls_per_day?: number | null;
+            /** Python Runs Per Day */
+            python_runs_per_day?: number | null;
+            /** Tasks Per Day */
+            tasks_per_day?: number | null;
             /** Models Allowed */
             models_allowed?: string[] | null;
             /** Stripe Price Id */
