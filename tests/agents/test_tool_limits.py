@@ -63,7 +63,7 @@ async def test_a_call_over_the_limit_is_told_to_the_model_and_the_reply_goes_on(
         True,
         False,
     ]
-    assert [results[c]["limit"] for c in ("c1", "c2", "c3", "c4")] == [None] * 4
+    assert ["limit" in results[c] for c in ("c1", "c2", "c3", "c4")] == [False] * 4
     refused = results["c5"]
     assert refused["result"].startswith("daily tool limit reached")
     assert refused["limit"]["error"] == "quota_exceeded"

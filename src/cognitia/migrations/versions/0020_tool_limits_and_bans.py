@@ -59,7 +59,9 @@ def _create_bans() -> None:
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("plan") as batch:
+    # recreate="never": SQLite adds and drops these columns in place; recreating `plan`
+    # would drop a table subscriptions' foreign keys point at.
+    with op.batch_alter_table("plan", recreate="never") as batch:
         for column in LIMIT_COLUMNS:
             batch.add_column(sa.Column(column, sa.Integer(), nullable=True))
     _seed()
@@ -71,6 +73,6 @@ def downgrade() -> None:
     with op.batch_alter_table("violation") as batch:
         batch.drop_index(batch.f("ix_violation_subject"))
     op.drop_table("violation")
-    with op.batch_alter_table("plan") as batch:
+    with op.batch_alter_table("plan", recreate="never") as batch:
         for column in reversed(LIMIT_COLUMNS):
             batch.drop_column(column)
