@@ -17,7 +17,7 @@ from sqlalchemy import update
 from cognitia.models.plan import Plan
 from cognitia.runtime import Runtime
 from tests.agents.test_chat_tools import character, say
-from tests.chats.helpers import create_chat, named
+from tests.chats.helpers import create_chat, messages, named
 from tests.support.factories import user_with_token
 from tests.support.fake_upstream import FakeUpstream, tool_call
 
@@ -69,6 +69,8 @@ async def test_a_call_over_the_limit_is_told_to_the_model_and_the_reply_goes_on(
     assert refused["limit"]["error"] == "quota_exceeded"
     assert refused["limit"]["limit"] == "tool_calls_per_day"
     assert refused["limit"]["reset_at"] == MIDNIGHT
+    assert "(Unlimited)" in refused["limit"]["detail"]  # the person's own chat: their plan
+    assert refused["limit"]["upgrade_to"] == "free"  # the first public plan allowing more
     [completed] = named(response_events, "message.completed")
     assert completed["message"]["status"] == "complete"
     assert completed["message"]["content"] == "Counting. Done."
@@ -115,3 +117,30 @@ async def test_unlimited_plans_count_for_the_usage_page(
     assert result["ok"]
     usage = (await client.get("/api/v2/subscription/usage", headers=headers)).json()
     assert usage["today"]["tool_calls"] == {"used": 1, "limit": None}
+
+
+async def test_in_a_shared_chat_the_refusal_does_not_show_the_persons_plan(
+    runtime: Runtime, client: httpx.AsyncClient, upstream: FakeUpstream
+) -> None:
+    """Every member reads the reply and its events: they see that the day's tool calls are
+    used up and when they reset, not whose plan it is or what to upgrade to."""
+    runtime.quotas.clock = lambda: NOON
+    await _tool_calls_per_day(runtime, 0)
+    _, alice = await user_with_token(runtime, client)
+    bob, bob_headers = await user_with_token(runtime, client)
+    chat = await create_chat(client, alice, (await character(client, alice))["id"])
+    url = f"/api/v2/chats/{chat['id']}/participants"
+    added = await client.post(url, json={"user_id": bob.id}, headers=alice)
+    assert added.status_code == 200, added.text
+    upstream.script("rp-model", reply="Let me see.", tool_calls=(tool_call("current_time", {}),))
+    upstream.script("rp-model", reply=" No clock today.")
+
+    [result] = named(await say(client, alice, chat["id"], "Time?"), "tool.result")
+
+    assert result["limit"]["limit"] == "tool_calls_per_day"
+    assert result["limit"]["reset_at"] == MIDNIGHT
+    assert "upgrade_to" not in result["limit"]
+    stored = (await messages(client, chat["id"], bob_headers))[-1]["tool_calls"]
+    for seen in (result["result"], result["limit"]["detail"], stored[0]["result"]):
+        assert "Unlimited" not in seen
+        assert "plan" not in seen.lower()

@@ -21,9 +21,8 @@ from cognitia.agents import sandbox
 from cognitia.agents.tools import calculator, clock, knowledge, memories, python, web
 from cognitia.agents.tools.base import Policy, Tool, ToolContext, ToolError, ToolResult
 from cognitia.billing.errors import QuotaExceeded
-from cognitia.billing.quotas import Quotas
+from cognitia.billing.quotas import DAILY, Quotas
 from cognitia.config import ToolSettings
-from cognitia.db import Database
 from cognitia.llm.ports import ToolCall
 from cognitia.retrieval.service import Retrieval
 
@@ -142,7 +141,7 @@ class ToolBox:
         the reply answers), a refused call is a result saying so, and the reply goes on."""
         admit = None
         if self.quotas is not None and charged_to is not None:
-            admit = partial(_admit, self.quotas, context.db, charged_to)
+            admit = partial(_admit, self.quotas, context, charged_to)
         return await self.registry.execute(
             call.name,
             call.arguments,
@@ -153,16 +152,32 @@ class ToolBox:
         )
 
 
-async def _admit(quotas: Quotas, db: Database, user_id: str, tool: Tool) -> ToolResult | None:
+async def _admit(
+    quotas: Quotas, context: ToolContext, user_id: str, tool: Tool
+) -> ToolResult | None:
     """A call over the day's tool calls (or Python runs) is not run: the model is told the
     limit is reached, and the event carries the refusal (its limit and reset time)."""
     try:
-        await quotas.charge_tool(db, user_id=user_id, sandboxed=tool.sandboxed)
+        await quotas.charge_tool(context.db, user_id=user_id, sandboxed=tool.sandboxed)
     except QuotaExceeded as refusal:
+        # Where others read the reply (a shared chat the person did not open their private
+        # things to), their plan stays theirs: no plan name, no upgrade.
+        shown = _as_seen(refusal, private=context.user_id == user_id)
         resets = f"{refusal.reset_at:%H:%M} UTC"
-        text = f"daily tool limit reached: {refusal.detail} It resets at {resets}."
-        return ToolResult(False, text, limit=refusal.body())
+        text = f"daily tool limit reached: {shown['detail']} It resets at {resets}."
+        return ToolResult(False, text, limit=shown)
     return None
+
+
+def _as_seen(refusal: QuotaExceeded, *, private: bool) -> dict[str, Any]:
+    """The refusal's body, or for the members of a shared chat the same without the plan:
+    its limit and reset time, not whose plan or which."""
+    body = refusal.body()
+    if private:
+        return body
+    shared = {key: value for key, value in body.items() if key != "upgrade_to"}
+    _, noun = DAILY[refusal.limit]
+    return {**shared, "detail": f"The day's {noun} of the person answered are used up."}
 
 
 def builtin_tools() -> list[Tool]:
