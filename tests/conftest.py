@@ -15,6 +15,7 @@ import os
 import shutil
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -112,15 +113,24 @@ async def _on_server(url: str, statement: str) -> None:
     await engine.dispose()
 
 
-def _seeded_plans() -> list[dict[str, object]]:
-    path = Path(runner.__file__).parent / "versions" / "0010_plans_subscriptions_usage_counters.py"
-    spec = importlib.util.spec_from_file_location("seeded_plans_migration", path)
+def migration_module(name: str) -> Any:
+    """A migration's module by its file name (versions/<name>.py)."""
+    path = Path(runner.__file__).parent / "versions" / f"{name}.py"
+    spec = importlib.util.spec_from_file_location(f"migration_{name}", path)
     assert spec is not None
     assert spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    rows: list[dict[str, object]] = module.seed_rows()
-    return rows
+    return module
+
+
+def _seeded_plans() -> list[dict[str, object]]:
+    """The default plans as the migrations seed them: 0010's rows, 0020's tool limits."""
+    rows: list[dict[str, object]] = migration_module(
+        "0010_plans_subscriptions_usage_counters"
+    ).seed_rows()
+    limits = migration_module("0020_tool_limits_and_bans").seeded_limits()
+    return [{**row, **limits[str(row["id"])]} for row in rows]
 
 
 def truncate_all(async_url: str) -> None:

@@ -8,8 +8,9 @@ Every field is documented in docs/configuration.md (a test keeps the two in step
 from __future__ import annotations
 
 import ipaddress
+import os
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     AfterValidator,
@@ -19,7 +20,8 @@ from pydantic import (
     SecretStr,
     model_validator,
 )
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic.fields import FieldInfo
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 DEFAULT_JWT_SECRET = "change-me-in-production-not-a-secret"
 
@@ -770,10 +772,46 @@ class BillingSettings(BaseModel):
     stripe: StripeSettings = Field(default_factory=StripeSettings)
 
 
+# Stripe's own names for its secrets, as its docs and CLI use them, each read beneath the
+# COGNITIA_BILLING__STRIPE__ one (which wins when both are set); the first set name wins.
+STRIPE_ENVIRONMENT = {
+    "webhook_secret": ("STRIPE_WEBHOOK_SECRET",),
+    "secret_key": ("STRIPE_SECRET_KEY", "STRIPE_API_KEY"),
+}
+
+
+class StripeEnvironment(PydanticBaseSettingsSource):
+    """billing.stripe's secrets from Stripe's own variable names (STRIPE_ENVIRONMENT)."""
+
+    def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[Any, str, bool]:
+        return None, field_name, False  # all is read in __call__
+
+    def __call__(self) -> dict[str, Any]:
+        stripe: dict[str, str] = {}
+        for field, names in STRIPE_ENVIRONMENT.items():
+            value = next((os.environ[n] for n in names if os.environ.get(n)), None)
+            if value is not None:
+                stripe[field] = value
+        return {"billing": {"stripe": stripe}} if stripe else {}
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="COGNITIA_", env_nested_delimiter="__", extra="ignore"
     )
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """The usual sources, with Stripe's plain variable names just below COGNITIA_'s."""
+        stripe = StripeEnvironment(settings_cls)
+        return init_settings, env_settings, stripe, dotenv_settings, file_secret_settings
 
     environment: Literal["development", "production"] = Field(
         "development", description="production refuses default secrets."

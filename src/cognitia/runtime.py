@@ -17,7 +17,8 @@ from cognitia.agents.tools.mcp.tools import McpTools
 from cognitia.agents.tools.registry import ToolBox, ToolRegistry, default_registry
 from cognitia.billing.bans import Bans
 from cognitia.billing.payments.service import Payments
-from cognitia.billing.ports import GenerationSlots, QuotaCounters
+from cognitia.billing.ports import BanStore, GenerationSlots, QuotaCounters
+from cognitia.billing.providers.bans import CacheBanStore, DatabaseBanStore
 from cognitia.billing.providers.database import DatabaseQuotaCounters
 from cognitia.billing.providers.redis import RedisQuotaCounters
 from cognitia.billing.providers.slots import DatabaseGenerationSlots, RedisGenerationSlots
@@ -147,6 +148,20 @@ def build_quotas(settings: Settings, db: Database, redis: Redis | None) -> Quota
     return Quotas(counters, settings.billing, cloned_voices=cloned, slots=slots)
 
 
+def build_bans(
+    settings: Settings, db: Database, limiter: RateLimiter, cache: Cache, redis: Redis | None
+) -> Bans:
+    """Points and bans in Redis when there is one, else in the database: either way every
+    API process sees them."""
+    ban_settings = settings.billing.bans
+    store: BanStore = (
+        CacheBanStore(limiter, cache, ban_settings)
+        if redis is not None
+        else DatabaseBanStore(db, ban_settings)
+    )
+    return Bans(store, ban_settings)
+
+
 def build_payments(settings: Settings) -> Payments | None:
     stripe = settings.billing.stripe
     if not stripe.enabled:
@@ -240,8 +255,9 @@ def build_runtime(settings: Settings) -> Runtime:
     tools = default_registry(settings.tools)
     mcp = McpConnections(settings.tools)
     mcp_tools = McpTools(db, mcp, settings.tools.mcp.max_tools_per_server)
+    quotas = build_quotas(settings, db, redis)
     ports = reply_ports(
-        settings, db, models, usage, events, vectors, speech, meter, tools, mcp_tools
+        settings, db, models, usage, events, vectors, speech, meter, tools, mcp_tools, quotas
     )
     return Runtime(
         settings=settings,
@@ -259,9 +275,9 @@ def build_runtime(settings: Settings) -> Runtime:
         watchers=Watchers(),
         voices=voices,
         meter=meter,
-        quotas=build_quotas(settings, db, redis),
+        quotas=quotas,
         calls=Calls(settings.voice.call),
-        bans=Bans(limiter, cache, settings.billing.bans),
+        bans=build_bans(settings, db, limiter, cache, redis),
         redis=redis,
         schedule=schedule,
         payments=build_payments(settings),
@@ -281,14 +297,15 @@ def reply_ports(  # noqa: PLR0913 - the adapters a reply uses, one each
     meter: AudioMeter | None = None,
     tools: ToolRegistry | None = None,
     mcp: McpTools | None = None,
+    quotas: Quotas | None = None,
 ) -> ReplyPorts:
     """What replies are written with; without memory (memory.enabled = false) they recall
     nothing and their exchanges are not indexed; without speech (voice.enabled = false)
-    they cannot be spoken."""
+    they cannot be spoken; without `quotas` the plans' tool limits are not enforced."""
     index = Retrieval(db, models.embedder, vectors)
     # Without memory the search tools have no index either: they say so when called.
     searchable = index if settings.memory.enabled else None
-    box = ToolBox(tools, settings.tools, searchable, mcp) if tools is not None else None
+    box = ToolBox(tools, settings.tools, searchable, mcp, quotas) if tools is not None else None
     if not settings.memory.enabled:
         return ReplyPorts(
             db,

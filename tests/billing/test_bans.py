@@ -113,3 +113,31 @@ async def test_a_ban_holds_in_every_process(
     assert statuses == [200, 200, 429, 429]
     assert elsewhere.status_code == 403
     assert elsewhere.json()["error"] == "temporarily_banned"
+
+
+async def test_without_redis_a_ban_holds_in_every_process_on_one_database(
+    database_url: str, tmp_path: Path
+) -> None:
+    """No Redis: the points and the ban are rows, so a second process on the same
+    database refuses the banned caller too, and an admin's lift in one process holds in
+    the other."""
+    settings = _settings(database_url, tmp_path)
+    assert settings.redis_url is None
+    async with running_app(settings) as (one, first), running_app(settings) as (two, second):
+        user, headers = await user_with_token(runtime_of(one), first)
+        # Each process counts rates in its own memory (2 per window each): one 429, one
+        # point, in each process; the second point bans.
+        statuses = await _statuses(first, headers, 3) + await _statuses(second, headers, 3)
+        banned_here = await first.get(URL, headers=headers)
+        banned_there = await second.get(URL, headers=headers)
+        async with api_client(two, ip="10.0.0.9") as other:
+            _, admin = await user_with_token(runtime_of(two), other, admin=True)
+            lifted = await other.delete(f"/api/v2/admin/users/{user.id}/ban", headers=admin)
+        after = await first.get(URL, headers=headers)
+
+    assert statuses == [200, 200, 429, 200, 200, 429]
+    assert (banned_here.status_code, banned_there.status_code) == (403, 403)
+    assert banned_here.json()["error"] == "temporarily_banned"
+    assert 590 <= int(banned_there.headers["Retry-After"]) <= 600
+    assert lifted.status_code == 204
+    assert after.status_code == 429  # no longer banned; still over this process's rate

@@ -4,17 +4,21 @@ person's task, bad requests."""
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
 from typing import Any
 
 import httpx
 import pytest
 from fastapi import FastAPI
-from sqlalchemy import select
+from sqlalchemy import select, update
 
+from cognitia.billing import service as billing
+from cognitia.billing.schemas import PlanAssign
 from cognitia.models.character import Character
 from cognitia.models.job import Job, JobStatus
 from cognitia.models.llm_call import LlmCall
+from cognitia.models.plan import Plan
 from cognitia.models.user import User
 from cognitia.runtime import Runtime
 from tests.chats.helpers import create_character
@@ -440,3 +444,27 @@ async def test_an_agent_on_lane_auto_gets_the_lane_its_step_calls_for(
     assert call.routed_lane == "code"
     assert call.route_reason is not None
     assert call.route_reason.startswith("code:")
+
+
+async def test_the_plans_tasks_per_day_refuse_one_more_and_a_refused_task_costs_none(
+    task_app: App, upstream: FakeUpstream
+) -> None:
+    _, client = task_app
+    runtime, user, headers, lead = await _person(task_app)
+    async with runtime.db.unit_of_work() as session:
+        await session.execute(update(Plan).where(Plan.id == "free").values(tasks_per_day=1))
+        await billing.assign_plan(
+            session, runtime.quotas, user_id=user.id, data=PlanAssign(plan_id="free")
+        )
+    upstream.script("planner-model", reply="No plan today.", times=None)
+
+    nobody = {"goal": "Tides.", "character_id": str(uuid.uuid4())}
+    missing = await client.post("/api/v2/tasks", json=nobody, headers=headers)
+    assert missing.status_code == 404  # refused after its charge: given back
+    await create(client, headers, lead)  # the day's one task
+    again = {"goal": "More tides.", "character_id": lead}
+    refused = await client.post("/api/v2/tasks", json=again, headers=headers)
+
+    assert refused.status_code == 429, refused.text
+    assert (refused.json()["error"], refused.json()["limit"]) == ("quota_exceeded", "tasks_per_day")
+    assert int(refused.headers["Retry-After"]) > 0

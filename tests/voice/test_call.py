@@ -12,11 +12,13 @@ import signal
 import subprocess
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import update
 
 from cognitia.app import create_app
 from cognitia.billing.bans import user_subject
@@ -28,6 +30,7 @@ from cognitia.config import (
     VoiceSettings,
 )
 from cognitia.llm.runner.supervisor import ChildRunner
+from cognitia.models.plan import Plan
 from cognitia.runtime import Runtime
 from cognitia.voice import catalogue, transcribers
 from cognitia.voice.wavfile import parse
@@ -55,6 +58,7 @@ QUESTION = "Please remember to buy fresh bread and milk tomorrow morning."
 KEY_WORDS = ("remember", "milk", "tomorrow")
 REPLY = "Of course. I will remember the bread."
 LONG_REPLY = " ".join(f"This is sentence number {n} of a long story." for n in range(1, 30))
+NOON = datetime(2026, 12, 6, 12, tzinfo=UTC)
 # Enough silence after the speech for the runner's endpointing (voice.call.silence_ms).
 PAUSE = 1.0
 
@@ -517,6 +521,35 @@ async def test_a_plan_without_live_calls_is_closed_4403(
 
     assert code == 4403
     assert [(f["type"], f["code"]) for f in frames] == [("error", "feature_not_in_plan")]
+    # What the HTTP refusal carries: the feature, and the plan that has it.
+    assert (frames[0]["feature"], frames[0]["upgrade_to"]) == ("live_calls", "pro")
+
+
+async def test_a_turn_over_the_days_messages_is_an_error_frame_with_the_http_fields(
+    settings: Settings, upstream: FakeUpstream, speech: bytes
+) -> None:
+    """The call goes on; the frame says which limit, when it resets, and what plan allows
+    more, as the 429 of a message would."""
+    on_pro = settings.model_copy(update={"billing": BillingSettings(default_plan="pro")})
+    async with serving(on_pro) as (url, http, runtime):
+        runtime.quotas.clock = lambda: NOON
+        async with runtime.db.unit_of_work() as session:
+            await session.execute(update(Plan).where(Plan.id == "pro").values(messages_per_day=1))
+            await session.execute(
+                update(Plan).where(Plan.id.in_(["free", "basic"])).values(public=False)
+            )
+        token, chat_id = await person_with_chat(http, runtime)
+        me = (await http.get("/api/v2/auth/me", headers=bearer(token))).json()
+        assert await runtime.quotas.counters.take(me["id"], "messages", "2026-12-06", limit=1)
+        async with calling(url, chat_id, token) as call:
+            await call.speak(speech)
+            refused = await asyncio.wait_for(call.until("error"), 60)
+
+    assert refused["code"] == "quota_exceeded"
+    assert refused["limit"] == "messages_per_day"
+    assert refused["reset_at"] == "2026-12-07T00:00:00+00:00"
+    assert refused["retry_after"] == 12 * 3600
+    assert refused["upgrade_to"] == "enterprise"
 
 
 async def test_a_banned_person_is_closed_4403_before_the_call_starts(

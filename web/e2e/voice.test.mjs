@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { tmpdir } from "node:os";
 import { after, before, test } from "node:test";
 import {
-  BASE_URL, UPSTREAM_URL, apiCall, createPerson, expectClean, keepEvidence, launch, openPage, screenshot,
+  BASE_URL, PASSWORD, UPSTREAM_URL, apiCall, createPerson, expectClean, keepEvidence, launch, openPage, screenshot,
   scriptReply, signIn, sleepUntil,
 } from "./support.mjs";
 
@@ -325,5 +325,40 @@ test("without a voice on the server, no voice control is shown", async (t) => {
   assert.equal(await page.getByRole("button", { name: "Preview voice" }).count(), 0);
   // The 503 the page was answered is the expected one: nothing else went wrong.
   page.problems = page.problems.filter((p) => !p.includes("503"));
+  expectClean(page);
+});
+
+test("a call the plan refuses says what is missing and which plan has it", async (t) => {
+  // The stack's first account is its admin (tests/e2e/test_web_ui.py): it puts a person on
+  // a plan without live calls.
+  const admin = await apiCall("POST", "/api/v2/auth/login", {
+    json: { email: "owner@example.com", password: PASSWORD },
+  });
+  const person = await createPerson("voice-no-calls", "Nico");
+  const plan = await apiCall("POST", "/api/v2/admin/plans", {
+    token: admin.access_token,
+    json: { id: `e2e-nocall-${Date.now().toString(36)}`, name: "No calls", public: false, live_calls: false },
+  });
+  await apiCall("PUT", `/api/v2/admin/users/${person.id}/subscription`, {
+    token: admin.access_token,
+    json: { plan_id: plan.id },
+  });
+  const page = await openPage(browser);
+  t.after(async () => {
+    if (t.passed === false) await keepEvidence(page, "voice-call-refused");
+    await page.context().close();
+  });
+  await signIn(page, person);
+  const character = await makeCharacter(person, { name: "Vega", first_message: "Hello." });
+  const chat = await makeChat(person, character);
+  await page.goto(`/chats/${chat.id}`);
+  await page.getByRole("button", { name: "Call", exact: true }).click();
+
+  // The refusal frame's fields, shown as any refusal is: the feature, the plan that has it.
+  const refusal = page.getByRole("region", { name: "Call" }).getByRole("alert");
+  await refusal.getByText("Live calls are not in your plan").first().waitFor();
+  const upgrade = refusal.getByRole("link", { name: /See the Pro plan/ });
+  await upgrade.waitFor();
+  assert.equal(await upgrade.getAttribute("href"), "/plans?plan=pro");
   expectClean(page);
 });

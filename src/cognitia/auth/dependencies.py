@@ -110,6 +110,18 @@ async def get_admin(user: CurrentUser) -> User:
 AdminUser = Annotated[User, Depends(get_admin, scope="function")]
 
 
+async def get_admin_caller(caller: Caller) -> User:
+    """An admin authenticated as `get_caller` does (no request transaction): for admin
+    routes whose work writes in transactions of its own, which a request holding the
+    write lock (SQLite) would keep waiting."""
+    if not caller.user.is_admin:
+        raise AdminRequired()
+    return caller.user
+
+
+AdminCaller = Annotated[User, Depends(get_admin_caller)]
+
+
 class PlanFeatures(Protocol):
     """Whether the caller's plan has a feature; filled by the billing domain's Quotas,
     which sits above auth, so auth names only this shape (docs/plans.md)."""

@@ -4,20 +4,17 @@ Every 429 (rate_limited, quota_exceeded, too_many_generations) adds `score` poin
 whom the request counted against (billing/rates.py `subject_of`: the user, the API key,
 or the IP); reaching `threshold` points within `window_seconds` bans that caller for
 `duration_seconds`, during which every request is refused 403 `temporarily_banned` with
-Retry-After. Points are the process's RateLimiter and bans its Cache: Redis when
-configured, so every API process sees them. Off while the threshold is 0.
+Retry-After. Points and bans live in a BanStore (billing/providers/bans.py): Redis when
+configured, else the database, so every API process sees them. Off while the threshold
+is 0.
 """
 
 from __future__ import annotations
 
-import time
-
 from cognitia.billing.errors import TemporarilyBanned
-from cognitia.cache.ports import Cache, RateLimit, RateLimiter
+from cognitia.billing.ports import BanStore
 from cognitia.config import BanSettings
-
-_BAN = "ban:"
-_POINTS = "violations:"
+from cognitia.kit.clock import utcnow
 
 
 def user_subject(user_id: str) -> str:
@@ -26,26 +23,22 @@ def user_subject(user_id: str) -> str:
 
 
 class Bans:
-    def __init__(self, limiter: RateLimiter, cache: Cache, settings: BanSettings) -> None:
-        self.limiter = limiter
-        self.cache = cache
+    def __init__(self, store: BanStore, settings: BanSettings) -> None:
+        self.store = store
         self.settings = settings
 
     @property
     def enabled(self) -> bool:
         return self.settings.threshold > 0
 
-    def _rate(self) -> RateLimit:
-        return RateLimit(self.settings.threshold, self.settings.window_seconds)
-
     async def seconds_left(self, subject: str) -> int:
         """How long `subject` is still banned; 0 when it is not."""
         if not self.enabled:
             return 0
-        until = await self.cache.get(_BAN + subject)
+        until = await self.store.banned_until(subject)
         if until is None:
             return 0
-        return max(0, int(float(until) - time.time() + 0.999))
+        return max(0, int(until - utcnow().timestamp() + 0.999))
 
     async def refuse_if_banned(self, subject: str) -> None:
         """403 temporarily_banned, with Retry-After, while `subject` is banned."""
@@ -57,17 +50,10 @@ class Bans:
         if not self.enabled:
             return
         for _ in range(self.settings.score):
-            decision = await self.limiter.hit(_POINTS + subject, self._rate())
-            if decision.remaining <= 0 or not decision.allowed:
-                await self._ban(subject)
+            if await self.store.add_point(subject):
+                until = utcnow().timestamp() + self.settings.duration_seconds
+                await self.store.ban(subject, until=until)  # a new ban starts afresh
                 return
 
-    async def _ban(self, subject: str) -> None:
-        duration = self.settings.duration_seconds
-        until = str(time.time() + duration).encode()
-        await self.cache.set(_BAN + subject, until, ttl_seconds=duration)
-        await self.limiter.clear(_POINTS + subject, self._rate())  # a new ban starts afresh
-
     async def lift(self, subject: str) -> None:
-        await self.cache.delete(_BAN + subject)
-        await self.limiter.clear(_POINTS + subject, self._rate())
+        await self.store.lift(subject)

@@ -73,6 +73,9 @@ class Limits:
     voice_clones: int | None
     concurrent_generations: int | None
     monthly_budget_cents: int | None
+    tool_calls_per_day: int | None
+    python_runs_per_day: int | None
+    tasks_per_day: int | None
     api_access: bool
     live_calls: bool
     models_allowed: list[str] | None
@@ -100,6 +103,9 @@ def limits_of(plan: Plan, grants: Subscription | None) -> Limits:
         voice_clones=plan.voice_clones,
         concurrent_generations=plan.concurrent_generations,
         monthly_budget_cents=_plus(plan.monthly_budget_cents, extra_budget),
+        tool_calls_per_day=plan.tool_calls_per_day,
+        python_runs_per_day=plan.python_runs_per_day,
+        tasks_per_day=plan.tasks_per_day,
         api_access=plan.api_access,
         live_calls=plan.live_calls,
         models_allowed=[str(m) for m in plan.models_allowed] if plan.models_allowed else None,

@@ -39,3 +39,26 @@ class GenerationSlots(Protocol):
     async def release(self, user_id: str, slot_id: str) -> None: ...
 
     async def held(self, user_id: str) -> int: ...
+
+
+class BanStore(Protocol):
+    """Violation points and bans (billing/bans.py), shared by every API process: the
+    Cache and RateLimiter on Redis when the server has one, else rows of `violation` and
+    `ban` (billing/providers/bans.py)."""
+
+    async def add_point(self, subject: str) -> bool:
+        """Count one point; True when the points within the window (bans.window_seconds)
+        reach the threshold (bans.threshold)."""
+        ...
+
+    async def ban(self, subject: str, *, until: float) -> None:
+        """Ban `subject` until `until` (Unix time); its points start afresh."""
+        ...
+
+    async def banned_until(self, subject: str) -> float | None:
+        """When `subject`'s ban ends (Unix time); None when there is none."""
+        ...
+
+    async def lift(self, subject: str) -> None:
+        """No ban and no points any more."""
+        ...

@@ -13,6 +13,8 @@
   the reply's end (GenerationSlots), refused with 429 too_many_generations.
 
 Audio minutes per day: `check_audio` reads the voice meter's rows (audio_usage).
+Tool calls, sandboxed Python runs and tasks per day: `charge_tool` and `charge_task`,
+counted like messages (`_take_daily`, the one place a daily count is taken).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Literal
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -43,6 +46,17 @@ from cognitia.llm.logic import LANE_PREFIX
 from cognitia.models.plan import Plan
 
 MESSAGES = "messages"
+# The daily counts a plan caps: its column (the `limit` a refusal names), the counter's
+# metric, and what the refusal calls a unit. Each is counted by `_take_daily`.
+DailyLimit = Literal[
+    "messages_per_day", "tool_calls_per_day", "python_runs_per_day", "tasks_per_day"
+]
+DAILY: dict[str, tuple[str, str]] = {
+    "messages_per_day": (MESSAGES, "messages"),
+    "tool_calls_per_day": ("tool_calls", "tool calls"),
+    "python_runs_per_day": ("python_runs", "Python runs"),
+    "tasks_per_day": ("tasks", "tasks"),
+}
 # A limit for counting what a plan does not limit, so GET /usage can still show it.
 UNCAPPED = 2**31 - 1
 FEATURE_NAMES = {"api_access": "API access (API keys and /v1)", "live_calls": "Live voice calls"}
@@ -151,19 +165,58 @@ class Quotas:
     async def _count_message(
         self, db: Database, limits: Limits, user_id: str, now: datetime, slot: Slot | None
     ) -> Charge:
+        charge = await self._take_daily(db, limits, user_id, now, "messages_per_day")
+        charge.slot = slot
+        return charge
+
+    async def charge_daily(self, db: Database, *, user_id: str, limit: DailyLimit) -> Charge:
+        """One unit of a daily count the plan caps (`limit`: "tool_calls_per_day",
+        "python_runs_per_day", "tasks_per_day"), taken atomically before the work starts;
+        QuotaExceeded (429 quota_exceeded, reset at midnight UTC) once the day's are used.
+        The caller refunds the charge if the work never started."""
+        now = self.clock()
+        async with db.read() as session:
+            limits = await self.limits(session, user_id)
+        return await self._take_daily(db, limits, user_id, now, limit)
+
+    async def charge_tool(self, db: Database, *, user_id: str, sandboxed: bool) -> list[Charge]:
+        """Before a tool runs: one tool call, and for a sandboxed one (run_python) one
+        Python run as well; both or neither are taken. QuotaExceeded names the limit hit."""
+        now = self.clock()
+        async with db.read() as session:
+            limits = await self.limits(session, user_id)
+        charges = [await self._take_daily(db, limits, user_id, now, "tool_calls_per_day")]
+        if sandboxed:
+            try:
+                charges.append(
+                    await self._take_daily(db, limits, user_id, now, "python_runs_per_day")
+                )
+            except BaseException:
+                await charges[0].refund()
+                raise
+        return charges
+
+    async def charge_task(self, db: Database, *, user_id: str) -> Charge:
+        """Before a task starts: one of the day's tasks (the plan's tasks_per_day)."""
+        return await self.charge_daily(db, user_id=user_id, limit="tasks_per_day")
+
+    async def _take_daily(
+        self, db: Database, limits: Limits, user_id: str, now: datetime, limit: DailyLimit
+    ) -> Charge:
         period = logic.day(now)
-        cap = limits.messages_per_day
-        if not await self.counters.take(user_id, MESSAGES, period.key, limit=_cap(cap)):
+        metric, noun = DAILY[limit]
+        cap: int | None = getattr(limits, limit)
+        if not await self.counters.take(user_id, metric, period.key, limit=_cap(cap)):
             async with db.read() as session:
-                roomier = await self._roomier(session, "messages_per_day", cap or 0)
+                roomier = await self._roomier(session, limit, cap or 0)
             raise QuotaExceeded(
-                f"Your plan ({limits.plan_name}) allows {cap} messages a day.",
-                limit="messages_per_day",
+                f"Your plan ({limits.plan_name}) allows {cap} {noun} a day.",
+                limit=limit,
                 reset_at=period.resets_at,
                 retry_after=period.seconds_left(now),
                 upgrade_to=roomier,
             )
-        return Charge(self.counters, user_id, MESSAGES, period.key, slot=slot)
+        return Charge(self.counters, user_id, metric, period.key)
 
     async def _hold_slot(self, limits: Limits, user_id: str) -> Slot | None:
         cap = limits.concurrent_generations
@@ -289,7 +342,12 @@ class Quotas:
         return roomier.id if roomier else None
 
     async def messages_today(self, user_id: str) -> int:
-        return await self.counters.used(user_id, MESSAGES, logic.day(self.clock()).key)
+        return await self.used_today(user_id, "messages_per_day")
+
+    async def used_today(self, user_id: str, limit: DailyLimit) -> int:
+        """Today's count of a daily limit (GET /usage)."""
+        metric, _ = DAILY[limit]
+        return await self.counters.used(user_id, metric, logic.day(self.clock()).key)
 
     async def audio_seconds_today(
         self, session: AsyncSession, user_id: str, now: datetime | None = None

@@ -32,6 +32,11 @@ class PlanRead(BaseModel):
     voice_clones: Limit
     concurrent_generations: Limit
     monthly_budget_cents: Limit = Field(description="Cost budget per month in US cents.")
+    tool_calls_per_day: Limit = Field(default=None, description="Tool calls replies make a day.")
+    python_runs_per_day: Limit = Field(
+        default=None, description="run_python calls a day (each is also a tool call)."
+    )
+    tasks_per_day: Limit = Field(default=None, description="Tasks started a day.")
     live_calls: bool
     api_access: bool
     models_allowed: list[str] | None = Field(description="Catalogue models; null: all.")
@@ -53,6 +58,9 @@ class _PlanLimits(BaseModel):
     voice_clones: Limit = _LIMIT
     concurrent_generations: Limit = _LIMIT
     monthly_budget_cents: Limit = _LIMIT
+    tool_calls_per_day: Limit = _LIMIT
+    python_runs_per_day: Limit = _LIMIT
+    tasks_per_day: Limit = _LIMIT
     models_allowed: list[ModelName] | None = Field(default=None, max_length=200)
     # Not a limit: null takes the plan off sale (payments on, docs/plans.md).
     stripe_price_id: StripePriceId | None = None
@@ -129,6 +137,9 @@ class DayUsage(BaseModel):
     resets_at: datetime
     messages: Counter
     audio_minutes: Counter
+    tool_calls: Counter
+    python_runs: Counter
+    tasks: Counter
 
 
 class MonthUsage(BaseModel):

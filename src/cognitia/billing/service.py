@@ -16,7 +16,8 @@ from cognitia.billing.errors import (
     SubscriptionEnded,
     UserNotFound,
 )
-from cognitia.billing.quotas import Quotas
+from cognitia.billing.logic import Limits
+from cognitia.billing.quotas import DailyLimit, Quotas
 from cognitia.billing.schemas import (
     Counter,
     DayUsage,
@@ -79,6 +80,9 @@ async def usage(session: AsyncSession, quotas: Quotas, *, user_id: str) -> Usage
             audio_minutes=Counter(
                 used=None if audio is None else audio / 60, limit=limits.audio_minutes_per_day
             ),
+            tool_calls=await _daily(quotas, limits, user_id, "tool_calls_per_day"),
+            python_runs=await _daily(quotas, limits, user_id, "python_runs_per_day"),
+            tasks=await _daily(quotas, limits, user_id, "tasks_per_day"),
         ),
         month=MonthUsage(
             month=month.key,
@@ -91,6 +95,11 @@ async def usage(session: AsyncSession, quotas: Quotas, *, user_id: str) -> Usage
             used=await repository.count_characters(session, user_id), limit=limits.characters
         ),
     )
+
+
+async def _daily(quotas: Quotas, limits: Limits, user_id: str, limit: DailyLimit) -> Counter:
+    used = await quotas.used_today(user_id, limit)
+    return Counter(used=used, limit=getattr(limits, limit))
 
 
 async def cancel(session: AsyncSession, quotas: Quotas, *, user_id: str) -> SubscriptionRead:

@@ -1,13 +1,14 @@
-"""The billing domain's periodic work: clean-up of the quota counters kept in the
-database (servers without Redis), the daily usage rows (00:05 UTC), and the e-mails
-about paid subscriptions (09:00 UTC). Scheduled in runtime.py, once per period however
-many schedulers run (jobs/scheduler.py)."""
+"""The billing domain's periodic work: clean-up of the quota counters, violation points
+and bans kept in the database (servers without Redis), the daily usage rows (00:05
+UTC), and the e-mails about paid subscriptions (09:00 UTC). Scheduled in runtime.py,
+once per period however many schedulers run (jobs/scheduler.py)."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
 from cognitia.billing import logic, metrics, notices, repository
+from cognitia.billing.providers import bans
 from cognitia.jobs.ports import JobContext
 from cognitia.jobs.registry import NoPayload, job
 from cognitia.kit.clock import utcnow
@@ -25,6 +26,9 @@ async def cleanup(ctx: JobContext, payload: NoPayload) -> None:
     oldest_kept = logic.day(utcnow() - COUNTER_RETENTION).key
     async with ctx.db.unit_of_work() as session:
         await repository.delete_counters_before(session, oldest_kept)
+    # Bans kept in the database (no Redis): those that ended, and points past every window.
+    window = timedelta(seconds=ctx.settings.billing.bans.window_seconds)
+    await bans.delete_lapsed(ctx.db, points_older_than=utcnow() - window)
 
 
 @job(DAILY_METRICS, NoPayload, max_tries=3)

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request, status
 from sqlalchemy import select
 
-from cognitia.auth.dependencies import AdminUser
+from cognitia.auth.dependencies import AdminCaller, AdminUser
 from cognitia.auth.schemas import ResourceId
 from cognitia.billing import metrics
 from cognitia.billing.bans import user_subject
@@ -17,7 +17,7 @@ from cognitia.billing.rates import bans_of, key_subject
 from cognitia.billing.repository import get_user
 from cognitia.billing.usage_schemas import DailyUsage, DailyUsageRow, DailyUsageTotals
 from cognitia.errors import Unprocessable
-from cognitia.http.deps import SessionDep
+from cognitia.http.deps import DbDep, SessionDep
 from cognitia.llm.logic import nanousd_to_usd
 from cognitia.models.api_key import ApiKey
 
@@ -64,14 +64,17 @@ async def daily_usage(
     status_code=status.HTTP_204_NO_CONTENT,
     responses={**_ERRORS, 404: {"description": "user_not_found"}},
 )
-async def lift_ban(
-    user_id: ResourceId, _: AdminUser, session: SessionDep, request: Request
-) -> None:
+async def lift_ban(user_id: ResourceId, _: AdminCaller, db: DbDep, request: Request) -> None:
     """End the user's temporary ban, and their API keys' (each counts on its own), now;
     their violation points are forgotten."""
-    if await get_user(session, user_id) is None:
-        raise UserNotFound()
-    hashes = await session.scalars(select(ApiKey.key_hash).where(ApiKey.user_id == user_id))
+    # No request transaction: without Redis the bans are rows, written in a transaction of
+    # their own, which a write lock held by the request would keep waiting (SQLite).
+    async with db.read() as session:
+        if await get_user(session, user_id) is None:
+            raise UserNotFound()
+        hashes = list(
+            await session.scalars(select(ApiKey.key_hash).where(ApiKey.user_id == user_id))
+        )
     bans = bans_of(request)
     for subject in [user_subject(user_id), *(key_subject(h) for h in hashes)]:
         await bans.lift(subject)

@@ -56,15 +56,16 @@ async def call(websocket: WebSocket, chat_id: str) -> None:
     try:
         code = await _call(websocket, chat_id)
     except protocol.ProtocolError as exc:
-        await _refuse(websocket, "invalid_frame", str(exc), protocol.BAD_FRAME)
+        await _refuse(websocket, protocol.error("invalid_frame", str(exc)), protocol.BAD_FRAME)
     except CognitiaError as exc:
         close = _CLOSE_CODES.get(exc.status_code, protocol.INTERNAL_ERROR)
-        await _refuse(websocket, exc.code, exc.detail, close)
+        await _refuse(websocket, protocol.refusal(exc), close)
     except WebSocketDisconnect:
         return
     except Exception:
         log.exception("a live call failed")
-        await _refuse(websocket, "internal_error", "Something went wrong on our side.", 1011)
+        failed = protocol.error("internal_error", "Something went wrong on our side.")
+        await _refuse(websocket, failed, protocol.INTERNAL_ERROR)
     else:
         if code:
             await _close(websocket, code)
@@ -145,10 +146,11 @@ def _voice_ports(runtime: Any) -> tuple[TurnDetector, CallPorts]:
     return voices.turns, ports
 
 
-async def _refuse(websocket: WebSocket, code: str, detail: str, close: int) -> None:
+async def _refuse(websocket: WebSocket, frame: dict[str, Any], close: int) -> None:
+    """The error frame, then the close code."""
     with contextlib.suppress(Exception):
         if websocket.application_state == WebSocketState.CONNECTED:
-            await websocket.send_json(protocol.error(code, detail))
+            await websocket.send_json(frame)
     await _close(websocket, close)
 
 

@@ -226,7 +226,9 @@ class ToolCalled:
 
 @dataclass(frozen=True)
 class ToolAnswered:
-    """A tool call's result, as the model is shown it; `ok` false for an error result."""
+    """A tool call's result, as the model is shown it; `ok` false for an error result.
+    `limit`: the plan's refusal (quota_exceeded: its limit, reset_at, upgrade_to) when the
+    call was over the day's tool limit and did not run; else None, and not sent."""
 
     NAME: ClassVar[str] = TOOL_RESULT
     message_id: str
@@ -234,15 +236,18 @@ class ToolAnswered:
     name: str
     result: str
     ok: bool
+    limit: dict[str, Any] | None = None
 
     def data(self) -> dict[str, Any]:
-        return {
+        data = {
             "message_id": self.message_id,
             "id": self.call_id,
             "name": self.name,
             "result": self.result,
             "ok": self.ok,
         }
+        # Only on a refused call, so every other result's wire is as it was.
+        return data if self.limit is None else {**data, "limit": self.limit}
 
 
 @dataclass(frozen=True)

@@ -276,9 +276,11 @@ class ReplyWriter:
             result = await self._consent(self._approvals, call)
             policy = Policy.ALWAYS if result is None else policy
         if result is None:
-            result = await box.run(call, tool_context, policy)
+            result = await box.run(call, tool_context, policy, charged_to=self._plan.user_id)
         self._tool_calls.append(tool_rounds.record(call, result))
-        answered = live.ToolAnswered(message_id, call.id, call.name, result.text, result.ok)
+        answered = live.ToolAnswered(
+            message_id, call.id, call.name, result.text, result.ok, result.limit
+        )
         await self._turn.emit(answered)
         return result
 

@@ -3,6 +3,7 @@
 from cognitia.models.api_key import ApiKey
 from cognitia.models.audio_usage import AudioUsage
 from cognitia.models.auth_session import AuthSession
+from cognitia.models.ban import Ban, Violation
 from cognitia.models.character import Character, CharacterTag, VoicePermission
 from cognitia.models.chat import Chat, ChatCharacter, ChatLorebook, ChatParticipant
 from cognitia.models.chat_summary import ChatSummary
@@ -31,6 +32,7 @@ __all__ = [
     "ApprovalStatus",
     "AudioUsage",
     "AuthSession",
+    "Ban",
     "Character",
     "CharacterTag",
     "Chat",
@@ -65,5 +67,6 @@ __all__ = [
     "UsageCounter",
     "UsageDaily",
     "User",
+    "Violation",
     "VoicePermission",
 ]

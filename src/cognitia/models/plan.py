@@ -13,7 +13,7 @@ from cognitia.kit.clock import utcnow
 class Plan(Base):
     """A plan's price and limits (docs/plans.md). A limit of None means unlimited.
 
-    Plans are data: seeded by migration 0010, edited by admins. The id is a short slug
+    Plans are data: seeded by migrations 0010 and 0020, edited by admins. The id is a short slug
     (`free`, `pro`) because operators name plans in settings (billing.default_plan).
     """
 
@@ -31,6 +31,11 @@ class Plan(Base):
     voice_clones: Mapped[int | None] = mapped_column(Integer, default=None)
     concurrent_generations: Mapped[int | None] = mapped_column(Integer, default=None)
     monthly_budget_cents: Mapped[int | None] = mapped_column(Integer, default=None)
+    # Tools a reply may call a day, Python runs in the sandbox a day (each also a tool
+    # call), and tasks a day (agents' tasks).
+    tool_calls_per_day: Mapped[int | None] = mapped_column(Integer, default=None)
+    python_runs_per_day: Mapped[int | None] = mapped_column(Integer, default=None)
+    tasks_per_day: Mapped[int | None] = mapped_column(Integer, default=None)
     live_calls: Mapped[bool] = mapped_column(Boolean, default=False)
     api_access: Mapped[bool] = mapped_column(Boolean, default=False)
     # Catalogue model names the plan may use; None: every model.

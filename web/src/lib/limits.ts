@@ -16,6 +16,9 @@ export interface LimitRefusal {
 const TITLES: Record<string, string> = {
   messages_per_day: "Daily message limit reached",
   audio_minutes_per_day: "Daily audio limit reached",
+  tool_calls_per_day: "Daily tool limit reached",
+  python_runs_per_day: "Daily Python run limit reached",
+  tasks_per_day: "Daily task limit reached",
   characters: "Character limit reached",
   voice_clones: "Voice clone limit reached",
   api_access: "API access is not in your plan",

@@ -118,6 +118,8 @@ export function planFeatures(plan: Plan): { label: string; value: string }[] {
     { label: "Audio minutes per day", value: formatLimit(plan.audio_minutes_per_day) },
     { label: "Characters", value: formatLimit(plan.max_characters) },
     { label: "Voice clones", value: formatLimit(plan.voice_clones) },
+    { label: "Tool calls per day", value: formatLimit(plan.tool_calls_per_day) },
+    { label: "Python runs per day", value: formatLimit(plan.python_runs_per_day) },
     { label: "Live calls", value: yesNo(plan.live_calls) },
     { label: "API access", value: yesNo(plan.api_access) },
   ];

@@ -2851,6 +2851,9 @@ export interface components {
             resets_at: string;
             messages: components["schemas"]["Counter"];
             audio_minutes: components["schemas"]["Counter"];
+            tool_calls: components["schemas"]["Counter"];
+            python_runs: components["schemas"]["Counter"];
+            tasks: components["schemas"]["Counter"];
         };
         /** DocumentList */
         DocumentList: {
@@ -3813,6 +3816,12 @@ export interface components {
             concurrent_generations?: number | null;
             /** Monthly Budget Cents */
             monthly_budget_cents?: number | null;
+            /** Tool Calls Per Day */
+            tool_calls_per_day?: number | null;
+            /** Python Runs Per Day */
+            python_runs_per_day?: number | null;
+            /** Tasks Per Day */
+            tasks_per_day?: number | null;
             /** Models Allowed */
             models_allowed?: string[] | null;
             /** Stripe Price Id */
@@ -3875,6 +3884,21 @@ export interface components {
              * @description Cost budget per month in US cents.
              */
             monthly_budget_cents: number | null;
+            /**
+             * Tool Calls Per Day
+             * @description Tool calls replies make a day.
+             */
+            tool_calls_per_day?: number | null;
+            /**
+             * Python Runs Per Day
+             * @description run_python calls a day (each is also a tool call).
+             */
+            python_runs_per_day?: number | null;
+            /**
+             * Tasks Per Day
+             * @description Tasks started a day.
+             */
+            tasks_per_day?: number | null;
             /** Live Calls */
             live_calls: boolean;
             /** Api Access */
@@ -3909,6 +3933,12 @@ export interface components {
             concurrent_generations?: number | null;
             /** Monthly Budget Cents */
             monthly_budget_cents?: number | null;
+            /** Tool Calls Per Day */
+            tool_calls_per_day?: number | null;
+            /** Python Runs Per Day */
+            python_runs_per_day?: number | null;
+            /** Tasks Per Day */
+            tasks_per_day?: number | null;
             /** Models Allowed */
             models_allowed?: string[] | null;
             /** Stripe Price Id */
@@ -12893,7 +12923,7 @@ export interface operations {
                     "application/json": components["schemas"]["ValidationErrorBody"];
                 };
             };
-            /** @description rate_limited: too many requests in the window (Retry-After, X-RateLimit-*) */
+            /** @description quota_exceeded: the plan's tasks per day (Retry-After) */
             429: {
                 headers: {
                     [name: string]: unknown;

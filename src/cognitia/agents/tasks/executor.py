@@ -144,7 +144,7 @@ async def _run_tool(box: ToolBox, db: Database, work: StepWork, call: ToolCall) 
         db=db, user_id=work.user_id, character_id=work.agent.character_id, index=box.index
     )
     policy = box.policy(call.name, dict(work.agent.tool_policies))
-    return await box.run(call, context, policy)
+    return await box.run(call, context, policy, charged_to=work.user_id)
 
 
 def critic_request(work: StepWork, result: str) -> ChatRequest:

@@ -25,7 +25,7 @@ async def _tools(settings: ToolSettings) -> ToolRegistry:
 async def _ports(ctx: JobContext) -> runner.RunPorts:
     # No search index: a step's agent works on the task, not on a chat's memory; the
     # search tools say so when called.
-    box = ToolBox(await _tools(ctx.settings.tools), ctx.settings.tools, None)
+    box = ToolBox(await _tools(ctx.settings.tools), ctx.settings.tools, quotas=ctx.quotas)
     work = StepPorts(db=ctx.db, models=ctx.models, usage=ctx.usage, tools=box)
     return runner.RunPorts(work=work, events=ctx.events, settings=ctx.settings.tasks)
 

@@ -11,6 +11,7 @@ from cognitia.agents.tasks import live, service
 from cognitia.agents.tasks.schemas import TaskCreate, TaskDetail, TaskPage, TaskRead
 from cognitia.auth.dependencies import Caller
 from cognitia.auth.schemas import ResourceId
+from cognitia.billing.deps import QuotasDep
 from cognitia.chats.shutdown import stream_grace_seconds
 from cognitia.http.deps import DbDep, EventsDep, SettingsDep
 
@@ -32,11 +33,12 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
         401: _ERRORS[401],
         404: {"description": "character_not_found: a character the caller may not use"},
         422: {"description": "validation_error, task_agents_invalid"},
+        429: {"description": "quota_exceeded: the plan's tasks per day (Retry-After)"},
     },
 )
-async def create_task(data: TaskCreate, caller: Caller, db: DbDep) -> TaskRead:
+async def create_task(data: TaskCreate, caller: Caller, db: DbDep, quotas: QuotasDep) -> TaskRead:
     """Set a goal: it is planned and run in the background; follow it with GET or /events."""
-    return await service.create(db, user=caller.user, data=data)
+    return await service.create(db, quotas, user=caller.user, data=data)
 
 
 @router.get("", responses={401: _ERRORS[401]})

@@ -1,6 +1,7 @@
 """Tasks as the API sees them: create (the plan job queued with it), list, read, cancel.
 
-Running them is runner.py's, in jobs. Quotas: `admit` is the one place a task is let in.
+Running them is runner.py's, in jobs. Quotas: `create` takes one of the day's tasks
+(the plan's tasks_per_day).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from cognitia.agents.tasks import live, prompts, repository, views
 from cognitia.agents.tasks.errors import TaskAgentsInvalid, TaskFinished, TaskNotFound
 from cognitia.agents.tasks.schemas import PRIMARY, TaskCreate, TaskDetail, TaskPage, TaskRead
 from cognitia.agents.tasks.work import PLAN, TaskJob
+from cognitia.billing.quotas import Quotas
 from cognitia.characters.access import usable_by
 from cognitia.chats import repository as chat_repository
 from cognitia.chats.errors import ChatCharacterNotFound
@@ -20,12 +22,6 @@ from cognitia.jobs.deferred import defer
 from cognitia.kit.clock import utcnow
 from cognitia.models.task import FINISHED, STEP_DONE, StepStatus, Task, TaskStatus
 from cognitia.models.user import User
-
-
-async def admit(session: AsyncSession, *, user: User) -> None:
-    """Whether `user` may start one more task now; raise to refuse. Plan limits (tasks per
-    day) belong here; none are checked yet."""
-    return None
 
 
 def _check_roles(data: TaskCreate) -> None:
@@ -41,12 +37,21 @@ async def _check_characters(session: AsyncSession, *, user: User, data: TaskCrea
             raise ChatCharacterNotFound()
 
 
-async def create(db: Database, *, user: User, data: TaskCreate) -> TaskRead:
+async def create(db: Database, quotas: Quotas, *, user: User, data: TaskCreate) -> TaskRead:
     """The task, queued for its planner (404 character_not_found for a character the
-    person may not use; 422 task_agents_invalid)."""
+    person may not use; 422 task_agents_invalid; 429 quota_exceeded over the plan's
+    tasks_per_day, given back when the task is refused for another reason)."""
     _check_roles(data)
+    charge = await quotas.charge_task(db, user_id=user.id)
+    try:
+        return await _queued(db, user=user, data=data)
+    except BaseException:
+        await charge.refund()
+        raise
+
+
+async def _queued(db: Database, *, user: User, data: TaskCreate) -> TaskRead:
     async with db.unit_of_work() as session:
-        await admit(session, user=user)
         await _check_characters(session, user=user, data=data)
         row = Task(
             user_id=user.id,

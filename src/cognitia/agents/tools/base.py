@@ -44,6 +44,9 @@ class ToolContext:
 class ToolResult:
     ok: bool
     text: str
+    # A call the plan refused (billing/quotas.py): the refusal's body (error, limit,
+    # reset_at, upgrade_to), shown in the tool.result event; the model reads `text`.
+    limit: dict[str, Any] | None = None
 
 
 Runner = Callable[[dict[str, Any], ToolContext], Awaitable[str]]
@@ -58,6 +61,8 @@ class Tool:
     policy: Policy = Policy.ALWAYS
     # Its own time limit, in place of tools.timeout_seconds (an MCP server's call timeout).
     timeout_seconds: float | None = None
+    # Runs code in the sandbox: each call is also one of the plan's Python runs a day.
+    sandboxed: bool = False
 
     async def run(self, args: dict[str, Any], context: ToolContext) -> str:
         return await self.runner(args, context)

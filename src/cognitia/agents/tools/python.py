@@ -44,4 +44,5 @@ def run_python_tool(settings: SandboxSettings) -> Tool:
         runner=run,
         # ask by default: the code the model writes runs on this host (confined, but on its CPU).
         policy=Policy.ASK,
+        sandboxed=True,
     )

@@ -10,8 +10,9 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
+from functools import partial
 from typing import Any
 
 from jsonschema import Draft202012Validator
@@ -23,6 +24,8 @@ from cognitia.agents.tools.base import Policy, Tool, ToolContext, ToolError, Too
 from cognitia.agents.tools.mcp import naming
 from cognitia.agents.tools.mcp import repository as mcp_servers
 from cognitia.agents.tools.mcp.tools import McpTools
+from cognitia.billing.errors import QuotaExceeded
+from cognitia.billing.quotas import DAILY, Quotas
 from cognitia.config import ToolSettings
 from cognitia.llm.ports import ToolCall
 from cognitia.retrieval.service import Retrieval
@@ -33,6 +36,8 @@ log = logging.getLogger(__name__)
 NEEDS_APPROVAL = "needs a member's approval, which this call did not have"
 DECLINED = "declined by the user: do not run it again unless they ask"
 EXPIRED = "declined: nobody approved it in time"
+# Decides, before a valid call runs, whether it may (None) or what it gets instead.
+Admit = Callable[[Tool], Awaitable[ToolResult | None]]
 
 
 class ToolRegistry:
@@ -103,16 +108,20 @@ class ToolRegistry:
         approved: bool = False,
         seconds: float = 20.0,
         max_chars: int = 8000,
+        admit: Admit | None = None,
     ) -> ToolResult:
         """Run one call the model made under `policy` (the tool's own when None); a call
         whose policy is ask runs only when `approved`. A refusal, a bad call or a failure
-        is a result whose text tells the model what went wrong."""
+        is a result whose text tells the model what went wrong. `admit`, for a call that
+        would run, may refuse it (the plan's daily tool limits) with a result of its own."""
         checked = self._checked(name, arguments, policy)
         if isinstance(checked, ToolResult):
             return checked
         tool, args, effective = checked
         if effective is Policy.ASK and not approved:
             return ToolResult(False, f"tool {name!r} {NEEDS_APPROVAL}")
+        if admit is not None and (refused := await admit(tool)) is not None:
+            return refused
         result = await _run(tool, args, context, tool.timeout_seconds or seconds)
         return ToolResult(result.ok, _capped(result.text, max_chars))
 
@@ -169,12 +178,14 @@ def _capped(text: str, limit: int) -> str:
 
 @dataclass(frozen=True)
 class ToolBox:
-    """What a reply runs tools with: the registry, the limits, the search index."""
+    """What a reply runs tools with: the registry, the limits, the search index, and the
+    plans' daily tool limits (None: not enforced)."""
 
     registry: ToolRegistry
     limits: ToolSettings
     index: Retrieval | None = None
     mcp: McpTools | None = None
+    quotas: Quotas | None = None
 
     async def for_reply(self, owner_id: str, names: list[str]) -> ToolBox:
         """The box a reply of `owner_id`'s character runs with: the named MCP tools of the
@@ -199,8 +210,20 @@ class ToolBox:
         return self.registry.specs(names, lambda tool: self.policy(tool.name, chosen))
 
     async def run(
-        self, call: ToolCall, context: ToolContext, policy: Policy, *, approved: bool = False
+        self,
+        call: ToolCall,
+        context: ToolContext,
+        policy: Policy,
+        *,
+        approved: bool = False,
+        charged_to: str | None = None,
     ) -> ToolResult:
+        """Run `call` under `policy`; it counts against `charged_to`'s plan (the person whose
+        message the reply answers), a refused call is a result saying so, and the reply
+        goes on."""
+        admit = None
+        if self.quotas is not None and charged_to is not None:
+            admit = partial(_admit, self.quotas, context, charged_to)
         return await self.registry.execute(
             call.name,
             call.arguments,
@@ -209,7 +232,36 @@ class ToolBox:
             approved=approved,
             seconds=self.limits.timeout_seconds,
             max_chars=self.limits.max_result_chars,
+            admit=admit,
         )
+
+
+async def _admit(
+    quotas: Quotas, context: ToolContext, user_id: str, tool: Tool
+) -> ToolResult | None:
+    """A call over the day's tool calls (or Python runs) is not run: the model is told the
+    limit is reached, and the event carries the refusal (its limit and reset time)."""
+    try:
+        await quotas.charge_tool(context.db, user_id=user_id, sandboxed=tool.sandboxed)
+    except QuotaExceeded as refusal:
+        # Where others read the reply (a shared chat the person did not open their private
+        # things to), their plan stays theirs: no plan name, no upgrade.
+        shown = _as_seen(refusal, private=context.user_id == user_id)
+        resets = f"{refusal.reset_at:%H:%M} UTC"
+        text = f"daily tool limit reached: {shown['detail']} It resets at {resets}."
+        return ToolResult(False, text, limit=shown)
+    return None
+
+
+def _as_seen(refusal: QuotaExceeded, *, private: bool) -> dict[str, Any]:
+    """The refusal's body, or for the members of a shared chat the same without the plan:
+    its limit and reset time, not whose plan or which."""
+    body = refusal.body()
+    if private:
+        return body
+    shared = {key: value for key, value in body.items() if key != "upgrade_to"}
+    _, noun = DAILY[refusal.limit]
+    return {**shared, "detail": f"The day's {noun} of the person answered are used up."}
 
 
 def builtin_tools() -> list[Tool]:

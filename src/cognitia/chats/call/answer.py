@@ -21,7 +21,7 @@ from typing import Any
 from cognitia.billing.quotas import Quotas
 from cognitia.chats import live, messages, repository
 from cognitia.chats.call.outbox import Outbox
-from cognitia.chats.call.protocol import SAMPLE_RATE, Caption, error, event
+from cognitia.chats.call.protocol import SAMPLE_RATE, Caption, error, event, refusal
 from cognitia.chats.charging import charged
 from cognitia.chats.generation import Generations
 from cognitia.chats.ports import Meter, Speech
@@ -185,7 +185,7 @@ class Answer:
             )
         except CognitiaError as exc:
             self.refused = exc
-            await self._outbox.send(error(exc.code, exc.detail))
+            await self._outbox.send(refusal(exc))
             return None
         self.stored = True
         message = turn.user_message

@@ -15,6 +15,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from cognitia.auth.schemas import ResourceId
+from cognitia.errors import CognitiaError
 
 SAMPLE_RATE = 16_000
 MAX_FRAME_BYTES = 64 * 1024
@@ -118,6 +119,16 @@ def ready(call_id: str, voice: str, voice_rate: int | None) -> dict[str, Any]:
 
 def error(code: str, detail: str) -> dict[str, Any]:
     return {"type": "error", "code": code, "detail": detail}
+
+
+def refusal(exc: CognitiaError) -> dict[str, Any]:
+    """An error frame with what the HTTP refusal of `exc` carries (docs/plans.md): its
+    body's fields (a limit's `limit`, `reset_at`, `upgrade_to`, `feature`, `model`) and,
+    for a 429, `retry_after` in seconds, as the Retry-After header says."""
+    fields = {k: v for k, v in exc.body().items() if k not in ("error", "detail")}
+    if "Retry-After" in exc.headers:
+        fields["retry_after"] = int(exc.headers["Retry-After"])
+    return {**error(exc.code, exc.detail), **fields}
 
 
 def event(kind: str, **fields: Any) -> dict[str, Any]:

@@ -1,7 +1,7 @@
 """chat.closed_at: an ended coaching session's chat takes no new turns
 
 Revision ID: 0021
-Revises: 0019
+Revises: 0020
 Create Date: 2026-12-07 10:40:00.000000
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import cognitia.db
 
 revision: str = "0021"
-down_revision: str | None = "0019"
+down_revision: str | None = "0020"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -11,6 +11,9 @@ export const LIMITS = [
   { key: "max_characters", label: "Characters" },
   { key: "voice_clones", label: "Voice clones" },
   { key: "concurrent_generations", label: "Concurrent replies" },
+  { key: "tool_calls_per_day", label: "Tool calls / day" },
+  { key: "python_runs_per_day", label: "Python runs / day" },
+  { key: "tasks_per_day", label: "Tasks / day" },
 ] as const;
 
 export type LimitKey = (typeof LIMITS)[number]["key"];

@@ -26,11 +26,22 @@ export interface CallState {
   error: string | null;
   /** The server's code for `error` (a refusal by the plan is shown as one). */
   errorCode: string | null;
+  /** The error frame's other fields: a refusal's `limit`, `reset_at`, `upgrade_to`... */
+  errorFields: Record<string, unknown>;
   ended: string | null;
 }
 
 export function newCallState(): CallState {
-  return { phase: "connecting", muted: false, lines: [], caption: "", error: null, errorCode: null, ended: null };
+  return {
+    phase: "connecting",
+    muted: false,
+    lines: [],
+    caption: "",
+    error: null,
+    errorCode: null,
+    errorFields: {},
+    ended: null,
+  };
 }
 
 type ServerEvent =
@@ -40,7 +51,17 @@ type ServerEvent =
   | { type: "reply.started"; message_id: string; character_id: string; character_name: string }
   | { type: "caption"; message_id: string | null; index: number; text: string; sample_rate: number; bytes: number }
   | { type: "reply.done" | "interrupted"; message_id: string; text: string }
-  | { type: "error"; code: string; detail: string };
+  | ({ type: "error"; code: string; detail: string } & RefusalFields);
+
+/** What an error frame of a refusal carries, as its HTTP refusal does (docs/plans.md). */
+interface RefusalFields {
+  limit?: string | number;
+  reset_at?: string;
+  retry_after?: number;
+  upgrade_to?: string;
+  feature?: string;
+  model?: string;
+}
 
 const CLOSE_REASONS: Record<number, string> = {
   1000: "The call ended.",
@@ -146,6 +167,7 @@ export class Call {
     } catch (err) {
       this.state.error = `The microphone could not be opened: ${err instanceof Error ? err.message : err}`;
       this.state.errorCode = null;
+      this.state.errorFields = {};
       this.hangUp();
     }
   }
@@ -159,6 +181,7 @@ export class Call {
       case "speech.started":
         this.bargeIn();
         this.state.error = this.state.errorCode = null; // a failure of the turn before is over
+        this.state.errorFields = {};
         this.state.phase = "hearing";
         return;
       case "speech.stopped":
@@ -187,11 +210,14 @@ export class Call {
         this.unspoken.set(event.message_id, event.text);
         if (!this.playback.playing) this.state.phase = "listening";
         return;
-      case "error":
-        this.lastError = event.detail;
-        this.state.error = event.detail;
-        this.state.errorCode = event.code;
+      case "error": {
+        const { type: _type, code, detail, ...fields } = event;
+        this.lastError = detail;
+        this.state.error = detail;
+        this.state.errorCode = code;
+        this.state.errorFields = fields;
         return;
+      }
     }
   }
 
