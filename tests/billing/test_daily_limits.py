@@ -14,7 +14,7 @@ import pytest_asyncio
 from redis.asyncio import Redis
 from sqlalchemy import update
 
-from cognitia.agents.tools.base import Tool, ToolContext
+from cognitia.agents.tools.base import Policy, Tool, ToolContext
 from cognitia.agents.tools.registry import ToolBox, ToolRegistry
 from cognitia.billing import service
 from cognitia.billing.errors import QuotaExceeded
@@ -147,8 +147,8 @@ async def test_a_sandboxed_tool_over_the_limit_is_not_run(runtime: Runtime, quot
     context = ToolContext(db=runtime.db, user_id=user_id, character_id="c")
     call = ToolCall(id="x", name="run_code", arguments='{"code": "1"}')
 
-    first = await box.run(call, context, charged_to=user_id)
-    second = await box.run(call, context, charged_to=user_id)
+    first = await box.run(call, context, Policy.ALWAYS, charged_to=user_id)
+    second = await box.run(call, context, Policy.ALWAYS, charged_to=user_id)
 
     assert (first.ok, first.limit) == (True, None)
     assert ran == ["1"]

@@ -9,8 +9,11 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.pool import NullPool
 
 from cognitia.migrations import runner
+from tests.conftest import migration_module
 
 ADDED = {"routed_lane", "route_reason"}
+# The revision before 0019, whatever it is now (the chain is re-linked as branches merge).
+BEFORE = migration_module("0019_llm_call_routed_lane").down_revision
 
 
 def _columns(url: str) -> set[str]:
@@ -27,7 +30,7 @@ def _columns(url: str) -> set[str]:
 
 
 def test_0019_adds_the_route_columns_and_takes_them_off_again(empty_url: str) -> None:
-    runner.upgrade(empty_url, "0015")
+    runner.upgrade(empty_url, BEFORE)
     before = _columns(empty_url)
     assert "lane" in before
     assert not ADDED & before
@@ -35,7 +38,7 @@ def test_0019_adds_the_route_columns_and_takes_them_off_again(empty_url: str) ->
     runner.upgrade(empty_url, "0019")
     assert _columns(empty_url) == before | ADDED
 
-    runner.downgrade(empty_url, "0015")
+    runner.downgrade(empty_url, BEFORE)
     assert _columns(empty_url) == before
     runner.upgrade(empty_url, "0019")
     assert _columns(empty_url) >= ADDED

@@ -49,7 +49,7 @@ async def _through_a_crash(
         user = await create_user(runtime)
         lead = await create_character(runtime, owner=user, name="Lead")
         data = TaskCreate(goal="Write about tides.", character_id=lead.id)
-        created = await service.create(runtime.db, user=user, data=data)
+        created = await service.create(runtime.db, runtime.quotas, user=user, data=data)
 
         async def writing() -> bool:
             return len(upstream.requests_for("rp-model")) == 2
