@@ -74,6 +74,9 @@ async def test_a_call_over_the_limit_is_told_to_the_model_and_the_reply_goes_on(
     [completed] = named(response_events, "message.completed")
     assert completed["message"]["status"] == "complete"
     assert completed["message"]["content"] == "Counting. Done."
+    stored = {c["id"]: c for c in completed["message"]["tool_calls"]}
+    assert stored["c5"]["limit"] == refused["limit"]  # a reload shows the refusal too
+    assert "limit" not in stored["c1"]
     sent = json.dumps(upstream.last("rp-model").body["messages"])
     assert "daily tool limit reached" in sent  # what the model was told
     usage = (await client.get("/api/v2/subscription/usage", headers=headers)).json()

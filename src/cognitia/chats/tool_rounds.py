@@ -66,11 +66,15 @@ def follow_up(
 
 
 def record(call: ToolCall, result: ToolResult) -> dict[str, Any]:
-    """A call as the message stores it."""
-    return {
+    """A call as the message stores it; with `limit` when the plan refused it, so a reload
+    shows the refusal as the live event did."""
+    stored: dict[str, Any] = {
         "id": call.id,
         "name": call.name,
         "arguments": call.arguments,
         "result": result.text,
         "ok": result.ok,
     }
+    if result.limit is not None:
+        stored["limit"] = result.limit
+    return stored

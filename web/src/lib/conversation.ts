@@ -23,7 +23,7 @@ export type ChatEvent =
   | { event: "audio.error"; data: { message_id: string; index: number | null; error: string; detail: string } }
   | { event: "tool.call"; data: ToolEventData }
   | { event: "tool.approval"; data: ToolEventData & { expires_at: string } }
-  | { event: "tool.result"; data: ToolEventData & { result: string; ok: boolean } };
+  | { event: "tool.result"; data: ToolEventData & { result: string; ok: boolean; limit?: Record<string, unknown> } };
 
 /** What every tool event says (docs/tools.md): the reply, the call's id and its tool. */
 interface ToolEventData {
@@ -380,6 +380,7 @@ export class Conversation {
       call.awaiting = false;
       call.result = event.data.result;
       call.ok = event.data.ok;
+      if (event.data.limit) call.limit = event.data.limit;
     }
   }
 

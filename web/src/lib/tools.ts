@@ -1,6 +1,6 @@
 // Tools: what this server offers (for the character editor), a reply's tool calls as the
 // chat shows them, and a member's consent to a call (docs/tools.md, "Consent").
-import { api, type Schema } from "./api";
+import { api, ApiError, type Schema } from "./api";
 import { CHATS } from "./chats";
 
 export type Tool = Schema<"ToolRead">;
@@ -22,6 +22,8 @@ export interface ToolCallView {
   result?: string;
   ok?: boolean;
   awaiting?: boolean;
+  /** The plan's refusal of the call (its daily tool limit): the error body's fields. */
+  limit?: Record<string, unknown>;
 }
 
 export const tools = {
@@ -44,7 +46,21 @@ export function callsOf(stored: Record<string, unknown>[] | undefined): ToolCall
       arguments: typeof call.arguments === "string" ? call.arguments : JSON.stringify(call.arguments ?? {}),
       result: typeof call.result === "string" ? call.result : undefined,
       ok: typeof call.ok === "boolean" ? call.ok : undefined,
+      limit: isObject(call.limit) ? call.limit : undefined,
     }));
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/** A refused call's limit as the error LimitMessage reads (ErrorText), or null. */
+export function limitError(call: ToolCallView): ApiError | null {
+  const body = call.limit;
+  if (!body) return null;
+  const code = typeof body.error === "string" ? body.error : "quota_exceeded";
+  const detail = typeof body.detail === "string" ? body.detail : (call.result ?? "");
+  return new ApiError(429, code, detail, body);
 }
 
 /** A short status for the collapsed line. */
