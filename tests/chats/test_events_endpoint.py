@@ -100,6 +100,7 @@ async def test_every_participant_sees_what_is_published_on_the_chat(
         live.Audio("m2", 0, "Hello.", "joe", "wav", "audio/wav", 22050, 0.5, b"RIFF"),
         live.AudioError("m2", 1, "joe", "voice_unavailable", "The voice runner is down."),
         live.ToolCalled("m2", "c1", "current_time", "{}"),
+        live.ToolApprovalAsked("m2", "c1", "current_time", "{}", "2026-01-02T03:09:05+00:00"),
         live.ToolAnswered("m2", "c1", "current_time", "UTC: 2026-01-02 03:04:05", True),
         live.MessageCompleted(reply, {"total_tokens": 3}),
         live.MessageUpdated(edited),
