@@ -22,6 +22,8 @@ import Usage from "./pages/settings/Usage.svelte";
 import MyPlan from "./pages/settings/Plan.svelte";
 import Pricing from "./pages/plans/Pricing.svelte";
 import Admin from "./pages/admin/Admin.svelte";
+import TaskList from "./pages/tasks/TaskList.svelte";
+import TaskView from "./pages/tasks/TaskView.svelte";
 
 export type Page = Component<{ params: Record<string, string> }>;
 
@@ -50,6 +52,8 @@ export const routes: Route[] = [
   { path: "/chats", page: ChatList, title: "Chats" },
   { path: "/chats/new", page: NewChat, title: "New chat" },
   { path: "/chats/:id", page: ChatView, title: "Chat" },
+  { path: "/tasks", page: TaskList, title: "Tasks" },
+  { path: "/tasks/:id", page: TaskView, title: "Task" },
   { path: "/knowledge", page: DataBank, title: "My documents" },
   { path: "/settings", page: Profile, title: "Profile" },
   { path: "/settings/personas", page: Personas, title: "Personas" },
