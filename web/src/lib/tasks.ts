@@ -13,8 +13,18 @@ export interface TaskAgent {
   role: string;
 }
 
+export interface Usage {
+  prompt_tokens: number;
+  completion_tokens: number;
+  cost_usd: number;
+}
+
+/** Calls made for one character; `character_id` null: calls no character made. */
+export interface AgentUsage extends Usage {
+  character_id: string | null;
+}
+
 export interface TaskStep {
-  id: string;
   key: string;
   title: string;
   instruction: string;
@@ -28,9 +38,7 @@ export interface TaskStep {
   error: string | null;
   critic_verdict: string | null;
   critic_feedback: string | null;
-  prompt_tokens: number;
-  completion_tokens: number;
-  cost_usd: number;
+  usage: Usage;
   started_at: string | null;
   finished_at: string | null;
 }
@@ -39,27 +47,30 @@ export interface Task {
   id: string;
   goal: string;
   character_id: string;
+  /** The primary character first (role "primary"), then the extra agents. */
   agents: TaskAgent[];
   status: TaskStatus;
   result: string | null;
   error_code: string | null;
   error: string | null;
   prompt_versions: Record<string, string>;
-  prompt_tokens: number;
-  completion_tokens: number;
-  cost_usd: number;
+  usage: Usage;
   created_at: string;
   started_at: string | null;
   finished_at: string | null;
 }
 
 export interface TaskDetail extends Task {
+  /** In plan order. */
   steps: TaskStep[];
+  usage_by_agent: AgentUsage[];
 }
 
 export interface TaskPage {
   items: Task[];
   total: number;
+  limit: number;
+  offset: number;
 }
 
 export interface TaskCreate {
@@ -67,6 +78,11 @@ export interface TaskCreate {
   character_id: string;
   agents?: TaskAgent[];
 }
+
+/** The role of the task's own character; an extra agent takes any other. */
+export const PRIMARY_ROLE = "primary";
+/** What a role may look like (the API's TaskCreate says so too), for the form's field. */
+export const ROLE_PATTERN = "[a-z][a-z0-9_\\-]{0,31}";
 
 // -- calls ---------------------------------------------------------------------------
 
@@ -136,27 +152,14 @@ export function dependencyTitles(step: TaskStep, steps: TaskStep[]): string[] {
 
 // -- costs ---------------------------------------------------------------------------
 
-export interface AgentTotal {
-  character_id: string;
-  role: string;
-  steps: number;
-  tokens: number;
-  cost_usd: number;
-}
+export const tokensOf = (usage: Usage) => usage.prompt_tokens + usage.completion_tokens;
 
-/** Tokens and cost of the steps, per agent (character and role), in the plan's order. The
- * task's own totals also count planning, the critic and the summary, which no step owns. */
-export function totalsPerAgent(steps: TaskStep[]): AgentTotal[] {
-  const totals = new Map<string, AgentTotal>();
-  for (const step of steps) {
-    const id = `${step.character_id} ${step.role}`;
-    const total = totals.get(id) ?? { character_id: step.character_id, role: step.role, steps: 0, tokens: 0, cost_usd: 0 };
-    total.steps += 1;
-    total.tokens += step.prompt_tokens + step.completion_tokens;
-    total.cost_usd += step.cost_usd;
-    totals.set(id, total);
-  }
-  return [...totals.values()];
+/** The roles a character has in a task ("primary", "researcher"), joined for a table. */
+export function rolesOf(task: Pick<Task, "agents">, characterId: string | null): string {
+  return task.agents
+    .filter((agent) => agent.character_id === characterId)
+    .map((agent) => agent.role)
+    .join(", ");
 }
 
 /** Prompt versions as "name v1" pairs, sorted by name, for a list. */
