@@ -16,6 +16,7 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from cognitia import __version__
 from cognitia.agents.sessions.router import router as sessions_router
+from cognitia.agents.tasks.router import router as tasks_router
 from cognitia.agents.tools.registry import offer_python
 from cognitia.auth.first_user import first_user_notice
 from cognitia.auth.router import keys_router
@@ -216,6 +217,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         chats_router,
         chat_events_router,
         sessions_router,
+        tasks_router,
         character_documents_router,
         documents_router,
         memories_router,

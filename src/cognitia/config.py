@@ -569,6 +569,20 @@ class ToolSettings(BaseModel):
     fetch: FetchSettings = Field(default_factory=FetchSettings)
 
 
+class TaskSettings(BaseModel):
+    max_steps: int = Field(
+        12,
+        ge=1,
+        le=50,
+        description="Most steps in a task's plan; a longer plan is refused like an invalid one.",
+    )
+    critic: bool = Field(
+        True,
+        description="A critic checks each step's result against the goal and may send the step"
+        " back once.",
+    )
+
+
 class StorageSettings(BaseModel):
     backend: Literal["local", "s3"] = Field(
         "local", description="local: files under <data_dir>/blobs; s3: an S3-compatible store."
@@ -729,6 +743,7 @@ class Settings(BaseSettings):
     retrieval: RetrievalSettings = Field(default_factory=RetrievalSettings)
     memory: MemorySettings = Field(default_factory=MemorySettings)
     tools: ToolSettings = Field(default_factory=ToolSettings)
+    tasks: TaskSettings = Field(default_factory=TaskSettings)
     voice: VoiceSettings = Field(default_factory=VoiceSettings)
     billing: BillingSettings = Field(default_factory=BillingSettings)
 

@@ -74,6 +74,7 @@ JOB_MODULES = [
     "cognitia.knowledge.tasks",
     "cognitia.memory.extraction_tasks",
     "cognitia.memory.tasks",
+    "cognitia.agents.tasks.jobs",
 ]
 
 

@@ -72,6 +72,8 @@ class CallContext:
     chat_id: str | None = None
     character_id: str | None = None
     lane: str | None = None
+    task_id: str | None = None
+    task_step_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -309,6 +311,8 @@ def _row(context: CallContext, attempt: _Attempt) -> LlmCall:
         chat_id=context.chat_id,
         character_id=context.character_id,
         lane=context.lane,
+        task_id=context.task_id,
+        task_step_id=context.task_step_id,
         provider=attempt.config.provider,
         model=attempt.model,
         upstream_model=attempt.config.upstream,

@@ -20,6 +20,7 @@ from cognitia.models.plan import Plan
 from cognitia.models.refresh_token import RefreshToken
 from cognitia.models.stripe_event import StripeEvent
 from cognitia.models.subscription import Subscription, SubscriptionStatus, UsageCounter
+from cognitia.models.task import Task, TaskStep
 from cognitia.models.usage_daily import GenerationSlot, SubscriptionNotice, UsageDaily
 from cognitia.models.user import User
 
@@ -53,6 +54,8 @@ __all__ = [
     "Subscription",
     "SubscriptionNotice",
     "SubscriptionStatus",
+    "Task",
+    "TaskStep",
     "UsageCounter",
     "UsageDaily",
     "User",

@@ -28,6 +28,9 @@ class LlmCall(Base):
     chat_id: Mapped[str | None] = mapped_column(String(36), default=None, index=True)
     character_id: Mapped[str | None] = mapped_column(String(36), default=None)
     lane: Mapped[str | None] = mapped_column(String(32), default=None)
+    # The task and step a call worked on (agents/tasks): their costs are sums of these rows.
+    task_id: Mapped[str | None] = mapped_column(String(36), default=None, index=True)
+    task_step_id: Mapped[str | None] = mapped_column(String(36), default=None)
     provider: Mapped[str] = mapped_column(String(64))
     model: Mapped[str] = mapped_column(String(128))
     upstream_model: Mapped[str] = mapped_column(String(200))

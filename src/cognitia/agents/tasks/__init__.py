@@ -1,0 +1,1 @@
+"""Tasks: a goal turned into a plan of steps that characters carry out as jobs (docs/tasks.md)."""
