@@ -1,83 +1,25 @@
 // Tasks (docs/tasks.md): a goal a character works on, planned into steps that run as jobs.
 // The API's shapes and calls, and the pure helpers the pages share: the plan's layers by
 // dependency depth, the totals per agent, what a status means.
-import { api } from "./api";
+import { api, type Schema } from "./api";
 
-// -- shapes --------------------------------------------------------------------------
+// -- shapes (schema.d.ts, generated from src/cognitia/agents/tasks/schemas.py) ------------
 
-export type TaskStatus = "queued" | "planning" | "running" | "succeeded" | "failed" | "cancelled";
-export type StepStatus = "pending" | "queued" | "running" | "succeeded" | "failed" | "cancelled";
-
-export interface TaskAgent {
-  character_id: string;
-  role: string;
-}
-
-export interface Usage {
-  prompt_tokens: number;
-  completion_tokens: number;
-  cost_usd: number;
-}
-
+export type TaskStatus = Schema<"TaskStatus">;
+export type StepStatus = Schema<"StepStatus">;
+/** A character in a task and its role; the primary character's role is "primary". */
+export type TaskAgent = Schema<"AgentIn">;
+export type Usage = Schema<"Usage">;
 /** Calls made for one character; `character_id` null: calls no character made. */
-export interface AgentUsage extends Usage {
-  character_id: string | null;
-}
-
-export interface TaskStep {
-  key: string;
-  title: string;
-  instruction: string;
-  role: string;
-  character_id: string;
-  tool: string | null;
-  depends_on: string[];
-  status: StepStatus;
-  attempts: number;
-  result: string | null;
-  error: string | null;
-  critic_verdict: string | null;
-  critic_feedback: string | null;
-  usage: Usage;
-  started_at: string | null;
-  finished_at: string | null;
-}
-
-export interface Task {
-  id: string;
-  goal: string;
-  character_id: string;
-  /** The primary character first (role "primary"), then the extra agents. */
-  agents: TaskAgent[];
-  status: TaskStatus;
-  result: string | null;
-  error_code: string | null;
-  error: string | null;
-  prompt_versions: Record<string, string>;
-  usage: Usage;
-  created_at: string;
-  started_at: string | null;
-  finished_at: string | null;
-}
-
-export interface TaskDetail extends Task {
-  /** In plan order. */
-  steps: TaskStep[];
-  usage_by_agent: AgentUsage[];
-}
-
-export interface TaskPage {
-  items: Task[];
-  total: number;
-  limit: number;
-  offset: number;
-}
-
-export interface TaskCreate {
-  goal: string;
-  character_id: string;
-  agents?: TaskAgent[];
-}
+export type AgentUsage = Schema<"AgentUsage">;
+export type TaskStep = Schema<"StepRead">;
+/** `agents`: the primary character first, then the extra agents. */
+export type Task = Schema<"TaskRead">;
+/** `steps` in plan order. */
+export type TaskDetail = Schema<"TaskDetail">;
+/** `items` newest first. */
+export type TaskPage = Schema<"TaskPage">;
+export type TaskCreate = Schema<"TaskCreate">;
 
 /** The role of the task's own character; an extra agent takes any other. */
 export const PRIMARY_ROLE = "primary";
@@ -93,7 +35,7 @@ export const tasks = {
   list: (offset = 0, limit = 30) => api.get<TaskPage>(TASKS, { limit, offset }),
   get: (id: string) => api.get<TaskDetail>(one(id)),
   create: (data: TaskCreate) => api.post<Task>(TASKS, data),
-  cancel: (id: string) => api.post<Task>(`${one(id)}/cancel`),
+  cancel: (id: string) => api.post<TaskDetail>(`${one(id)}/cancel`),
 };
 
 // -- statuses ------------------------------------------------------------------------
@@ -152,7 +94,19 @@ export function dependencyTitles(step: TaskStep, steps: TaskStep[]): string[] {
 
 // -- costs ---------------------------------------------------------------------------
 
-export const tokensOf = (usage: Usage) => usage.prompt_tokens + usage.completion_tokens;
+export interface Spent {
+  promptTokens: number;
+  completionTokens: number;
+  tokens: number;
+  costUsd: number;
+}
+
+/** A Usage with every count (its fields have defaults in the API, so its schema says optional). */
+export function spent(usage: Usage): Spent {
+  const promptTokens = usage.prompt_tokens ?? 0;
+  const completionTokens = usage.completion_tokens ?? 0;
+  return { promptTokens, completionTokens, tokens: promptTokens + completionTokens, costUsd: usage.cost_usd ?? 0 };
+}
 
 /** The roles a character has in a task ("primary", "researcher"), joined for a table. */
 export function rolesOf(task: Pick<Task, "agents">, characterId: string | null): string {
