@@ -1,0 +1,192 @@
+// Tasks in the browser: start one from the Tasks page with an extra agent, see its plan as a
+// graph (a step after two that run side by side), watch steps finish live, the result, the
+// cost per task and per agent and the prompt versions; cancel another while a step runs.
+//
+// The fake upstream plays every model: the plan lane (planner and critic) and the summarize
+// lane are "fake-extract"; the agents' characters name "fake-task", a priced model, so their
+// steps cost something. Replies are scripted per model, first in first out.
+import assert from "node:assert/strict";
+import { after, before, test } from "node:test";
+import {
+  UPSTREAM_URL, apiCall, createPerson, expectClean, keepEvidence, launch, openPage, screenshot,
+  scriptReply, signIn,
+} from "./support.mjs";
+
+const PLANNER = "fake-extract"; // the plan and summarize lanes (tests/e2e/test_web_ui.py)
+const AGENT_MODEL = "fake-task";
+const ACCEPT = JSON.stringify({ verdict: "accept", feedback: "" });
+
+let browser;
+before(async () => (browser = await launch()));
+after(async () => {
+  await resetUpstream();
+  await browser?.close();
+});
+
+/** Nothing scripted by an earlier test (or suite) is left for this one's requests. */
+async function resetUpstream() {
+  const response = await fetch(`${UPSTREAM_URL}/_fake/reset`, { method: "POST" });
+  assert.ok(response.ok);
+}
+
+function makeCharacter(person, name) {
+  return apiCall("POST", "/api/v2/characters", {
+    token: person.token,
+    json: { name, description: `${name} works on tasks.`, model: AGENT_MODEL },
+  });
+}
+
+function planReply(steps) {
+  return scriptReply({ reply: JSON.stringify({ steps }) }, { model: PLANNER });
+}
+
+/** A step of the plan on the page (with that status). */
+function step(page, key, status) {
+  const withStatus = status ? `[data-status="${status}"]` : "";
+  return page.locator(`article.step[data-step="${key}"]${withStatus}`);
+}
+
+/** The task's own status tag, showing `status`. */
+function taskStatus(page, status) {
+  return page.locator(`.head .status[data-status="${status}"]`);
+}
+
+test("start a task: its plan as a graph, steps finishing live, the result and the cost", async (t) => {
+  const page = await openPage(browser);
+  t.after(() => keepEvidence(page, "tasks-run"));
+  await resetUpstream();
+  const kim = await createPerson("task-kim", "Kim");
+  const ada = await makeCharacter(kim, "Ada");
+  const rex = await makeCharacter(kim, "Rex");
+
+  await planReply([
+    { key: "gather", title: "Gather owl facts", instruction: "List three facts about owls.", agent: "researcher", tool: "calculator" },
+    { key: "outline", title: "Outline the poem", instruction: "Outline a four-line poem.", agent: "primary" },
+    { key: "write", title: "Write the poem", instruction: "Write the poem from the facts and the outline.", agent: "primary", depends_on: ["gather", "outline"] },
+  ]);
+  await scriptReply({ reply: ACCEPT }, { model: PLANNER, times: 3 }); // the critic, once per step
+  await scriptReply({ reply: "Owls glide in silence, and the poem says so." }, { model: PLANNER });
+  // The two first steps run side by side and answer alike; the last one takes its time, so
+  // the page shows it running before it is done.
+  await scriptReply({ reply: "Owls fly silently, hunt at night and turn their heads far." }, { model: AGENT_MODEL, times: 2 });
+  const poem = "Silent wings at midnight, eyes that turn around, a hunter in the moonlight who never makes a sound.";
+  await scriptReply({ reply: poem, token_delay: 0.4 }, { model: AGENT_MODEL });
+
+  await signIn(page, kim);
+  await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Tasks" }).click();
+  await page.getByText("No tasks yet.").waitFor();
+  const goal = "Write a short poem about owls";
+  await page.getByLabel("Goal").fill(goal);
+  await page.getByLabel("Character", { exact: true }).selectOption({ label: "Ada" });
+  await page.getByRole("button", { name: "Add an agent" }).click();
+  await page.getByLabel("Agent 1", { exact: true }).selectOption({ label: "Rex" });
+  await page.getByLabel("Role of agent 1").fill("researcher");
+  await page.getByRole("button", { name: "Start task" }).click();
+
+  await page.waitForURL(/\/tasks\/[^/]+$/);
+  const taskId = new URL(page.url()).pathname.split("/").pop();
+  await page.getByRole("heading", { level: 1, name: goal }).waitFor();
+  // Set once: a reload would lose it, so finding it at the end shows the page moved on its own.
+  await page.evaluate(() => (window.e2eSamePage = true));
+
+  // The graph: two stages, the step that waits for both in the second, saying so.
+  const plan = page.getByRole("list", { name: "Plan" });
+  await step(page, "write").waitFor();
+  const stages = plan.getByRole("listitem");
+  assert.equal(await stages.count(), 2);
+  assert.deepEqual(
+    (await stages.nth(0).locator("article.step").evaluateAll((nodes) => nodes.map((n) => n.dataset.step))).sort(),
+    ["gather", "outline"],
+  );
+  assert.equal(await stages.nth(1).locator("article.step").getAttribute("data-step"), "write");
+  await step(page, "write").getByText("after: Gather owl facts, Outline the poem").waitFor();
+  await step(page, "gather").getByText("Rex").waitFor();
+  await step(page, "gather").getByText("calculator").waitFor();
+
+  // Live: the last step is seen running, then done, and the task with it, without a reload.
+  await step(page, "write", "running").waitFor();
+  await taskStatus(page, "running").waitFor();
+  await page.getByRole("button", { name: "Cancel task" }).waitFor();
+  await step(page, "write", "succeeded").waitFor();
+  await taskStatus(page, "succeeded").waitFor();
+  assert.equal(await page.evaluate(() => window.e2eSamePage), true, "the page was reloaded");
+  await page.getByRole("button", { name: "Cancel task" }).waitFor({ state: "detached" });
+
+  for (const key of ["gather", "outline", "write"]) {
+    const card = step(page, key);
+    assert.equal(await card.getAttribute("data-status"), "succeeded", key);
+    await card.getByText("accept").waitFor(); // the critic's verdict
+  }
+  const write = step(page, "write");
+  assert.equal(await write.getByText(poem).isVisible(), false, "a step's result starts folded");
+  await write.getByText("Result", { exact: true }).click();
+  await write.getByText(poem).waitFor();
+
+  await page.getByRole("region", { name: "Result" }).getByText("Owls glide in silence, and the poem says so.").waitFor();
+
+  // Cost: the agents' model is priced, so the task cost something, and each agent too.
+  const costs = page.getByRole("region", { name: "Cost" });
+  const total = (await costs.locator('[data-total="cost"]').innerText()).trim();
+  assert.match(total, /^\$\d/);
+  assert.notEqual(total, "$0.00");
+  const rows = costs.getByRole("row");
+  for (const [name, role] of [["Ada", "primary"], ["Rex", "researcher"]]) {
+    const row = rows.filter({ hasText: name });
+    await row.waitFor();
+    assert.match(await row.innerText(), new RegExp(`${role}.*\\$0?\\.?\\d`, "s"));
+  }
+  const detail = await apiCall("GET", `/api/v2/tasks/${taskId}`, { token: kim.token });
+  assert.ok(detail.usage.cost_usd > 0, "the API has a cost for the task");
+
+  const prompts = page.getByRole("region", { name: "Prompt versions" });
+  for (const version of Object.values(detail.prompt_versions)) await prompts.getByText(version).waitFor();
+  await screenshot(page, "task");
+
+  // The list: the task, done, with its cost.
+  await page.getByRole("link", { name: "‹ Tasks" }).click();
+  const listed = page.getByRole("row", { name: new RegExp(goal) });
+  await listed.getByText("Done").waitFor();
+  assert.match(await listed.innerText(), /\$\d/);
+  expectClean(page);
+});
+
+test("cancel a running task: the steps not started are cancelled", async (t) => {
+  const page = await openPage(browser);
+  t.after(() => keepEvidence(page, "tasks-cancel"));
+  await resetUpstream();
+  const lou = await createPerson("task-lou", "Lou");
+  const ada = await makeCharacter(lou, "Ada");
+
+  await planReply([
+    { key: "draft", title: "Draft the saga", instruction: "Draft a long saga.", agent: "primary" },
+    { key: "polish", title: "Polish the saga", instruction: "Polish the draft.", agent: "primary", depends_on: ["draft"] },
+  ]);
+  // A draft long in the writing: the task is cancelled while it is.
+  const saga = Array.from({ length: 60 }, (_, i) => `verse${i}`).join(" ");
+  await scriptReply({ reply: saga, token_delay: 0.5 }, { model: AGENT_MODEL });
+  const task = await apiCall("POST", "/api/v2/tasks", {
+    token: lou.token,
+    json: { goal: "Write a long saga", character_id: ada.id },
+  });
+
+  await signIn(page, lou);
+  await page.goto(`/tasks/${task.id}`);
+  await step(page, "draft", "running").waitFor();
+  assert.equal(await step(page, "polish").getAttribute("data-status"), "pending");
+  await page.getByRole("button", { name: "Cancel task" }).click();
+  await page.getByRole("button", { name: "Yes, cancel it" }).click();
+
+  await taskStatus(page, "cancelled").waitFor();
+  await step(page, "polish", "cancelled").waitFor();
+  await page.getByRole("button", { name: "Cancel task" }).waitFor({ state: "detached" });
+
+  const answer = await fetch(new URL(`/api/v2/tasks/${task.id}/cancel`, page.url()), {
+    method: "POST",
+    headers: { Authorization: `Bearer ${lou.token}` },
+  });
+  assert.equal(answer.status, 409, "a finished task cannot be cancelled again");
+
+  await page.goto("/tasks");
+  await page.getByRole("row", { name: /Write a long saga/ }).getByText("Cancelled").waitFor();
+  expectClean(page);
+});
