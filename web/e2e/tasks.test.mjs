@@ -147,6 +147,7 @@ test("start a task: its plan as a graph, steps finishing live, the result and th
   const listed = page.getByRole("row", { name: new RegExp(goal) });
   await listed.getByText("Done").waitFor();
   assert.match(await listed.innerText(), /\$\d/);
+  await screenshot(page, "tasks");
   expectClean(page);
 });
 
@@ -188,5 +189,38 @@ test("cancel a running task: the steps not started are cancelled", async (t) => 
 
   await page.goto("/tasks");
   await page.getByRole("row", { name: /Write a long saga/ }).getByText("Cancelled").waitFor();
+  expectClean(page);
+});
+
+test("a refused start and a task that fails say why", async (t) => {
+  const page = await openPage(browser);
+  t.after(() => keepEvidence(page, "tasks-failed"));
+  await resetUpstream();
+  const max = await createPerson("task-max", "Max");
+  await makeCharacter(max, "Ada");
+  await makeCharacter(max, "Rex");
+  await signIn(page, max);
+  await page.goto("/tasks");
+
+  // "primary" is the main character's role: the API refuses it, the form says so.
+  const goal = "Plan a picnic";
+  await page.getByLabel("Goal").fill(goal);
+  await page.getByRole("button", { name: "Add an agent" }).click();
+  await page.getByLabel("Role of agent 1").fill("primary");
+  await page.getByRole("button", { name: "Start task" }).click();
+  await page.getByRole("alert").getByText("'primary' is the main character's").waitFor();
+  assert.equal(new URL(page.url()).pathname, "/tasks");
+  // The refusal shows up as a console error too: that one is expected.
+  page.problems = page.problems.filter((p) => !p.includes("status of 422"));
+
+  // The planner answers twice with something that is not a plan: the task fails, and says why.
+  await scriptReply({ reply: "Sure! First we buy bread." }, { model: PLANNER, times: 2 });
+  await page.getByRole("button", { name: "Remove agent 1" }).click();
+  await page.getByRole("button", { name: "Start task" }).click();
+  await page.waitForURL(/\/tasks\/[^/]+$/);
+  await taskStatus(page, "failed").waitFor();
+  await page.getByRole("alert").getByText("did not give a plan that can run").waitFor();
+  await page.getByText("No plan was made.").waitFor();
+  await page.getByRole("button", { name: "Cancel task" }).waitFor({ state: "detached" });
   expectClean(page);
 });

@@ -25,6 +25,9 @@ export type TaskCreate = Schema<"TaskCreate">;
 export const PRIMARY_ROLE = "primary";
 /** What a role may look like (the API's TaskCreate says so too), for the form's field. */
 export const ROLE_PATTERN = "[a-z][a-z0-9_\\-]{0,31}";
+/** The API's limits on a new task (TaskCreate). */
+export const MAX_GOAL_CHARS = 4000;
+export const MAX_EXTRA_AGENTS = 5;
 
 // -- calls ---------------------------------------------------------------------------
 
@@ -116,7 +119,10 @@ export function rolesOf(task: Pick<Task, "agents">, characterId: string | null):
     .join(", ");
 }
 
-/** Prompt versions as "name v1" pairs, sorted by name, for a list. */
-export function promptVersions(task: Pick<Task, "prompt_versions">): [string, string][] {
-  return Object.entries(task.prompt_versions ?? {}).sort(([a], [b]) => a.localeCompare(b));
+/** The prompt files a task used ("planner.v1"...), sorted; a bare version is named by its
+ * prompt ("critic v2"). */
+export function promptVersions(task: Pick<Task, "prompt_versions">): string[] {
+  return Object.entries(task.prompt_versions ?? {})
+    .map(([prompt, version]) => (version.startsWith(prompt) ? version : `${prompt} ${version}`))
+    .sort();
 }
