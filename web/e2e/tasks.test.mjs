@@ -151,7 +151,7 @@ test("start a task: its plan as a graph, steps finishing live, the result and th
   expectClean(page);
 });
 
-test("cancel a running task: the steps not started are cancelled", async (t) => {
+test("cancel a running task (followed without its event stream): the steps not started are cancelled", async (t) => {
   const page = await openPage(browser);
   t.after(() => keepEvidence(page, "tasks-cancel"));
   await resetUpstream();
@@ -171,6 +171,8 @@ test("cancel a running task: the steps not started are cancelled", async (t) => 
   });
 
   await signIn(page, lou);
+  // No event stream (as behind a proxy that breaks it): the page asks again and again instead.
+  await page.route("**/api/v2/tasks/*/events", (route) => route.abort());
   await page.goto(`/tasks/${task.id}`);
   await step(page, "draft", "running").waitFor();
   assert.equal(await step(page, "polish").getAttribute("data-status"), "pending");
@@ -189,6 +191,7 @@ test("cancel a running task: the steps not started are cancelled", async (t) => 
 
   await page.goto("/tasks");
   await page.getByRole("row", { name: /Write a long saga/ }).getByText("Cancelled").waitFor();
+  page.problems = page.problems.filter((p) => !p.includes("net::ERR_FAILED")); // the stream, refused above
   expectClean(page);
 });
 
