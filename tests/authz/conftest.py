@@ -29,10 +29,10 @@ from tests.support.apps import running_app
 from tests.support.factories import bearer, create_user, login, runtime_of
 from tests.support.fake_upstream import FakeUpstream
 
-# Appended to the chats tests' catalogue, whose [lanes] table comes last: fact extraction and
-# summaries ask the fake model too, never the bundled local one (slow to load, and the
-# matrix waits for background work to finish).
-BACKGROUND_LANES = 'extract = ["rp"]\nsummarize = ["rp"]\n'
+# Appended to the chats tests' catalogue, whose [lanes] table comes last: fact extraction,
+# summaries and task plans ask the fake model too, never the bundled local one (slow to
+# load, and the matrix waits for background work to finish).
+BACKGROUND_LANES = 'extract = ["rp"]\nsummarize = ["rp"]\nplan = ["rp"]\n'
 
 # Prepared requests of a person whose credentials are refused: path ids and body by route.
 Prepared = dict[str, tuple[dict[str, str], dict[str, Any]]]

@@ -155,6 +155,18 @@ async def action_item(world: World, _: Person, __: Mapping[str, str]) -> str:
     return "0"
 
 
+# -- tasks -------------------------------------------------------------------------------
+
+
+async def task(world: World, person: Person, _: Mapping[str, str]) -> str:
+    """A task of the person's character, settled: the matrix's fake model answers the
+    planner with prose, so the task has failed (plan_invalid) and nothing runs on."""
+    character_id = await world.obtain("character_id", person, {}, shared=False)
+    task_id = await create_id(world, person, "/api/v2/tasks", {}, character_id=character_id)
+    await world.settled()
+    return task_id
+
+
 # -- what a character knows: memories and documents --------------------------------------
 
 
@@ -242,6 +254,7 @@ KINDS: dict[str, Kind] = {
     "plan_id": Kind(make=plan, watch=plan_reads, owned=False),
     "session_id": Kind(make=coaching_session),
     "index": Kind(make=action_item, owned=False),
+    "task_id": Kind(make=task),
 }
 
 # What a member of the owner's chat, or anyone who sees the owner's public character, may
@@ -278,6 +291,7 @@ KEY_REACH: dict[str | None, tuple[str, ...] | None] = {
 # Body properties the spec's types can't make valid on their own.
 VALUES: dict[str, Any] = {
     "content": "Hello",
+    "goal": "Plan a picnic.",
     "name": "Ava",
     "title": "A chat",
     "password": PASSWORD,

@@ -8,13 +8,16 @@ import pytest
 
 from cognitia.config import Settings
 from cognitia.jobs.deferred import defer
+from cognitia.jobs.providers.redis_streams import RedisStreamJobQueue
 from cognitia.jobs.scheduler import Periodic, enqueue_due
+from cognitia.runtime import Runtime
 from tests.conftest import make_settings
 from tests.support.jobs import (
     EXTRA_MODULES,
     FAILING,
     FLAKY,
     HOLD,
+    HOLD_COUNTED,
     MAX_TRIES,
     NOOP,
     RECORD,
@@ -146,3 +149,45 @@ async def test_the_backlog_counts_what_no_worker_has_finished(
 
     assert before == {"all": 0}
     assert queued == {"all": 3}
+
+
+@pytest.mark.slow
+async def test_a_job_running_longer_than_the_redelivery_time_is_not_run_twice(
+    sqlite_url: str, redis_url: str, tmp_path: Path, workers: WorkerProcesses
+) -> None:
+    """The worker keeps claiming the message it runs: its idle time is reset again and again
+    (seen in XPENDING) and it is never delivered a second time, to that worker or another."""
+    settings = _settings(sqlite_url, redis_url, tmp_path, redelivery_seconds=0.3)
+    workers.start(settings)
+    workers.start(settings)
+    async with producer(settings) as runtime:
+        await runtime.queue.enqueue(HOLD_COUNTED, {"dir": str(tmp_path)})
+        await wait_for_marker(tmp_path, "attempt-1")
+        renewals = await _idle_resets(runtime, count=6)
+        assert renewals == 6
+        assert attempts(tmp_path) == 1
+        mark(tmp_path, "release")
+        await wait_for_marker(tmp_path, "done")
+        await eventually(lambda: all_acknowledged(runtime))
+    assert attempts(tmp_path) == 1
+
+
+async def _idle_resets(runtime: Runtime, *, count: int) -> int:
+    """Watch the one pending message until its idle time has dropped `count` times (each
+    drop a renewal: six span twice the redelivery time); fails if it is delivered again."""
+    queue = runtime.queue
+    assert isinstance(queue, RedisStreamJobQueue)
+    seen = {"idle": -1, "drops": 0}
+
+    async def renewed() -> bool:
+        [entry] = await queue.redis.xpending_range(
+            queue.broker.queue_name, queue.broker.consumer_group_name, "-", "+", 1
+        )
+        assert entry["times_delivered"] == 1, "the running job was delivered again"
+        if entry["time_since_delivered"] < seen["idle"]:
+            seen["drops"] += 1
+        seen["idle"] = entry["time_since_delivered"]
+        return seen["drops"] >= count
+
+    await eventually(renewed, interval=0.02)
+    return seen["drops"]

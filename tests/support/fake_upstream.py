@@ -101,6 +101,9 @@ class Script:
     # Embeddings of more than one text (indexing; a reply's query is one) wait until
     # release_held(): a slow background embedder.
     hold_batches: bool = False
+    # Chat and message requests wait until release_held() before answering (a slow model
+    # that a test lets go; or one a worker is killed in the middle of).
+    hold: bool = False
     # Tool calls after the reply text (the text defaults to none then): tool_call(...) dicts.
     tool_calls: tuple[dict[str, str], ...] = ()
 
@@ -362,7 +365,7 @@ class FakeUpstream:
             self._released = asyncio.Event()
 
     def release_held(self) -> None:
-        """Let every held embedding request (Script.hold_batches) answer."""
+        """Let every held request (Script.hold, Script.hold_batches) answer."""
         loop, released = self._loop, self._released
         if loop is None or released is None:
             raise RuntimeError("the fake upstream is not running")
@@ -502,6 +505,8 @@ class FakeUpstream:
         """Hang, wait, or answer with the scripted error; True when the reply is done."""
         if script.hang:
             await self._forever()
+        if script.hold:
+            await self._hold()
         await self._pause(script.first_byte_delay)
         if script.status is None or script.error_after is not None:
             return False

@@ -23,6 +23,7 @@ FLAKY = "tests.flaky"
 FAILING = "tests.failing"
 BLOCK_FIRST = "tests.block_first"
 HOLD = "tests.hold"
+HOLD_COUNTED = "tests.hold_counted"
 NOOP = "tests.noop"
 MAX_TRIES = 3
 
@@ -117,6 +118,14 @@ async def hold(ctx: JobContext, payload: Marks) -> None:
     mark(payload.dir, f"started-{key}")
     await wait_for_marker(payload.dir, f"release-{key}")
     mark(payload.dir, f"done-{key}")
+
+
+@job(HOLD_COUNTED, Marks)
+async def hold_counted(ctx: JobContext, payload: Marks) -> None:
+    """Mark "attempt-<n>" for each run, wait for the test to mark "release", mark "done"."""
+    _next_attempt(payload.dir)
+    await wait_for_marker(payload.dir, "release")
+    mark(payload.dir, "done")
 
 
 @job(NOOP, NoPayload)

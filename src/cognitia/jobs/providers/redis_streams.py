@@ -40,12 +40,22 @@ _Entry = tuple[bytes, dict[bytes, bytes]]  # a stream entry: id and fields
 
 
 class ReclaimingStreamBroker(RedisStreamBroker):
-    """RedisStreamBroker that looks for abandoned messages after every read, empty or not.
+    """RedisStreamBroker that looks for abandoned messages after every read, empty or not,
+    and keeps the messages it runs from looking abandoned.
 
     taskiq-redis (1.2) runs XAUTOCLAIM only after a read that returned new messages, so a
     job whose worker died would wait for the next job to be queued. XAUTOCLAIM needs no
     lock: claiming resets a message's idle time, so only one consumer gets it.
+
+    A message's idle time grows from its delivery, so a job running longer than the
+    redelivery time would be claimed and run a second time beside the first. While a
+    message is held here it is claimed again by its own consumer every third of that time
+    (XCLAIM JUSTID: idle reset, delivery count kept); a worker that dies stops doing so.
     """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._beats: set[asyncio.Task[None]] = set()
 
     async def listen(self) -> AsyncGenerator[AckableMessage, None]:
         async with Redis(connection_pool=self.connection_pool) as redis:
@@ -71,12 +81,41 @@ class ReclaimingStreamBroker(RedisStreamBroker):
                     yield message
 
     def _ackable(self, entries: list[_Entry]) -> list[AckableMessage]:
-        return [
-            AckableMessage(
-                data=fields[b"data"], ack=self._ack_generator(entry_id.decode(), self.queue_name)
-            )
-            for entry_id, fields in entries
-        ]
+        return [self._held(entry_id.decode(), fields[b"data"]) for entry_id, fields in entries]
+
+    def _held(self, entry_id: str, data: bytes) -> AckableMessage:
+        beat = asyncio.create_task(self._keep_claimed(entry_id), name=f"hold {entry_id}")
+        self._beats.add(beat)
+        beat.add_done_callback(self._beats.discard)
+        ack = self._ack_generator(entry_id, self.queue_name)
+
+        async def acknowledge() -> None:
+            beat.cancel()
+            await ack()
+
+        return AckableMessage(data=data, ack=acknowledge)
+
+    async def _keep_claimed(self, entry_id: str) -> None:
+        every = max(0.05, self.idle_timeout / 3000)
+        async with Redis(connection_pool=self.connection_pool) as redis:
+            while True:
+                await asyncio.sleep(every)
+                try:
+                    await redis.xclaim(
+                        self.queue_name,
+                        self.consumer_group_name,
+                        self.consumer_name,
+                        min_idle_time=0,
+                        message_ids=[entry_id],
+                        justid=True,
+                    )
+                except Exception:  # Redis away: the next beat tries again
+                    log.warning("could not renew job message %s", entry_id, exc_info=True)
+
+    async def shutdown(self) -> None:
+        for beat in list(self._beats):
+            beat.cancel()
+        await super().shutdown()
 
 
 class RedisStreamJobQueue:
