@@ -23,10 +23,20 @@ after(async () => {
   await browser?.close();
 });
 
-/** Nothing scripted by an earlier test (or suite) is left for this one's requests. */
-async function resetUpstream() {
-  const response = await fetch(`${UPSTREAM_URL}/_fake/reset`, { method: "POST" });
-  assert.ok(response.ok);
+/** Nothing scripted by an earlier test (or suite) is left for this one's requests, and
+ * nothing is held. */
+function resetUpstream() {
+  return control("reset");
+}
+
+/** Let the requests scripted with `hold: true` answer (and any later ones, until a reset). */
+function releaseHeld() {
+  return control("release");
+}
+
+async function control(action) {
+  const response = await fetch(`${UPSTREAM_URL}/_fake/${action}`, { method: "POST" });
+  assert.ok(response.ok, `${action}: ${response.status}`);
 }
 
 function makeCharacter(person, name) {
@@ -66,11 +76,11 @@ test("start a task: its plan as a graph, steps finishing live, the result and th
   ]);
   await scriptReply({ reply: ACCEPT }, { model: PLANNER, times: 3 }); // the critic, once per step
   await scriptReply({ reply: "Owls glide in silence, and the poem says so." }, { model: PLANNER });
-  // The two first steps run side by side and answer alike; the last one takes its time, so
-  // the page shows it running before it is done.
+  // The two first steps run side by side and answer alike; the last one is held until the
+  // test has seen it running.
   await scriptReply({ reply: "Owls fly silently, hunt at night and turn their heads far." }, { model: AGENT_MODEL, times: 2 });
   const poem = "Silent wings at midnight, eyes that turn around, a hunter in the moonlight who never makes a sound.";
-  await scriptReply({ reply: poem, token_delay: 0.4 }, { model: AGENT_MODEL });
+  await scriptReply({ reply: poem, hold: true }, { model: AGENT_MODEL });
 
   await signIn(page, kim);
   await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Tasks" }).click();
@@ -107,6 +117,8 @@ test("start a task: its plan as a graph, steps finishing live, the result and th
   await step(page, "write", "running").waitFor();
   await taskStatus(page, "running").waitFor();
   await page.getByRole("button", { name: "Cancel task" }).waitFor();
+  assert.equal(await step(page, "gather").getAttribute("data-status"), "succeeded");
+  await releaseHeld();
   await step(page, "write", "succeeded").waitFor();
   await taskStatus(page, "succeeded").waitFor();
   assert.equal(await page.evaluate(() => window.e2eSamePage), true, "the page was reloaded");
@@ -162,9 +174,8 @@ test("cancel a running task (followed without its event stream): the steps not s
     { key: "draft", title: "Draft the saga", instruction: "Draft a long saga.", agent: "primary" },
     { key: "polish", title: "Polish the saga", instruction: "Polish the draft.", agent: "primary", depends_on: ["draft"] },
   ]);
-  // A draft long in the writing: the task is cancelled while it is.
-  const saga = Array.from({ length: 60 }, (_, i) => `verse${i}`).join(" ");
-  await scriptReply({ reply: saga, token_delay: 0.5 }, { model: AGENT_MODEL });
+  // The draft's reply is held: the task is cancelled while it is being written.
+  await scriptReply({ reply: "A long saga, at last.", hold: true }, { model: AGENT_MODEL });
   const task = await apiCall("POST", "/api/v2/tasks", {
     token: lou.token,
     json: { goal: "Write a long saga", character_id: ada.id },
@@ -182,6 +193,17 @@ test("cancel a running task (followed without its event stream): the steps not s
   await taskStatus(page, "cancelled").waitFor();
   await step(page, "polish", "cancelled").waitFor();
   await page.getByRole("button", { name: "Cancel task" }).waitFor({ state: "detached" });
+  // The draft's reply ends: the page, still following, shows the step cancelled with what it
+  // wrote; the task stays cancelled and the step after it never ran.
+  await releaseHeld();
+  const draft = step(page, "draft", "cancelled");
+  await draft.waitFor();
+  await draft.getByText("Result", { exact: true }).click();
+  await draft.getByText("A long saga, at last.").waitFor();
+  await taskStatus(page, "cancelled").waitFor();
+  assert.equal(await step(page, "polish").getAttribute("data-status"), "cancelled");
+  const asked = await (await fetch(`${UPSTREAM_URL}/_fake/requests`)).json();
+  assert.equal(asked.filter((r) => r.body.model === AGENT_MODEL).length, 1, "only the draft was written");
 
   const answer = await fetch(new URL(`/api/v2/tasks/${task.id}/cancel`, page.url()), {
     method: "POST",

@@ -6,7 +6,7 @@
 import { ApiError } from "./api";
 import { poll } from "./polling";
 import { stream } from "./sse";
-import { TASKS, taskFinished, tasks, type TaskDetail } from "./tasks";
+import { TASKS, taskSettled, tasks, type TaskDetail } from "./tasks";
 
 export interface TaskFollower {
   /** Each newer reading of the task. */
@@ -19,27 +19,29 @@ export interface TaskFollower {
 
 const FALLBACK_INTERVAL_MS = 2000;
 
-/** Follow task `id` until it finishes or the returned function is called. */
+/** Follow task `id` until nothing more will change in it (taskSettled) or the returned
+ * function is called. The event stream ends when the task finishes; a step still running
+ * then (the task was cancelled) is followed by polling until it ends. */
 export function followTask(id: string, follower: TaskFollower): () => void {
   const aborter = new AbortController();
   let stopPolling: (() => void) | null = null;
-  let finished = false;
+  let settled = false;
   const stopped = () => aborter.signal.aborted;
 
-  /** Read the task; false once it changes no more. */
+  /** Read the task; false once nothing more will change in it. */
   async function read(): Promise<boolean> {
     try {
       const task = await tasks.get(id);
       if (stopped()) return false;
       follower.onTask(task);
-      finished = taskFinished(task);
+      settled = taskSettled(task);
     } catch (error) {
       if (!(error instanceof ApiError && error.status === 404)) throw error;
       if (!stopped()) follower.onMissing();
-      finished = true;
+      settled = true;
     }
-    if (finished) aborter.abort();
-    return !finished;
+    if (settled) aborter.abort();
+    return !settled;
   }
 
   const reader = coalesced(() => read().catch((error) => !stopped() && follower.onError(error)));
@@ -47,9 +49,9 @@ export function followTask(id: string, follower: TaskFollower): () => void {
   // The stream's first event (`ready`) comes once it is subscribed: reading the task then
   // misses nothing that happened before.
   stream("GET", `${TASKS}/${encodeURIComponent(id)}/events`, () => reader(), { signal: aborter.signal })
-    .catch(() => {}) // an old server without the stream, a dropped connection: polled below
+    .catch(() => {}) // no stream to be had, a dropped connection: polled below
     .finally(() => {
-      if (!stopped() && !finished) stopPolling = poll(read, follower.onError, { intervalMs: FALLBACK_INTERVAL_MS });
+      if (!stopped() && !settled) stopPolling = poll(read, follower.onError, { intervalMs: FALLBACK_INTERVAL_MS });
     });
 
   return () => {

@@ -50,6 +50,10 @@ const STEP_DONE: ReadonlySet<StepStatus> = new Set(["succeeded", "failed", "canc
 export const taskFinished = (task: Pick<Task, "status">) => TASK_DONE.has(task.status);
 export const stepFinished = (step: Pick<TaskStep, "status">) => STEP_DONE.has(step.status);
 
+/** Nothing more will change: the task has finished and no step is still running (a step
+ * running when its task was cancelled finishes its model call, and is recorded after). */
+export const taskSettled = (task: TaskDetail) => taskFinished(task) && task.steps.every(stepFinished);
+
 const LABELS: Record<TaskStatus | StepStatus, string> = {
   queued: "Queued",
   planning: "Planning",
