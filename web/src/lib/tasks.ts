@@ -46,7 +46,7 @@ export const tasks = {
 const TASK_DONE: ReadonlySet<TaskStatus> = new Set(["succeeded", "failed", "cancelled"]);
 const STEP_DONE: ReadonlySet<StepStatus> = new Set(["succeeded", "failed", "cancelled"]);
 
-/** A finished task changes no more: nothing to watch, nothing to cancel. */
+/** A finished task is not worked on any more: nothing to cancel. */
 export const taskFinished = (task: Pick<Task, "status">) => TASK_DONE.has(task.status);
 export const stepFinished = (step: Pick<TaskStep, "status">) => STEP_DONE.has(step.status);
 
