@@ -154,6 +154,13 @@ test("start a task: its plan as a graph, steps finishing live, the result and th
   for (const version of Object.values(detail.prompt_versions)) await prompts.getByText(version).waitFor();
   await screenshot(page, "task");
 
+  // At phone width the stages stack: the last step below the first ones, not beside them.
+  await page.setViewportSize({ width: 375, height: 740 });
+  const [first, last] = [await step(page, "gather").boundingBox(), await step(page, "write").boundingBox()];
+  assert.ok(last.y > first.y + first.height, "the second stage is below the first");
+  assert.ok(last.x + last.width <= 375, "nothing runs off the screen");
+  await page.setViewportSize({ width: 1280, height: 800 });
+
   // The list: the task, done, with its cost.
   await page.getByRole("link", { name: "‹ Tasks" }).click();
   const listed = page.getByRole("row", { name: new RegExp(goal) });
