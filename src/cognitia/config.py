@@ -60,8 +60,8 @@ class JobSettings(BaseModel):
     redelivery_seconds: float = Field(
         600.0,
         gt=0,
-        description="taskiq: a message unacknowledged this long (its worker died) is run again;"
-        " jobs must finish within it.",
+        description="taskiq: a message whose worker stopped renewing it this long (the worker"
+        " died) is run again; a running job renews its message every third of this time.",
     )
     queue_name: str = Field("cognitia:jobs", description="taskiq: Redis stream name.")
     extra_modules: list[str] = Field(

@@ -20,6 +20,8 @@ from tests.support.fake_upstream import FakeUpstream
 from tests.support.workers import WorkerProcesses
 
 MODELS = ("rp", "alpha", "beta", "planner", "summary")
+# Models that take tools (the catalogue's "tools" capability): a step's tool is offered.
+TOOL_MODELS = ("beta",)
 
 
 def catalogue(upstream: FakeUpstream) -> str:
@@ -31,6 +33,7 @@ upstream = "{name}-model"
 context_window = 8192
 input_price = 1.0
 output_price = 2.0
+capabilities = {'["chat", "tools"]' if name in TOOL_MODELS else '["chat"]'}
 """
         for name in MODELS
     )

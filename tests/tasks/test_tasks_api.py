@@ -17,7 +17,7 @@ from cognitia.models.user import User
 from cognitia.runtime import Runtime
 from tests.chats.helpers import create_character
 from tests.support.factories import runtime_of, user_with_token
-from tests.support.fake_upstream import FakeUpstream
+from tests.support.fake_upstream import FakeUpstream, tool_call
 from tests.support.waiting import eventually
 from tests.tasks.helpers import ACCEPT, create, plan, read, revise, shown, step, until
 
@@ -56,7 +56,7 @@ async def test_parallel_steps_run_together_and_the_dependent_one_after_both(
     )
     upstream.script("planner-model", reply=ACCEPT, times=None)  # the critic, every step
     upstream.script("alpha-model", reply="Tides follow the moon.", hold=True)
-    upstream.script("beta-model", reply="A draft about the sea.")
+    upstream.script("beta-model", reply="A draft about the sea.", hold=True)
     upstream.script("rp-model", reply="The report.")
     upstream.script("summary-model", reply="Tides, explained.")
     agents = [
@@ -72,9 +72,8 @@ async def test_parallel_steps_run_together_and_the_dependent_one_after_both(
         "critic": "critic.v1",
         "summarizer": "summarizer.v1",
     }
-    # The writer's step runs while the researcher's reply is held: they run at once.
-    await eventually(lambda: _asked(upstream, "beta-model"))
-    assert upstream.requests_for("alpha-model")
+    # Both replies are held until both were asked for: the two steps run at once.
+    await eventually(lambda: _asked(upstream, "alpha-model", "beta-model"))
     assert not upstream.requests_for("rp-model")  # the report waits for both
     upstream.release_held()
 
@@ -94,8 +93,8 @@ async def test_parallel_steps_run_together_and_the_dependent_one_after_both(
     _check_usage(task, lead=lead, agents={ada.id, ben.id})
 
 
-async def _asked(upstream: FakeUpstream, model: str) -> bool:
-    return bool(upstream.requests_for(model))
+async def _asked(upstream: FakeUpstream, *models: str) -> bool:
+    return all(upstream.requests_for(model) for model in models)
 
 
 def _check_usage(task: dict[str, Any], *, lead: str, agents: set[str]) -> None:
@@ -307,3 +306,55 @@ async def _all_jobs_done(runtime: Runtime) -> None:
         return all(job.status == JobStatus.DONE for job in jobs)
 
     await eventually(done)
+
+
+async def test_a_step_calls_its_tool_through_its_agents_model(
+    task_app: App, upstream: FakeUpstream
+) -> None:
+    _, client = task_app
+    runtime, user, headers, lead = await _person(task_app)
+    ben = await create_character(runtime, owner=user, name="Ben", model="beta")
+    upstream.script(
+        "planner-model", reply=plan(step("sum", agent="maths", tool="calculator"), step("say"))
+    )
+    upstream.script("planner-model", reply=ACCEPT, times=None)
+    upstream.script("beta-model", tool_calls=(tool_call("calculator", {"expression": "6*7"}),))
+    upstream.script("beta-model", reply="It is 42.")
+    upstream.script("rp-model", reply="Said.")
+    upstream.script("summary-model", reply="42.")
+    agents = [{"character_id": ben.id, "role": "maths"}]
+
+    created = await create(client, headers, lead, agents=agents)
+    task = await until(client, headers, created["id"], "succeeded", "failed")
+
+    assert task["status"] == "succeeded", task
+    assert task["steps"][0]["result"] == "It is 42."
+    first, second = upstream.requests_for("beta-model")
+    assert [t["function"]["name"] for t in first.body["tools"]] == ["calculator"]
+    tool_turns = [m for m in second.body["messages"] if m["role"] == "tool"]
+    assert [m["content"] for m in tool_turns] == ["6*7 = 42"]
+    # A model without the tools capability is offered none, whatever the step names.
+    assert "tools" not in upstream.last("rp-model").body
+    planned = shown(upstream.requests_for("planner-model")[0])
+    assert "calculator" in planned  # the planner is told which tools there are
+
+
+async def test_a_step_that_fails_every_attempt_fails_its_task(
+    task_app: App, upstream: FakeUpstream
+) -> None:
+    _, client = task_app
+    _, _, headers, lead = await _person(task_app)
+    upstream.script(
+        "planner-model", reply=plan(step("doomed"), step("after", depends_on=("doomed",)))
+    )
+    upstream.script("rp-model", status=500, times=None)
+
+    created = await create(client, headers, lead)
+    task = await until(client, headers, created["id"], "failed", "succeeded")
+
+    assert task["error_code"] == "step_failed"
+    assert "'Step doomed' failed after 3 attempts" in task["error"]
+    doomed, after = task["steps"]
+    assert (doomed["status"], doomed["attempts"]) == ("failed", 3)
+    assert after["status"] == "cancelled"
+    assert len(upstream.requests_for("rp-model")) == 3

@@ -7,7 +7,6 @@ from typing import TYPE_CHECKING, Any, Protocol
 from sqlalchemy.ext.asyncio import AsyncSession
 
 if TYPE_CHECKING:
-    from cognitia.agents.tools.registry import ToolRegistry
     from cognitia.config import Settings
     from cognitia.db import Database
     from cognitia.events.ports import EventBus
@@ -66,5 +65,3 @@ class JobContext(Protocol):
     def blobs(self) -> BlobStore: ...
     @property
     def vectors(self) -> VectorIndex: ...
-    @property
-    def tools(self) -> ToolRegistry: ...
