@@ -133,6 +133,8 @@ test("start a task: its plan as a graph, steps finishing live, the result and th
   assert.equal(await write.getByText(poem).isVisible(), false, "a step's result starts folded");
   await write.getByText("Result", { exact: true }).click();
   await write.getByText(poem).waitFor();
+  await step(page, "gather").getByText("Instruction", { exact: true }).click();
+  await step(page, "gather").getByText("List three facts about owls.").waitFor();
 
   await page.getByRole("region", { name: "Result" }).getByText("Owls glide in silence, and the poem says so.").waitFor();
 
