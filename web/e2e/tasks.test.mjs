@@ -1,10 +1,12 @@
 // Tasks in the browser: start one from the Tasks page with an extra agent, see its plan as a
 // graph (a step after two that run side by side), watch steps finish live, the result, the
-// cost per task and per agent and the prompt versions; cancel another while a step runs.
+// cost per task and per agent and the prompt versions; cancel another while a step runs; a
+// refused start and a task that fails, each saying why.
 //
 // The fake upstream plays every model: the plan lane (planner and critic) and the summarize
 // lane are "fake-extract"; the agents' characters name "fake-task", a priced model, so their
-// steps cost something. Replies are scripted per model, first in first out.
+// steps cost something. Replies are scripted per model, first in first out; a reply scripted
+// with `hold` waits for POST /_fake/release, so a step stays "running" until the test has seen it.
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import {
@@ -66,8 +68,8 @@ test("start a task: its plan as a graph, steps finishing live, the result and th
   t.after(() => keepEvidence(page, "tasks-run"));
   await resetUpstream();
   const kim = await createPerson("task-kim", "Kim");
-  const ada = await makeCharacter(kim, "Ada");
-  const rex = await makeCharacter(kim, "Rex");
+  await makeCharacter(kim, "Ada");
+  await makeCharacter(kim, "Rex");
 
   await planReply([
     { key: "gather", title: "Gather owl facts", instruction: "List three facts about owls.", agent: "researcher", tool: "calculator" },
