@@ -12,6 +12,7 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy import select
 
+from cognitia.models.character import Character
 from cognitia.models.job import Job, JobStatus
 from cognitia.models.user import User
 from cognitia.runtime import Runtime
@@ -358,3 +359,49 @@ async def test_a_step_that_fails_every_attempt_fails_its_task(
     assert (doomed["status"], doomed["attempts"]) == ("failed", 3)
     assert after["status"] == "cancelled"
     assert len(upstream.requests_for("rp-model")) == 3
+
+
+async def test_an_agent_whose_character_was_deleted_still_does_its_step(
+    task_app: App, upstream: FakeUpstream
+) -> None:
+    _, client = task_app
+    runtime, user, headers, lead = await _person(task_app)
+    ada = await create_character(runtime, owner=user, name="Ada", model="alpha")
+    upstream.script("planner-model", reply=plan(step("facts", agent="researcher")), hold=True)
+    upstream.script("planner-model", reply=ACCEPT, times=None)
+    upstream.script("rp-model", reply="Facts, anyway.")
+    upstream.script("summary-model", reply="Done.")
+    agents = [{"character_id": ada.id, "role": "researcher"}]
+    created = await create(client, headers, lead, agents=agents)
+    await eventually(lambda: _asked(upstream, "planner-model"))
+    async with runtime.db.unit_of_work() as session:
+        await session.delete(await session.get(Character, ada.id))
+    upstream.release_held()
+
+    task = await until(client, headers, created["id"], "succeeded", "failed")
+
+    assert task["status"] == "succeeded", task
+    assert task["steps"][0]["result"] == "Facts, anyway."
+    assert "the researcher agent" in shown(upstream.last("rp-model"))  # on the chat lane
+    assert not upstream.requests_for("alpha-model")
+
+
+async def test_a_task_cancelled_while_it_is_planned_starts_no_step(
+    task_app: App, upstream: FakeUpstream
+) -> None:
+    _, client = task_app
+    runtime, _, headers, lead = await _person(task_app)
+    upstream.script("planner-model", reply=plan(step("never")), hold=True)
+    created = await create(client, headers, lead)
+    await eventually(lambda: _asked(upstream, "planner-model"))
+
+    cancelled = await client.post(f"/api/v2/tasks/{created['id']}/cancel", headers=headers)
+    assert cancelled.json()["status"] == "cancelled"
+    upstream.release_held()
+    await _all_jobs_done(runtime)
+    await runtime.usage.drain()  # the planner's call is written off the job's path
+
+    task = await read(client, headers, created["id"])
+    assert (task["status"], task["steps"]) == ("cancelled", [])
+    assert not upstream.requests_for("rp-model")
+    assert task["usage"]["prompt_tokens"] > 0  # the planner's call, asked before the cancel

@@ -11,7 +11,7 @@ import logging
 from dataclasses import dataclass
 
 from cognitia.agents.tasks import prompts
-from cognitia.agents.tasks.models import ask, json_object
+from cognitia.agents.tasks.calls import ask, json_object
 from cognitia.agents.tools.base import ToolContext, ToolResult
 from cognitia.agents.tools.registry import ToolBox
 from cognitia.chats import tool_rounds

@@ -9,13 +9,12 @@ the task with plan_invalid and the problems in words.
 from __future__ import annotations
 
 import logging
-from collections.abc import Collection
 from dataclasses import dataclass
 
 from pydantic import ValidationError
 
 from cognitia.agents.tasks import logic, prompts
-from cognitia.agents.tasks.models import ask, json_object
+from cognitia.agents.tasks.calls import ask, json_object
 from cognitia.agents.tasks.schemas import Plan, plan_json_schema
 from cognitia.llm import service as llm
 from cognitia.llm.logic import Target
@@ -73,13 +72,9 @@ def check(text: str, team: Team) -> Plan | list[str]:
     except ValidationError as error:
         return [f"{'.'.join(map(str, e['loc'])) or 'plan'}: {e['msg']}" for e in error.errors()][:5]
     problems = logic.plan_problems(
-        plan, roles=_keys(team.roles), tools=_keys(team.tools), max_steps=team.max_steps
+        plan, roles=team.roles.keys(), tools=team.tools.keys(), max_steps=team.max_steps
     )
     return problems or plan
-
-
-def _keys(items: dict[str, str]) -> Collection[str]:
-    return items.keys()
 
 
 def _again(request: ChatRequest, answer: str, problems: list[str]) -> ChatRequest:

@@ -53,10 +53,12 @@ async def publish(ports: RunPorts, task_id: str) -> None:
 # -- planning ---------------------------------------------------------------------------
 
 
-async def card(session: AsyncSession, character_id: str) -> AgentCard:
+async def card(session: AsyncSession, character_id: str, role: str) -> AgentCard:
+    """Who does a step. An agent whose character was deleted since the task began still
+    does its step, by its role, on the chat lane: the task goes on."""
     character = await chat_repository.get_character(session, character_id)
     if character is None:
-        raise StepError("the agent's character no longer exists")
+        return AgentCard(character_id, role, "", None)
     persona = character.system_prompt or character.description
     return AgentCard(character.id, character.name, persona, character.model)
 

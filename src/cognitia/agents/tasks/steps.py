@@ -14,9 +14,9 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cognitia.agents.tasks import prompts, repository, summary
+from cognitia.agents.tasks.calls import ask
 from cognitia.agents.tasks.errors import STEP_FAILED, SUMMARY_UNAVAILABLE, StepError
 from cognitia.agents.tasks.executor import StepWork, criticise, execute
-from cognitia.agents.tasks.models import ask
 from cognitia.agents.tasks.runner import RunPorts, card, fail, publish, queue_ready
 from cognitia.agents.tasks.service import finish
 from cognitia.agents.tasks.work import STEP_ATTEMPTS, SUMMARIZE, StepJob, TaskJob
@@ -83,7 +83,7 @@ async def _work_of(session: AsyncSession, row: Task, step: TaskStep) -> StepWork
         title=step.title,
         instruction=step.instruction,
         role=step.role,
-        agent=await card(session, step.character_id),
+        agent=await card(session, step.character_id, step.role),
         tool=step.tool,
         inputs=inputs,
         versions=dict(row.prompt_versions),
@@ -130,6 +130,7 @@ async def _snapshot(session: AsyncSession, step: TaskStep) -> None:
 
 async def _note_error(ports: RunPorts, payload: StepJob, reason: str) -> None:
     async with ports.work.db.unit_of_work() as session:
+        await repository.lock(session, payload.task_id)  # the task first, as everywhere
         step = await repository.step(session, task_id=payload.task_id, key=payload.key)
         if step is not None and step.status == StepStatus.RUNNING:
             step.error = reason[:4000]
