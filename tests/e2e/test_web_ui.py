@@ -101,6 +101,15 @@ provider = "fake"
 upstream = "fake-extract"
 context_window = 8192
 
+# The tasks suite's agents: a model of their own (scripted apart from fake-chat), priced so
+# a task's steps cost something.
+[models.fake-task]
+provider = "fake"
+upstream = "fake-task"
+context_window = 8192
+input_price = 1000.0
+output_price = 2000.0
+
 [lanes]
 chat = ["fake-chat"]
 roleplay = ["fake-chat"]

@@ -5,7 +5,8 @@ from __future__ import annotations
 import asyncio
 import math
 import sys
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import anthropic
@@ -193,7 +194,9 @@ async def test_records_client_leaving_early(upstream: FakeUpstream) -> None:
     assert not upstream.last("gpt-fake").completed
 
 
-async def test_runs_as_a_separate_process() -> None:
+@asynccontextmanager
+async def _separate_process(*args: str) -> AsyncIterator[httpx.AsyncClient]:
+    """The fake as its own process (as the browser suites run it), and a client to it."""
     port = free_port()
     process = await asyncio.create_subprocess_exec(
         sys.executable,
@@ -201,8 +204,7 @@ async def test_runs_as_a_separate_process() -> None:
         "tests.support.fake_upstream",
         "--port",
         str(port),
-        "--reply",
-        "from afar",
+        *args,
         cwd=ROOT,
         stdout=asyncio.subprocess.DEVNULL,
     )
@@ -216,14 +218,36 @@ async def test_runs_as_a_separate_process() -> None:
                     return False
 
             await eventually(ready)
-            await client.post("/_fake/script", json={"model": "m", "reply": "scripted"})
-            body = {"model": "m", "messages": [{"role": "user", "content": "x"}]}
-            first = await client.post("/v1/chat/completions", json=body)
-            second = await client.post("/v1/chat/completions", json=body)
-            recorded = (await client.get("/_fake/requests")).json()
+            yield client
     finally:
         process.terminate()
         await process.wait()
+
+
+async def test_runs_as_a_separate_process() -> None:
+    async with _separate_process("--reply", "from afar") as client:
+        await client.post("/_fake/script", json={"model": "m", "reply": "scripted"})
+        body = {"model": "m", "messages": [{"role": "user", "content": "x"}]}
+        first = await client.post("/v1/chat/completions", json=body)
+        second = await client.post("/v1/chat/completions", json=body)
+        recorded = (await client.get("/_fake/requests")).json()
     assert first.json()["choices"][0]["message"]["content"] == "scripted"
     assert second.json()["choices"][0]["message"]["content"] == "from afar"
     assert [r["body"]["model"] for r in recorded] == ["m", "m"]
+
+
+async def test_a_separate_process_holds_a_reply_until_released() -> None:
+    async with _separate_process() as client:
+        script = {"model": "m", "reply": "let go", "hold": True}
+        await client.post("/_fake/script", json=script)
+        body = {"model": "m", "messages": [{"role": "user", "content": "x"}]}
+        answer = asyncio.create_task(client.post("/v1/chat/completions", json=body))
+
+        async def arrived() -> bool:
+            return len((await client.get("/_fake/requests")).json()) == 1
+
+        await eventually(arrived)
+        assert not answer.done(), "a held reply answered before it was released"
+        assert (await client.post("/_fake/release")).json() == {"ok": True}
+        response = await answer
+    assert response.json()["choices"][0]["message"]["content"] == "let go"

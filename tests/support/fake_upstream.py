@@ -22,7 +22,8 @@ stop_reason "tool_use". Arguments given as text are sent as they are (malformed 
         await eventually(lambda: ...upstream.last("gpt-x").disconnected)
 
 A separate process for benchmarks (script it over HTTP: POST /_fake/script with the
-Script fields plus "model" and "times"; GET /_fake/requests; POST /_fake/reset):
+Script fields plus "model" and "times"; GET /_fake/requests; POST /_fake/reset; POST
+/_fake/release lets held requests answer):
 
     python -m tests.support.fake_upstream --port 8099 --token-delay 0.02
 """
@@ -325,6 +326,7 @@ class FakeUpstream:
                 Route("/v1/models", self._models, methods=["GET"]),
                 Route("/_fake/script", self._control_script, methods=["POST"]),
                 Route("/_fake/reset", self._control_reset, methods=["POST"]),
+                Route("/_fake/release", self._control_release, methods=["POST"]),
                 Route("/_fake/requests", self._control_requests, methods=["GET"]),
             ]
         )
@@ -731,6 +733,10 @@ class FakeUpstream:
 
     async def _control_reset(self, request: Request) -> Response:
         self.reset()
+        return JSONResponse({"ok": True})
+
+    async def _control_release(self, request: Request) -> Response:
+        self.release_held()
         return JSONResponse({"ok": True})
 
     async def _control_requests(self, request: Request) -> Response:

@@ -24,6 +24,8 @@ import Pricing from "./pages/plans/Pricing.svelte";
 import Admin from "./pages/admin/Admin.svelte";
 import SessionList from "./pages/sessions/SessionList.svelte";
 import SessionView from "./pages/sessions/SessionView.svelte";
+import TaskList from "./pages/tasks/TaskList.svelte";
+import TaskView from "./pages/tasks/TaskView.svelte";
 
 export type Page = Component<{ params: Record<string, string> }>;
 
@@ -54,6 +56,8 @@ export const routes: Route[] = [
   { path: "/chats/:id", page: ChatView, title: "Chat" },
   { path: "/sessions", page: SessionList, title: "Sessions" },
   { path: "/sessions/:id", page: SessionView, title: "Session" },
+  { path: "/tasks", page: TaskList, title: "Tasks" },
+  { path: "/tasks/:id", page: TaskView, title: "Task" },
   { path: "/knowledge", page: DataBank, title: "My documents" },
   { path: "/settings", page: Profile, title: "Profile" },
   { path: "/settings/personas", page: Personas, title: "Personas" },
