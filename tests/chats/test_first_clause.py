@@ -61,6 +61,14 @@ def test_dashes_semicolons_colons_and_quotes_end_a_clause() -> None:
     assert chunks(['"I was there," she said.'], 2) == ['"I was there,"', "she said."]
 
 
+def test_no_clause_reaches_past_a_possible_sentence_end() -> None:
+    """Found by the property below: "well. \u2014" was flushed as the first clause, though
+    the first sentence is "well."; the early chunk must be the start of that sentence."""
+    assert chunks([" well", ".", " \u2014", " you", " -", " -"], 1)[0] == "well."
+    assert chunks([" so", ".", ":", "\n", " Dr", " so"], 1)[0] == "so."
+    assert chunks(["It is 3.5 metres, or so."], 2)[0] == "It is 3.5 metres,"  # no end in 3.5
+
+
 def test_a_clause_at_the_very_end_waits_for_what_follows() -> None:
     """The comma may be a thousands separator until the next character says otherwise."""
     stream = SentenceStream(first_clause_min_words=1)

@@ -26,15 +26,20 @@ _TERMINATORS = frozenset(".!?;:\u2026\n\r\u3002\uff01\uff1f")
 # (so "1,000" and "10:30" are no boundary), or a dash: a spaced hyphen, an en or em dash.
 _CLAUSE_END = re.compile(r"[,;:][\"'\u201d\u2019)\]]*(?=\s)|\s-(?=\s)|[\u2013\u2014]")
 _WORD = re.compile(r"\w+")
+# Where a sentence may have ended: a line break, or . ! ? ... not inside a word or number
+# ("3.5" is none; "well." and "Dr?:" are).
+_MAYBE_SENTENCE_END = re.compile(r"\n|[.!?\u2026](?!\w)")
 
 
 def first_clause(text: str, min_words: int) -> int:
     """Where the first clause of `text` with at least `min_words` words ends (an index
     into `text`, just after its punctuation), or 0 if none is complete yet. A clause
-    never spans a line break: that ends a sentence (the splitter's business)."""
-    line_end = text.find("\n")
+    never spans a line break or a possible sentence end ("well. \u2014 so"): the first
+    sentence may end there, and the early chunk must be the start of it (the splitter
+    decides; an abbreviation such as "Dr. " only delays the early chunk)."""
+    bound = _MAYBE_SENTENCE_END.search(text)
     for match in _CLAUSE_END.finditer(text):
-        if 0 <= line_end < match.start():
+        if bound is not None and bound.start() < match.start():
             return 0
         if len(_WORD.findall(text, 0, match.start())) >= min_words:
             return match.end()
