@@ -265,21 +265,37 @@ async def test_a_user_s_http_server_on_the_allow_list_serves_a_reply(
 
 
 @pytest.mark.parametrize("tool_settings", [{"fetch": {"allow": ["127.0.0.1/32"]}}])
-async def test_in_a_shared_chat_the_character_owner_s_servers_answer(
+async def test_a_users_servers_answer_only_replies_that_may_use_their_private_things(
     runtime: Runtime, client: httpx.AsyncClient, upstream: FakeUpstream, http_mcp: HttpMcp
 ) -> None:
-    _, alice = await user_with_token(runtime, client)
+    """Alice's server may reach her mail or files: in a chat shared with Bob, a reply to
+    Bob never calls it, nor one to Alice until she opens the chat to her private things
+    (the rule of the memory tools, chats/privacy.py)."""
+    alice, alice_headers = await user_with_token(runtime, client)
     bob, bob_headers = await user_with_token(runtime, client)
-    await add(client, alice, {"name": "remote", "transport": "http", "url": http_mcp.url})
+    url = http_mcp.url
+    await add(client, alice_headers, {"name": "remote", "transport": "http", "url": url})
     body = {"name": "Aria", "tools": ["mcp-remote-echo"]}
-    aria = (await client.post("/api/v2/characters", json=body, headers=alice)).json()
-    chat = await create_chat(client, alice, aria["id"], participant_ids=[bob.id])
-    upstream.script("rp-model", tool_calls=(tool_call("mcp-remote-echo", {"text": "bob"}),))
-    upstream.script("rp-model", reply="Alice's tool.")
+    aria = (await client.post("/api/v2/characters", json=body, headers=alice_headers)).json()
+    chat = await create_chat(client, alice_headers, aria["id"], participant_ids=[bob.id])
 
-    events = await say(client, bob_headers, chat["id"], "Echo for me")
+    upstream.script("rp-model", reply="No tools for Bob.")
+    await say(client, bob_headers, chat["id"], "Echo for me")
+    assert "tools" not in upstream.last("rp-model").body
+    upstream.script("rp-model", reply="Nor for Alice yet.")
+    await say(client, alice_headers, chat["id"], "Echo for me")
+    assert "tools" not in upstream.last("rp-model").body
 
-    assert results(events) == [(True, "echo: bob")]
+    opened = await client.patch(
+        f"/api/v2/chats/{chat['id']}/participants/{alice.id}",
+        json={"share_private": True},
+        headers=alice_headers,
+    )
+    assert opened.status_code == 200, opened.text
+    upstream.script("rp-model", tool_calls=(tool_call("mcp-remote-echo", {"text": "alice"}),))
+    upstream.script("rp-model", reply="Her tool.")
+    events = await say(client, alice_headers, chat["id"], "Echo for me")
+    assert results(events) == [(True, "echo: alice")]
     refused = await client.post("/api/v2/characters", json=body, headers=bob_headers)
     assert (refused.status_code, refused.json()["error"]) == (422, "unknown_tool")
 

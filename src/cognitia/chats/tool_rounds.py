@@ -40,11 +40,21 @@ def offered(
     return box.specs(names, chosen) or None
 
 
-async def box_for(box: ToolBox | None, owner_id: str, names: list[str]) -> ToolBox | None:
-    """The box a reply runs with: MCP tools its character names join (agents/tools/mcp)."""
+async def box_for(box: ToolBox | None, servers_of: str | None, names: list[str]) -> ToolBox | None:
+    """The box a reply runs with: the MCP tools its character names join (agents/tools/mcp),
+    from `servers_of`'s servers and the admin's (None: the admin's only)."""
     if box is None or not names:
         return box
-    return await box.for_reply(owner_id, names)
+    return await box.for_reply(servers_of, names)
+
+
+def servers_of(owner_id: str, private_user_id: str | None) -> str | None:
+    """Whose MCP servers a reply may call besides the admin's: its character owner's only
+    when the reply may use that person's private things (chats/privacy.py), as the memory
+    tools act only for that person. A user's server may reach their mail or files: another
+    person chatting with their public character, or a member of a shared chat the owner has
+    not opened to their private things, gets the admin's servers only."""
+    return owner_id if private_user_id == owner_id else None
 
 
 def follow_up(

@@ -168,7 +168,8 @@ class ReplyWriter:
         request = built.request
         character = source.character
         names = list(character.tools)
-        self._box = await tool_rounds.box_for(self._ports.tools, character.owner_id, names)
+        servers = tool_rounds.servers_of(character.owner_id, source.audience.private_user_id)
+        self._box = await tool_rounds.box_for(self._ports.tools, servers, names)
         tools = tool_rounds.offered(
             self._box, names, dict(character.tool_policies), self._ports.models, built.target
         )

@@ -187,9 +187,10 @@ class ToolBox:
     mcp: McpTools | None = None
     quotas: Quotas | None = None
 
-    async def for_reply(self, owner_id: str, names: list[str]) -> ToolBox:
-        """The box a reply of `owner_id`'s character runs with: the named MCP tools of the
-        servers that owner may use join the registry (those whose server answers)."""
+    async def for_reply(self, owner_id: str | None, names: list[str]) -> ToolBox:
+        """The box a reply runs with: the named MCP tools of the servers `owner_id` may use
+        (None: only those an admin offers to everyone) join the registry (those whose
+        server answers)."""
         if self.mcp is None:
             return self
         tools = await self.mcp.for_owner(owner_id, names)

@@ -8,7 +8,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from cognitia.models.mcp_server import McpServer
 
 
-def _visible_to(user_id: str) -> ColumnElement[bool]:
+def _visible_to(user_id: str | None) -> ColumnElement[bool]:
+    """A user's own servers and those offered to everyone; None: only the latter."""
+    if user_id is None:
+        return McpServer.owner_user_id.is_(None)
     return or_(McpServer.owner_user_id == user_id, McpServer.owner_user_id.is_(None))
 
 
@@ -36,7 +39,9 @@ async def name_taken(session: AsyncSession, name: str, owner_id: str | None) -> 
     return (await session.execute(query.limit(1))).first() is not None
 
 
-async def usable_by_name(session: AsyncSession, owner_id: str, names: list[str]) -> list[McpServer]:
+async def usable_by_name(
+    session: AsyncSession, owner_id: str | None, names: list[str]
+) -> list[McpServer]:
     """The enabled servers of these names the owner may use; where the owner's name and an
     admin's are the same, the admin's (created later) wins."""
     query = select(McpServer).where(

@@ -35,8 +35,9 @@ class McpTools:
         self.connections = connections
         self._max_tools = max_tools
 
-    async def for_owner(self, owner_id: str, names: list[str]) -> list[Tool]:
-        """The named MCP tools of the servers `owner_id` may use that answer now."""
+    async def for_owner(self, owner_id: str | None, names: list[str]) -> list[Tool]:
+        """The named MCP tools of the servers `owner_id` may use that answer now (None:
+        only the servers an admin offers to everyone)."""
         wanted: dict[str, set[str]] = defaultdict(set)
         for name in names:
             if (parts := naming.split(name)) is not None:
