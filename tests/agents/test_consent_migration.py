@@ -3,13 +3,8 @@ down, and up again."""
 
 from __future__ import annotations
 
-import asyncio
-
-from sqlalchemy import inspect
-from sqlalchemy.ext.asyncio import create_async_engine
-from sqlalchemy.pool import NullPool
-
 from cognitia.migrations import runner
+from tests.support.schema_shape import columns
 
 COLUMNS = {
     "id",
@@ -28,23 +23,7 @@ COLUMNS = {
 
 def _schema(url: str) -> tuple[set[str] | None, set[str]]:
     """The tool_approval table's columns (None without it), and the character's columns."""
-
-    async def read() -> tuple[set[str] | None, set[str]]:
-        engine = create_async_engine(url, poolclass=NullPool)
-        async with engine.connect() as conn:
-
-            def look(sync: object) -> tuple[set[str] | None, set[str]]:
-                inspector = inspect(sync)
-                character = {c["name"] for c in inspector.get_columns("character")}
-                if "tool_approval" not in inspector.get_table_names():
-                    return None, character
-                return {c["name"] for c in inspector.get_columns("tool_approval")}, character
-
-            found = await conn.run_sync(look)
-        await engine.dispose()
-        return found
-
-    return asyncio.run(read())
+    return columns(url, "tool_approval"), columns(url, "character") or set()
 
 
 def test_0018_adds_tool_consent_and_comes_off_again(empty_url: str) -> None:

@@ -2,13 +2,8 @@
 
 from __future__ import annotations
 
-import asyncio
-
-from sqlalchemy import inspect
-from sqlalchemy.ext.asyncio import create_async_engine
-from sqlalchemy.pool import NullPool
-
 from cognitia.migrations import runner
+from tests.support.schema_shape import columns, indexes
 
 COLUMNS = {
     "id",
@@ -31,24 +26,8 @@ INDEXES = {"ix_mcp_server_owner_user_id", "uq_mcp_server_owner_name", "uq_mcp_se
 
 def _table(url: str) -> tuple[set[str], set[str]] | None:
     """The mcp_server table's columns and index names, None without the table."""
-
-    async def read() -> tuple[set[str], set[str]] | None:
-        engine = create_async_engine(url, poolclass=NullPool)
-        async with engine.connect() as conn:
-
-            def look(sync: object) -> tuple[set[str], set[str]] | None:
-                inspector = inspect(sync)
-                if "mcp_server" not in inspector.get_table_names():
-                    return None
-                columns = {c["name"] for c in inspector.get_columns("mcp_server")}
-                indexes = {str(i["name"]) for i in inspector.get_indexes("mcp_server")}
-                return columns, indexes
-
-            found = await conn.run_sync(look)
-        await engine.dispose()
-        return found
-
-    return asyncio.run(read())
+    found = columns(url, "mcp_server")
+    return None if found is None else (found, indexes(url, "mcp_server"))
 
 
 def test_0017_adds_the_mcp_server_table_and_comes_off_again(empty_url: str) -> None:

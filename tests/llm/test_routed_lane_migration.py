@@ -2,14 +2,9 @@
 
 from __future__ import annotations
 
-import asyncio
-
-from sqlalchemy import inspect
-from sqlalchemy.ext.asyncio import create_async_engine
-from sqlalchemy.pool import NullPool
-
 from cognitia.migrations import runner
 from tests.conftest import migration_module
+from tests.support.schema_shape import columns
 
 ADDED = {"routed_lane", "route_reason"}
 # The revision before 0019, whatever it is now (the chain is re-linked as branches merge).
@@ -17,16 +12,7 @@ BEFORE = migration_module("0019_llm_call_routed_lane").down_revision
 
 
 def _columns(url: str) -> set[str]:
-    async def read() -> set[str]:
-        engine = create_async_engine(url, poolclass=NullPool)
-        async with engine.connect() as conn:
-            found = await conn.run_sync(
-                lambda sync: {c["name"] for c in inspect(sync).get_columns("llm_call")}
-            )
-        await engine.dispose()
-        return found
-
-    return asyncio.run(read())
+    return columns(url, "llm_call") or set()
 
 
 def test_0019_adds_the_route_columns_and_takes_them_off_again(empty_url: str) -> None:

@@ -2,13 +2,8 @@
 
 from __future__ import annotations
 
-import asyncio
-
-from sqlalchemy import inspect
-from sqlalchemy.ext.asyncio import create_async_engine
-from sqlalchemy.pool import NullPool
-
 from cognitia.migrations import runner
+from tests.support.schema_shape import columns, indexes
 
 COLUMNS = {
     "id",
@@ -28,24 +23,8 @@ COLUMNS = {
 
 def _table(url: str) -> tuple[set[str], set[str]] | None:
     """The coaching_session table's columns and index names, None without the table."""
-
-    async def read() -> tuple[set[str], set[str]] | None:
-        engine = create_async_engine(url, poolclass=NullPool)
-        async with engine.connect() as conn:
-
-            def look(sync: object) -> tuple[set[str], set[str]] | None:
-                inspector = inspect(sync)
-                if "coaching_session" not in inspector.get_table_names():
-                    return None
-                columns = {c["name"] for c in inspector.get_columns("coaching_session")}
-                indexes = {str(i["name"]) for i in inspector.get_indexes("coaching_session")}
-                return columns, indexes
-
-            found = await conn.run_sync(look)
-        await engine.dispose()
-        return found
-
-    return asyncio.run(read())
+    found = columns(url, "coaching_session")
+    return None if found is None else (found, indexes(url, "coaching_session"))
 
 
 def test_0015_adds_the_sessions_table_and_comes_off_again(empty_url: str) -> None:
@@ -65,16 +44,7 @@ def test_0015_adds_the_sessions_table_and_comes_off_again(empty_url: str) -> Non
 
 
 def _chat_columns(url: str) -> set[str]:
-    async def read() -> set[str]:
-        engine = create_async_engine(url, poolclass=NullPool)
-        async with engine.connect() as conn:
-            found = await conn.run_sync(
-                lambda sync: {c["name"] for c in inspect(sync).get_columns("chat")}
-            )
-        await engine.dispose()
-        return found
-
-    return asyncio.run(read())
+    return columns(url, "chat") or set()
 
 
 def test_0021_adds_chat_closed_at_and_comes_off_again(empty_url: str) -> None:

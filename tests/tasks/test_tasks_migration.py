@@ -3,13 +3,8 @@ and up again."""
 
 from __future__ import annotations
 
-import asyncio
-
-from sqlalchemy import inspect
-from sqlalchemy.ext.asyncio import create_async_engine
-from sqlalchemy.pool import NullPool
-
 from cognitia.migrations import runner
+from tests.support.schema_shape import columns
 
 TASK_COLUMNS = {
     "id",
@@ -60,20 +55,8 @@ Schema = dict[str, set[str]]  # table -> columns
 
 
 def _schema(url: str) -> Schema:
-    async def read() -> Schema:
-        engine = create_async_engine(url, poolclass=NullPool)
-        async with engine.connect() as conn:
-
-            def look(sync: object) -> Schema:
-                inspector = inspect(sync)
-                tables = set(inspector.get_table_names()) & {"task", "task_step", "llm_call"}
-                return {t: {c["name"] for c in inspector.get_columns(t)} for t in tables}
-
-            found = await conn.run_sync(look)
-        await engine.dispose()
-        return found
-
-    return asyncio.run(read())
+    found = {table: columns(url, table) for table in ("task", "task_step", "llm_call")}
+    return {table: names for table, names in found.items() if names is not None}
 
 
 def test_0016_adds_the_task_tables_and_comes_off_again(empty_url: str) -> None:
