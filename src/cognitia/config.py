@@ -56,6 +56,13 @@ class JobSettings(BaseModel):
     )
     concurrency: int = Field(4, ge=1, le=256, description="Jobs one runner executes at once.")
     poll_seconds: float = Field(1.0, gt=0, description="Embedded runner: idle poll interval.")
+    yield_seconds: float = Field(
+        0.25,
+        ge=0,
+        le=60,
+        description="Embedded runner: the longest a job waits, before each database session,"
+        " while replies in its process are starting (replies first; 0: never waits).",
+    )
     lease_seconds: float = Field(
         60.0, gt=0, description="A claimed job returns to the queue if not renewed in this time."
     )

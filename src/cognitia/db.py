@@ -24,6 +24,8 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.orm import DeclarativeBase
 
+from cognitia.kit.priority import Priority
+
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_name)s",
@@ -175,8 +177,10 @@ class ReadOnlySessionError(RuntimeError):
 class Database:
     """An engine, its session factories, and the hooks that run around every commit."""
 
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, engine: AsyncEngine, priority: Priority | None = None) -> None:
         self.engine = engine
+        # Background work waits here, before each session, while replies are starting.
+        self.priority = priority or Priority()
         self.sessionmaker = async_sessionmaker(engine, expire_on_commit=False)
         self._reader = async_sessionmaker(
             engine.execution_options(**{READ_ONLY: True}), expire_on_commit=False
@@ -190,6 +194,7 @@ class Database:
     @asynccontextmanager
     async def unit_of_work(self) -> AsyncIterator[AsyncSession]:
         """A session that commits once on success and rolls back on error."""
+        await self.priority.wait_turn()
         async with self.sessionmaker() as session:
             try:
                 yield session
@@ -206,6 +211,7 @@ class Database:
     async def read(self) -> AsyncIterator[AsyncSession]:
         """A session for reads only: on SQLite it takes no write lock, so any number of
         them run beside a writer. Anything it would write is refused."""
+        await self.priority.wait_turn()
         # Closing (not rolling back) ends the transaction and keeps loaded objects usable.
         async with self._reader() as session:
             yield session

@@ -43,6 +43,7 @@ from cognitia.jobs.ports import JobQueue
 from cognitia.jobs.providers.embedded import EmbeddedJobQueue
 from cognitia.jobs.providers.redis_streams import RedisStreamJobQueue
 from cognitia.jobs.scheduler import Periodic, daily
+from cognitia.kit.priority import Priority
 from cognitia.knowledge import service as knowledge
 from cognitia.llm.catalogue import load as load_catalogue
 from cognitia.llm.registry import ModelRegistry
@@ -223,7 +224,8 @@ def build_runtime(settings: Settings) -> Runtime:
     import_job_modules(settings)
     wire_domains()
     db = Database(
-        create_engine(settings.resolved_database_url, pool_size=settings.database_pool_size)
+        create_engine(settings.resolved_database_url, pool_size=settings.database_pool_size),
+        Priority(settings.jobs.yield_seconds),
     )
     queue = build_queue(settings, db)
     db.hooks.append(queue)
@@ -312,7 +314,7 @@ def reply_ports(  # noqa: PLR0913 - the adapters a reply uses, one each
             models,
             usage,
             events,
-            recall.nothing,
+            None,
             remember=False,
             speech=speech,
             meter=meter,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from pathlib import Path
 
@@ -158,3 +159,29 @@ async def test_mail_is_sent_by_the_mail_job_after_commit(runtime: Runtime) -> No
     assert (job.status, job.max_tries) == (JobStatus.DONE, 3)
     [message] = mailer.outbox
     assert (message.to, message.subject, message.body) == ("ada@example.com", "Hello", "Hi Ada")
+
+
+async def test_jobs_wait_while_a_reply_is_starting_and_run_once_it_has(
+    runtime: Runtime, tmp_path: Path
+) -> None:
+    """Replies first (kit/priority.py): the runner's jobs are background work."""
+    priority = runtime.db.priority
+    priority.max_wait_seconds = 60  # as long as the reply holds, for this test
+    hold = priority.hold()  # a reply before its first token
+    try:
+        async with runtime.db.unit_of_work() as session:  # a request's own work goes on
+            defer(session, RECORD, Marks(dir=str(tmp_path)))
+        await eventually(_waiting_on(runtime))
+        assert marker(tmp_path, "done") is None
+    finally:
+        hold.release()
+    job = await _finished(runtime, RECORD)
+    assert job.status == JobStatus.DONE
+    assert marker(tmp_path, "done") is not None
+
+
+def _waiting_on(runtime: Runtime) -> Callable[[], Awaitable[bool]]:
+    async def probe() -> bool:
+        return runtime.db.priority.waiting > 0
+
+    return probe

@@ -27,6 +27,20 @@ async def charged(  # noqa: PLR0913 - the turn, whose it is, and what it is held
     with the same read of the plan. `models` are the catalogue models the turn may use
     (403 model_not_in_plan). The turn holds one of the plan's concurrent generations
     until it ends (429 too_many_generations)."""
+    # From here to the first token, replies go before background work (kit/priority.py).
+    with db.priority.foreground():
+        return await _charged(quotas, db, user_id, start, speak=speak, models=models)
+
+
+async def _charged(  # noqa: PLR0913 - as charged
+    quotas: Quotas,
+    db: Database,
+    user_id: str,
+    start: Callable[[], Awaitable[Turn]],
+    *,
+    speak: bool,
+    models: ModelsOf | None,
+) -> Turn:
     charge = await quotas.charge_message(db, user_id=user_id, audio=speak, models=models)
     try:
         turn = await start()

@@ -24,7 +24,7 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
-from cognitia.chats import live, replies
+from cognitia.chats import live, recalling, replies
 from cognitia.chats.approvals import Approvals
 from cognitia.chats.fanout import Turn, TurnPlan
 from cognitia.chats.ports import ReplyPorts, Speech
@@ -32,6 +32,7 @@ from cognitia.chats.schemas import MessageRead
 from cognitia.chats.writer import ReplyWriter
 from cognitia.errors import CognitiaError
 from cognitia.events import follow
+from cognitia.kit.priority import Hold
 from cognitia.voice.errors import VoiceUnavailable
 
 log = logging.getLogger(__name__)
@@ -72,12 +73,19 @@ class Generations:
     def start(self, plan: TurnPlan, *, user_message: MessageRead | None) -> Turn:
         """Run the turn in a task of the process; its events are on the returned Turn."""
         turn = Turn(plan.chat_id, user_message, self._ports.events)
-        if user_message is not None:  # recall's embedding, while the reply opens
-            self._ports.warm(user_message.content)
-        task = asyncio.get_running_loop().create_task(self._run(turn, plan))
+        # The turn goes before background work from now (kit/priority.py) until its first
+        # reply takes the foreground for itself.
+        opening = self._ports.db.priority.hold()
+        task = asyncio.get_running_loop().create_task(self._run(turn, plan, opening))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
+        task.add_done_callback(lambda _: opening.release())  # also if it never ran
         return turn
+
+    def warm(self, text: str) -> None:
+        """Start embedding a person's message for its replies' recall now (it is ready, or
+        nearly, when they search); a no-op when memory is off."""
+        self._ports.warm(text)
 
     @property
     def speech(self) -> Speech | None:
@@ -139,12 +147,12 @@ class Generations:
 
     # -- a turn ----------------------------------------------------------------------
 
-    async def _run(self, turn: Turn, plan: TurnPlan) -> None:
+    async def _run(self, turn: Turn, plan: TurnPlan, opening: Hold) -> None:
         try:
             if turn.user_message is not None:
                 await turn.emit(live.MessageCreated(turn.user_message))
             for character_id in plan.speakers:
-                if not await self._reply(turn, plan, character_id):
+                if not await self._reply(turn, plan, character_id, opening):
                     break
         except asyncio.CancelledError:
             turn.silence()
@@ -158,8 +166,43 @@ class Generations:
             finally:
                 turn.finish()
 
-    async def _reply(self, turn: Turn, plan: TurnPlan, character_id: str) -> bool:
+    async def _reply(self, turn: Turn, plan: TurnPlan, character_id: str, opening: Hold) -> bool:
         """Open and write one reply; True when the turn may go on to the next speaker."""
+        # Until its first token the reply goes before background work (kit/priority.py).
+        with self._ports.db.priority.foreground() as starting:
+            opening.release()
+            early = self._early_recall(turn, plan, character_id)
+            try:
+                return await self._open_and_write(turn, plan, character_id, early, starting)
+            finally:
+                if early is not None:
+                    early.cancel()  # used by now, or not needed
+
+    def _early_recall(
+        self, turn: Turn, plan: TurnPlan, character_id: str
+    ) -> recalling.EarlyRecall | None:
+        """Recall for a reply to the person's new message, started now, beside the
+        opening of the reply's message (chats/recalling.py)."""
+        recall = self._ports.recall
+        if recall is None or turn.user_message is None or plan.mode != "reply":
+            return None
+        return recalling.EarlyRecall(
+            self._ports.db,
+            recall,
+            chat_id=plan.chat_id,
+            user_id=plan.user_id,
+            character_id=character_id,
+            query=turn.user_message.content,
+        )
+
+    async def _open_and_write(
+        self,
+        turn: Turn,
+        plan: TurnPlan,
+        character_id: str,
+        early: recalling.EarlyRecall | None,
+        starting: Hold,
+    ) -> bool:
         try:
             opened = await replies.open_reply(
                 self._ports.db,
@@ -174,7 +217,7 @@ class Generations:
                 turn.failure = exc
             await turn.emit(live.Error(exc.code, exc.detail, plan.message_id))
             return False
-        writer = ReplyWriter(self._ports, turn, plan, opened, self.approvals)
+        writer = ReplyWriter(self._ports, turn, plan, opened, self.approvals, early, starting)
         self._writers[opened.message_id] = writer
         try:
             return await writer.write()

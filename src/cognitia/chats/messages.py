@@ -103,6 +103,8 @@ async def send(
     """Store the person's message (committed), then start the replies."""
     if data.speak:
         generations.check_speech()
+    # Paid for (chats/charging.py): recall's embedding runs while the message is stored.
+    generations.warm(data.content)
     async with db.unit_of_work() as session:
         chat = await service.get_for_member(session, user=user, chat_id=chat_id)
         require_open(chat)
@@ -125,6 +127,7 @@ async def send(
         await session.flush()
         await repository.mark_read(session, chat_id=chat.id, user_id=user.id, seq=seq)
         created = MessageRead.model_validate(message)
+
     plan = TurnPlan(
         chat_id=chat.id, user_id=user.id, speakers=speakers, audio_format=data.spoken_format
     )

@@ -15,15 +15,14 @@ from cognitia.db import Database
 from cognitia.events.ports import EventBus
 from cognitia.llm.registry import ModelRegistry
 from cognitia.llm.service import UsageRecorder
-from cognitia.memory.recall import Recall
-from cognitia.prompting.types import ContextSection
+from cognitia.memory.recall import Recall, Recalled
 from cognitia.voice.ports import Audio, AudioFormat
 from cognitia.voice.speaking import ChatVoiced
 
 # The memories, knowledge and summary a reply's prompt may draw on. Its contract: it
 # never raises and keeps to its time budget (memory/recall.py), so a reply never fails,
 # nor waits long, for recall.
-Recaller = Callable[[Recall], Awaitable[list[ContextSection]]]
+Recaller = Callable[[Recall], Awaitable[Recalled]]
 # Start what recall for this message will need (its embedding) while the reply opens.
 Warmer = Callable[[str], None]
 
@@ -75,7 +74,7 @@ class ReplyPorts:
     models: ModelRegistry
     usage: UsageRecorder  # what each model call cost
     events: EventBus  # the chats' live channels, and stop commands between processes
-    recall: Recaller
+    recall: Recaller | None  # None: memory is off (memory.enabled = false), nothing recalled
     remember: bool = True  # index each finished exchange (memory.enabled)
     warm: Warmer = _nothing_to_warm
     speech: Speech | None = None  # None: voice is off (voice.enabled = false)

@@ -31,7 +31,7 @@ from typing import Any
 
 from cognitia.agents.tools.base import Policy, ToolContext, ToolResult
 from cognitia.agents.tools.registry import DECLINED, EXPIRED, ToolBox
-from cognitia.chats import context, live, replies, tool_rounds
+from cognitia.chats import context, live, recalling, replies, tool_rounds
 from cognitia.chats.approvals import Approvals
 from cognitia.chats.fanout import Turn, TurnPlan
 from cognitia.chats.ports import ReplyPorts
@@ -40,10 +40,10 @@ from cognitia.chats.sentences import SentenceStream
 from cognitia.chats.speaking import MeteredFor, SpokenReply
 from cognitia.chats.stops import StopCut
 from cognitia.errors import CognitiaError
+from cognitia.kit.priority import Hold
 from cognitia.llm import logic
 from cognitia.llm.ports import ChatRequest, TextDelta, ToolCall, Usage
 from cognitia.llm.service import CallContext, GenerationFailed, Generator, ModelSelected
-from cognitia.memory.recall import Recall
 from cognitia.models.message import MessageStatus
 from cognitia.models.tool_approval import ApprovalStatus
 from cognitia.prompting.types import ContextSection
@@ -80,15 +80,21 @@ class _StopAfterSave(Exception):
 class ReplyWriter:
     """Writes one reply; `stop()` may come from any task, `finished` says when it has."""
 
-    def __init__(
+    def __init__(  # noqa: PLR0913 - the reply, its turn, and what it starts with
         self,
         ports: ReplyPorts,
         turn: Turn,
         plan: TurnPlan,
         opened: OpenedReply,
         approvals: Approvals | None = None,
+        early: recalling.EarlyRecall | None = None,
+        starting: Hold | None = None,
     ) -> None:
         self._ports, self._turn, self._plan, self._opened = ports, turn, plan, opened
+        self._early = early  # recall started beside the opening, if it was
+        # The reply's hold on the process's foreground (kit/priority.py), released once the
+        # model answers: until then background work steps aside.
+        self._starting = starting
         self._approvals = approvals  # None: calls that need approval are refused
         self.finished = asyncio.Event()
         self._stop_requested = False
@@ -106,8 +112,8 @@ class ReplyWriter:
         self._unsaved_tokens = 0
         self._saved_at = time.monotonic()
         speech = ports.speech
-        early = speech.first_clause_words if speech and plan.audio_format else 0
-        self._sentences = SentenceStream(first_clause_min_words=early)
+        clause_words = speech.first_clause_words if speech and plan.audio_format else 0
+        self._sentences = SentenceStream(first_clause_min_words=clause_words)
         self._cut = StopCut(())
         self._spoken: SpokenReply | None = None  # when the turn asked for audio
 
@@ -143,7 +149,13 @@ class ReplyWriter:
                 outcome = INTERNAL_ERROR
             return await self._finish(outcome)
         finally:
+            self._started()
             self.finished.set()
+
+    def _started(self) -> None:
+        """The model answered (or the reply ended): background work may go on."""
+        if self._starting is not None:
+            self._starting.release()
 
     # -- generating ------------------------------------------------------------------
 
@@ -210,16 +222,19 @@ class ReplyWriter:
 
     async def _recall(self) -> list[ContextSection]:
         source = self._opened.source
-        wanted = Recall(
+        if self._ports.recall is None:
+            return []
+        asked = recalling.wanted(
+            source.audience,
             character_id=source.character.id,
-            private_user_id=source.audience.private_user_id,
             chat_id=self._plan.chat_id,
-            shared=source.audience.shared,
             query=source.query,
-            exclude={*source.message_ids, self.message_id},
         )
-        # The port never raises and keeps to its time budget (chats/ports.py: Recaller).
-        return await self._ports.recall(wanted)
+        found = await self._early.take(asked) if self._early is not None else None
+        if found is None:
+            # The port never raises and keeps to its time budget (chats/ports.py: Recaller).
+            found = await self._ports.recall(asked)
+        return found.sections({*source.message_ids, self.message_id})
 
     async def _streamed(self, stream: asyncio.Task[None]) -> Outcome:
         """How the stream ended: complete, stopped, or failed."""
@@ -316,7 +331,9 @@ class ReplyWriter:
                 async for event in events:
                     if isinstance(event, ModelSelected):
                         self._model = event.model
-                    elif isinstance(event, TextDelta):
+                        continue
+                    self._started()
+                    if isinstance(event, TextDelta):
                         await self._token(self._cut.feed(event.text))
                         if self._cut.found:
                             break  # the reply ends here; leaving closes the model's stream

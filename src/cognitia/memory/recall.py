@@ -5,6 +5,10 @@ In a chat shared by several people, what a person keeps private (their memory wi
 character, their data bank) is searched only when the caller names them as
 `private_user_id` (chats/privacy.py decides); the chat's own memory is searched instead.
 
+Recall does not need the reply's history: it returns what it found (`Recalled`), and the
+reply leaves out the memories already in its prompt (`Recalled.sections`). So a reply can
+start recall while its message is still being opened (chats/generation.py).
+
 The prompt assembly places them under the token budget (prompting/assembly.py); the reply
 records those it used as its `context_sources`.
 """
@@ -44,12 +48,28 @@ class Recall:
     chat_id: str
     shared: bool
     query: str
-    exclude: Collection[str] = ()  # message ids already in the prompt
 
 
-async def sections(
-    index: Retrieval, recall: Recall, *, budget_seconds: float
-) -> list[ContextSection]:
+@dataclass(frozen=True)
+class Recalled:
+    """What recall found for a reply: the summary, memories (with the message each came
+    from, fetched deeper than offered), and knowledge."""
+
+    summary: tuple[ContextSection, ...] = ()
+    memories: tuple[tuple[str, ContextSection], ...] = ()
+    knowledge: tuple[ContextSection, ...] = ()
+
+    def sections(self, exclude: Collection[str]) -> list[ContextSection]:
+        """The sections offered to the prompt, leaving out memories of the messages in
+        `exclude` (those already in the prompt's history)."""
+        kept = [s for source_id, s in self.memories if source_id not in exclude]
+        return [*self.summary, *kept[:MEMORY_LIMIT], *self.knowledge]
+
+
+NOTHING = Recalled()
+
+
+async def sections(index: Retrieval, recall: Recall, *, budget_seconds: float) -> Recalled:
     """Summary, memories, then knowledge for a reply; nothing (a log line and a count in
     cognitia_recall_skipped_total) if searching fails or takes longer than
     `budget_seconds` (`retrieval.recall_budget_seconds`): a reply never fails, nor waits
@@ -63,37 +83,31 @@ async def sections(
     except Exception:
         log.warning("recall failed; replying without it", exc_info=True)
         RECALL_SKIPPED.labels("error").inc()
-    return []
+    return NOTHING
 
 
-async def nothing(recall: Recall) -> list[ContextSection]:
-    """Recall when memory is off (memory.enabled = false)."""
-    return []
-
-
-async def _gather(index: Retrieval, recall: Recall) -> list[ContextSection]:
-    found = await _summary(index, recall.chat_id)
+async def _gather(index: Retrieval, recall: Recall) -> Recalled:
+    summary = await _summary(index, recall.chat_id)
     if not recall.query.strip():
-        return found
-    # One search: the message is embedded once, and both places read in one session.
+        return Recalled(summary)
+    # One search: the message is embedded once, and both places searched side by side.
     memories, knowledge = await index.search_each(
         recall.query, [_memory_search(recall), _knowledge_search(recall)]
     )
-    kept = [h for h in memories if h.source_id not in recall.exclude][:MEMORY_LIMIT]
-    return (
-        found
-        + [_section("memory", h) for h in kept]
-        + [_section("knowledge", h) for h in knowledge]
+    return Recalled(
+        summary,
+        tuple((h.source_id, _section("memory", h)) for h in memories),
+        tuple(_section("knowledge", h) for h in knowledge),
     )
 
 
-async def _summary(index: Retrieval, chat_id: str) -> list[ContextSection]:
+async def _summary(index: Retrieval, chat_id: str) -> tuple[ContextSection, ...]:
     async with index.db.read() as session:
         summary = await summaries.latest(session, chat_id)
     if summary is None or not summary.content.strip():
-        return []
+        return ()
     text = f"{SUMMARY_HEADING}\n{summary.content.strip()}"
-    return [ContextSection(kind="summary", text=text, source_id=summary.id)]
+    return (ContextSection(kind="summary", text=text, source_id=summary.id),)
 
 
 def _memory_search(recall: Recall) -> Search:

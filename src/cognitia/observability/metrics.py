@@ -26,3 +26,7 @@ RECALL_SKIPPED = Counter(
     "Replies that started without recall, by reason (timeout, error).",
     ["reason"],
 )
+BACKGROUND_YIELD_SECONDS = Counter(
+    "cognitia_background_yield_seconds",
+    "Seconds background work (embedded jobs) waited for replies that were starting.",
+)

@@ -13,6 +13,7 @@ from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Protocol
 
+from sqlalchemy import ColumnElement
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -96,6 +97,7 @@ class Retrieval:
         missing = [text for text in dict.fromkeys(texts) if text not in found]
         for start in range(0, len(missing), EMBED_BATCH):
             batch = missing[start : start + EMBED_BATCH]
+            await self.db.priority.wait_turn()  # background indexing: replies first
             vectors = await embedder.embed(batch, background=True)
             found.update(zip(batch, vectors, strict=True))
         vectors = [found[text] for text in texts]
@@ -162,45 +164,41 @@ class Retrieval:
         self, query: str, searches: Sequence[Search], *, mode: SearchMode = "hybrid"
     ) -> list[list[Hit]]:
         """One query in several places at once (each `Search` ranked on its own, as by
-        `search`): the query is embedded once and read in one session."""
+        `search`): the query is embedded once, and the places are searched side by side,
+        each in its own session (the database works on them in parallel)."""
         if not query.strip() or not any(_wanted(s) for s in searches):
             return [[] for _ in searches]
         embedder = self._embedder() if mode != "keyword" else None
         vector = await self._query_vector(embedder, query) if embedder is not None else None
         model = embedder.name if embedder is not None else ""
-        async with self.db.read() as session:
-            return [
-                await self._ranked(session, query, vector, model, s, mode) if _wanted(s) else []
-                for s in searches
-            ]
+        return list(
+            await asyncio.gather(
+                *(self._search_one(query, vector, model, s, mode) for s in searches)
+            )
+        )
 
-    async def _ranked(  # noqa: PLR0913 - one ranking's inputs
+    async def _search_one(
         self,
-        session: AsyncSession,
         query: str,
         vector: Sequence[float] | None,
         model: str,
         search: Search,
         mode: SearchMode,
     ) -> list[Hit]:
+        if not _wanted(search):
+            return []
         where = repository.chunk_filter(search.scopes, search.kinds)
         fetch = search.limit * FETCH_FACTOR if mode == "hybrid" else search.limit
-        rankings: list[list[tuple[int, float]]] = []
+        # The vector and keyword rankings run side by side, each in its own session: the
+        # database does both at once (SQLite on two connections' threads).
+        wanted = []
         if vector is not None:
-            nearest = await self._vectors.nearest(
-                session,
-                vector=vector,
-                scopes=search.scopes,
-                where=repository.embedded_with(where, model),
-                limit=fetch,
-            )
-            rankings.append([(seq, 1.0 - distance) for seq, distance in nearest])
+            wanted.append(self._nearest(vector, model, search, where, fetch))
         if mode != "vector":
-            rankings.append(
-                await repository.keyword(session, query=query, where=where, limit=fetch)
-            )
-        ranked = _rank(rankings)[: search.limit]
-        rows = await repository.by_seq(session, [seq for seq, _ in ranked])
+            wanted.append(self._keyword(query, where, fetch))
+        ranked = _rank(list(await asyncio.gather(*wanted)))[: search.limit]
+        async with self.db.read() as session:
+            rows = await repository.by_seq(session, [seq for seq, _ in ranked])
         return [
             Hit(
                 chunk_id=rows[seq].id,
@@ -214,6 +212,30 @@ class Retrieval:
             for seq, score in ranked
             if seq in rows
         ]
+
+    async def _nearest(
+        self,
+        vector: Sequence[float],
+        model: str,
+        search: Search,
+        where: ColumnElement[bool],
+        fetch: int,
+    ) -> list[tuple[int, float]]:
+        async with self.db.read() as session:
+            nearest = await self._vectors.nearest(
+                session,
+                vector=vector,
+                scopes=search.scopes,
+                where=repository.embedded_with(where, model),
+                limit=fetch,
+            )
+        return [(seq, 1.0 - distance) for seq, distance in nearest]
+
+    async def _keyword(
+        self, query: str, where: ColumnElement[bool], fetch: int
+    ) -> list[tuple[int, float]]:
+        async with self.db.read() as session:
+            return await repository.keyword(session, query=query, where=where, limit=fetch)
 
     def warm(self, query: str) -> None:
         """Start embedding `query` now, for a search that will ask for it soon (a reply's

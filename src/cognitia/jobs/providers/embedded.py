@@ -21,6 +21,7 @@ from cognitia.db import Database
 from cognitia.jobs import deferred, registry, repository
 from cognitia.jobs.execution import run_attempt
 from cognitia.jobs.ports import JobContext
+from cognitia.kit import priority
 from cognitia.kit.clock import utcnow
 from cognitia.kit.ids import new_id
 from cognitia.models.job import Job, JobStatus
@@ -94,6 +95,11 @@ class EmbeddedRunner:
         self.ticks = 0  # loop iterations, for /readyz to see the runner is alive
 
     async def run_forever(self) -> None:
+        # Its jobs (the tasks it starts) run as background work: replies go first.
+        with priority.background():
+            await self._run()
+
+    async def _run(self) -> None:
         try:
             while True:
                 self.ticks += 1

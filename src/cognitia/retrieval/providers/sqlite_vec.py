@@ -84,7 +84,13 @@ class SqliteVecIndex:
     name = "sqlite-vec"
 
     def __init__(self) -> None:
+        # Sizes whose vec0 table is known to exist (tables are made, never dropped).
         self._ready: set[int] = set()
+
+    async def _has_table(self, session: AsyncSession, dimensions: int) -> bool:
+        if dimensions not in self._ready and await _exists(session, table_name(dimensions)):
+            self._ready.add(dimensions)
+        return dimensions in self._ready
 
     async def ensure(self, session: AsyncSession, *, dimensions: int) -> None:
         if dimensions in self._ready:
@@ -115,7 +121,7 @@ class SqliteVecIndex:
         limit: int,
     ) -> list[tuple[int, float]]:
         name = table_name(len(vector))
-        if await _exists(session, name):
+        if await self._has_table(session, len(vector)):
             # Twice the limit: room for rows of the scope that `where` leaves out (other
             # kinds, another embedder's vectors during a reindex) without a second pass.
             k = min(2 * limit, MAX_K)
