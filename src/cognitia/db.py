@@ -102,6 +102,8 @@ def _sqlite_vec_engine(url: str) -> AsyncEngine | None:
         from pysqlite3 import dbapi2 as pysqlite3
         from sqlalchemy.dialects.sqlite.aiosqlite import AsyncAdapt_aiosqlite_dbapi
         from sqlalchemy.engine import make_url
+
+        from cognitia.db_sqlite import OneTripConnection
     except ImportError:
         return None
 
@@ -115,7 +117,8 @@ def _sqlite_vec_engine(url: str) -> AsyncEngine | None:
         return connection
 
     async def creator() -> Any:
-        connection = aiosqlite.Connection(connector, 64)
+        # One trip to the connection's thread per statement (db_sqlite.py).
+        connection = OneTripConnection(connector, 64)
         connection._thread.daemon = True  # as SQLAlchemy does for aiosqlite.connect
         return await connection  # starts its thread and opens the database
 

@@ -21,12 +21,11 @@ from cognitia.llm.logic import Target, parse_target
 from cognitia.llm.ports import ChatMessage, ChatRequest, Role, Sampling
 from cognitia.llm.registry import ModelRegistry
 from cognitia.llm.service import resolve_chain, route_target, tokens_over
-from cognitia.memory.repository import messages_before
 from cognitia.models.character import Character
 from cognitia.models.chat import Chat
 from cognitia.models.lorebook import Lorebook as LorebookRow
 from cognitia.models.lorebook import LorebookEntry
-from cognitia.models.message import AuthorType, Message
+from cognitia.models.message import AuthorType
 from cognitia.models.user import User
 from cognitia.prompting import assembly
 from cognitia.prompting.types import (
@@ -113,7 +112,7 @@ def card(character: Character) -> CharacterCard:
     )
 
 
-def history_message(message: Message) -> HistoryMessage | None:
+def history_message(message: repository.HistoryRow) -> HistoryMessage | None:
     """A message as the prompt sees it; failed and empty ones are left out."""
     if not message.content.strip():
         return None
@@ -174,7 +173,7 @@ async def read_source(  # noqa: PLR0913 - one reply's coordinates, all needed
     continue_last: bool = False,
 ) -> ReplySource:
     """Read what the reply to messages below `below_seq` is generated from."""
-    latest_first = await messages_before(
+    latest_first = await repository.history_before(
         session, chat_id=chat.id, below_seq=below_seq, limit=HISTORY_LIMIT
     )
     rows = latest_first[::-1]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import ColumnElement, Select, and_, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -151,6 +151,39 @@ async def count_chats_for(session: AsyncSession, character_ids: Sequence[str]) -
         .values(chat_count=Character.chat_count + 1)
         .execution_options(synchronize_session=False)
     )
+
+
+class HistoryRow(NamedTuple):
+    """What a prompt reads of a message (chats/context.py): plain columns, no ORM object."""
+
+    id: str
+    seq: int
+    author_type: AuthorType
+    name: str
+    content: str
+    character_id: str | None
+
+
+async def history_before(
+    session: AsyncSession, *, chat_id: str, below_seq: int, limit: int
+) -> list[HistoryRow]:
+    """The `limit` latest messages before `below_seq`, newest first. Columns, not ORM
+    objects: a long chat's history is read for every reply, and loading hundreds of
+    full `Message` objects was most of that read's time."""
+    stmt = (
+        select(
+            Message.id,
+            Message.seq,
+            Message.author_type,
+            Message.name,
+            Message.content,
+            Message.character_id,
+        )
+        .where(Message.chat_id == chat_id, Message.seq < below_seq)
+        .order_by(Message.seq.desc())
+        .limit(limit)
+    )
+    return [HistoryRow(*row) for row in (await session.execute(stmt)).all()]
 
 
 async def allocate_seq(session: AsyncSession, chat_id: str) -> int:
