@@ -14,12 +14,13 @@ from sqlalchemy import select, update
 
 from cognitia.auth import service as auth
 from cognitia.auth.schemas import RegisterRequest
+from cognitia.auth.tasks import CLEANUP
 from cognitia.kit.clock import utcnow
 from cognitia.kit.ids import sha256_hex
 from cognitia.mail.providers.memory import MemoryMailer
 from cognitia.mail.tasks import SEND_EMAIL
 from cognitia.models.email_token import EmailToken
-from cognitia.models.job import Job
+from cognitia.models.job import Job, JobStatus
 from cognitia.models.user import Role, User
 from cognitia.runtime import Runtime
 from tests.support.waiting import eventually
@@ -120,7 +121,11 @@ def runtime_of(app: FastAPI) -> Runtime:
 
 
 async def expire_email_token(runtime: Runtime, token: str) -> None:
-    """Move a mailed link's expiry into the past, as if it had been left in the inbox."""
+    """Move a mailed link's expiry into the past, as if it had been left in the inbox.
+
+    First the clean-up the app runs at start must have run: it deletes expired links, and
+    one that ran just after this would leave no link to be refused as expired."""
+    await eventually(lambda: _cleaned_up(runtime))
     async with runtime.db.unit_of_work() as session:
         result = await session.execute(
             update(EmailToken)
@@ -128,6 +133,12 @@ async def expire_email_token(runtime: Runtime, token: str) -> None:
             .values(expires_at=utcnow() - timedelta(minutes=1))
         )
         assert result.rowcount == 1  # type: ignore[attr-defined]
+
+
+async def _cleaned_up(runtime: Runtime) -> bool:
+    async with runtime.db.read() as session:
+        done = select(Job.id).where(Job.name == CLEANUP, Job.status == JobStatus.DONE)
+        return await session.scalar(done.limit(1)) is not None
 
 
 async def create_api_key(
