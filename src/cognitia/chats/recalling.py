@@ -58,7 +58,6 @@ class EarlyRecall:
     ) -> tuple[Recall, Recalled]:
         async with self._db.read() as session:
             audience = await privacy.audience(session, chat_id=chat_id, user_id=user_id)
-
         asked = wanted(audience, character_id=character_id, chat_id=chat_id, query=query)
         return asked, await self._recall(asked)
 

@@ -4,7 +4,8 @@ The embedded job runner (memory indexing, fact extraction, summaries) runs in th
 process, on the same event loop, cores and SQLite writer as the replies people wait for.
 A reply holds `Priority.foreground()` from its start to its first token; background code
 (run under `background()`, as the embedded runner runs its jobs) calls `wait_turn()`
-before each database session (cognitia/db.py), and waits there while any reply is
+before each database session (cognitia/db.py) and each batch it embeds for the index
+(retrieval/service.py), and waits there while any reply is
 starting, for at most `max_wait_seconds` at a time, so a steady stream of replies slows
 background work but never stops it. Work already in a statement is never interrupted.
 
