@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from cognitia.config import Settings
 from cognitia.jobs import registry
@@ -26,8 +27,11 @@ from tests.memory.llm_fakes import (
 )
 from tests.retrieval.helpers import index_of
 from tests.support.fake_upstream import FakeUpstream
+from tests.support.waiting import eventually
 
 pytestmark = pytest.mark.asyncio
+
+HANG_GUARD_SECONDS = 60  # a safety net against hangs, not a measurement
 
 SAID: list[semantic.Said] = [
     ("m-1", "Ana", "I moved to Lisbon last spring and I adore green tea.", "2024-05-02"),
@@ -258,3 +262,35 @@ async def test_an_extraction_cut_off_half_way_raises_so_its_job_runs_again(
         await extract(runtime, user_id, character_id)
 
     assert await facts(runtime, user_id, character_id) == []
+
+
+async def test_facts_are_embedded_before_the_writers_lock_is_taken(
+    runtime: Runtime, upstream: FakeUpstream, db_backend: str
+) -> None:
+    """A slow embedder never holds up other writers: while extraction's embedding waits,
+    another unit of work commits (on SQLite, one writer at a time)."""
+    user_id, character_id = await user_and_character(runtime)
+    answer(
+        upstream,
+        {"op": "add", "content": "Ana keeps bees", "category": "other"},
+        {"op": "add", "content": "Ana sells honey", "category": "other"},
+    )
+    upstream.script("embed-fake", hold_batches=True, times=None)  # two texts: held
+
+    async with asyncio.timeout(HANG_GUARD_SECONDS):
+        extraction = asyncio.create_task(extract(runtime, user_id, character_id))
+        await eventually(lambda: _held(upstream))
+        async with runtime.db.unit_of_work() as session:  # another writer, meanwhile
+            await session.execute(update(MemoryFact).values(content=MemoryFact.content))
+        still_embedding = not extraction.done()
+        upstream.release_held()
+        applied = await extraction
+
+    assert still_embedding
+    bees, honey = await facts(runtime, user_id, character_id)
+    assert applied.added == [bees.id, honey.id]
+    assert (bees.content, honey.content) == ("Ana keeps bees", "Ana sells honey")
+
+
+async def _held(upstream: FakeUpstream) -> int:
+    return upstream.held

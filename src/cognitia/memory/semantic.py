@@ -283,7 +283,12 @@ async def apply(
     operations: Sequence[Operation],
     source_message_ids: Sequence[str],
 ) -> Applied:
-    """Write the operations and keep the recall index in step, in one unit of work."""
+    """Write the operations and keep the recall index in step, in one unit of work. The
+    facts' texts are embedded before it opens, so the writer's lock never waits on the
+    embedder (an update that keeps an old date is embedded inside, the rare case)."""
+    embedded = await index.embedded_for(
+        [fact_text(o.content, o.happened_at) for o in operations if o.op != "forget"]
+    )
     async with index.db.unit_of_work() as session:
         known = await active_facts(
             session, user_id=user_id, character_id=character_id, limit=MAX_ACTIVE_SCAN
@@ -295,6 +300,7 @@ async def apply(
             character_id=character_id,
             facts={fact.id: fact for fact in known},
             sources=list(source_message_ids),
+            embedded=embedded,
         )
         for operation in operations:
             await batch.apply(operation)
@@ -312,6 +318,7 @@ class _Batch:
     character_id: str
     facts: dict[str, MemoryFact]  # the active ones, by id
     sources: list[str]
+    embedded: dict[str, list[float]] = field(default_factory=dict)  # texts embedded before
     applied: Applied = field(default_factory=Applied)
 
     async def apply(self, operation: Operation) -> None:
@@ -356,14 +363,18 @@ class _Batch:
         return fact
 
     async def _index(self, fact: MemoryFact) -> None:
-        await self.index.index([fact_chunk(fact)], session=self.session)
+        await self.index.index([fact_chunk(fact)], session=self.session, embedded=self.embedded)
+
+
+def fact_text(content: str, happened_at: str | None) -> str:
+    """A fact's indexed text: with its date, which questions often ask about."""
+    return f"{content} ({happened_at})" if happened_at else content
 
 
 def fact_chunk(fact: MemoryFact) -> ChunkInput:
-    """How a fact is indexed for recall (with its date, which questions often ask about)."""
-    when = f" ({fact.happened_at})" if fact.happened_at else ""
+    """How a fact is indexed for recall."""
     return ChunkInput(
-        text=f"{fact.content}{when}",
+        text=fact_text(fact.content, fact.happened_at),
         source_kind=SOURCE_KIND,
         source_id=fact.id,
         scope=Scope(character_id=fact.character_id, user_id=fact.user_id),

@@ -95,16 +95,32 @@ class Retrieval:
         texts = [c.embed_text or c.text for c in chunks]
         found = embedded if embedded is not None else {}
         missing = [text for text in dict.fromkeys(texts) if text not in found]
-        for start in range(0, len(missing), EMBED_BATCH):
-            batch = missing[start : start + EMBED_BATCH]
-            await self.db.priority.wait_turn()  # background indexing: replies first
-            vectors = await embedder.embed(batch, background=True)
-            found.update(zip(batch, vectors, strict=True))
+        # Inside a caller's transaction it must not wait for replies: it may hold the
+        # writer's lock (embed before opening one: `embedded_for`).
+        found.update(await self._embedded(embedder, missing, yielding=session is None))
         vectors = [found[text] for text in texts]
         if session is not None:
             return await self._write(session, chunks, vectors, embedder.name)
         async with self.db.unit_of_work() as own:
             return await self._write(own, chunks, vectors, embedder.name)
+
+    async def embedded_for(self, texts: Sequence[str]) -> dict[str, list[float]]:
+        """The vectors `index` would compute for these texts (chunks' `embed_text or
+        text`), to pass to it as `embedded`: embedding before a unit of work opens keeps
+        the writer's lock from waiting on the embedder."""
+        return await self._embedded(self._embedder(), list(dict.fromkeys(texts)), yielding=True)
+
+    async def _embedded(
+        self, embedder: Embedder, texts: list[str], *, yielding: bool
+    ) -> dict[str, list[float]]:
+        found: dict[str, list[float]] = {}
+        for start in range(0, len(texts), EMBED_BATCH):
+            batch = texts[start : start + EMBED_BATCH]
+            if yielding:
+                await self.db.priority.wait_turn()  # background indexing: replies first
+            vectors = await embedder.embed(batch, background=True)
+            found.update(zip(batch, vectors, strict=True))
+        return found
 
     async def _write(
         self,
