@@ -25,7 +25,11 @@ pytestmark = pytest.mark.asyncio
 def _blob_files(runtime: Runtime) -> list[Path]:
     store = runtime.blobs
     assert isinstance(store, LocalBlobStore)
-    return [p for p in store.root.rglob("*") if p.is_file()] if store.root.exists() else []
+    while True:
+        try:
+            return [p for p in store.root.rglob("*") if p.is_file()] if store.root.exists() else []
+        except FileNotFoundError:
+            continue  # a folder was removed while it was listed (a deletion under way)
 
 
 async def _put(
