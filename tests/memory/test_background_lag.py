@@ -55,7 +55,7 @@ async def test_replies_go_on_while_indexing_lags_and_the_backlog_drains_after(
         ]
         lagging = await indexing_backlog(runtime)
         # Indexing reaches the embedder once no reply is starting (kit/priority.py).
-        held = await eventually(lambda: _held(upstream))
+        held = await eventually(upstream.holding)
 
         upstream.release_held()
         await eventually(lambda: _drained(runtime), timeout=HANG_GUARD_SECONDS)
@@ -70,10 +70,6 @@ async def test_replies_go_on_while_indexing_lags_and_the_backlog_drains_after(
     # Nothing was lost: both sides of every exchange are remembered.
     contents = {m["content"] for m in page["items"]}
     assert {f"Fact number {i}: I like tea." for i in range(EXCHANGES)} <= contents
-
-
-async def _held(upstream: FakeUpstream) -> int:
-    return upstream.held
 
 
 async def _drained(runtime: Runtime) -> bool:

@@ -279,7 +279,7 @@ async def test_facts_are_embedded_before_the_writers_lock_is_taken(
 
     async with asyncio.timeout(HANG_GUARD_SECONDS):
         extraction = asyncio.create_task(extract(runtime, user_id, character_id))
-        await eventually(lambda: _held(upstream))
+        await eventually(upstream.holding)
         async with runtime.db.unit_of_work() as session:  # another writer, meanwhile
             await session.execute(update(MemoryFact).values(content=MemoryFact.content))
         still_embedding = not extraction.done()
@@ -290,7 +290,3 @@ async def test_facts_are_embedded_before_the_writers_lock_is_taken(
     bees, honey = await facts(runtime, user_id, character_id)
     assert applied.added == [bees.id, honey.id]
     assert (bees.content, honey.content) == ("Ana keeps bees", "Ana sells honey")
-
-
-async def _held(upstream: FakeUpstream) -> int:
-    return upstream.held

@@ -366,6 +366,10 @@ class FakeUpstream:
             self.release_held()  # nothing stays held into the next test
             self._released = asyncio.Event()
 
+    async def holding(self) -> int:
+        """Requests held now, as a probe for `eventually`."""
+        return self.held
+
     def release_held(self) -> None:
         """Let every held request (Script.hold, Script.hold_batches) answer."""
         loop, released = self._loop, self._released
