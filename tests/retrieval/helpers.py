@@ -1,6 +1,12 @@
-"""The retrieval service over a test's runtime, as the composition root builds it."""
+"""The retrieval service over a test's runtime, as the composition root builds it, and
+the SQL its engine sends."""
 
 from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sqlalchemy import event
 
 from cognitia.retrieval.service import Retrieval
 from cognitia.runtime import Runtime
@@ -8,3 +14,19 @@ from cognitia.runtime import Runtime
 
 def index_of(runtime: Runtime) -> Retrieval:
     return Retrieval.over(runtime)
+
+
+@contextmanager
+def statements(runtime: Runtime) -> Iterator[list[str]]:
+    """The SQL the runtime's engine sends meanwhile."""
+    sent: list[str] = []
+
+    def record(*args: object) -> None:
+        sent.append(str(args[2]))
+
+    engine = runtime.db.engine.sync_engine
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield sent
+    finally:
+        event.remove(engine, "before_cursor_execute", record)

@@ -1,15 +1,18 @@
 """A search's query is embedded once per text: warmed ahead of the search (a reply's
 recall while its message is written) or kept from an earlier search; a failed embedding
-is not kept."""
+is not kept; the keyword ranking does not wait for it."""
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
-from cognitia.retrieval.types import Scope
+from cognitia.retrieval.types import ChunkInput, Scope
 from cognitia.runtime import Runtime
-from tests.retrieval.helpers import index_of
+from tests.retrieval.helpers import index_of, statements
 from tests.support.fake_upstream import FakeUpstream
+from tests.support.waiting import eventually
 
 pytestmark = pytest.mark.asyncio
 
@@ -48,3 +51,30 @@ async def test_a_failed_warm_is_asked_again_by_the_search(
 
     assert found == []  # nothing indexed: the point is that it searched
     assert embedded(upstream_server) == 2
+
+
+async def test_the_keyword_ranking_runs_while_the_query_is_embedded(
+    runtime: Runtime, upstream_server: FakeUpstream
+) -> None:
+    index = index_of(runtime)
+    chunk = ChunkInput(
+        text="My sister plays the cello.", source_kind="document", source_id="d", scope=SCOPE
+    )
+    await index.index([chunk])
+    upstream_server.reset()
+    upstream_server.script("embed-fake", hold=True)
+
+    with statements(runtime) as sent:
+        search = asyncio.ensure_future(index.search(query=QUERY, scopes=[SCOPE]))
+        await eventually(upstream_server.holding)
+        # The embedding is held, and the full-text match has run already.
+        await eventually(lambda: _matched(sent))
+        upstream_server.release_held()
+        found = await search
+
+    assert [hit.text for hit in found] == [chunk.text]
+
+
+async def _matched(sent: list[str]) -> bool:
+    """A keyword match was sent (FTS5 on SQLite, a tsquery on PostgreSQL)."""
+    return any("chunk_fts MATCH" in s or "websearch_to_tsquery" in s for s in sent)

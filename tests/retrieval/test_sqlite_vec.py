@@ -3,17 +3,14 @@ to the filter, and the exact scan of the scopes when the filter leaves too few. 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-
 import pytest
-from sqlalchemy import event
 
 from cognitia.retrieval import repository
 from cognitia.retrieval.providers.sqlite_vec import SqliteVecIndex
 from cognitia.retrieval.repository import scope_filter
 from cognitia.retrieval.types import ChunkInput, Scope, SourceKind
 from cognitia.runtime import Runtime
+from tests.retrieval.helpers import statements
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.parametrize("db_backend", ["sqlite"])]
 
@@ -44,22 +41,6 @@ async def store(
         return [row.seq for row in rows]
 
 
-@contextmanager
-def statements(runtime: Runtime) -> Iterator[list[str]]:
-    """The SQL the runtime's engine sends meanwhile."""
-    sent: list[str] = []
-
-    def record(*args: object) -> None:
-        sent.append(str(args[2]))
-
-    engine = runtime.db.engine.sync_engine
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        yield sent
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
-
-
 async def nearest(runtime: Runtime, scope: Scope, limit: int) -> list[tuple[int, float]]:
     async with runtime.db.read() as session:
         return await runtime.vectors.nearest(
@@ -77,6 +58,25 @@ async def test_a_search_reads_only_its_scopes_partition(runtime: Runtime) -> Non
 
     assert sorted(seq for seq, _ in found) == seqs
     # The partition answered: no count, no scan.
+    assert not [s for s in sent if "count(*)" in s.lower()]
+    assert not [s for s in sent if "vec_distance_cosine" in s]
+
+
+async def test_a_partition_smaller_than_k_answers_alone_when_the_filter_drops_rows(
+    runtime: Runtime,
+) -> None:
+    await store(runtime, NEAR, 4, axis(1.0))  # documents: the filter leaves them out
+    messages = await store(runtime, NEAR, 3, axis(-1.0), kind="message")
+    where = repository.chunk_filter([NEAR], ["message"])
+
+    with statements(runtime) as sent:  # k = 10: vec0 returns all 7 of the partition
+        async with runtime.db.read() as session:
+            found = await runtime.vectors.nearest(
+                session, vector=axis(1.0), scopes=[NEAR], where=where, limit=5
+            )
+
+    assert sorted(seq for seq, _ in found) == messages
+    # Fewer than k came back, so they were the whole partition: no count, no scan.
     assert not [s for s in sent if "count(*)" in s.lower()]
     assert not [s for s in sent if "vec_distance_cosine" in s]
 

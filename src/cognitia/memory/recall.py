@@ -87,12 +87,11 @@ async def sections(index: Retrieval, recall: Recall, *, budget_seconds: float) -
 
 
 async def _gather(index: Retrieval, recall: Recall) -> Recalled:
-    summary = await _summary(index, recall.chat_id)
-    if not recall.query.strip():
-        return Recalled(summary)
-    # One search: the message is embedded once, and both places searched side by side.
-    memories, knowledge = await index.search_each(
-        recall.query, [_memory_search(recall), _knowledge_search(recall)]
+    # The summary is read beside one search: the message is embedded once, and both
+    # places are searched side by side.
+    summary, (memories, knowledge) = await asyncio.gather(
+        _summary(index, recall.chat_id),
+        index.search_each(recall.query, [_memory_search(recall), _knowledge_search(recall)]),
     )
     return Recalled(
         summary,

@@ -206,14 +206,17 @@ async def _scoring_words(session: AsyncSession, words: list[str]) -> list[str]:
     for a question with "the" in it). Those words are left out. max(seq) stands in for
     the row count, cheap and never under it, so a word is dropped only when it truly is
     in half the rows. Words are looked up as written; with the porter tokenizer a word
-    that is not its own stem is seldom a term, and is kept."""
+    that is not its own stem is seldom a term, and is kept. One statement: max(seq)
+    comes with each count (no count, no max needed: then every word is kept)."""
     counts = await session.execute(
-        text("SELECT term, doc FROM chunk_fts_terms WHERE term IN :words").bindparams(
-            bindparam("words", value=words, expanding=True)
-        )
+        text(
+            "SELECT term, doc, (SELECT max(seq) FROM chunk) FROM chunk_fts_terms "
+            "WHERE term IN :words"
+        ).bindparams(bindparam("words", value=words, expanding=True))
     )
-    rows = await session.scalar(select(func.max(Chunk.seq))) or 0
-    held = {term: int(doc) for term, doc in counts.all()}
+    found = counts.all()
+    rows = max((int(n or 0) for _, _, n in found), default=0)
+    held = {term: int(doc) for term, doc, _ in found}
     return [word for word in words if 2 * held.get(word, 0) < rows] or words
 
 

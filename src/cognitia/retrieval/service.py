@@ -181,11 +181,12 @@ class Retrieval:
     ) -> list[list[Hit]]:
         """One query in several places at once (each `Search` ranked on its own, as by
         `search`): the query is embedded once, and the places are searched side by side,
-        each in its own session (the database works on them in parallel)."""
+        each in its own session (the database works on them in parallel). Keyword
+        rankings need no vector: they start while the query is still being embedded."""
         if not query.strip() or not any(_wanted(s) for s in searches):
             return [[] for _ in searches]
         embedder = self._embedder() if mode != "keyword" else None
-        vector = await self._query_vector(embedder, query) if embedder is not None else None
+        vector = self._query_embedding(embedder, query) if embedder is not None else None
         model = embedder.name if embedder is not None else ""
         return list(
             await asyncio.gather(
@@ -196,7 +197,7 @@ class Retrieval:
     async def _search_one(
         self,
         query: str,
-        vector: Sequence[float] | None,
+        vector: asyncio.Future[list[float]] | None,
         model: str,
         search: Search,
         mode: SearchMode,
@@ -231,16 +232,19 @@ class Retrieval:
 
     async def _nearest(
         self,
-        vector: Sequence[float],
+        vector: asyncio.Future[list[float]],
         model: str,
         search: Search,
         where: ColumnElement[bool],
         fetch: int,
     ) -> list[tuple[int, float]]:
+        # Shielded: a search given up on (recall's time budget) leaves the embedding to
+        # finish for the next one (and for the other searches awaiting it).
+        query = await asyncio.shield(vector)
         async with self.db.read() as session:
             nearest = await self._vectors.nearest(
                 session,
-                vector=vector,
+                vector=query,
                 scopes=search.scopes,
                 where=repository.embedded_with(where, model),
                 limit=fetch,
@@ -262,11 +266,6 @@ class Retrieval:
             self._query_embedding(self._embedder(), query)
         except Exception:  # the search itself will meet and report it
             log.debug("warming a query embedding failed", exc_info=True)
-
-    async def _query_vector(self, embedder: Embedder, query: str) -> list[float]:
-        # shield: a search given up on (recall's time budget) leaves the embedding to
-        # finish for the next one.
-        return await asyncio.shield(self._query_embedding(embedder, query))
 
     def _query_embedding(self, embedder: Embedder, query: str) -> asyncio.Future[list[float]]:
         """Embedded once per embedder and text while it stays among the latest

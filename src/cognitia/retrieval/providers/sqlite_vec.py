@@ -16,7 +16,7 @@ from __future__ import annotations
 import heapq
 from collections.abc import Sequence
 
-from sqlalchemy import ColumnElement, Float, Integer, func, select, text
+from sqlalchemy import ColumnElement, Float, Integer, and_, func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cognitia.models.chunk import Chunk
@@ -125,24 +125,22 @@ class SqliteVecIndex:
             # Twice the limit: room for rows of the scope that `where` leaves out (other
             # kinds, another embedder's vectors during a reindex) without a second pass.
             k = min(2 * limit, MAX_K)
-            found = heapq.nsmallest(
-                limit,
-                [
-                    hit
-                    for scope in dict.fromkeys(scopes)
-                    for hit in await self._knn(session, name, vector, scope, where, k)
-                ],
-                key=lambda hit: hit[1],
-            )
-            if len(found) >= limit:
-                return found
+            hits: list[tuple[int, float]] = []
+            whole = True  # every searched partition held fewer than k vectors
+            for scope in dict.fromkeys(scopes):
+                found, partition_whole = await self._knn(session, name, vector, scope, where, k)
+                hits += found
+                whole = whole and partition_whole
+            nearest = heapq.nsmallest(limit, hits, key=lambda hit: hit[1])
+            if whole or len(nearest) >= limit:
+                return nearest  # ranked all of the scopes' vectors, or found enough
             # Counted only now (through the scope's index, not vec0): a search that found
             # enough needs no count.
             held = await session.scalar(
                 select(func.count()).select_from(Chunk).where(where, _sized(len(vector)))
             )
-            if len(found) >= (held or 0):
-                return found  # every chunk the filter allows was found: there is no more
+            if len(nearest) >= (held or 0):
+                return nearest  # every chunk the filter allows was found: there is no more
         return await self._scan(session, vector=vector, where=where, limit=limit)
 
     async def _knn(  # noqa: PLR0913 - the query's parts
@@ -153,7 +151,9 @@ class SqliteVecIndex:
         scope: Scope,
         where: ColumnElement[bool],
         k: int,
-    ) -> list[tuple[int, float]]:
+    ) -> tuple[list[tuple[int, float]], bool]:
+        """The partition's nearest that `where` allows, and whether vec0 returned fewer
+        than k (then they are all of the partition's vectors, and nothing is missed)."""
         knn = (
             text(
                 f"SELECT rowid, distance FROM {name} "
@@ -163,13 +163,17 @@ class SqliteVecIndex:
             .columns(rowid=Integer, distance=Float)
             .subquery("knn")
         )
+        # Outer join, the filter in ON: every vec0 row comes back (counted), the chunks
+        # the filter leaves out with a NULL seq.
         statement = (
             select(Chunk.seq, knn.c.distance)
-            .join_from(Chunk, knn, knn.c.rowid == Chunk.seq)
-            .where(where)
+            .select_from(knn)
+            .outerjoin(Chunk, and_(knn.c.rowid == Chunk.seq, where))
             .order_by(knn.c.distance)
         )
-        return [(int(seq), float(d)) for seq, d in (await session.execute(statement)).all()]
+        rows = (await session.execute(statement)).all()
+        kept = [(int(seq), float(d)) for seq, d in rows if seq is not None]
+        return kept, len(rows) < k
 
     async def _scan(
         self,
