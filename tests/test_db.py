@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 import asyncio
+import sqlite3
+from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from pysqlite3 import dbapi2 as pysqlite3
+from sqlalchemy import func, select
+from sqlalchemy.engine import make_url
 
+from cognitia.config import Settings
 from cognitia.db import ReadOnlySessionError
+from cognitia.db_sqlite import OneTripConnection
 from cognitia.models.user import User
-from cognitia.runtime import Runtime
+from cognitia.runtime import Runtime, build_runtime
 from tests.support.factories import create_user
 
 pytestmark = pytest.mark.asyncio
@@ -68,3 +74,42 @@ async def test_reads_proceed_while_a_writer_holds_its_transaction(runtime: Runti
         after = await session.get(User, user.id)
     assert after is not None
     assert after.first_name == "Changed"
+
+
+@pytest.mark.parametrize("db_backend", ["sqlite"])
+async def test_a_unit_of_work_holds_the_write_lock_from_its_first_statement(
+    settings: Settings,
+) -> None:
+    """BEGIN IMMEDIATE travels with the first statement (db_sqlite.py), and still comes
+    before it: a transaction that reads first can always write after."""
+    runtime = build_runtime(settings)  # no app, so no background job holds the lock
+    # The engine's own SQLite library: another library in this process would not see its
+    # locks (POSIX locks never conflict within one process).
+    other = pysqlite3.connect(make_url(settings.database_url or "").database or "", timeout=0)
+    try:
+        async with runtime.db.unit_of_work() as session:
+            await session.scalar(select(func.count()).select_from(User))
+            with pytest.raises(pysqlite3.OperationalError, match="locked"):
+                other.execute("BEGIN IMMEDIATE")
+        other.execute("BEGIN IMMEDIATE")  # free again once it committed
+        other.rollback()
+    finally:
+        other.close()
+        await runtime.close()
+
+
+async def test_a_transaction_that_sent_nothing_leaves_none_open(tmp_path: Path) -> None:
+    connection = OneTripConnection(lambda: sqlite3.connect(tmp_path / "x.db"), 64)
+    await connection  # opens it
+    try:
+        connection.begin_with("BEGIN IMMEDIATE")
+        await connection.commit()  # nothing was sent: nothing to commit, nothing kept
+        await connection.run("SELECT 1", (), many=False)
+        assert not connection.in_transaction
+        connection.begin_with("BEGIN")
+        await connection.run("SELECT 1", (), many=False)
+        assert connection.in_transaction  # the kept BEGIN went with the statement
+        await connection.rollback()
+        assert not connection.in_transaction
+    finally:
+        await connection.close()

@@ -167,7 +167,13 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
         # Writers take the write lock up front, so a read-then-write transaction never
         # fails to upgrade; read-only work (Database.read) takes no lock at all.
         readonly = connection.get_execution_options().get(READ_ONLY, False)
-        connection.exec_driver_sql("BEGIN" if readonly else "BEGIN IMMEDIATE")
+        begin = "BEGIN" if readonly else "BEGIN IMMEDIATE"
+        # A OneTripConnection (db_sqlite.py) sends it with the first statement, in its trip.
+        begin_with = getattr(connection.connection.driver_connection, "begin_with", None)
+        if begin_with is not None:
+            begin_with(begin)
+        else:
+            connection.exec_driver_sql(begin)
 
 
 READ_ONLY = "cognitia_read_only"

@@ -12,6 +12,10 @@ sixty statements, and the trips' wake-ups are what other requests wait behind.
 cursor whose `execute` runs the statement, reads every row and closes the sqlite3 cursor in
 one trip; the rows, `description`, `rowcount` and `lastrowid` are then read locally. Every
 statement's result is read whole (as SQLAlchemy's non-streaming adapter does anyway).
+
+A transaction's BEGIN rides along too: `begin_with` keeps it until the first statement,
+and that statement's trip runs it first. A transaction that sends nothing sends no BEGIN
+(its commit or rollback has nothing to end, and forgets the kept one).
 """
 
 from __future__ import annotations
@@ -33,8 +37,13 @@ class _Result:
     rows: deque[Any] = field(default_factory=deque)
 
 
-def _run(connection: sqlite3.Connection, sql: str, parameters: Any, many: bool) -> _Result:
-    """On the connection's thread: the statement, its rows, and the cursor closed."""
+def _run(
+    connection: sqlite3.Connection, sql: str, parameters: Any, many: bool, begin: str | None
+) -> _Result:
+    """On the connection's thread: the transaction's BEGIN when it is the first statement,
+    the statement, its rows, and the cursor closed."""
+    if begin is not None:
+        connection.execute(begin)
     cursor = connection.cursor()
     try:
         if many:
@@ -102,10 +111,26 @@ class OneTripCursor:
 class OneTripConnection(aiosqlite.Connection):
     """aiosqlite's connection, with cursors that make one trip per statement."""
 
+    _begin: str | None = None  # the BEGIN the next statement runs first
+
     def cursor(self) -> OneTripCursor:  # type: ignore[override]
         return OneTripCursor(self)
 
+    def begin_with(self, sql: str) -> None:
+        """Start a transaction with `sql` (BEGIN or BEGIN IMMEDIATE) on the next
+        statement's trip."""
+        self._begin = sql
+
     async def run(self, sql: str, parameters: Any, *, many: bool) -> _Result:
+        begin, self._begin = self._begin, None
         # aiosqlite's own queue to its thread, the one its cursors use.
-        result: _Result = await self._execute(_run, self._conn, sql, parameters, many)  # type: ignore[no-untyped-call]
+        result: _Result = await self._execute(_run, self._conn, sql, parameters, many, begin)  # type: ignore[no-untyped-call]
         return result
+
+    async def commit(self) -> None:
+        self._begin = None  # a transaction that sent nothing: there is nothing to commit
+        await super().commit()
+
+    async def rollback(self) -> None:
+        self._begin = None
+        await super().rollback()
