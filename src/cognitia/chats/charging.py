@@ -29,25 +29,13 @@ async def charged(  # noqa: PLR0913 - the turn, whose it is, and what it is held
     until it ends (429 too_many_generations)."""
     # From here to the first token, replies go before background work (kit/priority.py).
     with db.priority.foreground():
-        return await _charged(quotas, db, user_id, start, speak=speak, models=models)
-
-
-async def _charged(  # noqa: PLR0913 - as charged
-    quotas: Quotas,
-    db: Database,
-    user_id: str,
-    start: Callable[[], Awaitable[Turn]],
-    *,
-    speak: bool,
-    models: ModelsOf | None,
-) -> Turn:
-    charge = await quotas.charge_message(db, user_id=user_id, audio=speak, models=models)
-    try:
-        turn = await start()
-    except BaseException:
-        await charge.refund()
-        await charge.release()
-        raise
+        charge = await quotas.charge_message(db, user_id=user_id, audio=speak, models=models)
+        try:
+            turn = await start()
+        except BaseException:
+            await charge.refund()
+            await charge.release()
+            raise
     # Before the turn's task first runs: no await since start.
     turn.on_failure(charge.refund)
     turn.on_end(charge.release)
