@@ -18,7 +18,7 @@ from cognitia.memory import recall
 from cognitia.runtime import Runtime
 from tests.chats.helpers import create_character, create_chat, messages
 from tests.memory.helpers import remembered, say
-from tests.retrieval.helpers import index_of, statements
+from tests.retrieval.helpers import index_of
 from tests.support.factories import user_with_token
 from tests.support.fake_upstream import FakeUpstream
 
@@ -35,11 +35,8 @@ def private_ask(user_id: str, character_id: str, chat_id: str) -> recall.Recall:
     return recalling.wanted(private, character_id=character_id, chat_id=chat_id, query=ASKED)
 
 
-def started(
-    runtime: Runtime, asked: recall.Recall, audience: Audience | None = None
-) -> recalling.EarlyRecall:
-    """Recall for that reply, started as the reply's opening starts it (`audience`: as
-    read with the person's message; None: read by the recall)."""
+def started(runtime: Runtime, asked: recall.Recall) -> recalling.EarlyRecall:
+    """Recall for that reply, started as the reply's opening starts it."""
     assert asked.private_user_id is not None
     recaller = partial(recall.sections, index_of(runtime), budget_seconds=HANG_GUARD_SECONDS)
     return recalling.EarlyRecall(
@@ -49,7 +46,6 @@ def started(
         user_id=asked.private_user_id,
         character_id=asked.character_id,
         query=asked.query,
-        audience=audience,
     )
 
 
@@ -94,20 +90,3 @@ async def test_the_early_recall_is_not_taken_for_another_ask(
         assert await started(runtime, asked).take(asked) is not None  # the same is taken...
         other = replace(asked, **changed)
         assert await started(runtime, asked).take(other) is None  # ...another ask is not
-
-
-async def test_an_audience_read_with_the_message_is_not_read_again(
-    runtime: Runtime, client: httpx.AsyncClient
-) -> None:
-    alice, headers = await user_with_token(runtime, client)
-    aria = await create_character(runtime, owner=alice)
-    chat = await create_chat(client, headers, aria.id)
-    asked = private_ask(alice.id, aria.id, chat["id"])
-    audience = Audience(shared=False, private_user_id=alice.id)
-
-    with statements(runtime) as sent:
-        async with asyncio.timeout(HANG_GUARD_SECONDS):
-            found = await started(runtime, asked, audience).take(asked)
-
-    assert found is not None  # the ask it made from that audience is the reply's
-    assert not [s for s in sent if "chat_participant" in s]

@@ -14,7 +14,6 @@ from dataclasses import dataclass
 
 from cognitia.chats import live
 from cognitia.chats.live import TurnEvent
-from cognitia.chats.privacy import Audience
 from cognitia.chats.replies import Mode
 from cognitia.chats.schemas import MessageRead
 from cognitia.errors import CognitiaError
@@ -32,8 +31,6 @@ class TurnPlan:
     mode: Mode = "reply"
     message_id: str | None = None  # the message regenerated or continued
     audio_format: AudioFormat | None = None  # speak the replies in this format (None: don't)
-    # Who reads the replies, when read with the person's message: recall starts with it.
-    audience: Audience | None = None
 
 
 class Turn:

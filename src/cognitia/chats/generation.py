@@ -193,7 +193,6 @@ class Generations:
             user_id=plan.user_id,
             character_id=character_id,
             query=turn.user_message.content,
-            audience=plan.audience,
         )
 
     async def _open_and_write(

@@ -127,14 +127,9 @@ async def send(
         await session.flush()
         await repository.mark_read(session, chat_id=chat.id, user_id=user.id, seq=seq)
         created = MessageRead.model_validate(message)
-        audience = await privacy.audience(session, chat_id=chat.id, user_id=user.id)
 
     plan = TurnPlan(
-        chat_id=chat.id,
-        user_id=user.id,
-        speakers=speakers,
-        audio_format=data.spoken_format,
-        audience=audience,
+        chat_id=chat.id, user_id=user.id, speakers=speakers, audio_format=data.spoken_format
     )
     return generations.start(plan, user_message=created)
 

@@ -3,8 +3,7 @@
 A reply to a person's new message recalls with that message, within what the chat's
 audience allows (chats/privacy.py); neither depends on the reply's own message. So
 `Generations` starts recall beside the opening of that message (`EarlyRecall`) instead
-of after it, and the person waits for the slower of the two, not for both. The audience
-comes read with the message (`TurnPlan.audience`), so recall needs no session for it. The writer
+of after it, and the person waits for the slower of the two, not for both. The writer
 takes the early result when it asks for the same recall: a member who joined, or another
 person's message that arrived in between, changes what it asks for, and then it recalls
 again.
@@ -48,25 +47,17 @@ class EarlyRecall:
         user_id: str,
         character_id: str,
         query: str,
-        audience: Audience | None = None,
     ) -> None:
-        """`audience`: as read with the person's message; None reads it now."""
         self._db, self._recall = db, recall
         self._task = asyncio.get_running_loop().create_task(
-            self._run(chat_id, user_id, character_id, query, audience)
+            self._run(chat_id, user_id, character_id, query)
         )
 
     async def _run(
-        self,
-        chat_id: str,
-        user_id: str,
-        character_id: str,
-        query: str,
-        audience: Audience | None,
+        self, chat_id: str, user_id: str, character_id: str, query: str
     ) -> tuple[Recall, Recalled]:
-        if audience is None:
-            async with self._db.read() as session:
-                audience = await privacy.audience(session, chat_id=chat_id, user_id=user_id)
+        async with self._db.read() as session:
+            audience = await privacy.audience(session, chat_id=chat_id, user_id=user_id)
         asked = wanted(audience, character_id=character_id, chat_id=chat_id, query=query)
         return asked, await self._recall(asked)
 
