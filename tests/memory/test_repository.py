@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
-from sqlalchemy import event
 
 from cognitia.memory import repository
 from cognitia.retrieval.types import ChunkInput, Scope
 from cognitia.runtime import Runtime
-from tests.retrieval.helpers import index_of
+from tests.retrieval.helpers import index_of, statements
 from tests.support.factories import create_user
 
 pytestmark = pytest.mark.asyncio
@@ -53,20 +50,11 @@ async def test_episodes_are_read_through_the_id_index(runtime: Runtime) -> None:
     alice = await create_user(runtime)
     own = Scope(character_id="aria", user_id=alice.id)
     ids = await index_of(runtime).index([episode(f"turn {i}", own) for i in range(3)])
-    sent: list[tuple[str, tuple[object, ...]]] = []
-
-    def record(*args: Any) -> None:  # (connection, cursor, statement, parameters, ...)
-        sent.append((args[2], tuple(args[3])))
-
-    engine = runtime.db.engine.sync_engine
-    event.listen(engine, "before_cursor_execute", record)
-    try:
+    with statements(runtime) as sent:
         async with runtime.db.read() as session:
             await repository.episodes_by_ids(
                 session, character_id="aria", user_id=alice.id, chunk_ids=ids
             )
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
     plans = []
     async with runtime.db.read() as session:
         connection = await session.connection()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 from sqlalchemy import event
 
@@ -17,12 +18,12 @@ def index_of(runtime: Runtime) -> Retrieval:
 
 
 @contextmanager
-def statements(runtime: Runtime) -> Iterator[list[str]]:
-    """The SQL the runtime's engine sends meanwhile."""
-    sent: list[str] = []
+def statements(runtime: Runtime) -> Iterator[list[tuple[str, tuple[object, ...]]]]:
+    """The SQL the runtime's engine sends meanwhile, each with its parameters."""
+    sent: list[tuple[str, tuple[object, ...]]] = []
 
-    def record(*args: object) -> None:
-        sent.append(str(args[2]))
+    def record(*args: Any) -> None:  # (connection, cursor, statement, parameters, ...)
+        sent.append((str(args[2]), tuple(args[3])))
 
     engine = runtime.db.engine.sync_engine
     event.listen(engine, "before_cursor_execute", record)

@@ -75,6 +75,6 @@ async def test_the_keyword_ranking_runs_while_the_query_is_embedded(
     assert [hit.text for hit in found] == [chunk.text]
 
 
-async def _matched(sent: list[str]) -> bool:
+async def _matched(sent: list[tuple[str, tuple[object, ...]]]) -> bool:
     """A keyword match was sent (FTS5 on SQLite, a tsquery on PostgreSQL)."""
-    return any("chunk_fts MATCH" in s or "websearch_to_tsquery" in s for s in sent)
+    return any("chunk_fts MATCH" in sql or "websearch_to_tsquery" in sql for sql, _ in sent)

@@ -215,7 +215,7 @@ async def _scoring_words(session: AsyncSession, words: list[str]) -> list[str]:
         ).bindparams(bindparam("words", value=words, expanding=True))
     )
     found = counts.all()
-    rows = max((int(n or 0) for _, _, n in found), default=0)
+    rows = int(found[0][2] or 0) if found else 0  # the same max(seq) on every row
     held = {term: int(doc) for term, doc, _ in found}
     return [word for word in words if 2 * held.get(word, 0) < rows] or words
 
