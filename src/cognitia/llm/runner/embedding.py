@@ -1,4 +1,5 @@
-"""The local embedder inside the runner: all-MiniLM-L6-v2 as a numpy forward pass.
+"""The local embedder inside the runner: all-MiniLM-L6-v2, int8 on ONNX Runtime
+(minilm_int8.py) or a float32 numpy forward pass (minilm.py).
 
 Forward passes run on worker threads (the runner's event loop stays free to stream tokens
 and answer /health): one for replies' queries, one at lower priority for indexing;
@@ -8,6 +9,7 @@ requests that wait together share a pass (embed_queue.py).
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -17,6 +19,8 @@ from cognitia.llm.catalogue import EmbedderConfig
 from cognitia.llm.embedders.minilm import BUNDLED_MODEL, Floats, MiniLM, bundled_model_dir
 from cognitia.llm.ports import ProviderRejected
 from cognitia.llm.runner.embed_queue import EmbedQueue
+
+log = logging.getLogger(__name__)
 
 
 class LocalEmbedder:
@@ -51,7 +55,7 @@ class LocalEmbedder:
         threadpool_limits(limits=self.config.threads, user_api="blas")
         folder = self._folder()
         try:
-            model = MiniLM.load(folder)
+            model = self._int8(folder) or MiniLM.load(folder)
         except ValueError as exc:
             raise ProviderRejected(f"embedder {self.name!r}: {exc}") from exc
         if model.dimensions != self.config.dimensions:
@@ -60,6 +64,20 @@ class LocalEmbedder:
                 f" vectors, the catalogue says {self.config.dimensions}"
             )
         return model
+
+    def _int8(self, folder: Path) -> MiniLM | None:
+        """The bundled model on ONNX Runtime, when asked for and installed."""
+        if self.config.upstream != BUNDLED_MODEL or self.config.precision != "int8":
+            return None
+        try:
+            from cognitia.llm.embedders.minilm_int8 import bundled_int8_file, load_int8
+
+            onnx_file = bundled_int8_file()
+        except ImportError as exc:
+            # Vectors within cosine 0.996 of int8's share its index: slower, not wrong.
+            log.warning("embedder %r runs in float32: int8 engine unavailable (%s)", self.name, exc)
+            return None
+        return load_int8(folder, onnx_file, threads=self.config.threads)
 
     def _folder(self) -> Path:
         """The bundled model by its name, or any sentence-transformers BERT folder."""
