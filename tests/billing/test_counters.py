@@ -70,6 +70,9 @@ async def _counts_to_the_limit_and_gives_back(counters: QuotaCounters, user_id: 
     # Another period, metric or user is another counter.
     assert await counters.take(user_id, "messages", "2026-12-07", limit=3)
     assert await counters.used(user_id, "audio", "2026-12-06") == 0
+    # A limit of zero takes nothing, not even a day's first unit.
+    assert not await counters.take(user_id, "messages", "2026-12-08", limit=0)
+    assert await counters.used(user_id, "messages", "2026-12-08") == 0
 
 
 async def _never_below_zero(counters: QuotaCounters, user_id: str) -> None:
@@ -95,6 +98,15 @@ async def test_database_race_for_the_last_unit_has_one_winner(db: Database, user
 
     assert won.count(True) == 1
     assert await counters.used(user_id, "messages", "2026-12-06") == 50
+
+
+async def test_database_race_for_the_first_unit_has_one_winner(db: Database, user_id: str) -> None:
+    counters = DatabaseQuotaCounters(db)  # no row yet: the racers all try to make it
+
+    won = await _race([counters] * RACERS, user_id, limit=1)
+
+    assert won.count(True) == 1
+    assert await counters.used(user_id, "messages", "2026-12-06") == 1
 
 
 @pytest.mark.parametrize("db_backend", ["sqlite"], indirect=True)

@@ -6,6 +6,9 @@ taken when the request later fails, until it is given back explicitly.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from sqlalchemy import Update, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -19,16 +22,21 @@ class DatabaseQuotaCounters:
         self.db = db
 
     async def take(self, user_id: str, metric: str, period: str, *, limit: int) -> bool:
+        if limit <= 0:
+            return False
         async with self.db.unit_of_work() as session:
-            await _ensure_row(session, user_id, metric, period)
-            # The WHERE is re-checked under the row lock (PostgreSQL) or the write lock
-            # (SQLite), so the count never passes the limit.
-            result = await session.execute(
-                _row_update(user_id, metric, period)
-                .where(UsageCounter.count < limit)
-                .values(count=UsageCounter.count + 1)
+            # One statement: the day's first unit makes the row, each later one adds to it
+            # while under the limit. The WHERE is checked under the row lock (PostgreSQL)
+            # or the write lock (SQLite), so the count never passes the limit.
+            insert = _insert_for(session)(UsageCounter).values(
+                user_id=user_id, metric=metric, period=period, count=1
             )
-            return bool(result.rowcount)  # type: ignore[attr-defined]
+            counted = insert.on_conflict_do_update(
+                index_elements=["user_id", "metric", "period"],
+                set_={"count": UsageCounter.count + 1},
+                where=UsageCounter.count < limit,
+            ).returning(UsageCounter.count)
+            return (await session.execute(counted)).first() is not None
 
     async def give_back(self, user_id: str, metric: str, period: str) -> None:
         async with self.db.unit_of_work() as session:
@@ -58,10 +66,6 @@ def _row_update(user_id: str, metric: str, period: str) -> Update:
     )
 
 
-async def _ensure_row(session: AsyncSession, user_id: str, metric: str, period: str) -> None:
-    dialect = session.get_bind().dialect.name
-    insert_fn = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    values = {"user_id": user_id, "metric": metric, "period": period, "count": 0}
-    stmt = insert_fn(UsageCounter).values(**values)
-    key = ["user_id", "metric", "period"]
-    await session.execute(stmt.on_conflict_do_nothing(index_elements=key))
+def _insert_for(session: AsyncSession) -> Callable[..., Any]:
+    """The dialect's INSERT, which has ON CONFLICT."""
+    return postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
