@@ -1,6 +1,7 @@
 """The chat loop against the model it calls: what Cognitia adds to a reply, with memory.
 
     python -m benchmarks.chat_loop [--messages 200] [--levels 1,20] [--memory on,off]
+                                   [--backend sqlite|postgres]
 
 Starts the fake upstream (OpenAI-compatible SSE; the 32-word reply sent at once, as in
 issue 13's table) and `cognitia serve` on embedded defaults (SQLite, in-process jobs,
@@ -8,7 +9,9 @@ the bundled embedder in the model runner) with a catalogue model pointing at the
 At each concurrency level, N people each send messages to their own chat with
 `POST /api/v2/chats/{id}/messages` (SSE); the same number of streaming completions go to
 the upstream directly in the same run. Memory "off" runs the server with
-COGNITIA_MEMORY__ENABLED=false (no recall, no indexing).
+COGNITIA_MEMORY__ENABLED=false (no recall, no indexing). `--backend postgres` puts the
+database on the embedded PostgreSQL server (pgvector; a fresh database, migrated), the
+rest unchanged: still one API process with in-process jobs.
 
 Columns: time to the first token and to the reply's completion (p50/p99, ms), messages
 per second, the API process's peak RSS during the level, and how far memory indexing
@@ -21,16 +24,19 @@ import argparse
 import asyncio
 import json
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 
 from benchmarks.overhead import REPLY, Target, cognitia_env, cognitia_key, one_request, process
-from benchmarks.support import free_port, percentile, wait_http
+from benchmarks.support import free_port, percentile, postgres_server, wait_http
 
 CHAT_MODEL = "fake"
 
@@ -205,17 +211,34 @@ async def direct_level(
         return [r for w in results for r in w], time.perf_counter() - started
 
 
-def run_memory(memory: str, levels: list[int], messages: int) -> list[Level]:
+@contextmanager
+def database(backend: str, tmp: Path) -> Iterator[dict[str, str]]:
+    """The server's database settings: none for SQLite (a file in the data folder), or a
+    fresh database on the embedded PostgreSQL server."""
+    if backend == "sqlite":
+        yield {}
+        return
+    with postgres_server(tmp / "pg") as create:
+        yield {"COGNITIA_DATABASE_URL": create("chat_loop")}
+
+
+def run_memory(memory: str, levels: list[int], messages: int, backend: str) -> list[Level]:
     rows: list[Level] = []
     up_port, cg_port = free_port(), free_port()
-    with tempfile.TemporaryDirectory() as tmp, process(fake_upstream(up_port)):
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        process(fake_upstream(up_port)),
+        database(backend, Path(tmp)) as settings,
+    ):
         wait_http(f"http://127.0.0.1:{up_port}/v1/models")
-        env = cognitia_env(Path(tmp), up_port)
+        env = cognitia_env(Path(tmp), up_port) | settings
         env["COGNITIA_MEMORY__ENABLED"] = "true" if memory == "on" else "false"
         # Every lane on the fake, as with a hosted model: fact extraction and summaries
         # call it too (with the bundled model they would run SmolLM2 on the same cores).
         env["COGNITIA_LLM__DEFAULT_MODEL"] = CHAT_MODEL
         cognitia = str(Path(sys.executable).with_name("cognitia"))
+        if settings:  # serve migrates SQLite by itself, PostgreSQL is migrated first
+            subprocess.run([cognitia, "migrate"], env=env, check=True, capture_output=True)
         with process([cognitia, "serve", "--port", str(cg_port)], env=env) as proc:
             base = f"http://127.0.0.1:{cg_port}"
             wait_http(f"{base}/readyz", timeout=180)
@@ -236,13 +259,15 @@ def main() -> None:
     parser.add_argument("--messages", type=int, default=200, help="messages per level")
     parser.add_argument("--levels", default="1,20")
     parser.add_argument("--memory", default="on,off")
+    parser.add_argument("--backend", choices=["sqlite", "postgres"], default="sqlite")
     args = parser.parse_args()
     levels = [int(x) for x in args.levels.split(",")]
     rows = [
         row
         for memory in args.memory.split(",")
-        for row in run_memory(memory, levels, args.messages)
+        for row in run_memory(memory, levels, args.messages, args.backend)
     ]
+    print(f"database: {args.backend}")
     print(HEADER)
     print("-" * len(HEADER))
     for level in rows:
