@@ -11,8 +11,9 @@ from pysqlite3 import dbapi2 as pysqlite3
 from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 
+from cognitia import db as db_module
 from cognitia.config import Settings
-from cognitia.db import ReadOnlySessionError
+from cognitia.db import DatabaseBusy, ReadOnlySessionError
 from cognitia.db_sqlite import OneTripConnection
 from cognitia.models.user import User
 from cognitia.runtime import Runtime, build_runtime
@@ -113,3 +114,54 @@ async def test_a_transaction_that_sent_nothing_leaves_none_open(tmp_path: Path) 
         assert not connection.in_transaction
     finally:
         await connection.close()
+
+
+@pytest.mark.parametrize("db_backend", ["sqlite"])
+async def test_writers_of_one_process_take_the_sqlite_writer_in_order(settings: Settings) -> None:
+    runtime = build_runtime(settings)  # no app, so no background job writes meanwhile
+    holding, done = asyncio.Event(), asyncio.Event()
+    order: list[int] = []
+
+    async def first() -> None:
+        async with runtime.db.unit_of_work() as session:
+            await session.scalar(select(func.count()).select_from(User))
+            holding.set()
+            await done.wait()
+
+    async def then(number: int) -> None:
+        async with runtime.db.unit_of_work() as session:
+            await session.scalar(select(func.count()).select_from(User))
+            order.append(number)
+
+    try:
+        holder = asyncio.create_task(first())
+        await holding.wait()
+        waiters = []
+        for number in range(3):
+            waiters.append(asyncio.create_task(then(number)))
+            await asyncio.sleep(0)  # it runs up to its wait for the writer
+        # Waiting in this process's queue, none holds a pooled connection.
+        assert runtime.db.engine.sync_engine.pool.checkedout() == 1  # type: ignore[attr-defined]
+        done.set()
+        await asyncio.gather(holder, *waiters)
+        assert order == [0, 1, 2]
+    finally:
+        await runtime.close()
+
+
+@pytest.mark.parametrize("db_backend", ["sqlite"])
+async def test_a_writer_kept_waiting_too_long_is_told_the_database_is_busy(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    runtime = build_runtime(settings)
+    monkeypatch.setattr(db_module, "BUSY_SECONDS", 0.05)
+    try:
+        async with runtime.db.unit_of_work() as session:
+            await session.scalar(select(func.count()).select_from(User))
+            with pytest.raises(DatabaseBusy) as refused:
+                async with runtime.db.unit_of_work() as other:
+                    await other.scalar(select(func.count()).select_from(User))
+        assert (refused.value.status_code, refused.value.code) == (503, "database_busy")
+        assert refused.value.headers == {"Retry-After": "1"}
+    finally:
+        await runtime.close()

@@ -6,12 +6,13 @@ repositories, never in services.
 
 from __future__ import annotations
 
+import asyncio
 import enum
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import Any, Protocol
-from weakref import WeakSet
+from weakref import WeakKeyDictionary, WeakSet
 
 from sqlalchemy import JSON, DateTime, Enum, MetaData, TypeDecorator, event
 from sqlalchemy.dialects.postgresql import JSONB
@@ -24,6 +25,7 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.orm import DeclarativeBase
 
+from cognitia.errors import CognitiaError
 from cognitia.kit.priority import Priority
 
 NAMING_CONVENTION = {
@@ -145,6 +147,11 @@ _DBAPI_ERRORS = (
 )
 
 
+# How long a writer waits for SQLite's one write lock: in SQLite's busy handler when
+# another process holds it, in Database's queue when this process does.
+BUSY_SECONDS = 30
+
+
 def _configure_sqlite(engine: AsyncEngine) -> None:
     """WAL for concurrent readers, foreign keys on, and explicit BEGIN.
 
@@ -158,7 +165,7 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute(f"PRAGMA busy_timeout={BUSY_SECONDS * 1000}")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
 
@@ -183,6 +190,12 @@ class ReadOnlySessionError(RuntimeError):
     pass
 
 
+class DatabaseBusy(CognitiaError):
+    status_code = 503
+    code = "database_busy"
+    default_detail = "The database stayed busy with other writes; try again."
+
+
 class Database:
     """An engine, its session factories, and the hooks that run around every commit."""
 
@@ -195,6 +208,10 @@ class Database:
             engine.execution_options(**{READ_ONLY: True}), expire_on_commit=False
         )
         self.hooks: list[TransactionHooks] = []
+        # One queue per event loop: an asyncio.Lock belongs to the loop it first waited in.
+        self._writers: WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = (
+            WeakKeyDictionary()
+        )
 
     @property
     def is_sqlite(self) -> bool:
@@ -204,7 +221,7 @@ class Database:
     async def unit_of_work(self) -> AsyncIterator[AsyncSession]:
         """A session that commits once on success and rolls back on error."""
         await self.priority.wait_turn()
-        async with self.sessionmaker() as session:
+        async with self._write_turn(), self.sessionmaker() as session:
             try:
                 yield session
                 for hook in self.hooks:
@@ -213,8 +230,29 @@ class Database:
             except BaseException:
                 await session.rollback()
                 raise
-            for hook in self.hooks:
-                await hook.after_commit(session)
+        for hook in self.hooks:
+            await hook.after_commit(session)
+
+    @asynccontextmanager
+    async def _write_turn(self) -> AsyncIterator[None]:
+        """SQLite has one writer: this process's units of work wait for it here, in
+        order. Left to SQLite's busy handler, they polled for the lock with sleeps growing
+        to 100 ms, each holding a pooled connection, and the unlucky waited seconds while
+        others took the lock before them (docs/benchmarks.md, "One writer at a time").
+        Other processes still meet SQLite's busy timeout."""
+        if not self.is_sqlite:
+            yield
+            return
+        writers = self._writers.setdefault(asyncio.get_running_loop(), asyncio.Lock())
+        try:
+            async with asyncio.timeout(BUSY_SECONDS):
+                await writers.acquire()
+        except TimeoutError:
+            raise DatabaseBusy(headers={"Retry-After": "1"}) from None
+        try:
+            yield
+        finally:
+            writers.release()
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncSession]:
