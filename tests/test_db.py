@@ -155,13 +155,35 @@ async def test_a_writer_kept_waiting_too_long_is_told_the_database_is_busy(
 ) -> None:
     runtime = build_runtime(settings)
     monkeypatch.setattr(db_module, "BUSY_SECONDS", 0.05)
+
+    async def write() -> None:
+        async with runtime.db.unit_of_work() as other:
+            await other.scalar(select(func.count()).select_from(User))
+
     try:
         async with runtime.db.unit_of_work() as session:
             await session.scalar(select(func.count()).select_from(User))
             with pytest.raises(DatabaseBusy) as refused:
-                async with runtime.db.unit_of_work() as other:
-                    await other.scalar(select(func.count()).select_from(User))
+                await asyncio.create_task(write())  # another request's
         assert (refused.value.status_code, refused.value.code) == (503, "database_busy")
         assert refused.value.headers == {"Retry-After": "1"}
+    finally:
+        await runtime.close()
+
+
+@pytest.mark.parametrize("db_backend", ["sqlite"])
+async def test_a_unit_of_work_inside_its_own_tasks_one_is_not_queued_behind_it(
+    settings: Settings,
+) -> None:
+    """Refreshing a reused token ends its request's transaction, then revokes the session
+    in a unit of work of its own: it must not wait for the turn its own task holds."""
+    runtime = build_runtime(settings)
+    try:
+        async with runtime.db.unit_of_work() as outer:
+            await outer.scalar(select(func.count()).select_from(User))
+            await outer.rollback()  # SQLite's lock is free again
+            async with runtime.db.unit_of_work() as inner:
+                count = await inner.scalar(select(func.count()).select_from(User))
+        assert count == 0
     finally:
         await runtime.close()

@@ -212,6 +212,7 @@ class Database:
         self._writers: WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = (
             WeakKeyDictionary()
         )
+        self._holders: WeakSet[asyncio.Task[Any]] = WeakSet()
 
     @property
     def is_sqlite(self) -> bool:
@@ -240,7 +241,10 @@ class Database:
         to 100 ms, each holding a pooled connection, and the unlucky waited seconds while
         others took the lock before them (docs/benchmarks.md, "One writer at a time").
         Other processes still meet SQLite's busy timeout."""
-        if not self.is_sqlite:
+        task = asyncio.current_task()
+        if task is None or not self.is_sqlite or task in self._holders:
+            # A unit of work inside one of its own task's (after ending the outer
+            # transaction, as refreshing a reused token does): SQLite decides, as before.
             yield
             return
         writers = self._writers.setdefault(asyncio.get_running_loop(), asyncio.Lock())
@@ -249,9 +253,11 @@ class Database:
                 await writers.acquire()
         except TimeoutError:
             raise DatabaseBusy(headers={"Retry-After": "1"}) from None
+        self._holders.add(task)
         try:
             yield
         finally:
+            self._holders.discard(task)
             writers.release()
 
     @asynccontextmanager
