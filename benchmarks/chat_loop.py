@@ -1,7 +1,7 @@
 """The chat loop against the model it calls: what Cognitia adds to a reply, with memory.
 
     python -m benchmarks.chat_loop [--messages 200] [--levels 1,20] [--memory on,off]
-                                   [--backend sqlite|postgres]
+                                   [--backend sqlite|postgres] [--pause SECONDS]
 
 Starts the fake upstream (OpenAI-compatible SSE; the 32-word reply sent at once, as in
 issue 13's table) and `cognitia serve` on embedded defaults (SQLite, in-process jobs,
@@ -11,7 +11,10 @@ At each concurrency level, N people each send messages to their own chat with
 the upstream directly in the same run. Memory "off" runs the server with
 COGNITIA_MEMORY__ENABLED=false (no recall, no indexing). `--backend postgres` puts the
 database on the embedded PostgreSQL server (pgvector; a fresh database, migrated), the
-rest unchanged: still one API process with in-process jobs.
+rest unchanged: still one API process with in-process jobs. `--pause` waits that long
+after each reply before the chat's next message, as a person reading and typing would:
+the previous exchange's memory jobs then run in the pause rather than beside the next
+reply (messages/s then counts the pauses too).
 
 Columns: time to the first token and to the reply's completion (p50/p99, ms), messages
 per second, the API process's peak RSS during the level, and how far memory indexing
@@ -166,8 +169,8 @@ async def drain_seconds(http: httpx.AsyncClient, limit: float = 600) -> float:
     return time.perf_counter() - started
 
 
-async def cognitia_level(
-    base: str, key: str, pid: int, concurrency: int, messages: int
+async def cognitia_level(  # noqa: PLR0913 - the server and the load
+    base: str, key: str, pid: int, concurrency: int, messages: int, pause: float
 ) -> tuple[list[tuple[float, float]], float, float, float]:
     headers = {"Authorization": f"Bearer {key}"}
     limits = httpx.Limits(max_connections=concurrency + 4)
@@ -181,9 +184,11 @@ async def cognitia_level(
         watcher = asyncio.create_task(peak_rss(pid, stop))
 
         async def talk(chat_id: str) -> list[tuple[float, float]]:
-            return [
-                await send(http, chat_id, f"Message {i} about my day.") for i in range(per_chat)
-            ]
+            timed = []
+            for i in range(per_chat):
+                timed.append(await send(http, chat_id, f"Message {i} about my day."))
+                await asyncio.sleep(pause)
+            return timed
 
         started = time.perf_counter()
         results = await asyncio.gather(*(talk(c) for c in chats))
@@ -222,7 +227,9 @@ def database(backend: str, tmp: Path) -> Iterator[dict[str, str]]:
         yield {"COGNITIA_DATABASE_URL": create("chat_loop")}
 
 
-def run_memory(memory: str, levels: list[int], messages: int, backend: str) -> list[Level]:
+def run_memory(
+    memory: str, levels: list[int], messages: int, backend: str, pause: float
+) -> list[Level]:
     rows: list[Level] = []
     up_port, cg_port = free_port(), free_port()
     with (
@@ -248,7 +255,7 @@ def run_memory(memory: str, levels: list[int], messages: int, backend: str) -> l
                 timed, seconds = asyncio.run(direct_level(direct_url, level, messages))
                 rows.append(Level.of("direct", memory, level, timed, seconds))
                 timed, seconds, peak, drain = asyncio.run(
-                    cognitia_level(base, key, proc.pid, level, messages)
+                    cognitia_level(base, key, proc.pid, level, messages, pause)
                 )
                 rows.append(Level.of("cognitia", memory, level, timed, seconds, peak, drain))
     return rows
@@ -260,14 +267,15 @@ def main() -> None:
     parser.add_argument("--levels", default="1,20")
     parser.add_argument("--memory", default="on,off")
     parser.add_argument("--backend", choices=["sqlite", "postgres"], default="sqlite")
+    parser.add_argument("--pause", type=float, default=0.0, help="seconds between messages")
     args = parser.parse_args()
     levels = [int(x) for x in args.levels.split(",")]
     rows = [
         row
         for memory in args.memory.split(",")
-        for row in run_memory(memory, levels, args.messages, args.backend)
+        for row in run_memory(memory, levels, args.messages, args.backend, args.pause)
     ]
-    print(f"database: {args.backend}")
+    print(f"database: {args.backend}, pause between a chat's messages: {args.pause} s")
     print(HEADER)
     print("-" * len(HEADER))
     for level in rows:
