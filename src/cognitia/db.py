@@ -8,13 +8,15 @@ from __future__ import annotations
 
 import asyncio
 import enum
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import Any, Protocol
 from weakref import WeakKeyDictionary, WeakSet
 
 from sqlalchemy import JSON, DateTime, Enum, MetaData, TypeDecorator, event
+from sqlalchemy.dialects import postgresql as postgresql_dialect
+from sqlalchemy.dialects import sqlite as sqlite_dialect
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Dialect, Engine
 from sqlalchemy.ext.asyncio import (
@@ -165,7 +167,7 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute(f"PRAGMA busy_timeout={BUSY_SECONDS * 1000}")
+        cursor.execute(f"PRAGMA busy_timeout={int(BUSY_SECONDS * 1000)}")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
 
@@ -184,6 +186,12 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
 
 
 READ_ONLY = "cognitia_read_only"
+
+
+def insert_for(session: AsyncSession) -> Callable[..., Any]:
+    """The session's dialect's INSERT (SQLite or PostgreSQL), which has ON CONFLICT."""
+    dialect = session.get_bind().dialect.name
+    return postgresql_dialect.insert if dialect == "postgresql" else sqlite_dialect.insert
 
 
 class ReadOnlySessionError(RuntimeError):

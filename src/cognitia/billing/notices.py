@@ -8,9 +8,9 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from cognitia.db import insert_for
 from cognitia.mail import service as mail
 from cognitia.models.plan import Plan
 from cognitia.models.subscription import Subscription, SubscriptionStatus
@@ -70,8 +70,7 @@ async def _remember(
     session: AsyncSession, user_id: str, kind: str, period: str, now: datetime
 ) -> bool:
     """True the first time (user, kind, period) is noted; False once it was sent."""
-    dialect = session.get_bind().dialect.name
-    insert_fn = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    insert_fn = insert_for(session)
     values = {"user_id": user_id, "kind": kind, "period": period, "sent_at": now}
     stmt = insert_fn(SubscriptionNotice).values(**values)
     result = await session.execute(

@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 from sqlalchemy import delete, exists, func, insert, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import Select
 
 from cognitia.characters.schemas import MarketplaceQuery
+from cognitia.db import insert_for
 from cognitia.models.character import Character, CharacterTag, Visibility, VoicePermission
 
 
@@ -98,8 +98,7 @@ async def increment_chat_count(session: AsyncSession, character_ids: Sequence[st
 
 async def grant_voice(session: AsyncSession, *, character_id: str, user_id: str) -> None:
     """Idempotent, also when two grants race."""
-    dialect = session.get_bind().dialect.name
-    insert_fn = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    insert_fn = insert_for(session)
     stmt = insert_fn(VoicePermission).values(character_id=character_id, user_id=user_id)
     await session.execute(stmt.on_conflict_do_nothing(index_elements=["character_id", "user_id"]))
 

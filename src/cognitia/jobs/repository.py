@@ -6,9 +6,9 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import and_, delete, func, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from cognitia.db import insert_for
 from cognitia.kit.ids import new_id
 from cognitia.models.job import Job, JobStatus
 
@@ -16,8 +16,7 @@ from cognitia.models.job import Job, JobStatus
 async def insert(session: AsyncSession, values: dict[str, Any]) -> bool:
     """Insert a job row; False when its dedup_key exists already."""
     values = {"id": new_id(), **values}
-    dialect = session.get_bind().dialect.name
-    insert_fn = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    insert_fn = insert_for(session)
     stmt = insert_fn(Job).values(**values).on_conflict_do_nothing(index_elements=["dedup_key"])
     result = await session.execute(stmt.returning(Job.id))
     return result.scalar_one_or_none() is not None

@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import date
 
 from sqlalchemy import select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from cognitia.db import insert_for
 from cognitia.models.audio_usage import AudioUsage
 
 
@@ -19,8 +19,7 @@ async def add_audio(
     One INSERT ... ON CONFLICT DO UPDATE that adds to the stored value: atomic on both
     backends (PostgreSQL locks the conflicting row; SQLite has one writer), so requests
     that meter at once never lose an increment, nor race to create the row."""
-    dialect = session.get_bind().dialect.name
-    insert_fn = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    insert_fn = insert_for(session)
     stmt = insert_fn(AudioUsage).values(
         user_id=user_id, day=day, synthesized_s=synthesized_s, transcribed_s=transcribed_s
     )

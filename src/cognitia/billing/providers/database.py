@@ -6,14 +6,9 @@ taken when the request later fails, until it is given back explicitly.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
-
 from sqlalchemy import Update, select, update
-from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from cognitia.db import Database
+from cognitia.db import Database, insert_for
 from cognitia.models.subscription import UsageCounter
 
 
@@ -28,7 +23,7 @@ class DatabaseQuotaCounters:
             # One statement: the day's first unit makes the row, each later one adds to it
             # while under the limit. The WHERE is checked under the row lock (PostgreSQL)
             # or the write lock (SQLite), so the count never passes the limit.
-            insert = _insert_for(session)(UsageCounter).values(
+            insert = insert_for(session)(UsageCounter).values(
                 user_id=user_id, metric=metric, period=period, count=1
             )
             counted = insert.on_conflict_do_update(
@@ -64,8 +59,3 @@ def _row_update(user_id: str, metric: str, period: str) -> Update:
         UsageCounter.metric == metric,
         UsageCounter.period == period,
     )
-
-
-def _insert_for(session: AsyncSession) -> Callable[..., Any]:
-    """The dialect's INSERT, which has ON CONFLICT."""
-    return postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
