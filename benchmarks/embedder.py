@@ -80,7 +80,7 @@ def load_numpy(threads: int) -> tuple[Encode, str]:
     return (lambda texts, batch: model.encode(texts, batch_size=batch)), f"numpy {np.__version__}"
 
 
-def load_int8(threads: int) -> tuple[Encode, str]:
+def load_onnx_int8(threads: int) -> tuple[Encode, str]:
     import onnxruntime
 
     from cognitia.llm.embedders.minilm import bundled_model_dir
@@ -113,7 +113,7 @@ def load_sentence_transformers(threads: int) -> tuple[Encode, str]:
 
 LOADERS = {
     "numpy": load_numpy,
-    "int8": load_int8,
+    "int8": load_onnx_int8,
     "sentence-transformers": load_sentence_transformers,
 }
 
